@@ -1,0 +1,91 @@
+"""`flask megabird …`: init, seed-demo, tick, worker, scheduler, sandbox-outbox."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app import clock
+
+megabird = AppGroup("megabird", help="megabird operations.")
+
+
+@megabird.command("init")
+def init_command():
+    """Create roles and permissions (and the default price plan). Run after `flask db upgrade`."""
+    from app.security.sync import sync_roles
+    from app.services.signup import default_price_plan
+    from app.extensions import db
+    summary = sync_roles()
+    default_price_plan()
+    db.session.commit()
+    for role, count in summary.items():
+        click.echo(f"role {role}: {count} permissions")
+
+
+@megabird.command("seed-demo")
+def seed_demo_command():
+    """Demo users and data (ACC-09). Idempotent; prints one line per demo login."""
+    from app.services import demo
+    for line in demo.seed(clock.now()):
+        click.echo(line)
+
+
+@megabird.command("tick")
+@click.option("--now", "now_text", default=None, help="ISO-8601 time to run the tick at (default: now)")
+@click.option("--only", multiple=True, help="run only these tasks, due or not")
+def tick_command(now_text, only):
+    """Run the periodic work that is due at NOW."""
+    from app.services import periodic
+    try:
+        now = clock.parse_iso(now_text) if now_text else clock.now()
+    except ValueError:
+        raise click.BadParameter("ISO-8601 형식으로 입력해주세요 (예: 2026-12-01T09:00:00+09:00)",
+                                 param_hint="--now") from None
+    results = periodic.tick(now, only=set(only) or None)
+    click.echo(json.dumps({"now": now.isoformat(), "results": results}, ensure_ascii=False, default=str))
+    if any(isinstance(v, str) and v.startswith("error:") for v in results.values()):
+        sys.exit(1)
+
+
+@megabird.command("sandbox-outbox")
+@click.option("--to", "to", default=None, help="only messages to this number")
+@click.option("--last", default=20, show_default=True, help="how many of the newest messages")
+def sandbox_outbox_command(to, last):
+    """What the sandbox carrier delivered (sign-up codes included)."""
+    from app.domain.numbers import digits_only
+    from app.gateways.sandbox import SandboxGateway
+    for m in reversed(SandboxGateway.outbox(to=digits_only(to) if to else None, last=last)):
+        when = clock.to_kst(m.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{when}  {m.channel:<10} {m.sender} -> {m.recipient}  [{m.result_code or '-'}]  {m.text}")
+
+
+@megabird.command("worker")
+@click.option("--burst", is_flag=True, help="exit when the queues are empty")
+def worker_command(burst):
+    """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler."""
+    from rq import SimpleWorker
+    from app.extensions import all_queues, redis_connection
+    worker = SimpleWorker(all_queues(), connection=redis_connection())
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@megabird.command("scheduler")
+def scheduler_command():
+    """Enqueue the tick every TICK_INTERVAL_SECONDS (RQ's cron scheduler)."""
+    from flask import current_app
+    from rq.cron import CronScheduler
+    from app.extensions import queue, redis_connection
+    from app.jobs.system import run_tick
+    interval = int(current_app.config["TICK_INTERVAL_SECONDS"])
+    cron = CronScheduler(connection=redis_connection(), name="megabird-tick")
+    cron.register(run_tick, queue_name=queue("periodic").name, interval=interval, ttl=max(30, interval * 3),
+                  result_ttl=60, failure_ttl=7 * 86400)
+    cron.start()
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(megabird)

@@ -1,0 +1,1 @@
+"""Pure rules: no Flask, no database. Each function takes plain values."""

@@ -1,0 +1,66 @@
+"""Result categories (05-results.md) and the table that maps raw gateway result
+codes to them. The codes are the sandbox carrier's (10-gateway.md GW-02); a real
+adapter translates its upstream's codes to these before reporting."""
+from __future__ import annotations
+
+# Stable category codes -> Korean labels, in the order the detail page shows them.
+SMS_CATEGORIES: dict[str, str] = {
+    "message_error": "메시지 오류",
+    "shadow_area": "음영지역",
+    "network_or_device": "통신 및 단말기 문제",
+    "wrong_number": "잘못된 번호",
+    "sender_number_error": "발신번호 오류",
+    "optout_080": "080 ARS 수신거부",
+    "spam_rejected": "수신거부 및 스팸",
+    "power_off": "단말기 전원 꺼짐",
+    "duplicate": "중복 발송",
+    "other": "기타",
+}
+KAKAO_CATEGORIES: dict[str, str] = {
+    "invalid_parameter": "잘못된 파라미터",
+    "channel_error": "발신 채널 ID 에러",
+    "yellow_id_error": "옐로 아이디 오류",
+    "send_failed": "메시지 발송 실패",
+    "template_error": "템플릿 오류",
+    "not_deliverable": "메시지 수신 확인 불가",
+    "recipient_error": "수신번호 오류",
+    "image_error": "첨부 이미지 오류",
+    "other": "기타",
+}
+CATEGORY_LABELS: dict[str, str] = {**SMS_CATEGORIES, **KAKAO_CATEGORIES}
+
+DELIVERED = "delivered"
+FAILED = "failed"
+
+# Raw code -> (final state, category or None when delivered).
+SMS_DELIVERED_CODE = "0000"
+KAKAO_DELIVERED_CODE = "K000"
+TIMEOUT_CODE = "TIMEOUT"
+RAW_CODES: dict[str, tuple[str, str | None]] = {
+    SMS_DELIVERED_CODE: (DELIVERED, None),
+    "3001": (FAILED, "power_off"),
+    "3002": (FAILED, "shadow_area"),
+    "3003": (FAILED, "spam_rejected"),
+    "3004": (FAILED, "wrong_number"),
+    "3005": (FAILED, "optout_080"),
+    "3006": (FAILED, "network_or_device"),
+    "3007": (FAILED, "message_error"),
+    "3010": (FAILED, "sender_number_error"),
+    "3099": (FAILED, "other"),
+    KAKAO_DELIVERED_CODE: (DELIVERED, None),
+    "K101": (FAILED, "not_deliverable"),
+    "K102": (FAILED, "recipient_error"),
+    "K103": (FAILED, "send_failed"),
+    "K104": (FAILED, "template_error"),
+    "K105": (FAILED, "image_error"),
+    "K106": (FAILED, "invalid_parameter"),
+    "K107": (FAILED, "channel_error"),
+    "K108": (FAILED, "yellow_id_error"),
+    "K199": (FAILED, "other"),
+    TIMEOUT_CODE: (FAILED, "other"),
+}
+
+
+def classify(code: str) -> tuple[str, str | None]:
+    """(state, category) of a raw result code; unknown codes are failures of 기타."""
+    return RAW_CODES.get(code, (FAILED, "other"))

@@ -1,0 +1,67 @@
+"""The gateway interface (GW-01). Adapters hand messages to an upstream network in
+batches and bring back delivery reports. Only jobs (and the tick) call gateways;
+the web app never does."""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    ref: str                      # megabird's message id: the client reference
+    channel: str                  # sms | lms | mms | alimtalk | friendtalk
+    sender: str                   # sender number digits, or the Kakao sender key
+    recipient: str                # mobile number digits
+    text: str
+    title: str | None = None
+    account_id: int | None = None
+    images: tuple[bytes, ...] = ()
+    kakao: dict = field(default_factory=dict)  # template code, buttons, ...
+
+
+@dataclass(frozen=True)
+class Receipt:
+    ref: str
+    accepted: bool
+    gateway_ref: str | None = None
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    ref: str
+    code: str                     # the raw result code
+    at: dt.datetime
+    report_id: str = ""           # what `ack_reports` needs
+    optout_number: str | None = None
+
+
+class Gateway(abc.ABC):
+    name = "abstract"
+    #: messages per second this adapter may submit (0 = unlimited)
+    throughput_limit = 0
+
+    @abc.abstractmethod
+    def submit(self, messages: list[OutboundMessage], now: dt.datetime) -> list[Receipt]:
+        """Hand over a batch. A reference already submitted is the same message."""
+
+    @abc.abstractmethod
+    def poll_reports(self, now: dt.datetime, limit: int) -> list[Report]:
+        """Reports not yet acknowledged. May return a report again until it is acked."""
+
+    @abc.abstractmethod
+    def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:
+        """The reports were applied; do not deliver them again."""
+
+    def lookup(self, refs: list[str]) -> set[str] | None:
+        """Which of these references the upstream has received, or None if it cannot say."""
+        return None
+
+    # Kakao (06-kakao.md, SND-07)
+    def verify_channel_admin(self, channel_id: str, phone: str) -> bool:
+        raise NotImplementedError
+
+    def channel_sender_key(self, channel_id: str) -> str:
+        raise NotImplementedError

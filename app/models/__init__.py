@@ -1,0 +1,11 @@
+"""All models, imported so that `db.metadata` (FAB's Model.metadata) knows every table."""
+from flask_appbuilder.security.sqla.models import User  # noqa: F401
+
+from app.models.account import (Account, AccountMember, ApiUseApplication,  # noqa: F401
+                                CorporateConversion, Invitation, LoginAttempt, PricePlan)
+from app.models.audit import AuditLog  # noqa: F401
+from app.models.files import StoredFile  # noqa: F401
+from app.models.ops import PeriodicRun  # noqa: F401
+from app.models.sandbox import SandboxMessage  # noqa: F401
+from app.models.sender import SenderNumber  # noqa: F401
+from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401

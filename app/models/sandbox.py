@@ -1,0 +1,37 @@
+"""The sandbox carrier's own store (10-gateway.md). It plays a remote system: only the
+sandbox adapter reads or writes these tables."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Timestamp
+
+
+class SandboxMessage(Model):
+    __tablename__ = "sandbox_message"
+    __table_args__ = (
+        Index("ix_sandbox_message_report", "acked_at", "report_due_at"),
+        Index("ix_sandbox_message_recipient", "recipient", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_ref: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    account_id: Mapped[Optional[int]] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(40), nullable=False)
+    recipient: Mapped[str] = mapped_column(String(20), nullable=False)
+    title: Mapped[Optional[str]] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    image_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    submitted_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
+    # Times the same client reference was submitted: more than 1 is a defect (GW-02).
+    submit_count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    result_code: Mapped[Optional[str]] = mapped_column(String(16))
+    optout_number: Mapped[Optional[str]] = mapped_column(String(20))
+    report_due_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    acked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

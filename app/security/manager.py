@@ -1,0 +1,80 @@
+"""megabird's SecurityManager: FAB's database auth plus login throttling (ACC-02,
+SEC-06) with messages that never reveal whether a login exists (ACC-11)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, g, redirect, request
+from flask_appbuilder import expose
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_babel import lazy_gettext
+from flask_login import login_user
+from sqlalchemy import delete, func, select
+
+from app import clock
+from app.views.base import no_cache
+
+
+class MegabirdAuthDBView(AuthDBView):
+    login_template = "security/login.html"
+    invalid_login_message = lazy_gettext("이메일(아이디) 또는 비밀번호가 올바르지 않습니다.")
+    throttled_message = lazy_gettext("로그인 시도가 너무 많습니다. 15분 후에 다시 시도해주세요.")
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next", ""))
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                message = (self.throttled_message if g.get("login_throttled")
+                           else self.invalid_login_message)
+                flash(str(message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form,
+                                    appbuilder=self.appbuilder)
+
+
+class MegabirdSecurityManager(SecurityManager):
+    authdbview = MegabirdAuthDBView
+
+    def login_failures(self, login: str, now: dt.datetime) -> int:
+        from app.models import LoginAttempt
+        window = dt.timedelta(seconds=self._config("LOGIN_FAILURE_WINDOW_SECONDS"))
+        return self.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.login == login, LoginAttempt.attempted_at > now - window))
+
+    def _config(self, key):
+        from flask import current_app
+        return current_app.config[key]
+
+    def auth_user_db(self, username, password):
+        from app.models import LoginAttempt
+        login = (username or "").strip().lower()[:320]
+        now = clock.now()
+        if login and self.login_failures(login, now) >= self._config("LOGIN_MAX_FAILURES"):
+            g.login_throttled = True
+            return None
+        user = super().auth_user_db(username, password)
+        if user is None and login:
+            self.session.add(LoginAttempt(login=login, ip=(request.remote_addr or "")[:64],
+                                          attempted_at=now))
+            self.session.commit()
+        return user
+
+    def purge_login_attempts(self, now: dt.datetime) -> int:
+        """Forget failures older than a day (registered in the tick)."""
+        from app.models import LoginAttempt
+        result = self.session.execute(
+            delete(LoginAttempt).where(LoginAttempt.attempted_at < now - dt.timedelta(days=1)))
+        self.session.commit()
+        return result.rowcount or 0

@@ -1,0 +1,102 @@
+"""Demo data (ACC-09): one login per role, two customers with sender numbers and
+money, so that every page has something to show. Idempotent: running it again
+resets the demo passwords and adds only what is missing."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.domain.brn import brn_check_digit
+from app.extensions import db
+from app.models import Account, AccountMember, SenderNumber
+from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
+from app.services import signup, users
+
+DEMO_BRN = "220811234" + str(brn_check_digit("220811234"))
+
+STAFF = [("admin", "관리자", ADMIN), ("operator", "운영자", OPERATOR), ("finance", "재무담당", FINANCE)]
+CUSTOMERS = {
+    "kim": {"name": "김민지", "kind": "individual", "cap": None, "phone": "01021133451",
+            "extra_senders": []},
+    "megazone": {"name": "메가존", "kind": "corporate", "cap": 1_000_000, "phone": "01021133452",
+                 "extra_senders": [("0212345678", "company"), ("15881234", "company")]},
+}
+#: hooks later capabilities add: each is called with (accounts by login, now) after the base data
+EXTRA_SEEDERS: list = []
+
+
+def demo_password(login: str) -> str:
+    return f"mb-{login}-demo-2026"
+
+
+def _ensure_user(login: str, name: str, role_name: str):
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=login)
+    password_hash = users.hash_password(demo_password(login))
+    if user is None:
+        user = users.create_user(username=login, email=f"{login}@megabird.test", name=name,
+                                 password_hash=password_hash, role_name=role_name)
+    else:
+        user.password = password_hash
+        user.active = True
+        role = sm.find_role(role_name)
+        if role not in user.roles:
+            user.roles.append(role)
+    db.session.flush()
+    return user
+
+
+def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
+    member = db.session.scalar(select(AccountMember).where(AccountMember.user_id == user.id))
+    if member is not None:
+        account = member.account
+    else:
+        account = signup.create_account(name=spec["name"], now=now)
+        db.session.add(AccountMember(account_id=account.id, user_id=user.id, is_owner=True, created_at=now))
+    if spec["cap"]:
+        account.daily_cap = spec["cap"]
+    if spec["kind"] == "corporate" and not account.is_corporate:
+        account.kind = "corporate"
+        account.display_name = "메가존(주)"
+        account.brn = DEMO_BRN
+        account.company_name = "메가존(주)"
+        account.representative = "홍길동"
+        account.business_address = "서울특별시 강남구 논현로85길 46"
+        account.business_type = "서비스"
+        account.business_item = "소프트웨어"
+        account.tax_contact_name = "홍길동"
+        account.tax_contact_email = "tax@megabird.test"
+        account.tax_contact_phone = "0212345678"
+        account.tax_invoice_auto = True
+        account.api_status = "approved"
+        account.optout_number = "0801234567"
+    senders = [(spec["phone"], "personal", True)] + [(n, t, False) for n, t in spec["extra_senders"]]
+    for number, owner_type, is_signup in senders:
+        exists = db.session.scalar(select(SenderNumber).where(SenderNumber.account_id == account.id,
+                                                              SenderNumber.number == number))
+        if exists is None:
+            db.session.add(SenderNumber(account_id=account.id, number=number, owner_name=spec["name"],
+                                        owner_type=owner_type, method="signup" if is_signup else "document",
+                                        is_signup=is_signup, status="approved", requested_at=now,
+                                        reviewed_at=now))
+    db.session.flush()
+    return account
+
+
+def seed(now: dt.datetime) -> list[str]:
+    lines = []
+    for login, name, role in STAFF:
+        _ensure_user(login, name, role)
+        lines.append(f"login={login} password={demo_password(login)} role={role}")
+    accounts: dict[str, Account] = {}
+    for login, spec in CUSTOMERS.items():
+        user = _ensure_user(login, spec["name"], CUSTOMER)
+        accounts[login] = _ensure_account(user, spec, now)
+        lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
+    db.session.commit()
+    for seeder in EXTRA_SEEDERS:
+        lines.extend(seeder(accounts, now) or [])
+        db.session.commit()
+    return lines

@@ -1,0 +1,57 @@
+"""Storing and serving uploaded files outside the web root (SEC-07)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from app.domain.files import CheckedFile
+from app.errors import NotFound
+from app.extensions import db
+from app.models import StoredFile
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_upload(storage, *, limit: int) -> tuple[str, bytes]:
+    """(filename, bytes) of a werkzeug FileStorage, reading at most limit+1 bytes."""
+    if storage is None:
+        return "", b""
+    data = storage.stream.read(limit + 1)
+    return storage.filename or "", data
+
+
+def store(*, account_id: int | None, kind: str, filename: str, data: bytes, checked: CheckedFile,
+          now: dt.datetime) -> StoredFile:
+    """Write the bytes under a random name and add the row to the current transaction.
+    The caller commits; on rollback `discard()` removes the bytes again."""
+    stored_name = secrets.token_hex(16)
+    path = _upload_dir() / stored_name
+    path.write_bytes(data)
+    row = StoredFile(account_id=account_id, kind=kind, original_name=(filename or "file")[-255:],
+                     stored_name=stored_name, content_type=checked.content_type, size=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), created_at=now)
+    db.session.add(row)
+    return row
+
+
+def discard(rows) -> None:
+    for row in rows:
+        try:
+            (_upload_dir() / row.stored_name).unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def path_of(row: StoredFile) -> Path:
+    path = _upload_dir() / row.stored_name
+    if not path.is_file():
+        raise NotFound("파일을 찾을 수 없습니다.")
+    return path

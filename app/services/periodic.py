@@ -1,0 +1,86 @@
+"""The tick: the single entry point for periodic work (`flask megabird tick [--now]`,
+and the RQ scheduler every few seconds). Each task says how often it runs; the
+tick runs the tasks that are due at `now` and records when each ran.
+
+Later capabilities add their tasks to `TASKS`. Every task must be safe to run twice
+and at any time: the tick may be repeated, late, or run by two processes."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+from app import clock
+from app.extensions import db
+from app.models import PeriodicRun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    run: Callable[[dt.datetime], object]
+    every: dt.timedelta = dt.timedelta(0)      # 0: at every tick
+    daily_at_kst: int | None = None            # hour of the day (KST) for nightly tasks
+
+    def is_due(self, last_run: dt.datetime | None, now: dt.datetime) -> bool:
+        if self.daily_at_kst is not None:
+            local = clock.to_kst(now)
+            if local.hour < self.daily_at_kst:
+                return False
+            return last_run is None or clock.to_kst(last_run).date() < local.date()
+        return last_run is None or now - last_run >= self.every or now < last_run
+
+
+def _system_messages(now):
+    from app.services import system_messages
+    return system_messages.deliver_pending(now)
+
+
+def _purge_login_attempts(now):
+    from flask import current_app
+    return current_app.appbuilder.sm.purge_login_attempts(now)
+
+
+TASKS: list[Task] = [
+    Task("system_messages", _system_messages),
+    Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
+]
+
+
+def register(task: Task) -> None:
+    if any(t.name == task.name for t in TASKS):
+        raise ValueError(f"periodic task {task.name} registered twice")
+    TASKS.append(task)
+
+
+def tick(now: dt.datetime, only: set[str] | None = None) -> dict[str, object]:
+    """Run every due task with this `now`. One failing task does not stop the others."""
+    results: dict[str, object] = {}
+    for task in TASKS:
+        if only and task.name not in only:
+            continue
+        run = db.session.get(PeriodicRun, task.name) or PeriodicRun(name=task.name)
+        if not only and not task.is_due(run.last_run_at, now):
+            continue
+        db.session.commit()
+        try:
+            results[task.name] = task.run(now)
+            db.session.commit()
+            error = None
+        except Exception as exc:  # logged and recorded; the next tick tries again
+            db.session.rollback()
+            log.exception("periodic task %s failed", task.name)
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+            results[task.name] = f"error: {error}"
+        run = db.session.get(PeriodicRun, task.name) or PeriodicRun(name=task.name)
+        run.last_run_at = now
+        if error is None:
+            run.last_ok_at = now
+        run.last_error = error
+        db.session.add(run)
+        db.session.commit()
+    return results

@@ -1,0 +1,44 @@
+"""The operator queues (01-accounts.md): what waits, how many, oldest first.
+Each capability adds its queue here; menus and the staff dashboard read it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str          # menu item name of the queue's view
+    label: str
+    endpoint: str     # the queue's list page
+    count: Callable[[], int]
+
+
+def _waiting(model, *conditions):
+    def count() -> int:
+        return db.session.scalar(select(func.count(model.id)).where(
+            model.status == "requested", *conditions)) or 0
+    return count
+
+
+def _definitions() -> list[Queue]:
+    from app.models import ApiUseApplication, CorporateConversion
+    return [
+        Queue("ConversionQueue", "기업전환 심사", "ConversionQueueView.list", _waiting(CorporateConversion)),
+        Queue("ApiUseQueue", "API 사용 신청", "ApiUseQueueView.list", _waiting(ApiUseApplication)),
+    ]
+
+
+EXTRA: list[Queue] = []
+
+
+def definitions() -> list[Queue]:
+    return _definitions() + EXTRA
+
+
+def counts() -> dict[str, int]:
+    return {q.key: q.count() for q in definitions()}

@@ -1,0 +1,59 @@
+"""Registers every page with AppBuilder and builds the two menus: the customer's, laid
+out like the manual, and the staff's, with queue counts. A menu item is shown only to
+roles that may open it (FAB's menu_access), so customers and staff each see theirs."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+
+from app.security.tenancy import current_account_id, is_staff
+
+
+def has_account() -> bool:
+    return current_account_id(required=False) is not None
+
+
+def register_views(appbuilder) -> None:
+    from app.views.portal.dashboard import DashboardView
+    from app.views.portal.files import FileView
+    from app.views.portal.mypage import MyPageView
+    from app.views.portal.signup import InvitationView, SignupView
+    from app.views.staff.accounts import AccountAdminView
+    from app.views.staff.audit import AuditLogView
+    from app.views.staff.home import StaffHomeView
+    from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
+    from app.views.staff.system import JobsView, SandboxOutboxView
+
+    # Public pages.
+    appbuilder.add_view_no_menu(SignupView)
+    appbuilder.add_view_no_menu(InvitationView)
+    appbuilder.add_view_no_menu(FileView)
+
+    # Customer menu (manual order): 대시보드, 발신정보관리, 문자, 알림톡, 친구톡, 발송내역,
+    # 템플릿 관리, 주소록, 충전, 마이페이지. Capabilities not built yet are not listed.
+    portal = {"menu_cond": has_account}
+    appbuilder.add_view(DashboardView, "Dashboard", label=_("대시보드"), icon="fa-home", **portal)
+    appbuilder.add_view(MyPageView, "MyInfo", label=_("내 정보"), category="MyPage",
+                        category_label=_("마이페이지"), **portal)
+    appbuilder.add_link("Conversion", href="MyPageView.conversion", label=_("기업전환"), category="MyPage",
+                        cond=has_account)
+    appbuilder.add_link("ApiUse", href="MyPageView.api_use", label=_("API 사용 신청"), category="MyPage",
+                        cond=has_account)
+
+    # Staff menu.
+    appbuilder.add_view(StaffHomeView, "StaffHome", label=_("운영 대시보드"), icon="fa-tachometer")
+    appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"),
+                        category="Queues", category_label=_("심사 대기열"))
+    appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")
+    appbuilder.add_view(AccountAdminView, "Accounts", label=_("고객 계정"), category="Customers",
+                        category_label=_("고객 관리"))
+    appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")
+    appbuilder.add_view(SandboxOutboxView, "SandboxOutbox", label=_("샌드박스 발신함"), category="System",
+                        category_label=_("시스템"))
+    appbuilder.add_view(JobsView, "Jobs", label=_("작업 큐"), category="System")
+
+
+# Menu links (add_link) have no view of their own: the resource that grants them.
+MENU_LINK_RESOURCES = {
+    "Conversion": "Portal",
+    "ApiUse": "Portal",
+}

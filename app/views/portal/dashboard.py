@@ -1,0 +1,21 @@
+"""대시보드 (07-dashboard-stats.md): the customer's landing page."""
+from __future__ import annotations
+
+from flask_appbuilder import expose, has_access
+
+from app.security.tenancy import current_account
+from app.services import accounts
+from app.views.base import PortalView
+
+
+class DashboardView(PortalView):
+    route_base = "/dashboard"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        account = current_account()
+        return self.render_template(
+            "portal/dashboard.html", account=account,
+            conversion=accounts.pending_conversion(account.id),
+            api_application=accounts.latest_api_application(account.id))

@@ -1,0 +1,34 @@
+"""Uploaded documents: served only to the owning account and to staff (SND-04, SEC-07)."""
+from __future__ import annotations
+
+from flask import g, send_file
+from flask_appbuilder import BaseView, expose
+
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.models import StoredFile
+from app.security.tenancy import current_account_id, get_owned, is_staff
+from app.services import files
+
+
+class FileView(BaseView):
+    route_base = "/files"
+    default_view = "download"
+
+    @expose("/<int:file_id>")
+    def download(self, file_id):
+        user = g.user
+        if user is None or not user.is_authenticated:
+            raise Forbidden("로그인이 필요합니다.")
+        if is_staff():
+            row = db.session.get(StoredFile, file_id)
+            if row is None:
+                raise NotFound()
+        else:
+            row = get_owned(StoredFile, file_id, current_account_id())
+        response = send_file(files.path_of(row), mimetype=row.content_type, as_attachment=False,
+                             download_name=row.original_name, max_age=0)
+        if not row.is_pdf:  # the browser's PDF viewer does not run in a sandboxed document
+            response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

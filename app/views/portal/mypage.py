@@ -1,0 +1,95 @@
+"""마이페이지: account information, logins and invitations (ACC-04), password (ACC-11),
+기업전환 (ACC-05) and API 사용 신청 (ACC-06)."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+
+from app import clock
+from app.errors import MegabirdError
+from app.security.tenancy import current_account, current_account_id
+from app.services import accounts, files
+from app.views.base import PortalView
+
+
+class MyPageView(PortalView):
+    route_base = "/mypage"
+
+    def _render_info(self, error=None, status=200):
+        account = current_account()
+        me = accounts.membership(g.user.id)
+        return self.render_template(
+            "portal/mypage.html", account=account, me=me, members=accounts.members(account.id),
+            invitations=accounts.pending_invitations(account.id, clock.now()), error=error), status
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._render_info()
+
+    @expose("/password", methods=["POST"])
+    @has_access
+    def password(self):
+        try:
+            accounts.change_password(user=g.user, current=request.form.get("current", ""),
+                                     new=request.form.get("new", ""), confirm=request.form.get("confirm", ""))
+        except MegabirdError as error:
+            return self._render_info(error, error.status)
+        flash("비밀번호를 변경했습니다.", "success")
+        return redirect(url_for("MyPageView.index"))
+
+    @expose("/invite", methods=["POST"])
+    @has_access
+    def invite(self):
+        try:
+            accounts.invite(account_id=current_account_id(), inviter=g.user,
+                            email=request.form.get("email"), now=clock.now())
+        except MegabirdError as error:
+            return self._render_info(error, error.status)
+        flash("초대 메일을 보냈습니다.", "success")
+        return redirect(url_for("MyPageView.index"))
+
+    @expose("/invitations/<int:invitation_id>/cancel", methods=["POST"])
+    @has_access
+    def cancel_invitation(self, invitation_id):
+        accounts.cancel_invitation(account_id=current_account_id(), invitation_id=invitation_id,
+                                   now=clock.now())
+        flash("초대를 취소했습니다.", "info")
+        return redirect(url_for("MyPageView.index"))
+
+    @expose("/conversion", methods=["GET", "POST"])
+    @has_access
+    def conversion(self):
+        account = current_account()
+        error = None
+        status = 200
+        if request.method == "POST":
+            certificate = files.read_upload(request.files.get("certificate"), limit=10 * 1024 * 1024)
+            try:
+                accounts.apply_conversion(account_id=account.id, form=request.form,
+                                          certificate=certificate, now=clock.now())
+                flash("기업전환을 신청했습니다. 담당자 검토 후 결과를 알려드립니다 (영업일 기준 2-3일).", "success")
+                return redirect(url_for("MyPageView.conversion"))
+            except MegabirdError as exc:
+                error, status = exc, exc.status
+        return self.render_template("portal/conversion.html", account=account,
+                                    latest=accounts.pending_conversion(account.id),
+                                    form=request.form if error else {}, error=error), status
+
+    @expose("/api", methods=["GET", "POST"])
+    @has_access
+    def api_use(self):
+        account = current_account()
+        error = None
+        status = 200
+        if request.method == "POST":
+            try:
+                accounts.apply_api_use(account_id=account.id, purpose=request.form.get("purpose"),
+                                       server_ips=request.form.get("server_ips"), now=clock.now())
+                flash("API 사용을 신청했습니다. 담당자 검토 후 결과를 알려드립니다.", "success")
+                return redirect(url_for("MyPageView.api_use"))
+            except MegabirdError as exc:
+                error, status = exc, exc.status
+        return self.render_template("portal/api_use.html", account=account,
+                                    latest=accounts.latest_api_application(account.id),
+                                    form=request.form if error else {}, error=error), status

@@ -1,0 +1,97 @@
+"""회원가입 (ACC-01) and accepting an invitation (ACC-04). Public pages."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, session, url_for
+from flask_appbuilder import BaseView, expose
+from flask_login import login_user
+
+from app import clock
+from app.errors import MegabirdError
+from app.jobs import enqueue
+from app.jobs.system import deliver_system_messages
+from app.services import accounts, signup
+from app.views.base import no_cache
+
+SESSION_KEY = "signup_verification_id"
+
+
+def _deliver_codes():
+    enqueue("default", deliver_system_messages)
+
+
+class SignupView(BaseView):
+    route_base = "/signup"
+    default_view = "index"
+
+    @expose("/", methods=["GET", "POST"])
+    @no_cache
+    def index(self):
+        form = request.form
+        if request.method == "POST":
+            try:
+                pending = signup.start(name=form.get("name"), email=form.get("email"),
+                                       password=form.get("password", ""),
+                                       password_confirm=form.get("password_confirm", ""),
+                                       phone=form.get("phone"), now=clock.now())
+            except MegabirdError as error:
+                return self.render_template("portal/signup.html", form=form, error=error), error.status
+            _deliver_codes()
+            session[SESSION_KEY] = pending.id
+            flash("입력하신 휴대폰 번호로 인증번호를 보냈습니다. 3분 안에 입력해주세요.", "info")
+            return redirect(url_for("SignupView.verify"))
+        return self.render_template("portal/signup.html", form={}, error=None)
+
+    @expose("/verify", methods=["GET", "POST"])
+    @no_cache
+    def verify(self):
+        verification_id = session.get(SESSION_KEY)
+        if not verification_id:
+            return redirect(url_for("SignupView.index"))
+        if request.method == "POST":
+            try:
+                user = signup.complete(verification_id=verification_id, code=request.form.get("code"),
+                                       now=clock.now())
+            except MegabirdError as error:
+                return self.render_template("portal/signup_verify.html", error=error), error.status
+            session.pop(SESSION_KEY, None)
+            login_user(user, remember=False)
+            flash("회원가입이 완료되었습니다. megabird에 오신 것을 환영합니다!", "success")
+            return redirect(url_for("DashboardView.index"))
+        return self.render_template("portal/signup_verify.html", error=None)
+
+    @expose("/resend", methods=["POST"])
+    def resend(self):
+        verification_id = session.get(SESSION_KEY)
+        if not verification_id:
+            return redirect(url_for("SignupView.index"))
+        try:
+            pending = signup.resend(verification_id, clock.now())
+        except MegabirdError as error:
+            return self.render_template("portal/signup_verify.html", error=error), error.status
+        _deliver_codes()
+        session[SESSION_KEY] = pending.id
+        flash("인증번호를 다시 보냈습니다.", "info")
+        return redirect(url_for("SignupView.verify"))
+
+
+class InvitationView(BaseView):
+    route_base = "/invite"
+    default_view = "accept"
+
+    @expose("/<token>", methods=["GET", "POST"])
+    @no_cache
+    def accept(self, token):
+        invitation = accounts.find_invitation(token, clock.now())
+        if request.method == "POST":
+            try:
+                user = accounts.accept_invitation(token=token, name=request.form.get("name"),
+                                                  password=request.form.get("password", ""),
+                                                  password_confirm=request.form.get("password_confirm", ""),
+                                                  now=clock.now())
+            except MegabirdError as error:
+                return self.render_template("portal/invitation.html", invitation=invitation,
+                                            form=request.form, error=error), error.status
+            login_user(user, remember=False)
+            flash("가입이 완료되었습니다.", "success")
+            return redirect(url_for("DashboardView.index"))
+        return self.render_template("portal/invitation.html", invitation=invitation, form={}, error=None)

@@ -1,0 +1,1 @@
+"""Operator, finance and admin pages."""

@@ -1,0 +1,19 @@
+"""The staff dashboard: what waits in each queue."""
+from __future__ import annotations
+
+from flask_appbuilder import expose, has_access
+
+from app.security.roles import STAFF_HOME
+from app.services import queues
+from app.views.base import StaffView
+
+
+class StaffHomeView(StaffView):
+    route_base = "/staff"
+    class_permission_name = STAFF_HOME
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self.render_template("staff/home.html", queues=queues.definitions(),
+                                    counts=queues.counts())

@@ -1,0 +1,191 @@
+"""Request plumbing: request ids, Korean error pages and JSON errors, template filters
+and the context every page needs (queue counts for staff menus)."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app import clock
+from app.errors import MegabirdError, TooManyRequests
+
+log = logging.getLogger("megabird.web")
+
+HTTP_MESSAGES = {
+    400: "잘못된 요청입니다.",
+    401: "로그인이 필요합니다.",
+    403: "이 페이지에 접근할 권한이 없습니다.",
+    404: "요청하신 페이지를 찾을 수 없습니다.",
+    405: "허용되지 않은 요청 방식입니다.",
+    409: "요청이 현재 상태와 충돌합니다.",
+    413: "업로드한 파일이나 요청이 너무 큽니다.",
+    415: "지원하지 않는 형식입니다.",
+    422: "입력값을 확인해주세요.",
+    429: "요청이 너무 많습니다. 잠시 후 다시 시도해주세요.",
+    500: "일시적인 오류가 발생했습니다.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str, *, code: str | None = None, field: str | None = None,
+                   details=None, headers: dict | None = None):
+    if wants_json():
+        body = {"code": code or _default_code(status), "message": message}
+        if field:
+            body["field"] = field
+        if details is not None:
+            body["details"] = details
+        if status >= 500:
+            body["request_id"] = g.get("request_id")
+        response = jsonify({"error": body})
+    else:
+        response = render_template("errors/error.html", status=status, message=message, field=field,
+                                   request_id=g.get("request_id")), status
+        from flask import make_response
+        response = make_response(response)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _default_code(status: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+            415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}.get(status, "error")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(MegabirdError)
+    def _megabird_error(error: MegabirdError):
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+        return error_response(error.status, error.message, code=error.code, field=error.field,
+                              details=error.details, headers=headers)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return error_response(400, "보안 토큰이 없거나 만료되었습니다. 페이지를 새로고침한 후 다시 시도해주세요.",
+                              code="csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        message = HTTP_MESSAGES.get(status, error.name)
+        if status == 404 and error.description and _is_korean(error.description):
+            message = error.description
+        return error_response(status, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error, request id %s", g.get("request_id"))
+        try:
+            from app.extensions import db
+            db.session.rollback()
+        except Exception:  # the session itself may be the problem
+            pass
+        return error_response(500, HTTP_MESSAGES[500] + f" (요청 ID: {g.get('request_id')})",
+                              code="internal_error")
+
+    _filters(app)
+
+    @app.context_processor
+    def _context():
+        return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu}
+
+
+def _is_korean(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+def _sidebar_menu() -> list[tuple[object, list]]:
+    """The menu items this user may see: (item, visible children); empty categories dropped."""
+    from flask import current_app
+    appbuilder = current_app.appbuilder
+
+    def visible(item) -> bool:
+        return (item is not None and item.name != "-" and item.should_render()
+                and appbuilder.sm.has_access("menu_access", item.name))
+
+    result = []
+    for item in appbuilder.menu.get_list():
+        if item.childs:
+            children = [child for child in item.childs if visible(child)]
+            if children and appbuilder.sm.has_access("menu_access", item.name):
+                result.append((item, children))
+        elif visible(item):
+            result.append((item, []))
+    return result
+
+
+def _staff_counts() -> dict[str, int]:
+    """Waiting items per operator queue, for the staff menu badges (cached per request)."""
+    from app.security.tenancy import is_staff
+    if not is_staff():
+        return {}
+    if "staff_counts" not in g:
+        from app.services import queues
+        g.staff_counts = queues.counts()
+    return g.staff_counts
+
+
+_FILTERS: dict = {}
+
+
+def app_filters(name: str):
+    """A template filter as a plain function (FAB column formatters reuse them)."""
+    return _FILTERS[name]
+
+
+def _filters(app: Flask) -> None:
+    from app.domain.numbers import format_number
+
+    @app.template_filter("kst")
+    def kst(value, fmt: str = "%Y-%m-%d %H:%M"):
+        if value is None:
+            return "-"
+        return clock.to_kst(value).strftime(fmt)
+
+    @app.template_filter("won")
+    def won(value):
+        return f"{int(value or 0):,}"
+
+    @app.template_filter("phone")
+    def phone(value):
+        return format_number(value)
+
+    @app.template_filter("age")
+    def age(value):
+        """How long an item has waited, as 'N일 N시간' (queues)."""
+        if value is None:
+            return "-"
+        seconds = int((clock.now() - value).total_seconds())
+        days, rest = divmod(max(seconds, 0), 86400)
+        hours, rest = divmod(rest, 3600)
+        if days:
+            return f"{days}일 {hours}시간"
+        if hours:
+            return f"{hours}시간 {rest // 60}분"
+        return f"{rest // 60}분"
+
+    _FILTERS.update(kst=kst, won=won, phone=phone, age=age)

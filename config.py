@@ -1,0 +1,121 @@
+"""Configuration: safe defaults, every setting overridable from the environment.
+
+`create_app()` takes one of these classes (or a dict of overrides). Nothing here
+imports the application.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("MEGABIRD_INSTANCE", BASE_DIR / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'megabird.db'}")
+    # Accept the common "postgres://" and "postgresql://" spellings; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    INSTANCE_DIR = _instance_dir()
+    SECRET_KEY = _secret_key(INSTANCE_DIR)
+    SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE_DIR)
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RQ_QUEUE_PREFIX = os.environ.get("RQ_QUEUE_PREFIX", "")
+
+    # Files uploaded by customers live outside the web root (SEC-07).
+    UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+    EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    # Gateways (10-gateway.md).
+    GATEWAY_SMS = os.environ.get("GATEWAY_SMS", "sandbox")
+    GATEWAY_KAKAO = os.environ.get("GATEWAY_KAKAO", "sandbox")
+    # The service's own number used for verification codes and notices.
+    SYSTEM_SENDER_NUMBER = os.environ.get("SYSTEM_SENDER_NUMBER", "15880000")
+
+    # Mail: SMTP when MAIL_SERVER is set, otherwise a file outbox under instance/.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "megabird <no-reply@megabird.local>")
+    MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", INSTANCE_DIR / "mail_outbox"))
+
+    # Public base URL used in e-mails (invitations).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Flask-AppBuilder.
+    APP_NAME = "megabird"
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False  # our own sign-up flow with phone verification (ACC-01)
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.MegabirdSecurityManager"
+    FAB_BASE_TEMPLATE = "layout.html"
+    FAB_INDEX_VIEW = "app.views.portal.home.HomeIndexView"
+    FAB_ADD_SECURITY_VIEWS = True
+    FAB_CREATE_DB = False  # Alembic owns the schema (migrations/)
+    FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)  # `flask megabird init` syncs roles
+    FAB_API_SWAGGER_UI = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    # Babel: Korean UI by default, English selectable (FAB's language switch).
+    BABEL_DEFAULT_LOCALE = "ko"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    LANGUAGES = {
+        "ko": {"flag": "kr", "name": "한국어"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Business rules that operators may want to tune.
+    DEFAULT_DAILY_CAP = 1000  # ACC-10
+    LOGIN_MAX_FAILURES = 10  # ACC-02: per login per 15 minutes
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    TICK_INTERVAL_SECONDS = int(os.environ.get("TICK_INTERVAL_SECONDS", "5"))
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    PUBLIC_URL = "http://localhost"

@@ -1,0 +1,63 @@
+"""Test data made through the services (not raw rows), so the rules hold."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from app import clock
+from app.extensions import db
+from app.models import AccountMember, SenderNumber
+from app.security.roles import CUSTOMER
+from app.services import signup, users
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+@dataclass
+class Customer:
+    login: str
+    password: str
+    user_id: int
+    account_id: int
+    phone: str
+
+
+def make_customer(app, *, kind: str = "individual", name: str | None = None, login: str | None = None,
+                  cash: int = 0, points: int = 0) -> Customer:
+    n = next(_seq)
+    login = login or f"user{n}@example.com"
+    name = name or f"고객{n}"
+    phone = f"010{2000 + n:04d}{n % 10000:04d}"
+    with app.app_context():
+        now = clock.now()
+        user = users.create_user(username=login, email=login if "@" in login else f"{login}@example.com",
+                                 name=name, password_hash=users.hash_password(PASSWORD), role_name=CUSTOMER)
+        account = signup.create_account(name=name, now=now)
+        db.session.add(AccountMember(account_id=account.id, user_id=user.id, is_owner=True, created_at=now))
+        db.session.add(SenderNumber(account_id=account.id, number=phone, owner_name=name, method="signup",
+                                    is_signup=True, status="approved", requested_at=now, reviewed_at=now))
+        if kind == "corporate":
+            account.kind = "corporate"
+            account.company_name = name
+            account.brn = "2208112341"
+        db.session.commit()
+        customer = Customer(login=login, password=PASSWORD, user_id=user.id, account_id=account.id, phone=phone)
+    if cash or points:
+        fund(app, customer.account_id, cash=cash, points=points)
+    return customer
+
+
+def fund(app, account_id: int, *, cash: int = 0, points: int = 0) -> None:
+    """Top up and grant points through the wallet (filled in by the wallet capability)."""
+    from tests.support import money
+    money.fund(app, account_id, cash=cash, points=points)
+
+
+def make_staff(app, role: str, login: str | None = None) -> tuple[str, str]:
+    login = login or f"{role.lower()}{next(_seq)}"
+    with app.app_context():
+        users.create_user(username=login, email=f"{login}@megabird.test", name=role,
+                          password_hash=users.hash_password(PASSWORD), role_name=role)
+        db.session.commit()
+    return login, PASSWORD
