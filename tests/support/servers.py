@@ -11,7 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-PG_BIN_CANDIDATES = [Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")]
+def _pg_bin_candidates() -> list[Path]:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
+    return [p for p in found if p.parent.name == "15"] + [p for p in found if p.parent.name != "15"]
 
 
 def free_port() -> int:
@@ -70,7 +72,7 @@ class RedisServer:
 
 
 def pg_bin() -> Path | None:
-    for candidate in PG_BIN_CANDIDATES:
+    for candidate in _pg_bin_candidates():
         if (candidate / "initdb").exists():
             return candidate
     return None
