@@ -51,6 +51,18 @@ def tick_command(now_text, only):
         sys.exit(1)
 
 
+@megabird.command("ledger-check")
+def ledger_check_command():
+    """REL-05: verify the money invariant for every account (and completed send).
+    Exits non-zero naming the first violation."""
+    from app.services import wallet
+    problems = wallet.invariant_violations(limit=1)
+    if problems:
+        click.echo(f"ledger-check FAILED: {problems[0]}", err=True)
+        sys.exit(1)
+    click.echo("ledger-check ok")
+
+
 @megabird.command("sandbox-outbox")
 @click.option("--to", "to", default=None, help="only messages to this number")
 @click.option("--last", default=20, show_default=True, help="how many of the newest messages")

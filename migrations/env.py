@@ -97,6 +97,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations recreate tables (copy, drop, rename). With foreign keys
+            # on, dropping the old table would cascade deletes into child tables, so
+            # they are off while migrating (outside any transaction, as SQLite needs).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,8 +60,8 @@ class Account(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default="individual")
     display_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    cash: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    points: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    cash: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    points: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     price_plan_id: Mapped[int] = mapped_column(ForeignKey("price_plan.id"), nullable=False)
     api_status: Mapped[str] = mapped_column(String(16), nullable=False, default="none")
     daily_cap: Mapped[int] = mapped_column(Integer, nullable=False, default=1000)
@@ -86,7 +86,7 @@ class Account(Model):
     optout_number: Mapped[Optional[str]] = mapped_column(String(20))
     duplicate_protection: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
-    price_plan: Mapped[PricePlan] = relationship(lazy="joined")
+    price_plan: Mapped[PricePlan] = relationship()
     members: Mapped[list["AccountMember"]] = relationship(back_populates="account",
                                                           cascade="all, delete-orphan")
 

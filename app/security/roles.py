@@ -22,11 +22,12 @@ FINANCE_AREA = "FinanceArea"   # invoices and finance exports
 SANDBOX = "Sandbox"            # the sandbox carrier's outbox
 JOBS = "Jobs"                  # RQ queues and failed jobs
 PRICING = "Pricing"            # price plans
+LEDGER = "Ledger"              # any account's ledger (read-only)
 
 ROLE_RESOURCES: dict[str, frozenset[str]] = {
     CUSTOMER: frozenset({PORTAL}),
-    OPERATOR: frozenset({STAFF_HOME, OPERATIONS, AUDIT, SANDBOX}),
-    FINANCE: frozenset({STAFF_HOME, FINANCE_AREA, AUDIT}),
+    OPERATOR: frozenset({STAFF_HOME, OPERATIONS, AUDIT, SANDBOX, LEDGER}),
+    FINANCE: frozenset({STAFF_HOME, FINANCE_AREA, AUDIT, LEDGER}),
     # Admin: everything (FAB's AUTH_ROLE_ADMIN); listed for documentation and menus.
-    ADMIN: frozenset({STAFF_HOME, OPERATIONS, AUDIT, FINANCE_AREA, SANDBOX, JOBS, PRICING}),
+    ADMIN: frozenset({STAFF_HOME, OPERATIONS, AUDIT, FINANCE_AREA, SANDBOX, JOBS, PRICING, LEDGER}),
 }

@@ -19,9 +19,10 @@ DEMO_BRN = "220811234" + str(brn_check_digit("220811234"))
 STAFF = [("admin", "관리자", ADMIN), ("operator", "운영자", OPERATOR), ("finance", "재무담당", FINANCE)]
 CUSTOMERS = {
     "kim": {"name": "김민지", "kind": "individual", "cap": None, "phone": "01021133451",
-            "extra_senders": []},
+            "extra_senders": [], "cash": 100_000, "points": 1_000},
     "megazone": {"name": "메가존", "kind": "corporate", "cap": 1_000_000, "phone": "01021133452",
-                 "extra_senders": [("0212345678", "company"), ("15881234", "company")]},
+                 "extra_senders": [("0212345678", "company"), ("15881234", "company")],
+                 "cash": 10_000_000, "points": 50_000},
 }
 #: hooks later capabilities add: each is called with (accounts by login, now) after the base data
 EXTRA_SEEDERS: list = []
@@ -85,6 +86,14 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
     return account
 
 
+def _ensure_money(login: str, account: Account, spec: dict, now: dt.datetime) -> None:
+    """The demo balances, credited once (the keys make a second run a no-op)."""
+    from app.services import wallet
+    wallet.topup(account.id, spec["cash"], key=f"demo:{login}:topup", now=now, memo="데모 충전", commit=False)
+    wallet.grant_points(account.id, spec["points"], reason="데모 포인트", key=f"demo:{login}:points", now=now,
+                        commit=False)
+
+
 def seed(now: dt.datetime) -> list[str]:
     lines = []
     for login, name, role in STAFF:
@@ -94,6 +103,7 @@ def seed(now: dt.datetime) -> list[str]:
     for login, spec in CUSTOMERS.items():
         user = _ensure_user(login, spec["name"], CUSTOMER)
         accounts[login] = _ensure_account(user, spec, now)
+        _ensure_money(login, accounts[login], spec, now)
         lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
     db.session.commit()
     for seeder in EXTRA_SEEDERS:

@@ -45,9 +45,19 @@ def _purge_login_attempts(now):
     return current_app.appbuilder.sm.purge_login_attempts(now)
 
 
+def _ledger_check(now):
+    """REL-05 nightly: a violation fails the task (recorded in periodic_run, logged)."""
+    from app.services import wallet
+    problems = wallet.invariant_violations(limit=10)
+    if problems:
+        raise RuntimeError("ledger invariant violated: " + "; ".join(problems))
+    return "ok"
+
+
 TASKS: list[Task] = [
     Task("system_messages", _system_messages),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
+    Task("ledger_check", _ledger_check, daily_at_kst=4),
 ]
 
 

@@ -26,8 +26,11 @@ def _waiting(model, *conditions):
 
 
 def _definitions() -> list[Queue]:
-    from app.models import ApiUseApplication, CorporateConversion
+    from app.models import ApiUseApplication, CashRefundRequest, CorporateConversion, TopupRequest
     return [
+        Queue("TopupQueue", "무통장입금 확인", "TopupQueueView.list",
+              _waiting(TopupRequest, TopupRequest.method == "bank_transfer")),
+        Queue("CashRefundQueue", "환불 요청", "CashRefundQueueView.list", _waiting(CashRefundRequest)),
         Queue("ConversionQueue", "기업전환 심사", "ConversionQueueView.list", _waiting(CorporateConversion)),
         Queue("ApiUseQueue", "API 사용 신청", "ApiUseQueueView.list", _waiting(ApiUseApplication)),
     ]

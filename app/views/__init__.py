@@ -17,11 +17,14 @@ def register_views(appbuilder) -> None:
     from app.views.portal.files import FileView
     from app.views.portal.mypage import MyPageView
     from app.views.portal.signup import InvitationView, SignupView
+    from app.views.portal.wallet import WalletView
     from app.views.staff.accounts import AccountAdminView
     from app.views.staff.audit import AuditLogView
     from app.views.staff.home import StaffHomeView
     from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
     from app.views.staff.system import JobsView, SandboxOutboxView
+    from app.views.staff.wallet import (CashRefundQueueView, LedgerAdminView, PricePlanView,
+                                        StaffWalletView, TopupQueueView)
 
     # Public pages.
     appbuilder.add_view_no_menu(SignupView)
@@ -32,6 +35,12 @@ def register_views(appbuilder) -> None:
     # 템플릿 관리, 주소록, 충전, 마이페이지. Capabilities not built yet are not listed.
     portal = {"menu_cond": has_account}
     appbuilder.add_view(DashboardView, "Dashboard", label=_("대시보드"), icon="fa-home", **portal)
+    appbuilder.add_view(WalletView, "Wallet", label=_("충전하기"), category="Charge",
+                        category_label=_("충전"), **portal)
+    appbuilder.add_link("Statement", href="WalletView.statement", label=_("충전/사용 내역"), category="Charge",
+                        cond=has_account)
+    appbuilder.add_link("CashRefund", href="WalletView.refund", label=_("환불 신청"), category="Charge",
+                        cond=has_account)
     appbuilder.add_view(MyPageView, "MyInfo", label=_("내 정보"), category="MyPage",
                         category_label=_("마이페이지"), **portal)
     appbuilder.add_link("Conversion", href="MyPageView.conversion", label=_("기업전환"), category="MyPage",
@@ -44,16 +53,23 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")
+    appbuilder.add_view(TopupQueueView, "TopupQueue", label=_("무통장입금 확인"), category="Queues")
+    appbuilder.add_view(CashRefundQueueView, "CashRefundQueue", label=_("환불 요청"), category="Queues")
     appbuilder.add_view(AccountAdminView, "Accounts", label=_("고객 계정"), category="Customers",
                         category_label=_("고객 관리"))
+    appbuilder.add_view(LedgerAdminView, "Ledger", label=_("원장"), category="Customers")
+    appbuilder.add_view_no_menu(StaffWalletView)
     appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")
     appbuilder.add_view(SandboxOutboxView, "SandboxOutbox", label=_("샌드박스 발신함"), category="System",
                         category_label=_("시스템"))
     appbuilder.add_view(JobsView, "Jobs", label=_("작업 큐"), category="System")
+    appbuilder.add_view(PricePlanView, "PricePlans", label=_("요금제"), category="System")
 
 
 # Menu links (add_link) have no view of their own: the resource that grants them.
 MENU_LINK_RESOURCES = {
     "Conversion": "Portal",
     "ApiUse": "Portal",
+    "Statement": "Portal",
+    "CashRefund": "Portal",
 }
