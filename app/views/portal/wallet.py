@@ -61,12 +61,11 @@ class WalletView(PortalView):
     @has_access
     def statement(self):
         account_id = current_account_id()
+        error, status = None, 200
         try:
             flt = statements.StatementFilter.parse(request.args)
-        except MegabirdError as error:
-            flt, status = statements.StatementFilter(), error.status
-        else:
-            error, status = None, 200
+        except MegabirdError as exc:
+            flt, error, status = statements.StatementFilter(), exc, exc.status
         page_number = request.args.get("page", "1")
         page_number = int(page_number) if page_number.isdigit() else 1
         rows, total = statements.page(account_id, flt, page_number)
