@@ -22,9 +22,11 @@ pkg_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
-# apt_install PKG... : install the packages that are missing, nothing when none is.
+# apt_install [--optional] PKG... : install the packages that are missing, nothing when
+# none is. With --optional a failure is a warning (e.g. Ubuntu has no `chromium` deb).
 apt_install() {
-    local missing=() pkg
+    local optional=false missing=() pkg log
+    if [ "${1:-}" = --optional ]; then optional=true; shift; fi
     if ! command -v dpkg-query >/dev/null 2>&1; then
         warn "not a Debian/Ubuntu system: please install $* yourself"
         return 0
@@ -34,9 +36,18 @@ apt_install() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     say "Installing system packages: ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-        || die "apt-get install ${missing[*]} failed"
+    log=$(mktemp)
+    if ! { as_root apt-get update -qq &&
+           as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        rm -f "$log"
+        if $optional; then
+            warn "could not install ${missing[*]}: the tests that need it will be skipped"
+            return 0
+        fi
+        die "apt-get install ${missing[*]} failed"
+    fi
+    rm -f "$log"
 }
 
 # python_for_venv: a Python 3.11 or newer to build .venv with.
