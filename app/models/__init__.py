@@ -7,6 +7,6 @@ from app.models.audit import AuditLog  # noqa: F401
 from app.models.files import StoredFile  # noqa: F401
 from app.models.ops import PeriodicRun  # noqa: F401
 from app.models.sandbox import SandboxMessage  # noqa: F401
-from app.models.sender import SenderNumber  # noqa: F401
+from app.models.sender import KakaoChannel, SenderDocument, SenderNumber  # noqa: F401
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
 from app.models.wallet import CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.account import REVIEW_STATUSES, ReviewMixin
-from app.models.base import one_of
+from app.models.base import Timestamp, one_of, utcnow
 
 SENDER_METHODS = ("signup", "phone", "document")
 SENDER_OWNER_TYPES = ("personal", "company", "employee")
@@ -34,5 +34,52 @@ class SenderNumber(ReviewMixin, Model):
     method: Mapped[str] = mapped_column(String(16), nullable=False)
     is_signup: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     note: Mapped[Optional[str]] = mapped_column(String(100))
+
+    account = relationship("Account")
+    documents = relationship("SenderDocument", cascade="all, delete-orphan", order_by="SenderDocument.id")
+
+
+DOCUMENT_KINDS = ("telecom_certificate", "employment_certificate")
+DOCUMENT_LABELS = {"telecom_certificate": "통신서비스 이용증명원", "employment_certificate": "재직증명서"}
+
+
+class SenderDocument(Model):
+    """A document proving a sender number (SND-04): the file lives outside the web root."""
+
+    __tablename__ = "sender_document"
+    __table_args__ = (one_of("kind", DOCUMENT_KINDS, "ck_sender_document_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_number_id: Mapped[int] = mapped_column(ForeignKey("sender_number.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+    file = relationship("StoredFile", lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return DOCUMENT_LABELS.get(self.kind, self.kind)
+
+
+class KakaoChannel(ReviewMixin, Model):
+    """A Kakao business channel (SND-07): verified by its admin's phone, then approved by
+    an operator, which records the sender key from the gateway."""
+
+    __tablename__ = "kakao_channel"
+    __table_args__ = (
+        UniqueConstraint("account_id", "search_id", name="uq_kakao_channel_account_search_id"),
+        one_of("status", REVIEW_STATUSES, "ck_kakao_channel_status"),
+        Index("ix_kakao_channel_queue", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    search_id: Mapped[str] = mapped_column(String(100), nullable=False)   # '@name'
+    admin_phone: Mapped[str] = mapped_column(String(11), nullable=False)
+    verified_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
+    sender_key: Mapped[Optional[str]] = mapped_column(String(100))
 
     account = relationship("Account")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.domain.brn import brn_check_digit
 from app.extensions import db
-from app.models import Account, AccountMember, SenderNumber
+from app.models import Account, AccountMember, KakaoChannel, SenderNumber
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
 from app.services import signup, users
 
@@ -82,6 +82,13 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
                                         owner_type=owner_type, method="signup" if is_signup else "document",
                                         is_signup=is_signup, status="approved", requested_at=now,
                                         reviewed_at=now))
+    if spec["kind"] == "corporate":
+        channel = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account.id,
+                                                               KakaoChannel.search_id == "@megabird"))
+        if channel is None:
+            db.session.add(KakaoChannel(account_id=account.id, search_id="@megabird", admin_phone=spec["phone"],
+                                        verified_at=now, status="approved", requested_at=now, reviewed_at=now,
+                                        sender_key="SANDBOX-@megabird"))
     db.session.flush()
     return account
 

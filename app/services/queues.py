@@ -26,8 +26,11 @@ def _waiting(model, *conditions):
 
 
 def _definitions() -> list[Queue]:
-    from app.models import ApiUseApplication, CashRefundRequest, CorporateConversion, TopupRequest
+    from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel,
+                            SenderNumber, TopupRequest)
     return [
+        Queue("SenderNumberQueue", "발신번호 심사", "SenderNumberQueueView.list", _waiting(SenderNumber)),
+        Queue("KakaoChannelQueue", "카카오 채널 심사", "KakaoChannelQueueView.list", _waiting(KakaoChannel)),
         Queue("TopupQueue", "무통장입금 확인", "TopupQueueView.list",
               _waiting(TopupRequest, TopupRequest.method == "bank_transfer")),
         Queue("CashRefundQueue", "환불 요청", "CashRefundQueueView.list", _waiting(CashRefundRequest)),

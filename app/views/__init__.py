@@ -16,12 +16,14 @@ def register_views(appbuilder) -> None:
     from app.views.portal.dashboard import DashboardView
     from app.views.portal.files import FileView
     from app.views.portal.mypage import MyPageView
+    from app.views.portal.senders import SenderView
     from app.views.portal.signup import InvitationView, SignupView
     from app.views.portal.wallet import WalletView
     from app.views.staff.accounts import AccountAdminView
     from app.views.staff.audit import AuditLogView
     from app.views.staff.home import StaffHomeView
     from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
+    from app.views.staff.senders import KakaoChannelQueueView, SenderNumberQueueView
     from app.views.staff.system import JobsView, SandboxOutboxView
     from app.views.staff.wallet import (CashRefundQueueView, LedgerAdminView, PricePlanView,
                                         StaffWalletView, TopupQueueView)
@@ -35,6 +37,7 @@ def register_views(appbuilder) -> None:
     # 템플릿 관리, 주소록, 충전, 마이페이지. Capabilities not built yet are not listed.
     portal = {"menu_cond": has_account}
     appbuilder.add_view(DashboardView, "Dashboard", label=_("대시보드"), icon="fa-home", **portal)
+    appbuilder.add_view(SenderView, "Senders", label=_("발신정보관리"), icon="fa-id-card", **portal)
     appbuilder.add_view(WalletView, "Wallet", label=_("충전하기"), category="Charge",
                         category_label=_("충전"), **portal)
     appbuilder.add_link("Statement", href="WalletView.statement", label=_("충전/사용 내역"), category="Charge",
@@ -50,8 +53,10 @@ def register_views(appbuilder) -> None:
 
     # Staff menu.
     appbuilder.add_view(StaffHomeView, "StaffHome", label=_("운영 대시보드"), icon="fa-tachometer")
-    appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"),
+    appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
+    appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
+    appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"), category="Queues")
     appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")
     appbuilder.add_view(TopupQueueView, "TopupQueue", label=_("무통장입금 확인"), category="Queues")
     appbuilder.add_view(CashRefundQueueView, "CashRefundQueue", label=_("환불 요청"), category="Queues")

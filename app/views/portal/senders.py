@@ -1,0 +1,185 @@
+"""발신정보관리 (03-senders.md, manual chapter 01): the list, registration of sender
+numbers (phone verification or documents) and Kakao channels, details with the
+rejection reason, re-submission and deletion."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, request, session, url_for
+from flask_appbuilder import expose, has_access
+
+from app import clock
+from app.domain.files import MAX_DOCUMENT_BYTES
+from app.errors import MegabirdError
+from app.jobs import enqueue
+from app.jobs.system import deliver_system_messages
+from app.security.tenancy import current_account, current_account_id
+from app.services import files, senders
+from app.views.base import PortalView
+
+PER_PAGE = 10
+NUMBER_SESSION = "sender_verification_id"
+CHANNEL_SESSION = "channel_verification_id"
+
+
+def _upload(name: str):
+    return files.read_upload(request.files.get(name), limit=MAX_DOCUMENT_BYTES)
+
+
+class SenderView(PortalView):
+    route_base = "/senders"
+
+    def _list(self, error=None, status=200):
+        items = senders.list_items(current_account_id())
+        page = request.args.get("page", "1")
+        page = int(page) if page.isdigit() and int(page) > 0 else 1
+        shown = items[(page - 1) * PER_PAGE: page * PER_PAGE]
+        return self.render_template("portal/senders/list.html", items=shown, total=len(items), page=page,
+                                    per_page=PER_PAGE, error=error), status
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._list()
+
+    @expose("/new")
+    @has_access
+    def new(self):
+        return self.render_template("portal/senders/choose.html", account=current_account())
+
+    # --- sender numbers --------------------------------------------------------------------------
+
+    def _number_form(self, error=None, status=200, form=None, verifying=False):
+        return self.render_template("portal/senders/number_form.html", account=current_account(),
+                                    form=form or {}, error=error, verifying=verifying,
+                                    note_max=senders.NOTE_MAX), status
+
+    @expose("/numbers/new", methods=["GET", "POST"])
+    @has_access
+    def new_number(self):
+        if request.method == "GET":
+            return self._number_form()
+        form = request.form
+        account = current_account()
+        try:
+            if not account.is_corporate and form.get("method") == "phone":
+                pending = senders.start_phone_verification(account_id=account.id, number=form.get("number"),
+                                                           now=clock.now())
+                enqueue("default", deliver_system_messages)
+                session[NUMBER_SESSION] = pending.id
+                flash("입력하신 번호로 인증번호를 보냈습니다. 3분 안에 입력해주세요.", "info")
+                return self._number_form(form=form, verifying=True)
+            senders.request_by_documents(
+                account_id=account.id, number=form.get("number"),
+                owner_type=form.get("owner_type") if account.is_corporate else None,
+                telecom=_upload("telecom_certificate"), employment=_upload("employment_certificate"),
+                note=form.get("note"), now=clock.now())
+        except MegabirdError as error:
+            return self._number_form(error, error.status, form)
+        flash("발신번호 등록을 요청했습니다. 담당자 검토 후 등록이 완료됩니다 (영업일 기준 2-3일).", "success")
+        return redirect(url_for("SenderView.index"))
+
+    @expose("/numbers/verify", methods=["POST"])
+    @has_access
+    def verify_number(self):
+        try:
+            senders.confirm_phone_verification(account_id=current_account_id(),
+                                               verification_id=session.get(NUMBER_SESSION),
+                                               code=request.form.get("code"), now=clock.now(),
+                                               owner_name=g.user.first_name)
+        except MegabirdError as error:
+            return self._number_form(error, error.status, request.form, verifying=True)
+        session.pop(NUMBER_SESSION, None)
+        flash("휴대폰 본인 확인이 완료되어 발신번호가 등록되었습니다.", "success")
+        return redirect(url_for("SenderView.index"))
+
+    @expose("/numbers/<int:sender_id>")
+    @has_access
+    def number(self, sender_id):
+        sender = senders.get_number(current_account_id(), sender_id)
+        return self.render_template("portal/senders/number_detail.html", sender=sender, account=current_account(),
+                                    label=senders.number_label(sender), status_labels=senders.STATUS_LABELS,
+                                    owner_types=senders.OWNER_TYPES, error=None, note_max=senders.NOTE_MAX)
+
+    @expose("/numbers/<int:sender_id>/resubmit", methods=["POST"])
+    @has_access
+    def resubmit_number(self, sender_id):
+        account = current_account()
+        sender = senders.get_number(account.id, sender_id)
+        try:
+            senders.request_by_documents(
+                account_id=account.id, number=sender.number,
+                owner_type=request.form.get("owner_type") if account.is_corporate else None,
+                telecom=_upload("telecom_certificate"), employment=_upload("employment_certificate"),
+                note=request.form.get("note"), now=clock.now())
+        except MegabirdError as error:
+            return self.render_template("portal/senders/number_detail.html", sender=sender, account=account,
+                                        label=senders.number_label(sender), status_labels=senders.STATUS_LABELS,
+                                        owner_types=senders.OWNER_TYPES, error=error,
+                                        note_max=senders.NOTE_MAX), error.status
+        flash("발신번호 등록을 다시 요청했습니다.", "success")
+        return redirect(url_for("SenderView.index"))
+
+    @expose("/numbers/<int:sender_id>/delete", methods=["POST"])
+    @has_access
+    def delete_number(self, sender_id):
+        try:
+            senders.delete_number(account_id=current_account_id(), sender_id=sender_id, now=clock.now())
+        except MegabirdError as error:
+            if error.status == 404:
+                raise
+            return self._list(error, error.status)
+        flash("발신정보를 삭제했습니다.", "info")
+        return redirect(url_for("SenderView.index"))
+
+    # --- Kakao channels -----------------------------------------------------------------------------
+
+    def _channel_form(self, error=None, status=200, form=None, verifying=False):
+        return self.render_template("portal/senders/channel_form.html", account=current_account(),
+                                    form=form or {}, error=error, verifying=verifying), status
+
+    @expose("/channels/new", methods=["GET", "POST"])
+    @has_access
+    def new_channel(self):
+        if request.method == "GET":
+            return self._channel_form()
+        try:
+            pending = senders.start_channel_verification(account_id=current_account_id(),
+                                                         search_id=request.form.get("search_id"),
+                                                         admin_phone=request.form.get("admin_phone"),
+                                                         now=clock.now())
+        except MegabirdError as error:
+            return self._channel_form(error, error.status, request.form)
+        enqueue("default", deliver_system_messages)
+        session[CHANNEL_SESSION] = pending.id
+        flash("채널 관리자 휴대전화번호로 인증번호를 보냈습니다.", "info")
+        return self._channel_form(form=request.form, verifying=True)
+
+    @expose("/channels/verify", methods=["POST"])
+    @has_access
+    def verify_channel(self):
+        try:
+            senders.confirm_channel(account_id=current_account_id(), verification_id=session.get(CHANNEL_SESSION),
+                                    code=request.form.get("code"), now=clock.now())
+        except MegabirdError as error:
+            return self._channel_form(error, error.status, request.form, verifying=True)
+        session.pop(CHANNEL_SESSION, None)
+        flash("관리자 인증이 완료되었습니다. 담당자 승인 후 발신 채널 ID 등록이 완료됩니다.", "success")
+        return redirect(url_for("SenderView.index"))
+
+    @expose("/channels/<int:channel_id>")
+    @has_access
+    def channel(self, channel_id):
+        channel = senders.get_channel(current_account_id(), channel_id)
+        return self.render_template("portal/senders/channel_detail.html", channel=channel,
+                                    status_labels=senders.STATUS_LABELS)
+
+    @expose("/channels/<int:channel_id>/delete", methods=["POST"])
+    @has_access
+    def delete_channel(self, channel_id):
+        try:
+            senders.delete_channel(account_id=current_account_id(), channel_id=channel_id, now=clock.now())
+        except MegabirdError as error:
+            if error.status == 404:
+                raise
+            return self._list(error, error.status)
+        flash("발신정보를 삭제했습니다.", "info")
+        return redirect(url_for("SenderView.index"))
