@@ -63,6 +63,30 @@ def ledger_check_command():
     click.echo("ledger-check ok")
 
 
+api_key = AppGroup("api-key", help="Integration API keys (API-01).")
+megabird.add_command(api_key)
+
+
+@api_key.command("create")
+@click.argument("login")
+@click.option("--name", default="CLI", show_default=True, help="a name to recognise the key by")
+def api_key_create_command(login, name):
+    """Create a key for the account of LOGIN (its API use must be approved); prints it once."""
+    from flask import current_app
+    from app.errors import MegabirdError
+    from app.services import api_keys
+    from app.security.tenancy import account_id_for_user
+    user = current_app.appbuilder.sm.find_user(username=login)
+    account_id = account_id_for_user(user.id) if user else None
+    if account_id is None:
+        raise click.ClickException(f"{login}: 고객 계정이 있는 로그인이 아닙니다.")
+    try:
+        _key, plaintext = api_keys.create(account_id=account_id, name=name, now=clock.now())
+    except MegabirdError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"api_key={plaintext}")
+
+
 @megabird.command("sandbox-outbox")
 @click.option("--to", "to", default=None, help="only messages to this number")
 @click.option("--last", default=20, show_default=True, help="how many of the newest messages")

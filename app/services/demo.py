@@ -113,6 +113,10 @@ def seed(now: dt.datetime) -> list[str]:
         _ensure_money(login, accounts[login], spec, now)
         lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
     db.session.commit()
+    from app.services import api_keys
+    _key, plaintext = api_keys.create(account_id=accounts["megazone"].id, name="데모 키", now=now,
+                                      plaintext=api_keys.demo_key())
+    lines.append(f"api_key={plaintext}")
     for seeder in EXTRA_SEEDERS:
         lines.extend(seeder(accounts, now) or [])
         db.session.commit()

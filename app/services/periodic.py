@@ -54,8 +54,56 @@ def _ledger_check(now):
     return "ok"
 
 
+def _enqueue_dispatch(send_ids) -> None:
+    from app.jobs import enqueue
+    from app.jobs.sending import JOB_TIMEOUT, dispatch_send
+    for send_id in send_ids:
+        enqueue("dispatch", dispatch_send, send_id, job_timeout=JOB_TIMEOUT)
+
+
+def _start_scheduled(now):
+    from app.services import dispatch
+    started = dispatch.start_due_scheduled(now)
+    _enqueue_dispatch(started)
+    return len(started)
+
+
+def _recover_claims(now):
+    from app.services import dispatch
+    return dispatch.recover_stale_claims(now)
+
+
+def _relay(now):
+    from app.services import dispatch
+    relayed = dispatch.sends_to_relay(now)
+    _enqueue_dispatch(relayed)
+    return len(relayed)
+
+
+def _reports(now):
+    from app.services import results
+    return results.poll_reports(now)
+
+
+def _timeouts(now):
+    from app.services import results
+    return results.time_out(now)
+
+
+def _settle(now):
+    from app.services import results
+    return results.settle(now)
+
+
 TASKS: list[Task] = [
     Task("system_messages", _system_messages),
+    # the send pipeline, in this order at every tick (design/send-pipeline.md)
+    Task("start_scheduled", _start_scheduled),
+    Task("recover_claims", _recover_claims),
+    Task("relay", _relay),
+    Task("reports", _reports),
+    Task("timeouts", _timeouts, every=dt.timedelta(minutes=1)),
+    Task("settle", _settle),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
 ]

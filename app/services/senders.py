@@ -26,9 +26,14 @@ OWNER_TYPES = {"company": "당사/대표자 번호", "employee": "직원 개인 
 STATUS_LABELS = {"requested": "등록요청", "approved": "등록완료", "rejected": "반려됨"}
 _CHANNEL_ID = re.compile(r"^@[0-9A-Za-z가-힣_.\-]{1,50}$")
 
+def _used_by_scheduled_send(sender: SenderNumber) -> str | None:
+    from app.services.sending import scheduled_send_using
+    return scheduled_send_using(sender)
+
+
 #: Checks run before a sender number is deleted; each returns a Korean reason to refuse,
-#: or None. The send pipeline adds "used by a scheduled send" (SND-06).
-DELETE_GUARDS: list[Callable[[SenderNumber], str | None]] = []
+#: or None (SND-06: a number a scheduled send uses stays until the send is cancelled).
+DELETE_GUARDS: list[Callable[[SenderNumber], str | None]] = [_used_by_scheduled_send]
 
 
 # --- the 발신정보 list (SND-06) ---------------------------------------------------------------------

@@ -59,6 +59,11 @@ def find_entry(key: str) -> LedgerEntry | None:
     return db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
 
 
+def lock_account(account_id: int) -> Account:
+    """The account row, locked for the rest of the transaction."""
+    return _lock_account(account_id)
+
+
 def _lock_account(account_id: int) -> Account:
     account = db.session.scalar(select(Account).where(Account.id == account_id).with_for_update()
                                 .execution_options(populate_existing=True))
@@ -280,6 +285,7 @@ def invariant_violations(limit: int = 1) -> list[str]:
     """Accounts whose balances are not the sums of their ledger, or whose last entry's
     balances disagree with the account row; the extra checks of later capabilities
     (completed sends) are added to CHECKS."""
+    import app.services.results  # noqa: F401  (adds the completed-send check to CHECKS)
     problems: list[str] = []
     sums = select(LedgerEntry.account_id, func.coalesce(func.sum(LedgerEntry.cash_delta), 0).label("cash"),
                   func.coalesce(func.sum(LedgerEntry.points_delta), 0).label("points")) \

@@ -1,0 +1,122 @@
+"""The OpenAPI 3 description of /api/v1 (API-05), written by hand next to the code it
+describes; tests check that every route of the blueprint is in it."""
+from __future__ import annotations
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _errors(*codes):
+    return {str(code): ERROR for code in codes}
+
+
+def spec() -> dict:
+    send_summary = {
+        "type": "object",
+        "properties": {
+            "send_id": {"type": "string"}, "channel": {"type": "string", "enum": ["sms", "alimtalk", "friendtalk"]},
+            "type": {"type": "string"}, "status": {"type": "string",
+                                                   "enum": ["scheduled", "in_progress", "completed", "cancelled"]},
+            "source": {"type": "string", "enum": ["web", "api"]},
+            "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in
+                                                        ("requested", "delivered", "failed", "pending")}},
+            "categories": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "fallback": {"type": "object", "nullable": True},
+            "hold": {"type": "integer"}, "charged": {"type": "integer"}, "refunded": {"type": "integer", "nullable": True},
+            "created_at": {"type": "string", "format": "date-time"},
+            "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
+            "completed_at": {"type": "string", "format": "date-time", "nullable": True},
+        },
+    }
+    recipient = {"oneOf": [
+        {"type": "string", "description": "휴대폰 번호 (010-1234-5678, 01012345678, +82 10…)"},
+        {"type": "object", "required": ["phone"], "properties": {
+            "phone": {"type": "string"}, "name": {"type": "string"},
+            "vars": {"type": "object", "properties": {k: {"type": "string"} for k in ("1", "2", "3", "4")},
+                     "additionalProperties": False}}},
+    ]}
+    paging = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+              {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
+    send_id = {"name": "send_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    idem = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200},
+            "description": "같은 키와 같은 본문은 첫 응답을 그대로 돌려주고 아무것도 보내지 않습니다; 다른 본문이면 409."}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "megabird 연동 API", "version": "1.0.0",
+                 "description": "문자(SMS/LMS/MMS) 발송과 결과 조회. 인증: Authorization: Bearer <API 키>. "
+                                "오류는 {\"error\": {\"code\", \"message\", \"field\"}} 형식입니다."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "오류", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                   "field": {"type": "string"}, "details": {}}}}}}}}},
+            "schemas": {"SendSummary": send_summary, "Recipient": recipient},
+        },
+        "paths": {
+            "/balance": {"get": {"summary": "잔액", "responses": {
+                "200": {"description": "충전금과 포인트 (원)", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"cash": {"type": "integer"}, "points": {"type": "integer"}}}}}},
+                **_errors(401, 403, 429)}}},
+            "/senders": {"get": {"summary": "등록완료된 발신번호와 카카오 채널", "responses": {
+                "200": {"description": "발신정보", "content": {"application/json": {"schema": {"type": "object"}}}},
+                **_errors(401, 403, 429)}}},
+            "/sends/sms": {"post": {
+                "summary": "SMS/LMS/MMS 발송 (유형은 내용 길이와 이미지로 자동 결정)",
+                "parameters": [idem],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["from", "to", "text"],
+                    "properties": {
+                        "from": {"type": "string", "description": "등록완료된 발신번호"},
+                        "to": {"type": "array", "minItems": 1, "maxItems": 10000,
+                               "items": {"$ref": "#/components/schemas/Recipient"}},
+                        "title": {"type": "string", "description": "LMS/MMS만, 30 byte 이하"},
+                        "text": {"type": "string", "description": "내용; 가변문자 #[이름], #[1]..#[4]"},
+                        "ad": {"type": "object", "nullable": True, "properties": {
+                            "name": {"type": "string"}, "optout": {"type": "string"}}},
+                        "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "images": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "byte"}},
+                    }}}}},
+                "responses": {"201": {"description": "접수됨", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "send_id": {"type": "string"}, "type": {"type": "string"}, "status": {"type": "string"},
+                        "recipients": {"type": "integer"}, "unit_price": {"type": "integer"},
+                        "hold": {"type": "integer"}, "duplicates": {"type": "integer"},
+                        "optouts": {"type": "integer"},
+                        "rejected": {"type": "array", "items": {"type": "object", "properties": {
+                            "index": {"type": "integer"}, "phone": {"type": "string"},
+                            "reason": {"type": "string"}}}}}}}}},
+                    **_errors(400, 401, 403, 409, 413, 422, 429)}}},
+            "/sends": {"get": {"summary": "발송 내역", "parameters": [
+                {"name": "type", "in": "query", "schema": {"type": "string",
+                                                          "enum": ["SMS", "LMS", "MMS", "ALIMTALK",
+                                                                   "FRIENDTALK_TEXT", "FRIENDTALK_IMAGE"]}},
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+                    "scheduled", "in_progress", "completed", "cancelled"]}},
+                {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM-DD (KST) 또는 ISO-8601"},
+                {"name": "to", "in": "query", "schema": {"type": "string"}}, *paging],
+                "responses": {"200": {"description": "목록", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                        "sends": {"type": "array", "items": {"$ref": "#/components/schemas/SendSummary"}}}}}}},
+                    **_errors(401, 403, 422, 429)}}},
+            "/sends/{send_id}": {"get": {"summary": "발송 한 건", "parameters": [send_id], "responses": {
+                "200": {"description": "발송", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/SendSummary"}}}}, **_errors(401, 403, 404, 429)}}},
+            "/sends/{send_id}/messages": {"get": {"summary": "수신자별 결과", "parameters": [
+                send_id,
+                {"name": "status", "in": "query", "schema": {"type": "string",
+                                                            "enum": ["delivered", "failed", "pending"]}},
+                {"name": "category", "in": "query", "schema": {"type": "string"}}, *paging],
+                "responses": {"200": {"description": "메시지", "content": {"application/json": {"schema": {
+                    "type": "object"}}}}, **_errors(401, 403, 404, 422, 429)}}},
+            "/sends/{send_id}/cancel": {"post": {"summary": "예약 발송 취소 (선차감 전액 재충전)",
+                                                 "parameters": [send_id], "responses": {
+                "200": {"description": "취소됨", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/SendSummary"}}}}, **_errors(401, 403, 404, 409, 429)}}},
+            "/openapi.json": {"get": {"summary": "이 문서", "security": [], "responses": {
+                "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        },
+    }

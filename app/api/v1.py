@@ -1,0 +1,213 @@
+"""/api/v1 endpoints (09-api.md API-05). Each parses JSON, calls the same services as
+the web pages, and answers JSON."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from app import clock
+from app.api import api_v1
+from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
+from app.domain.recipients import Recipient
+from app.errors import Conflict, ValidationError
+from app.extensions import db
+from app.models import ApiRequest
+from app.services import history, senders, sending, wallet
+
+MAX_API_RECIPIENTS = 10_000
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("요청 본문은 JSON 객체여야 합니다 (Content-Type: application/json).", field="body",
+                              code="invalid_json")
+    return data
+
+
+def _field(data: dict, name: str, types, *, required: bool = False, label: str | None = None):
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise ValidationError(f"{label or name} 값이 필요합니다.", field=name, code="required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise ValidationError(f"{label or name} 값의 형식이 올바르지 않습니다.", field=name, code="invalid_type")
+    return value
+
+
+def _recipients(to) -> list[Recipient]:
+    if not isinstance(to, list) or not to:
+        raise ValidationError("to에 수신자를 1명 이상 넣어주세요.", field="to", code="required")
+    if len(to) > MAX_API_RECIPIENTS:
+        raise ValidationError(f"한 요청에 수신자는 최대 {MAX_API_RECIPIENTS:,}명까지입니다.", field="to",
+                              code="too_many_recipients")
+    out = []
+    for index, item in enumerate(to):
+        if isinstance(item, str):
+            out.append(Recipient(item, None, {}, index))
+        elif isinstance(item, dict):
+            phone, name, values = item.get("phone"), item.get("name"), item.get("vars") or {}
+            if not isinstance(phone, str) or (name is not None and not isinstance(name, str)) \
+                    or not isinstance(values, dict) or any(k not in ("1", "2", "3", "4") for k in values) \
+                    or any(not isinstance(v, (str, int, float)) or isinstance(v, bool) for v in values.values()):
+                raise ValidationError(f"to[{index}]: phone(문자열), name(문자열), vars({{\"1\"..\"4\": 값}}) 형식이어야 합니다.",
+                                      field=f"to[{index}]", code="invalid_type")
+            out.append(Recipient(phone, name, {k: str(v) for k, v in values.items()}, index))
+        else:
+            raise ValidationError(f"to[{index}]은(는) 전화번호 문자열이나 객체여야 합니다.", field=f"to[{index}]",
+                                  code="invalid_type")
+    return out
+
+
+def _images(value) -> list[tuple[str, bytes]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError("images는 base64 문자열의 배열이어야 합니다.", field="images", code="invalid_type")
+    out = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or len(item) > 600_000:
+            raise ValidationError(f"images[{index}]: 300KB 이하 JPEG의 base64 문자열이어야 합니다.",
+                                  field=f"images[{index}]", code="invalid_image")
+        try:
+            out.append((f"image{index + 1}.jpg", base64.b64decode(item, validate=True)))
+        except (binascii.Error, ValueError):
+            raise ValidationError(f"images[{index}]: base64 형식이 아닙니다.", field=f"images[{index}]",
+                                  code="invalid_image") from None
+    return out
+
+
+def _scheduled(value):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("scheduled_at은 ISO-8601 문자열이어야 합니다.", field="scheduled_at", code="invalid_type")
+    return history.parse_moment(value, "scheduled_at")
+
+
+def _idempotency(body: bytes):
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return None, None
+    if len(key) > 200:
+        raise ValidationError("Idempotency-Key는 200자 이하여야 합니다.", field="Idempotency-Key", code="invalid")
+    request_hash = hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
+    previous = db.session.scalar(select(ApiRequest).where(ApiRequest.account_id == g.api_account_id,
+                                                          ApiRequest.idempotency_key == key))
+    if previous is not None:
+        if previous.request_hash != request_hash:
+            raise Conflict("같은 Idempotency-Key로 다른 요청을 보냈습니다.", field="Idempotency-Key",
+                           code="idempotency_conflict")
+        return key, (previous.status_code, json.loads(previous.response))
+    return (key, request_hash), None
+
+
+@api_v1.get("/balance")
+@require_key
+def balance():
+    b = wallet.balance(g.api_account_id)
+    return jsonify({"cash": b.cash, "points": b.points})
+
+
+@api_v1.get("/senders")
+@require_key
+def list_senders():
+    from app.domain.numbers import format_number
+    numbers = [{"number": s.number, "display": format_number(s.number)} for s in
+               senders.approved_numbers(g.api_account_id)]
+    channels = [{"channel": c.search_id} for c in senders.approved_channels(g.api_account_id)]
+    return jsonify({"numbers": numbers, "channels": channels})
+
+
+@api_v1.post("/sends/sms")
+@require_key
+def send_sms():
+    raw = request.get_data(cache=True)
+    data = _json_body()
+    images = data.get("images")
+    size_without_images = len(raw) - (len(json.dumps(images)) if images else 0)
+    if size_without_images > MAX_BODY:
+        raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")
+    idem, replay = _idempotency(raw)
+    if replay is not None:
+        status, body = replay
+        return jsonify(body), status
+    ad = _field(data, "ad", dict)
+    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
+                           not isinstance(ad.get("optout"), (str, type(None)))):
+        raise ValidationError("ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.", field="ad",
+                              code="invalid_type")
+    req = sending.SmsRequest(
+        account_id=g.api_account_id, sender=_field(data, "from", str, required=True, label="from(발신번호)"),
+        body=_field(data, "text", str, required=True, label="text(내용)"), recipients=_recipients(data.get("to")),
+        title=_field(data, "title", str), is_ad=ad is not None, ad_company=(ad or {}).get("name"),
+        ad_optout=(ad or {}).get("optout") or _default_optout(), scheduled_at=_scheduled(data.get("scheduled_at")),
+        images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
+        row_label="to[{}]")
+    result = sending.accept(req, now=clock.now(), idempotency=idem)
+    sending.enqueue_dispatch(result.send)
+    return jsonify(result.to_api()), 201
+
+
+def _default_optout():
+    from app.models import Account
+    return db.session.get(Account, g.api_account_id).optout_number
+
+
+def _page_args() -> tuple[int, int]:
+    def number(name, default, maximum):
+        text = request.args.get(name, str(default))
+        if not text.isdigit() or not 1 <= int(text) <= maximum:
+            raise ValidationError(f"{name}은(는) 1~{maximum} 사이의 정수여야 합니다.", field=name, code="invalid")
+        return int(text)
+    return number("page", 1, 1_000_000), number("per_page", 20, 100)
+
+
+@api_v1.get("/sends")
+@require_key
+def list_sends():
+    page, per_page = _page_args()
+    flt = history.SendFilter(
+        msg_type=history.check_choice(request.args.get("type"), history.VALID_TYPES, "type"),
+        status=history.check_choice(request.args.get("status"), history.VALID_STATUSES, "status"),
+        start=history.parse_moment(request.args.get("from"), "from"),
+        end=history.parse_moment(request.args.get("to"), "to", end_of_day=True))
+    rows, total = history.list_sends(g.api_account_id, flt, page=page, per_page=per_page)
+    return jsonify({"total": total, "page": page, "per_page": per_page,
+                    "sends": [history.send_summary(s) for s in rows]})
+
+
+@api_v1.get("/sends/<send_id>")
+@require_key
+def get_send(send_id):
+    return jsonify(history.send_summary(history.get_send(g.api_account_id, send_id)))
+
+
+@api_v1.get("/sends/<send_id>/messages")
+@require_key
+def send_messages(send_id):
+    send = history.get_send(g.api_account_id, send_id)
+    page, per_page = _page_args()
+    flt = history.parse_message_filter(request.args.getlist("status"), request.args.getlist("category"))
+    rows, total = history.list_messages(send, flt, page=page, per_page=per_page)
+    return jsonify({"total": total, "page": page, "per_page": per_page,
+                    "messages": [history.message_dict(m) for m in rows]})
+
+
+@api_v1.post("/sends/<send_id>/cancel")
+@require_key
+def cancel_send(send_id):
+    send = sending.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now())
+    return jsonify(history.send_summary(send))
+
+
+@api_v1.get("/openapi.json")
+def openapi():
+    from app.api.openapi import spec
+    return jsonify(spec())

@@ -1,0 +1,245 @@
+"""Sends and messages (05-results.md), the opt-out list (SMS-13), per-day usage
+rollups (STA-04) and the API's keys and idempotency records (09-api.md).
+
+A `Send` is one request; a `Message` is one recipient of it. A Kakao message and its
+fallback SMS are two messages of the same send, the fallback pointing at its parent
+(`parent_id`), so Kakao needs no new model (06-kakao.md)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Timestamp, one_of, utcnow
+
+BigInt = BigInteger().with_variant(Integer, "sqlite")
+
+SEND_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
+SEND_STATUS_LABELS = {"scheduled": "예약", "in_progress": "진행중", "completed": "완료", "cancelled": "취소"}
+MESSAGE_STATES = ("pending", "submitting", "submitted", "delivered", "failed")
+FINAL_STATES = ("delivered", "failed")
+OPEN_STATES = ("pending", "submitting", "submitted")
+CHANNELS = ("sms", "alimtalk", "friendtalk")
+MESSAGE_TYPES = ("SMS", "LMS", "MMS", "ALIMTALK", "FRIENDTALK_TEXT", "FRIENDTALK_IMAGE")
+TYPE_LABELS = {"SMS": "SMS", "LMS": "LMS", "MMS": "MMS", "ALIMTALK": "알림톡", "FRIENDTALK_TEXT": "친구톡 텍스트",
+               "FRIENDTALK_IMAGE": "친구톡 포토"}
+#: the gateway channel of each message type
+GATEWAY_CHANNEL = {"SMS": "sms", "LMS": "lms", "MMS": "mms", "ALIMTALK": "alimtalk",
+                   "FRIENDTALK_TEXT": "friendtalk", "FRIENDTALK_IMAGE": "friendtalk"}
+
+
+class Send(Model):
+    __tablename__ = "send"
+    __table_args__ = (
+        one_of("status", SEND_STATUSES, "ck_send_status"),
+        one_of("channel", CHANNELS, "ck_send_channel"),
+        one_of("msg_type", MESSAGE_TYPES, "ck_send_msg_type"),
+        one_of("source", ("web", "api"), "ck_send_source"),
+        CheckConstraint("hold_amount >= 0 AND unit_price >= 0 AND recipient_count >= 0", name="ck_send_amounts"),
+        Index("ix_send_account_created", "account_id", "created_at"),
+        Index("ix_send_status_scheduled", "status", "scheduled_at"),
+        Index("ix_send_status_progress", "status", "last_progress_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    source: Mapped[str] = mapped_column(String(8), nullable=False, default="web")
+    channel: Mapped[str] = mapped_column(String(16), nullable=False, default="sms")
+    msg_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    sender_number: Mapped[str] = mapped_column(String(11), nullable=False)
+    title: Mapped[Optional[str]] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, nullable=False)          # as composed, variables unrendered
+    is_ad: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    ad_company: Mapped[Optional[str]] = mapped_column(String(60))
+    ad_optout: Mapped[Optional[str]] = mapped_column(String(11))
+    uses_variables: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    group_names: Mapped[Optional[str]] = mapped_column(Text)        # 수신그룹 (SMS-12)
+    # Prices frozen at acceptance (WAL-05) and the money of the send.
+    unit_price: Mapped[int] = mapped_column(Integer, nullable=False)
+    fallback_unit_price: Mapped[Optional[int]] = mapped_column(Integer)
+    hold_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    charged_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)   # so far
+    refunded_amount: Mapped[Optional[int]] = mapped_column(BigInteger)
+    # Counts, kept in the same transactions as the messages' states.
+    recipient_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    delivered_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)   # invalid, left out
+    duplicate_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # repeated, kept once
+    # Times (UTC). `day` is the KST date the send counts on in statistics.
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    scheduled_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    completed_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    last_progress_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    template_id: Mapped[Optional[int]] = mapped_column(Integer)
+    api_key_id: Mapped[Optional[int]] = mapped_column(Integer)
+    # Kakao (wave 2): the channel's sender key, template code, buttons JSON, fallback text.
+    kakao: Mapped[Optional[str]] = mapped_column(Text)
+
+    images = relationship("SendImage", cascade="all, delete-orphan", order_by="SendImage.position")
+
+    @property
+    def pending_count(self) -> int:
+        return self.recipient_count - self.delivered_count - self.failed_count
+
+    @property
+    def status_label(self) -> str:
+        return SEND_STATUS_LABELS[self.status]
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.msg_type, self.msg_type)
+
+
+class SendImage(Model):
+    """An MMS image of a send (SMS-14): the stored JPEG is what is sent."""
+
+    __tablename__ = "send_image"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("send.id", ondelete="CASCADE"), nullable=False, index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="CASCADE"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    file = relationship("StoredFile", lazy="joined")
+
+
+class Message(Model):
+    __tablename__ = "message"
+    __table_args__ = (
+        one_of("state", MESSAGE_STATES, "ck_message_state"),
+        CheckConstraint("charge >= 0", name="ck_message_charge"),
+        Index("ix_message_send_state", "send_id", "state"),
+        Index("ix_message_state_submitted", "state", "submitted_at"),
+        Index("ix_message_state_claimed", "state", "claimed_at"),
+        Index("ix_message_account_recipient", "account_id", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("send.id", ondelete="CASCADE"), nullable=False)
+    account_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    parent_id: Mapped[Optional[int]] = mapped_column(BigInteger)      # the Kakao message a fallback replaces
+    msg_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    recipient: Mapped[str] = mapped_column(String(11), nullable=False)
+    name: Mapped[Optional[str]] = mapped_column(String(100))
+    vars: Mapped[Optional[str]] = mapped_column(Text)                # JSON {"1": ..} when the send uses variables
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    reported_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    result_code: Mapped[Optional[str]] = mapped_column(String(16))
+    category: Mapped[Optional[str]] = mapped_column(String(32))
+    charge: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    late_code: Mapped[Optional[str]] = mapped_column(String(16))     # a report after the message was final
+    late_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+
+
+class SendCategoryCount(Model):
+    """Failed messages per category of one send, kept with the outcomes (RES-03's
+    breakdown reads these instead of counting messages)."""
+
+    __tablename__ = "send_category_count"
+    __table_args__ = (UniqueConstraint("send_id", "category", name="uq_send_category_count"),)
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("send.id", ondelete="CASCADE"), nullable=False)
+    category: Mapped[str] = mapped_column(String(32), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class OptOut(Model):
+    """수신거부 목록 (SMS-13): numbers an account's ads are not sent to."""
+
+    __tablename__ = "optout"
+    __table_args__ = (
+        UniqueConstraint("account_id", "number", name="uq_optout_account_number"),
+        one_of("source", ("manual", "file", "080"), "ck_optout_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    number: Mapped[str] = mapped_column(String(11), nullable=False)
+    source: Mapped[str] = mapped_column(String(8), nullable=False)
+    memo: Mapped[Optional[str]] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+
+class UsageRollup(Model):
+    """Per KST day, account, message type and source: counts and won charged, kept up
+    to date as results arrive, so that lists and statistics never scan messages."""
+
+    __tablename__ = "usage_rollup"
+    __table_args__ = (
+        UniqueConstraint("account_id", "day", "msg_type", "source", name="uq_usage_rollup"),
+        Index("ix_usage_rollup_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    msg_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    source: Mapped[str] = mapped_column(String(8), nullable=False)
+    requested: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    delivered: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    charged: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    points_used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class UsageCategoryRollup(Model):
+    __tablename__ = "usage_category_rollup"
+    __table_args__ = (
+        UniqueConstraint("account_id", "day", "msg_type", "category", name="uq_usage_category_rollup"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    msg_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    category: Mapped[str] = mapped_column(String(32), nullable=False)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class ApiKey(Model):
+    """An integration API key (API-01): shown once, stored as a hash."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    ip_allowlist: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+
+    account = relationship("Account")
+
+
+class ApiRequest(Model):
+    """Idempotency-Key records (API-03): the first answer, replayed for the same body."""
+
+    __tablename__ = "api_request"
+    __table_args__ = (UniqueConstraint("account_id", "idempotency_key", name="uq_api_request_key"),)
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    response: Mapped[str] = mapped_column(Text, nullable=False)
+    send_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)

@@ -1,0 +1,261 @@
+"""Outcomes of messages (05-results.md): reports applied idempotently (REL-04), the
+49-hour timeout (RES-01), completion and the refund of each send exactly once
+(WAL-07, WAL-08), and the ledger-check of completed sends (REL-05).
+
+Every change of a message's state is a conditional, set-based UPDATE: it only moves
+messages that are still open, and the counters, rollups and money change by the rows
+it actually moved. Running a step twice finds nothing left to do."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from app.domain.results import DELIVERED, FAILED, TIMEOUT_CODE, classify
+from app.extensions import db
+from app.gateways import Report, get_gateway
+from app.models import LedgerEntry, Message, Send
+from app.models.sending import OPEN_STATES
+from app.services import optouts, wallet
+from app.services.rollups import Deltas
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = dt.timedelta(hours=49)
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message_id: int
+    send_id: int
+    state: str            # delivered | failed
+    code: str
+    category: str | None
+    at: dt.datetime
+    charge: int
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    id: int
+    account_id: int
+    day: dt.date
+    msg_type: str
+    source: str
+    unit_price: int
+
+
+def send_facts(send_ids) -> dict[int, SendFacts]:
+    facts = {}
+    ids = list(set(send_ids))
+    for start in range(0, len(ids), CHUNK):
+        for row in db.session.execute(select(Send.id, Send.account_id, Send.day, Send.msg_type, Send.source,
+                                             Send.unit_price).where(Send.id.in_(ids[start:start + CHUNK]))):
+            facts[row.id] = SendFacts(*row)
+    return facts
+
+
+def finalize(outcomes: list[Outcome], facts: dict[int, SendFacts], *, from_states=OPEN_STATES) -> set[int]:
+    """Move open messages to their final state; counters, charges and rollups change by
+    the rows actually moved. Returns the ids moved (the others were already final)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for o in outcomes:
+        groups[(o.send_id, o.state, o.code, o.category, o.at, o.charge)].append(o.message_id)
+    moved: set[int] = set()
+    per_send: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])   # delivered, failed, charged
+    deltas = Deltas()
+    for (send_id, state, code, category, at, charge), ids in groups.items():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            done = db.session.scalars(
+                update(Message).where(Message.id.in_(chunk), Message.state.in_(from_states))
+                .values(state=state, result_code=code, category=category, reported_at=at, charge=charge)
+                .returning(Message.id), execution_options={"synchronize_session": False}).all()
+            if not done:
+                continue
+            moved.update(done)
+            n = len(done)
+            counters = per_send[send_id]
+            counters[0 if state == DELIVERED else 1] += n
+            counters[2] += n * charge
+            f = facts[send_id]
+            deltas.add(account_id=f.account_id, day=f.day, msg_type=f.msg_type, source=f.source,
+                       delivered=n if state == DELIVERED else 0, failed=n if state == FAILED else 0,
+                       charged=n * charge)
+            if category:
+                deltas.add_category(account_id=f.account_id, day=f.day, msg_type=f.msg_type, category=category,
+                                    count=n)
+                deltas.add_send_category(send_id=send_id, category=category, count=n)
+    for send_id, (delivered, failed, charged) in per_send.items():
+        db.session.execute(update(Send).where(Send.id == send_id).values(
+            delivered_count=Send.delivered_count + delivered, failed_count=Send.failed_count + failed,
+            charged_amount=Send.charged_amount + charged), execution_options={"synchronize_session": False})
+    deltas.flush()
+    return moved
+
+
+# --- reports (REL-04) ----------------------------------------------------------------------------------
+
+def apply_reports(reports: list[Report], now: dt.datetime) -> dict[str, int]:
+    """Apply a batch of reports in the caller's transaction. Reports for unknown
+    references (the service's own messages, deleted history) are ignored."""
+    by_id: dict[int, Report] = {}
+    for report in reports:
+        if report.ref.isdigit():
+            by_id[int(report.ref)] = report     # the last report of a batch wins
+    rows = {}
+    ids = list(by_id)
+    for start in range(0, len(ids), CHUNK):
+        for row in db.session.execute(select(Message.id, Message.send_id, Message.state, Message.account_id,
+                                             Message.recipient)
+                                      .where(Message.id.in_(ids[start:start + CHUNK]))):
+            rows[row.id] = row
+    facts = send_facts(row.send_id for row in rows.values())
+    outcomes, late, opted_out = [], [], defaultdict(set)
+    for message_id, report in by_id.items():
+        row = rows.get(message_id)
+        if row is None:
+            continue
+        if report.optout_number:
+            opted_out[row.account_id].add(report.optout_number)
+        if row.state in OPEN_STATES:
+            state, category = classify(report.code)
+            charge = facts[row.send_id].unit_price if state == DELIVERED else 0
+            outcomes.append(Outcome(message_id, row.send_id, state, report.code, category, report.at, charge))
+        else:
+            late.append({"mid": message_id, "code": report.code, "at": report.at})
+    moved = finalize(outcomes, facts)
+    late += [{"mid": o.message_id, "code": o.code, "at": o.at} for o in outcomes if o.message_id not in moved]
+    if late:  # duplicates and reports after the timeout: kept, but nothing else changes
+        db.session.execute(update(Message).where(Message.id == _bind("mid"))
+                           .values(late_code=_bind("code"), late_at=_bind("at")), late,
+                           execution_options={"synchronize_session": False})
+    for account_id, numbers in opted_out.items():
+        optouts.add_many(account_id, numbers, source="080", now=now)
+    return {"applied": len(moved), "late": len(late), "ignored": len(reports) - len(moved) - len(late)}
+
+
+def _bind(name):
+    from sqlalchemy import bindparam
+    return bindparam(name)
+
+
+def poll_reports(now: dt.datetime, *, batch: int = 5000, max_batches: int = 100) -> dict[str, int]:
+    """The tick: poll the gateway, apply, commit, then acknowledge (a crash between
+    commit and ack only means the same reports come again: applying them is a no-op)."""
+    gateway = get_gateway("sms")
+    totals = defaultdict(int)
+    for _ in range(max_batches):
+        reports = gateway.poll_reports(now, batch)
+        db.session.commit()
+        if not reports:
+            break
+        for key, value in apply_reports(reports, now).items():
+            totals[key] += value
+        db.session.commit()
+        gateway.ack_reports(reports, now)
+        if len(reports) < batch:
+            break
+    return dict(totals)
+
+
+# --- timeout (RES-01) -----------------------------------------------------------------------------------
+
+def time_out(now: dt.datetime, *, batch: int = 5000) -> int:
+    """No result 49 hours after submission: failed, 기타, TIMEOUT, not charged."""
+    cutoff = now - TIMEOUT
+    total = 0
+    while True:
+        rows = db.session.execute(select(Message.id, Message.send_id).where(
+            Message.state == "submitted", Message.submitted_at < cutoff).limit(batch)).all()
+        if not rows:
+            db.session.commit()
+            return total
+        facts = send_facts(r.send_id for r in rows)
+        outcomes = [Outcome(r.id, r.send_id, FAILED, TIMEOUT_CODE, "other", now, 0) for r in rows]
+        total += len(finalize(outcomes, facts, from_states=("submitted",)))
+        db.session.commit()
+
+
+# --- completion and refund (WAL-08) -------------------------------------------------------------------------
+
+def settle(now: dt.datetime, *, limit: int = 500) -> int:
+    """Complete every in-progress send with no open message and refund hold − charged,
+    once (the refund's key is the send's)."""
+    candidates = db.session.scalars(select(Send.id).where(
+        Send.status == "in_progress",
+        Send.delivered_count + Send.failed_count >= Send.recipient_count).limit(limit)).all()
+    db.session.commit()
+    completed = 0
+    for send_id in candidates:
+        try:
+            if _settle_one(send_id, now):
+                completed += 1
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("settling send %s failed; the next tick tries again", send_id)
+    return completed
+
+
+def _settle_one(send_id: int, now: dt.datetime) -> bool:
+    send = db.session.scalar(select(Send).where(Send.id == send_id).with_for_update()
+                             .execution_options(populate_existing=True))
+    if send is None or send.status != "in_progress":
+        return False
+    still_open = db.session.scalar(select(Message.id).where(Message.send_id == send_id,
+                                                            Message.state.in_(OPEN_STATES)).limit(1))
+    if still_open is not None:
+        log.warning("send %s counts say done but message %s is open", send_id, still_open)
+        return False
+    charged = int(db.session.scalar(select(func.coalesce(func.sum(Message.charge), 0))
+                                    .where(Message.send_id == send_id)))
+    refund = wallet.refund(send.account_id, send.id, charged, now=now)
+    held = wallet.find_entry(wallet.hold_key(send.id))
+    send.status = "completed"
+    send.completed_at = now
+    send.charged_amount = charged
+    send.refunded_amount = refund.cash_delta + refund.points_delta
+    points_used = -held.points_delta - refund.points_delta if held else 0
+    if points_used:
+        deltas = Deltas()
+        deltas.add(account_id=send.account_id, day=send.day, msg_type=send.msg_type, source=send.source,
+                   points_used=points_used)
+        deltas.flush()
+    return True
+
+
+# --- the invariant for completed sends (REL-05) ----------------------------------------------------------------
+
+def completed_send_violations(limit: int) -> list[str]:
+    """For every completed or cancelled send: hold − refund = Σ charged of its messages."""
+    held = select(LedgerEntry.send_id, (-(LedgerEntry.cash_delta + LedgerEntry.points_delta)).label("amount")) \
+        .where(LedgerEntry.kind == "hold").subquery()
+    refunded = select(LedgerEntry.send_id, (LedgerEntry.cash_delta + LedgerEntry.points_delta).label("amount")) \
+        .where(LedgerEntry.kind == "refund").subquery()
+    charged = select(Message.send_id, func.sum(Message.charge).label("amount")).group_by(Message.send_id).subquery()
+    rows = db.session.execute(
+        select(Send.id, Send.account_id, Send.status, Send.charged_amount, held.c.amount, refunded.c.amount,
+               charged.c.amount)
+        .outerjoin(held, held.c.send_id == Send.id).outerjoin(refunded, refunded.c.send_id == Send.id)
+        .outerjoin(charged, charged.c.send_id == Send.id)
+        .where(Send.status.in_(("completed", "cancelled"))).order_by(Send.id))
+    problems = []
+    for send_id, account_id, status, stored, hold, refund, messages in rows:
+        hold, refund, messages = int(hold or 0), refund, int(messages or 0)
+        expected = 0 if status == "cancelled" else messages
+        if refund is None:
+            problems.append(f"account {account_id}: {status} send {send_id} has no refund entry")
+        elif hold - int(refund) != expected or (status == "completed" and stored != messages):
+            problems.append(f"account {account_id}: send {send_id} hold {hold} − refund {refund} ≠ charged {expected}"
+                            f" (stored {stored})")
+        if len(problems) >= limit:
+            break
+    return problems
+
+
+wallet.CHECKS.append(completed_send_violations)

@@ -1,0 +1,312 @@
+"""Accepting SMS/LMS/MMS sends (04-sms.md) — used by the compose page and the API
+alike — and cancelling scheduled ones (SMS-07).
+
+`accept()` validates everything first (nothing is written for a refused send), then in
+one transaction: locks the account, checks suspension and the daily cap (ACC-10),
+freezes the prices (WAL-05), writes the send and bulk-inserts its messages, holds the
+money (WAL-06) and commits. The caller then enqueues dispatch (`enqueue_dispatch`);
+if that is lost, the tick's relay finds the committed work."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, insert, select
+
+from app import clock
+from app.domain import recipients as recipient_rules
+from app.domain import sms
+from app.domain.images import check_image_count, check_mms_image
+from app.domain.numbers import digits_only
+from app.domain.recipients import Recipient, Rejected
+from app.errors import InvalidState, ValidationError
+from app.extensions import db
+from app.models import ApiRequest, Message, PricePlan, Send, SendImage, SenderNumber
+from app.security.tenancy import get_owned
+from app.services import files, optouts, wallet
+from app.services.rollups import Deltas
+from app.services.uow import transaction
+
+PRICE_FIELD = {"SMS": "sms", "LMS": "lms", "MMS": "mms", "ALIMTALK": "alimtalk",
+               "FRIENDTALK_TEXT": "friendtalk_text", "FRIENDTALK_IMAGE": "friendtalk_image"}
+MAX_SHOWN_ROWS = 20
+
+
+@dataclass
+class SmsRequest:
+    account_id: int
+    sender: str
+    body: str
+    recipients: list[Recipient]
+    title: str | None = None
+    is_ad: bool = False
+    ad_company: str | None = None
+    ad_optout: str | None = None
+    scheduled_at: dt.datetime | None = None           # naive UTC
+    images: list[tuple[str, bytes]] = field(default_factory=list)
+    group_names: list[str] = field(default_factory=list)
+    template_id: int | None = None
+    source: str = "web"
+    api_key_id: int | None = None
+    max_recipients: int = sms.MAX_RECIPIENTS
+    row_label: str = "{}행"         # how refusals name a recipient's row ("to[{}]" in the API)
+
+
+@dataclass
+class Plan:
+    """What validation decided, before anything is written."""
+    msg_type: str
+    body: str
+    title: str | None
+    ad: sms.AdSettings | None
+    recipients: list[Recipient]
+    rejected: list[Rejected]
+    duplicates: int
+    uses_variables: bool
+    images: list[tuple[str, bytes]]
+    longest_bytes: int
+
+
+@dataclass
+class AcceptResult:
+    send: Send
+    rejected: list[Rejected]
+    duplicates: int
+    optouts: int
+
+    def to_api(self) -> dict:
+        s = self.send
+        return {"send_id": str(s.id), "type": s.msg_type, "status": s.status, "recipients": s.recipient_count,
+                "unit_price": s.unit_price, "hold": s.hold_amount,
+                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
+                "rejected": [r.to_dict() for r in self.rejected], "duplicates": self.duplicates,
+                "optouts": self.optouts}
+
+
+def _rows(rows: list[int], label: str = "{}행") -> str:
+    shown = ", ".join(label.format(r) for r in rows[:MAX_SHOWN_ROWS])
+    return shown + (f" 외 {len(rows) - MAX_SHOWN_ROWS}건" if len(rows) > MAX_SHOWN_ROWS else "")
+
+
+def _check_values(plan_recipients: list[Recipient], used: set[str], label: str) -> None:
+    missing_rows, bad_rows = [], []
+    checked: dict[str, bool] = {}
+    for r in plan_recipients:
+        values = r.values()
+        if any(key not in values for key in used):
+            missing_rows.append(r.row)
+            continue
+        for key in used:
+            value = values[key]
+            if value not in checked:
+                checked[value] = not sms.unsupported_characters(value)
+            if not checked[value]:
+                bad_rows.append(r.row)
+                break
+    if missing_rows:
+        names = ", ".join(f"#[{k}]" for k in sorted(used))
+        raise ValidationError(f"가변문자({names}) 값이 없는 수신자가 있습니다: {_rows(missing_rows, label)}.",
+                              field="수신자", code="missing_variable", details={"rows": missing_rows[:1000]})
+    if bad_rows:
+        raise ValidationError(f"가변문자 값에 문자 메시지로 보낼 수 없는 문자가 있습니다: {_rows(bad_rows, label)}.",
+                              field="수신자", code="unsupported_character", details={"rows": bad_rows[:1000]})
+
+
+def plan(request: SmsRequest, now: dt.datetime) -> Plan:
+    """Every rule of SMS-01..07, SMS-14; raises with the field (and rows) named."""
+    body = sms.normalize_text(request.body)
+    if not body.strip():
+        raise ValidationError("내용을 입력해주세요.", field="내용", code="required")
+    sms.check_characters(body, "내용")
+    ad = None
+    if request.is_ad:
+        ad = sms.ad_settings(request.ad_company, request.ad_optout)
+        sms.check_ad_time(scheduled_at=request.scheduled_at, now=now)
+    if request.scheduled_at is not None:
+        sms.check_schedule(request.scheduled_at, now)
+    check_image_count(len(request.images))
+    images = [(name or f"image{i}.jpg", check_mms_image(data, index=i).data)
+              for i, (name, data) in enumerate(request.images, start=1)]
+    cleaned = recipient_rules.clean(request.recipients, limit=request.max_recipients)
+    if not cleaned.recipients:
+        if cleaned.rejected:
+            raise ValidationError(f"보낼 수 있는 수신자가 없습니다: {request.row_label.format(cleaned.rejected[0].row)} "
+                                  f"{cleaned.rejected[0].phone} — {cleaned.rejected[0].reason}",
+                                  field="수신자", code="invalid_number",
+                                  details=[r.to_dict() for r in cleaned.rejected[:1000]])
+        raise ValidationError("수신자를 입력해주세요.", field="수신자", code="required")
+    used = sms.variables_in(request.title or "", body)
+    wrap = ad.wrap if ad else (lambda text: text)
+    if used:
+        _check_values(cleaned.recipients, used, request.row_label)
+        longest, longest_row = 0, 0
+        for r in cleaned.recipients:
+            size = sms.byte_length(wrap(sms.render(body, r.values())))
+            if size > longest:
+                longest, longest_row = size, r.row
+    else:
+        longest, longest_row = sms.byte_length(wrap(body)), 0
+    msg_type = sms.message_type(longest, bool(images))
+    if longest > sms.LONG_LIMIT:
+        where = f" ({request.row_label.format(longest_row)} 수신자 기준)" if used else ""
+        raise ValidationError(f"내용은 최대 {sms.LONG_LIMIT:,} byte까지 보낼 수 있습니다 (현재 {longest:,} byte{where})."
+                              + (" 광고 문구도 포함됩니다." if ad else ""), field="내용", code="byte_limit")
+    title = sms.clean_title(request.title, msg_type)
+    return Plan(msg_type, body, title, ad, cleaned.recipients, cleaned.rejected, cleaned.duplicates, bool(used),
+                images, longest)
+
+
+def _approved_sender(account_id: int, sender: str) -> str:
+    digits = digits_only(sender or "")
+    if not digits:
+        raise ValidationError("발신번호를 선택해주세요.", field="발신번호", code="required")
+    ok = db.session.scalar(select(SenderNumber.id).where(SenderNumber.account_id == account_id,
+                                                         SenderNumber.number == digits,
+                                                         SenderNumber.status == "approved"))
+    if ok is None:
+        raise ValidationError("등록완료된 발신번호만 사용할 수 있습니다. 발신정보관리에서 발신번호를 등록해주세요.",
+                              field="발신번호", code="sender_not_approved")
+    return digits
+
+
+def kst_day(moment: dt.datetime) -> dt.date:
+    return clock.to_kst(moment).date()
+
+
+def sent_today(account_id: int, now: dt.datetime) -> int:
+    """Recipients accepted today (KST) for the daily cap, cancelled sends excluded."""
+    start = clock.kst_to_utc(dt.datetime.combine(kst_day(now), dt.time()))
+    return int(db.session.scalar(select(func.coalesce(func.sum(Send.recipient_count), 0)).where(
+        Send.account_id == account_id, Send.created_at >= start, Send.status != "cancelled")) or 0)
+
+
+def _check_daily_cap(account, count: int, now: dt.datetime) -> None:
+    used = sent_today(account.id, now)
+    left = max(account.daily_cap - used, 0)
+    if count > left:
+        raise ValidationError(f"일일 발송 한도({account.daily_cap:,}건)를 초과합니다. 오늘 남은 발송 가능 건수는 "
+                              f"{left:,}건입니다 (요청 {count:,}건).", field="수신자", code="daily_cap_exceeded",
+                              details={"daily_cap": account.daily_cap, "remaining": left})
+
+
+def accept(request: SmsRequest, *, now: dt.datetime,
+           idempotency: tuple[str, str] | None = None) -> AcceptResult:
+    """Validate, then write the send, its messages and the hold in one transaction."""
+    p = plan(request, now)
+    stored = []
+    try:
+        with transaction():
+            sender = _approved_sender(request.account_id, request.sender)
+            account = wallet.lock_account(request.account_id)
+            wallet.check_can_spend(account)
+            _check_daily_cap(account, len(p.recipients), now)
+            plan_row = db.session.get(PricePlan, account.price_plan_id)
+            unit = int(getattr(plan_row, PRICE_FIELD[p.msg_type]))
+            blocked = (optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set())
+            sendable = len(p.recipients) - len(blocked)
+            starts_at = request.scheduled_at or now
+            send = Send(account_id=account.id, source=request.source, channel="sms", msg_type=p.msg_type,
+                        status="scheduled" if request.scheduled_at else "in_progress", sender_number=sender,
+                        title=p.title, body=p.body, is_ad=bool(p.ad),
+                        ad_company=p.ad.company if p.ad else None, ad_optout=p.ad.optout if p.ad else None,
+                        uses_variables=p.uses_variables,
+                        group_names=", ".join(request.group_names) or None, unit_price=unit,
+                        hold_amount=unit * sendable, recipient_count=len(p.recipients),
+                        failed_count=len(blocked), rejected_count=len(p.rejected),
+                        duplicate_count=p.duplicates, created_at=now, scheduled_at=request.scheduled_at,
+                        started_at=None if request.scheduled_at else now, last_progress_at=now,
+                        day=kst_day(starts_at), template_id=request.template_id, api_key_id=request.api_key_id)
+            db.session.add(send)
+            db.session.flush()
+            for position, (name, data) in enumerate(p.images, start=1):
+                from app.domain.files import CheckedFile
+                row = files.store(account_id=account.id, kind="mms_image", filename=name, data=data,
+                                  checked=CheckedFile("image/jpeg", "jpg"), now=now)
+                stored.append(row)
+                db.session.flush()
+                db.session.add(SendImage(send_id=send.id, file_id=row.id, position=position))
+            _insert_messages(send, p, blocked, now)
+            deltas = Deltas()
+            deltas.add(account_id=account.id, day=send.day, msg_type=send.msg_type, source=send.source,
+                       requested=send.recipient_count, failed=len(blocked))
+            if blocked:
+                deltas.add_category(account_id=account.id, day=send.day, msg_type=send.msg_type,
+                                    category="optout_080", count=len(blocked))
+                deltas.add_send_category(send_id=send.id, category="optout_080", count=len(blocked))
+            deltas.flush()
+            wallet.hold(account.id, send.id, send.hold_amount, now=now)
+            result = AcceptResult(send, p.rejected, p.duplicates, len(blocked))
+            if idempotency:
+                key, request_hash = idempotency
+                db.session.add(ApiRequest(account_id=account.id, idempotency_key=key, request_hash=request_hash,
+                                          status_code=201, response=json.dumps(result.to_api(), ensure_ascii=False),
+                                          send_id=send.id, created_at=now))
+                db.session.flush()
+    except Exception:
+        files.discard(stored)
+        raise
+    return result
+
+
+def _insert_messages(send: Send, p: Plan, blocked: set[str], now: dt.datetime) -> None:
+    base = {"send_id": send.id, "account_id": send.account_id, "msg_type": send.msg_type, "parent_id": None,
+            "claim_token": None, "claimed_at": None, "submitted_at": None, "reported_at": None,
+            "late_code": None, "late_at": None, "charge": 0}
+    rows = []
+    for r in p.recipients:
+        values = None
+        if p.uses_variables:
+            values = json.dumps({k: v for k, v in r.vars.items() if v not in (None, "")}, ensure_ascii=False)
+        if r.phone in blocked:
+            state, code, category, reported = "failed", "OPTOUT", "optout_080", now
+        else:
+            state, code, category, reported = "pending", None, None, None
+        rows.append({**base, "recipient": r.phone, "name": (r.name or None) and str(r.name)[:100], "vars": values,
+                     "state": state, "result_code": code, "category": category, "reported_at": reported})
+        if len(rows) >= 5000:
+            db.session.execute(insert(Message), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(Message), rows)
+
+
+def enqueue_dispatch(send: Send) -> None:
+    if send.status == "in_progress":
+        from app.jobs import enqueue
+        from app.jobs.sending import JOB_TIMEOUT, dispatch_send
+        enqueue("dispatch", dispatch_send, send.id, job_timeout=JOB_TIMEOUT)
+
+
+# --- cancel (SMS-07) -------------------------------------------------------------------------------------
+
+def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
+    """A scheduled send is cancelled until it starts; its whole hold comes back at once,
+    and it leaves the statistics."""
+    with transaction():
+        send = get_owned(Send, send_id, account_id, for_update=True)
+        if send.status != "scheduled":
+            raise InvalidState("예약 발송만 취소할 수 있습니다. 이미 발송이 시작되었거나 취소된 발송입니다.",
+                               code="not_cancellable")
+        send.status = "cancelled"
+        send.cancelled_at = now
+        refund = wallet.refund(account_id, send.id, 0, now=now)
+        send.refunded_amount = refund.cash_delta + refund.points_delta
+        deltas = Deltas()
+        deltas.add(account_id=account_id, day=send.day, msg_type=send.msg_type, source=send.source,
+                   requested=-send.recipient_count, failed=-send.failed_count)
+        if send.failed_count:
+            deltas.add_category(account_id=account_id, day=send.day, msg_type=send.msg_type, category="optout_080",
+                                count=-send.failed_count)
+        deltas.flush()
+    return send
+
+
+def scheduled_send_using(sender: SenderNumber) -> str | None:
+    """SND-06 delete guard: a number used by a scheduled send stays until it is cancelled."""
+    used = db.session.scalar(select(Send.id).where(Send.account_id == sender.account_id,
+                                                   Send.sender_number == sender.number,
+                                                   Send.status == "scheduled").limit(1))
+    if used is not None:
+        return "예약 발송에 사용 중인 발신번호는 삭제할 수 없습니다. 예약 발송을 먼저 취소해주세요."
+    return None
