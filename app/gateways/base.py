@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Named tuples, not dataclasses: a batch holds thousands of them and they are built in
+# the hot path of dispatch and reports.
 
 
-@dataclass(frozen=True)
-class OutboundMessage:
+class OutboundMessage(NamedTuple):
     ref: str                      # megabird's message id: the client reference
     channel: str                  # sms | lms | mms | alimtalk | friendtalk
     sender: str                   # sender number digits, or the Kakao sender key
@@ -17,20 +19,18 @@ class OutboundMessage:
     text: str
     title: str | None = None
     account_id: int | None = None
-    images: tuple[bytes, ...] = ()
-    kakao: dict = field(default_factory=dict)  # template code, buttons, ...
+    images: tuple = ()            # JPEG bytes (MMS)
+    kakao: dict | None = None     # template code, buttons, ...
 
 
-@dataclass(frozen=True)
-class Receipt:
+class Receipt(NamedTuple):
     ref: str
     accepted: bool
     gateway_ref: str | None = None
     error_code: str | None = None
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     ref: str
     code: str                     # the raw result code
     at: dt.datetime

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Timestamp
@@ -15,7 +15,9 @@ from app.models.base import Timestamp
 class SandboxMessage(Model):
     __tablename__ = "sandbox_message"
     __table_args__ = (
-        Index("ix_sandbox_message_report", "acked_at", "report_due_at"),
+        # reports not yet acknowledged, by due time (acknowledged rows leave the index)
+        Index("ix_sandbox_message_due", "report_due_at", sqlite_where=text("acked_at IS NULL"),
+              postgresql_where=text("acked_at IS NULL")),
         Index("ix_sandbox_message_recipient", "recipient", "submitted_at"),
     )
 

@@ -117,9 +117,9 @@ class Message(Model):
     __table_args__ = (
         one_of("state", MESSAGE_STATES, "ck_message_state"),
         CheckConstraint("charge >= 0", name="ck_message_charge"),
+        # The only index a state change maintains. Timeouts and claim recovery look at
+        # the messages of in-progress sends through it, not at the whole table.
         Index("ix_message_send_state", "send_id", "state"),
-        Index("ix_message_state_submitted", "state", "submitted_at"),
-        Index("ix_message_state_claimed", "state", "claimed_at"),
         Index("ix_message_account_recipient", "account_id", "recipient"),
     )
 

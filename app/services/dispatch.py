@@ -97,15 +97,18 @@ class RateLimiter:
         return 0.0
 
 
+MESSAGE = Message.__table__   # hot paths use Core statements on the table (no ORM bookkeeping)
+
+
 def _claim(send_id: int, token: str, now: dt.datetime, size: int):
-    pick = select(Message.id).where(Message.send_id == send_id, Message.state == "pending") \
-        .order_by(Message.id).limit(size)
+    m = MESSAGE.c
+    pick = select(m.id).where(m.send_id == send_id, m.state == "pending").order_by(m.id).limit(size)
     if db.engine.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    stmt = (update(Message).where(Message.id.in_(pick.scalar_subquery()))
+    stmt = (update(MESSAGE).where(m.id.in_(pick.scalar_subquery()))
             .values(state="submitting", claim_token=token, claimed_at=now)
-            .returning(Message.id, Message.recipient, Message.name, Message.vars))
-    rows = db.session.execute(stmt, execution_options={"synchronize_session": False}).all()
+            .returning(m.id, m.recipient, m.name, m.vars))
+    rows = db.session.execute(stmt).all()
     db.session.commit()
     return rows
 
@@ -119,10 +122,10 @@ def _sender_approved(account_id: int, number: str) -> bool:
 def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
     done = 0
     for start in range(0, len(ids), 1000):
+        m = MESSAGE.c
         result = db.session.execute(
-            update(Message).where(Message.id.in_(ids[start:start + 1000]), Message.state == "submitting",
-                                  Message.claim_token == token)
-            .values(state="submitted", submitted_at=now), execution_options={"synchronize_session": False})
+            update(MESSAGE).where(m.id.in_(ids[start:start + 1000]), m.state == "submitting", m.claim_token == token)
+            .values(state="submitted", submitted_at=now))
         done += result.rowcount or 0
     return done
 
@@ -169,8 +172,7 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int = BATCH_SIZ
                        for r in receipts if not r.accepted]
             if refused:
                 failed += len(finalize(refused, send_facts([send_id]), from_states=("submitting",)))
-        db.session.execute(update(Send).where(Send.id == send_id).values(last_progress_at=now),
-                           execution_options={"synchronize_session": False})
+        db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(last_progress_at=now))
         db.session.commit()
         limiter.account(len(rows))
     more = db.session.scalar(select(exists().where(Message.send_id == send_id, Message.state == "pending")))
@@ -199,9 +201,11 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, in
     cutoff = now - CLAIM_STALE_AFTER
     totals = {"submitted": 0, "pending": 0}
     gateway = get_gateway("sms")
+    in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
     while True:
-        rows = db.session.execute(select(Message.id, Message.claim_token).where(
-            Message.state == "submitting", Message.claimed_at < cutoff).limit(batch)).all()
+        rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.claim_token).where(
+            MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitting",
+            MESSAGE.c.claimed_at < cutoff).limit(batch)).all()
         db.session.commit()
         if not rows:
             return totals

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.domain.results import DELIVERED, FAILED, TIMEOUT_CODE, classify
 from app.extensions import db
@@ -28,8 +29,7 @@ TIMEOUT = dt.timedelta(hours=49)
 CHUNK = 1000
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     message_id: int
     send_id: int
     state: str            # delivered | failed
@@ -59,43 +59,85 @@ def send_facts(send_ids) -> dict[int, SendFacts]:
     return facts
 
 
-def finalize(outcomes: list[Outcome], facts: dict[int, SendFacts], *, from_states=OPEN_STATES) -> set[int]:
+MESSAGE = Message.__table__   # hot paths use Core statements on the table (no ORM bookkeeping)
+
+
+def open_rows(ids: list[int], from_states=OPEN_STATES) -> dict[int, int]:
+    """{message id: send id} of the given messages that are still in `from_states`,
+    locked for this transaction on PostgreSQL (SQLite's write transactions are already
+    exclusive)."""
+    found: dict[int, int] = {}
+    lock = db.engine.dialect.name == "postgresql"
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(MESSAGE.c.id, MESSAGE.c.send_id).where(MESSAGE.c.id.in_(ids[start:start + CHUNK]),
+                                                             MESSAGE.c.state.in_(from_states))
+        if lock:
+            stmt = stmt.with_for_update()
+        found.update((mid, sid) for mid, sid in db.session.execute(stmt))
+    return found
+
+
+_FINALIZE_SQL = ("UPDATE message SET state = {p}, result_code = {p}, category = {p}, reported_at = {p}, "
+                 "charge = {p} WHERE id = {p}")
+
+
+def time_binder():
+    """A function binding datetimes in raw executemany: SQLite stores SQLAlchemy's text
+    format; PostgreSQL takes the datetime. It remembers the few distinct times of a batch."""
+    if db.engine.dialect.name != "sqlite":
+        return lambda value: value
+    cache: dict = {}
+
+    def bind(value: dt.datetime) -> str:
+        text = cache.get(value)
+        if text is None:
+            text = cache[value] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return text
+    return bind
+
+
+def raw_executemany(sql: str, rows: list[tuple]) -> None:
+    """executemany on the DB-API cursor: for 100,000-row batches SQLAlchemy's per-row
+    parameter processing costs more than the database itself."""
+    placeholder = "%s" if db.engine.dialect.name == "postgresql" else "?"
+    db.session.connection().exec_driver_sql(sql.format(p=placeholder), rows)
+
+
+def finalize(outcomes: list[Outcome], facts: dict[int, SendFacts], *, from_states=OPEN_STATES,
+             still_open: dict[int, int] | None = None) -> set[int]:
     """Move open messages to their final state; counters, charges and rollups change by
-    the rows actually moved. Returns the ids moved (the others were already final)."""
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for o in outcomes:
-        groups[(o.send_id, o.state, o.code, o.category, o.at, o.charge)].append(o.message_id)
-    moved: set[int] = set()
+    the rows actually moved. Returns the ids moved (the others were already final).
+    `still_open` ({id: send id}, read in this transaction with `open_rows`) saves a read."""
+    if not outcomes:
+        return set()
+    if still_open is None:
+        still_open = open_rows([o.message_id for o in outcomes], from_states)
+    moving = [o for o in outcomes if o.message_id in still_open]
+    if not moving:
+        return set()
+    bind = time_binder()
+    raw_executemany(_FINALIZE_SQL, [(o.state, o.code, o.category, bind(o.at), o.charge, o.message_id)
+                                    for o in moving])
     per_send: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])   # delivered, failed, charged
     deltas = Deltas()
-    for (send_id, state, code, category, at, charge), ids in groups.items():
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            done = db.session.scalars(
-                update(Message).where(Message.id.in_(chunk), Message.state.in_(from_states))
-                .values(state=state, result_code=code, category=category, reported_at=at, charge=charge)
-                .returning(Message.id), execution_options={"synchronize_session": False}).all()
-            if not done:
-                continue
-            moved.update(done)
-            n = len(done)
-            counters = per_send[send_id]
-            counters[0 if state == DELIVERED else 1] += n
-            counters[2] += n * charge
-            f = facts[send_id]
-            deltas.add(account_id=f.account_id, day=f.day, msg_type=f.msg_type, source=f.source,
-                       delivered=n if state == DELIVERED else 0, failed=n if state == FAILED else 0,
-                       charged=n * charge)
-            if category:
-                deltas.add_category(account_id=f.account_id, day=f.day, msg_type=f.msg_type, category=category,
-                                    count=n)
-                deltas.add_send_category(send_id=send_id, category=category, count=n)
+    for (send_id, state, category, charge), n in Counter(
+            (o.send_id, o.state, o.category, o.charge) for o in moving).items():
+        counters = per_send[send_id]
+        counters[0 if state == DELIVERED else 1] += n
+        counters[2] += n * charge
+        f = facts[send_id]
+        deltas.add(account_id=f.account_id, day=f.day, msg_type=f.msg_type, source=f.source,
+                   delivered=n if state == DELIVERED else 0, failed=n if state == FAILED else 0, charged=n * charge)
+        if category:
+            deltas.add_category(account_id=f.account_id, day=f.day, msg_type=f.msg_type, category=category, count=n)
+            deltas.add_send_category(send_id=send_id, category=category, count=n)
     for send_id, (delivered, failed, charged) in per_send.items():
-        db.session.execute(update(Send).where(Send.id == send_id).values(
-            delivered_count=Send.delivered_count + delivered, failed_count=Send.failed_count + failed,
-            charged_amount=Send.charged_amount + charged), execution_options={"synchronize_session": False})
+        db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(
+            delivered_count=Send.__table__.c.delivered_count + delivered,
+            failed_count=Send.__table__.c.failed_count + failed,
+            charged_amount=Send.__table__.c.charged_amount + charged))
     deltas.flush()
-    return moved
+    return {o.message_id for o in moving}
 
 
 # --- reports (REL-04) ----------------------------------------------------------------------------------
@@ -107,41 +149,39 @@ def apply_reports(reports: list[Report], now: dt.datetime) -> dict[str, int]:
     for report in reports:
         if report.ref.isdigit():
             by_id[int(report.ref)] = report     # the last report of a batch wins
-    rows = {}
+    rows: dict[int, tuple] = {}          # id -> (send id, state, account id)
     ids = list(by_id)
+    lock = db.engine.dialect.name == "postgresql"
     for start in range(0, len(ids), CHUNK):
-        for row in db.session.execute(select(Message.id, Message.send_id, Message.state, Message.account_id,
-                                             Message.recipient)
-                                      .where(Message.id.in_(ids[start:start + CHUNK]))):
-            rows[row.id] = row
-    facts = send_facts(row.send_id for row in rows.values())
-    outcomes, late, opted_out = [], [], defaultdict(set)
+        stmt = select(MESSAGE.c.id, MESSAGE.c.send_id, MESSAGE.c.state, MESSAGE.c.account_id) \
+            .where(MESSAGE.c.id.in_(ids[start:start + CHUNK]))
+        if lock:
+            stmt = stmt.with_for_update()
+        for mid, send_id, state, account_id in db.session.execute(stmt):
+            rows[mid] = (send_id, state, account_id)
+    facts = send_facts(send_id for send_id, _, _ in rows.values())
+    outcomes, late, opted_out, still_open = [], [], defaultdict(set), {}
+    bind = time_binder()
     for message_id, report in by_id.items():
         row = rows.get(message_id)
         if row is None:
             continue
+        send_id, current, account_id = row
         if report.optout_number:
-            opted_out[row.account_id].add(report.optout_number)
-        if row.state in OPEN_STATES:
+            opted_out[account_id].add(report.optout_number)
+        if current in OPEN_STATES:
             state, category = classify(report.code)
-            charge = facts[row.send_id].unit_price if state == DELIVERED else 0
-            outcomes.append(Outcome(message_id, row.send_id, state, report.code, category, report.at, charge))
+            charge = facts[send_id].unit_price if state == DELIVERED else 0
+            outcomes.append(Outcome(message_id, send_id, state, report.code, category, report.at, charge))
+            still_open[message_id] = send_id
         else:
-            late.append({"mid": message_id, "code": report.code, "at": report.at})
-    moved = finalize(outcomes, facts)
-    late += [{"mid": o.message_id, "code": o.code, "at": o.at} for o in outcomes if o.message_id not in moved]
+            late.append((report.code, bind(report.at), message_id))
+    moved = finalize(outcomes, facts, still_open=still_open)
     if late:  # duplicates and reports after the timeout: kept, but nothing else changes
-        db.session.execute(update(Message).where(Message.id == _bind("mid"))
-                           .values(late_code=_bind("code"), late_at=_bind("at")), late,
-                           execution_options={"synchronize_session": False})
+        raw_executemany("UPDATE message SET late_code = {p}, late_at = {p} WHERE id = {p}", late)
     for account_id, numbers in opted_out.items():
         optouts.add_many(account_id, numbers, source="080", now=now)
     return {"applied": len(moved), "late": len(late), "ignored": len(reports) - len(moved) - len(late)}
-
-
-def _bind(name):
-    from sqlalchemy import bindparam
-    return bindparam(name)
 
 
 def poll_reports(now: dt.datetime, *, batch: int = 5000, max_batches: int = 100) -> dict[str, int]:
@@ -169,9 +209,11 @@ def time_out(now: dt.datetime, *, batch: int = 5000) -> int:
     """No result 49 hours after submission: failed, 기타, TIMEOUT, not charged."""
     cutoff = now - TIMEOUT
     total = 0
+    in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
     while True:
-        rows = db.session.execute(select(Message.id, Message.send_id).where(
-            Message.state == "submitted", Message.submitted_at < cutoff).limit(batch)).all()
+        rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.send_id).where(
+            MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitted",
+            MESSAGE.c.submitted_at < cutoff).limit(batch)).all()
         if not rows:
             db.session.commit()
             return total
