@@ -8,6 +8,7 @@ from flask import flash, g, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import lazy_gettext
@@ -15,7 +16,33 @@ from flask_login import login_user
 from sqlalchemy import delete, func, select
 
 from app import clock
-from app.views.base import no_cache
+from app.views.base import GuardedActionsMixin, no_cache
+
+
+# FAB's security model views with their action routes guarded like ours (SEC-02). Same
+# class names, so endpoints, permissions and menus stay FAB's.
+class UserDBModelView(GuardedActionsMixin, fab_views.UserDBModelView):
+    pass
+
+
+class RoleModelView(GuardedActionsMixin, fab_views.RoleModelView):
+    pass
+
+
+class UserGroupModelView(GuardedActionsMixin, fab_views.UserGroupModelView):
+    pass
+
+
+class PermissionModelView(GuardedActionsMixin, fab_views.PermissionModelView):
+    pass
+
+
+class ViewMenuModelView(GuardedActionsMixin, fab_views.ViewMenuModelView):
+    pass
+
+
+class PermissionViewModelView(GuardedActionsMixin, fab_views.PermissionViewModelView):
+    pass
 
 
 class MegabirdAuthDBView(AuthDBView):
@@ -45,6 +72,12 @@ class MegabirdAuthDBView(AuthDBView):
 
 class MegabirdSecurityManager(SecurityManager):
     authdbview = MegabirdAuthDBView
+    userdbmodelview = UserDBModelView
+    rolemodelview = RoleModelView
+    groupmodelview = UserGroupModelView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
 
     def login_failures(self, login: str, now: dt.datetime) -> int:
         from app.models import LoginAttempt

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import inspect
 
-from flask import flash, make_response, redirect, request
-from flask_appbuilder import BaseView, ModelView
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_appbuilder import BaseView, ModelView, expose
+from flask_login import current_user
 
 from app.errors import MegabirdError
 from app.security.roles import ACCESS, PORTAL
@@ -23,7 +24,10 @@ def no_cache(view):
 
 def _coarse_permissions(cls) -> dict[str, str]:
     names = {}
+    excluded = set(getattr(cls, "exclude_route_methods", None) or ())
     for attr, func in inspect.getmembers(cls, predicate=inspect.isfunction):
+        if attr in excluded:
+            continue
         if hasattr(func, "_permission_name") or hasattr(func, "_action"):
             names[attr] = ACCESS
     return names
@@ -49,8 +53,51 @@ class StaffView(CoarsePermissionMixin, BaseView):
     default_view = "index"
 
 
-class StaffModelView(CoarsePermissionMixin, ModelView):
+class GuardedActionsMixin:
+    """FAB's action routes (`/action/<name>/<pk>`, `/action_post`) check permissions on
+    their own: a refused user, even an anonymous one, gets a redirect to ".", and an
+    unknown action name a 500. Here they answer like every other route (SEC-02): the
+    login page for anonymous visitors, 403 without the permission, 404 for an unknown
+    action. Used by our model views and by FAB's security views (app/security/manager.py)."""
+
+    def _refuse_action(self, name):
+        sm = self.appbuilder.sm
+        if not current_user.is_authenticated:
+            return redirect(url_for(f"{sm.auth_view.__class__.__name__}.login", next=request.url))
+        known = bool(name) and name in self.actions
+        permission = (self.get_action_permission_name(name) if known
+                      else f"can_{self.get_method_permission('list')}")
+        if not sm.has_access(permission, self.class_permission_name):
+            abort(403)
+        if not known:
+            abort(404)
+        return None
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        return self._refuse_action(name) or super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        return self._refuse_action(request.form.get("action")) or super().action_post()
+
+
+class StaffModelView(GuardedActionsMixin, CoarsePermissionMixin, ModelView):
+    """FAB 5 has no can_add/can_edit/can_delete switches: with one coarse permission
+    every builtin route would be open to whoever may list (an operator could add rows
+    to the audit log or edit an account's balance). Here a flag set to False removes
+    the route (ACC-08); FAB's file-column `download` is never used and never routed."""
+
     page_size = 25
+    can_add = True
+    can_edit = True
+    can_delete = True
+
+    def __init_subclass__(cls, **kwargs):
+        cls.exclude_route_methods = {"download"} | {
+            method for method, allowed in (("add", cls.can_add), ("edit", cls.can_edit),
+                                           ("delete", cls.can_delete)) if not allowed}
+        super().__init_subclass__(**kwargs)
 
 
 def form_errors_flash(error: MegabirdError) -> None:

@@ -10,7 +10,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import clock
-from app.errors import MegabirdError
+from app.errors import InvalidState, MegabirdError, NotFound
 from app.models import ApiUseApplication, CorporateConversion
 from app.security.roles import OPERATIONS
 from app.services import accounts
@@ -62,6 +62,8 @@ class ReviewQueueView(StaffModelView):
                         reason=request.form.get("reason"))
         except MegabirdError as error:
             flash(error.message, "danger")
+            if isinstance(error, (InvalidState, NotFound)):  # no longer in the queue: its page is gone
+                return redirect(url_for(f"{self.endpoint}.list"))
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         flash("승인했습니다." if approve else "반려했습니다.", "success")
         return redirect(url_for(f"{self.endpoint}.list"))
@@ -72,6 +74,9 @@ class ReviewQueueView(StaffModelView):
         items = items if isinstance(items, list) else [items]
         done, skipped = 0, 0
         for item in items:
+            if item is None:  # an id that does not exist (FAB passes None)
+                skipped += 1
+                continue
             try:
                 self.decide(item.id, approve=True, actor=g.user, now=clock.now())
                 done += 1

@@ -1,0 +1,130 @@
+"""`flask megabird …`: the tick runs the tasks due at --now and records periodic_run rows;
+a bad --now is a clear usage error; sandbox-outbox lists what the sandbox carrier
+received; seed-demo (ACC-09) is idempotent and prints working logins."""
+import datetime as dt
+import json
+import re
+
+from sqlalchemy import func, select
+
+from app import clock
+from app.extensions import db
+from app.models import (Account, AccountMember, LoginAttempt, PeriodicRun, SandboxMessage, SenderNumber,
+                        SystemMessage, User)
+from app.services import periodic
+from tests.support.foundation import count, rows
+from tests.support.jobs import run_worker
+from tests.support.web import login, text_of
+
+SIGNUP = {"name": "우정민", "email": "jm@example.com", "password": "correct-horse-battery",
+          "password_confirm": "correct-horse-battery", "phone": "010-2113-3451"}
+TICK_AT = "2026-12-01T09:00:00+09:00"
+TICK_UTC = dt.datetime(2026, 12, 1, 0, 0)
+
+
+def megabird(app, *args):
+    return app.test_cli_runner().invoke(args=["megabird", *args])
+
+
+def test_the_tick_runs_the_due_tasks_and_records_them(app, client):
+    # work waiting for the tick: a verification code never handed to a worker ...
+    with clock.frozen(TICK_UTC - dt.timedelta(minutes=1)):
+        assert client.post("/signup/", data=SIGNUP).status_code == 302
+    assert count(app, SystemMessage, SystemMessage.state == "pending") == 1
+    # ... and failed logins, one old enough to be purged
+    for at in (TICK_UTC - dt.timedelta(days=2), TICK_UTC - dt.timedelta(hours=1)):
+        with clock.frozen(at):
+            client.post("/login/", data={"username": "someone@example.com", "password": "wrong-password"})
+    assert count(app, LoginAttempt) == 2
+
+    result = megabird(app, "tick", "--now", TICK_AT)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["now"] == "2026-12-01T00:00:00"
+    assert report["results"]["system_messages"] == 1
+    assert report["results"]["purge_login_attempts"] == 1
+    assert count(app, SystemMessage, SystemMessage.state == "pending") == 0
+    [sms] = rows(app, SandboxMessage)
+    assert sms["recipient"] == "01021133451" and "인증번호" in sms["text"]
+    assert count(app, LoginAttempt) == 1
+    runs = {r["name"]: r for r in rows(app, PeriodicRun, order_by=PeriodicRun.name)}
+    assert set(runs) == {task.name for task in periodic.TASKS}  # 09:00 KST: every task is due
+    for name, run in runs.items():
+        assert (run["last_run_at"], run["last_ok_at"], run["last_error"]) == (TICK_UTC, TICK_UTC, None), name
+
+    # five seconds later only the every-tick tasks run again; the nightly ones wait a day
+    result = megabird(app, "tick", "--now", "2026-12-01T09:00:05+09:00")
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.output.strip().splitlines()[-1])["results"]
+    assert "system_messages" in again and "purge_login_attempts" not in again
+    runs = {r["name"]: r for r in rows(app, PeriodicRun)}
+    assert runs["system_messages"]["last_run_at"] == TICK_UTC + dt.timedelta(seconds=5)
+    assert runs["purge_login_attempts"]["last_run_at"] == TICK_UTC
+
+
+def test_the_tick_refuses_a_bad_now(app):
+    for bad in ("yesterday", "2026-13-01T09:00:00", "12/01/2026"):
+        result = megabird(app, "tick", "--now", bad)
+        assert result.exit_code == 2, (bad, result.output)
+        assert "--now" in result.output and "ISO-8601" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert count(app, PeriodicRun) == 0
+
+
+def test_sandbox_outbox_lists_the_messages_to_a_number(app, client):
+    client.post("/signup/", data=SIGNUP)
+    app.test_client().post("/signup/", data={**SIGNUP, "email": "other@example.com", "phone": "010-2113-3452"})
+    run_worker(app)
+    result = megabird(app, "sandbox-outbox", "--to", "010-2113-3451")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "-> 01021133451" in lines[0] and re.search(r"인증번호 \[\d{6}\]", lines[0])
+    everything = megabird(app, "sandbox-outbox").output.strip().splitlines()
+    assert len(everything) == 2 and any("01021133452" in line for line in everything)
+    assert megabird(app, "sandbox-outbox", "--to", "010-9999-9999").output.strip() == ""
+
+
+DEMO_ROLES = {"admin": "Admin", "operator": "Operator", "finance": "Finance", "kim": "Customer",
+              "megazone": "Customer"}
+
+
+def _demo_counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (User, Account, AccountMember, SenderNumber))
+
+
+def test_acc09_seed_demo_is_idempotent_and_its_passwords_log_in(app):
+    first = megabird(app, "seed-demo")
+    assert first.exit_code == 0, first.output
+    counts = _demo_counts(app)
+    second = megabird(app, "seed-demo")
+    assert second.exit_code == 0, second.output
+    assert _demo_counts(app) == counts
+    assert counts[0] == 5 and counts[1] == 2
+
+    logins = [re.fullmatch(r"login=(\S+) password=(\S+) role=(\S+)", line)
+              for line in second.output.splitlines() if line.startswith("login=")]
+    assert all(logins), second.output
+    assert {m.group(1): m.group(3) for m in logins} == DEMO_ROLES
+    assert len(logins) == len(DEMO_ROLES)
+    assert [line for line in first.output.splitlines() if line.startswith("login=")] == \
+        [m.group(0) for m in logins]
+
+    pages = {"admin": "/staff/jobs/", "operator": "/staff/queues/conversions/list/",
+             "finance": "/staff/audit/list/", "kim": "/dashboard/", "megazone": "/dashboard/"}
+    for match in logins:
+        user, password = match.group(1), match.group(2)
+        client = app.test_client()
+        login(client, user, password)
+        assert client.get(pages[user]).status_code == 200, user
+    kim = app.test_client()
+    login(kim, "kim", dict((m.group(1), m.group(2)) for m in logins)["kim"])
+    assert "개인회원" in text_of(kim.get("/dashboard/"))
+    with app.app_context():
+        megazone = db.session.scalar(select(Account).join(AccountMember).join(User, User.id == AccountMember.user_id)
+                                     .where(User.username == "megazone"))
+        assert (megazone.kind, megazone.daily_cap, megazone.api_status) == ("corporate", 1_000_000, "approved")
+        senders = db.session.scalars(select(SenderNumber).where(SenderNumber.account_id == megazone.id)).all()
+        assert senders and all(s.status == "approved" for s in senders)

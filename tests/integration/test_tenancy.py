@@ -1,0 +1,200 @@
+"""ACC-07 / SEC-01 tenancy: every customer route is listed below with how to prove that
+another account's ids answer 404 (a proof function), or why it takes no ids. The
+routes come from `app.url_map` (the views whose class_permission_name is 'Portal',
+plus FileView.download and InvitationView), so a new customer route without an
+entry here fails `test_sec01_every_customer_route_has_an_entry`.
+
+Each proof also shows the owner succeeding on the same URL, so a 404 cannot come
+from a route that does not exist."""
+import importlib
+import inspect
+import re
+
+import pytest
+
+from app.models import CashRefundRequest, CorporateConversion, Invitation, StoredFile
+from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
+                                      rows, staff_client)
+from tests.support.tenancy import assert_foreign_404
+
+
+def prove_file_download(app, owner, owner_client, stranger):
+    """/files/<id>: the certificate uploaded with a 기업전환 application."""
+    document = png_bytes(color=(200, 10, 10))
+    assert apply_conversion(owner_client, filename="우리회사-사업자등록증.png", data=document).status_code == 302
+    [stored] = rows(app, StoredFile)
+    url = f"/files/{stored['id']}"
+    response = assert_foreign_404(stranger, "GET", url, secret="우리회사-사업자등록증")
+    assert response.status_code == 404 and document not in response.data
+    assert response.headers.get("Content-Disposition") is None
+    # the owner and staff get it; nobody logged out does
+    mine = owner_client.get(url)
+    assert mine.status_code == 200 and mine.data == document
+    for role in ("Operator", "Finance", "Admin"):
+        _, staff = staff_client(app, role)
+        theirs = staff.get(url)
+        assert theirs.status_code == 200 and theirs.data == document, role
+    anonymous = app.test_client().get(url)
+    assert anonymous.status_code in (302, 401, 403) and document not in anonymous.data
+    # an id that does not exist is the same 404
+    assert stranger.get(f"/files/{stored['id'] + 1000}").status_code == 404
+
+
+def prove_invitation_cancel(app, owner, owner_client, stranger):
+    """/mypage/invitations/<id>/cancel: another owner cannot cancel our invitation."""
+    assert owner_client.post("/mypage/invite", data={"email": "colleague@example.com"}).status_code == 302
+    [invitation] = rows(app, Invitation)
+    url = f"/mypage/invitations/{invitation['id']}/cancel"
+    response = assert_foreign_404(stranger, "POST", url, secret="colleague@example.com")
+    assert response.status_code == 404
+    assert rows(app, Invitation) == [invitation]  # not cancelled
+    assert owner_client.post(url).status_code == 302
+    assert rows(app, Invitation)[0]["cancelled_at"] is not None
+
+
+def prove_refund_cancel(app, owner, owner_client, stranger):
+    """/wallet/refund/<id>/cancel: a cash refund request of another account."""
+    assert owner_client.post("/wallet/card", data={"card_amount": "10000"}).status_code == 302
+    assert owner_client.post("/wallet/refund", data={"amount": "5000", "bank_name": "우리은행",
+                                                     "bank_account": "1002-123-456789",
+                                                     "account_holder": "김환불"}).status_code == 302
+    [refund] = rows(app, CashRefundRequest)
+    url = f"/wallet/refund/{refund['id']}/cancel"
+    assert assert_foreign_404(stranger, "POST", url, secret="1002-123-456789").status_code == 404
+    assert rows(app, CashRefundRequest) == [refund]
+    assert owner_client.post(url).status_code == 302
+    assert rows(app, CashRefundRequest)[0]["status"] == "cancelled"
+
+
+class Elsewhere(str):
+    """The proof is a test in another module ("module.py::test_name"): it must exist and
+    call the route (checked by test_sec01_proofs_elsewhere_exist)."""
+
+
+NO_IDS = "takes no ids: acts on current_account_id() only"
+SESSION_VERIFICATION = ("takes no ids in the URL: the pending verification's id is in the signed session "
+                        "and the service checks it against current_account_id()")
+SENDERS_PROOF = Elsewhere("test_senders.py::test_another_accounts_sender_items_and_documents_answer_404")
+
+#: endpoint -> a proof (a function run here, or an Elsewhere test) that another account's ids
+#: answer 404, or a sentence saying why the route needs none.
+CUSTOMER_ROUTES = {
+    # foundation (ACC-04, ACC-05, ACC-06)
+    "DashboardView.index": NO_IDS,
+    "MyPageView.index": NO_IDS,
+    "MyPageView.password": "takes no ids: changes the password of g.user only",
+    "MyPageView.invite": NO_IDS + " (owner check in accounts.invite)",
+    "MyPageView.cancel_invitation": prove_invitation_cancel,
+    "MyPageView.conversion": NO_IDS + " (shows the account's latest application)",
+    "MyPageView.api_use": NO_IDS + " (shows the account's latest application)",
+    "FileView.download": prove_file_download,
+    "InvitationView.accept": "token, not an id: a 256-bit secret from the mail, hashed in the database; "
+                             "unknown, used, cancelled and expired tokens answer 404 (test_invitations)",
+    # wallet (WAL-03, WAL-09, WAL-10)
+    "WalletView.index": NO_IDS,
+    "WalletView.bank_transfer": NO_IDS,
+    "WalletView.card": NO_IDS,
+    "WalletView.refund": NO_IDS,
+    "WalletView.statement": NO_IDS + " (filters in the query string, never an account id)",
+    "WalletView.statement_export": NO_IDS + " (filters in the query string, never an account id)",
+    "WalletView.cancel_topup": Elsewhere("test_wallet_pages.py::"
+                                         "test_a_pending_top_up_can_be_cancelled_only_by_its_customer"),
+    "WalletView.cancel_refund": prove_refund_cancel,
+    # sender information (SND-01..08)
+    "SenderView.index": NO_IDS,
+    "SenderView.new": NO_IDS,
+    "SenderView.new_number": NO_IDS,
+    "SenderView.new_channel": NO_IDS,
+    "SenderView.verify_number": SESSION_VERIFICATION,
+    "SenderView.verify_channel": SESSION_VERIFICATION,
+    "SenderView.number": SENDERS_PROOF,
+    "SenderView.resubmit_number": SENDERS_PROOF,
+    "SenderView.delete_number": SENDERS_PROOF,
+    "SenderView.channel": SENDERS_PROOF,
+    "SenderView.delete_channel": SENDERS_PROOF,
+}
+#: URL arguments that are secrets handed to one person, not ids of rows.
+TOKEN_ARGUMENTS = {"token"}
+
+
+def test_sec01_every_customer_route_has_an_entry(app):
+    routes = customer_endpoints(app)
+    missing = sorted(set(routes) - set(CUSTOMER_ROUTES))
+    stale = sorted(set(CUSTOMER_ROUTES) - set(routes))
+    assert not missing, ("customer routes without a cross-tenant entry in CUSTOMER_ROUTES: "
+                         + ", ".join(f"{e} ({routes[e].rule})" for e in missing))
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+    assert len(routes) >= 9
+
+
+def is_proof(how) -> bool:
+    return callable(how) or isinstance(how, Elsewhere)
+
+
+def test_sec01_every_route_with_an_id_has_a_proof(app):
+    for endpoint, rule in customer_endpoints(app).items():
+        ids = set(rule.arguments) - TOKEN_ARGUMENTS
+        if ids:
+            assert is_proof(CUSTOMER_ROUTES.get(endpoint)), f"{rule.rule} takes {ids}: it needs a proof"
+        elif rule.arguments:
+            assert "token" in CUSTOMER_ROUTES[endpoint], rule.rule
+
+
+def test_sec01_proofs_elsewhere_exist(app):
+    """An Elsewhere proof names a test that exists and calls the route's URL."""
+    routes = customer_endpoints(app)
+    for endpoint, how in CUSTOMER_ROUTES.items():
+        if not isinstance(how, Elsewhere) or endpoint not in routes:
+            continue
+        module_file, test_name = how.split("::")
+        module = importlib.import_module("tests.integration." + module_file.removesuffix(".py"))
+        test = getattr(module, test_name, None)
+        assert callable(test), f"{endpoint}: {how} does not exist"
+        source = inspect.getsource(test)
+        # the rule with each <argument> as an f-string field: /senders/numbers/{sender.id}/delete
+        url = r"\{[^}]+\}".join(re.escape(part) for part in re.split(r"<[^>]+>", routes[endpoint].rule))
+        assert re.search(url, source) and "assert_foreign_404" in source, \
+            f"{endpoint}: {how} does not call {routes[endpoint].rule}"
+
+
+def test_acc07_customer_routes_refuse_staff_and_anonymous_callers(app):
+    """Customer pages are for customers: a staff login has no account to act for
+    (an operator has no Portal permission; an admin has it, but no account)."""
+    staff = [staff_client(app, role)[1] for role in ("Operator", "Admin")]
+    anonymous = app.test_client()
+    for endpoint, rule in customer_endpoints(app).items():
+        if rule.arguments or endpoint.startswith(("FileView", "InvitationView")):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = anonymous.open(rule.rule, method=method)
+            assert response.status_code == 302 and "/login/" in response.headers["Location"], rule.rule
+            for client in staff:
+                assert client.open(rule.rule, method=method).status_code == 403, rule.rule
+
+
+PROOFS = [endpoint for endpoint, how in CUSTOMER_ROUTES.items() if callable(how)]
+
+
+@pytest.mark.parametrize("endpoint", PROOFS)
+def test_sec01_another_accounts_ids_answer_404(app, endpoint):
+    if endpoint not in customer_endpoints(app):
+        pytest.fail(f"{endpoint} is not a route (see test_sec01_every_customer_route_has_an_entry)")
+    owner, owner_client = customer_client(app, kind="individual" if endpoint == "FileView.download" else "corporate")
+    _stranger, stranger = customer_client(app, kind="corporate")
+    CUSTOMER_ROUTES[endpoint](app, owner, owner_client, stranger)
+
+
+def test_acc07_the_certificate_stays_private_after_the_conversion_is_decided(app):
+    owner, owner_client = customer_client(app)
+    _, stranger = customer_client(app)
+    apply_conversion(owner_client)
+    [stored] = rows(app, StoredFile)
+    _, operator = staff_client(app, "Operator")
+    [conversion] = rows(app, CorporateConversion)
+    conversion_id = conversion["id"]
+    assert operator.post(f"/staff/queues/conversions/decide/{conversion_id}",
+                         data={"decision": "approve"}).status_code == 302
+    assert stranger.get(f"/files/{stored['id']}").status_code == 404
+    assert owner_client.get(f"/files/{stored['id']}").status_code == 200
+    assert operator.get(f"/files/{stored['id']}").status_code == 200
+    assert count(app, StoredFile) == 1
