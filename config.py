@@ -113,6 +113,7 @@ class Config:
     LOGIN_MAX_FAILURES = 10  # ACC-02: per login per 15 minutes
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     TICK_INTERVAL_SECONDS = int(os.environ.get("TICK_INTERVAL_SECONDS", "5"))
+    DISPATCH_BATCH_SIZE = int(os.environ.get("DISPATCH_BATCH_SIZE", "1000"))  # messages per claim and gateway call
 
 
 class TestConfig(Config):

@@ -12,11 +12,20 @@ def deliver_system_messages():
 
 
 @job
-def run_tick():
-    """Enqueued every few seconds by the scheduler; one tick at a time."""
+def run_tick(now_iso: str | None = None):
+    """Enqueued every few seconds by the scheduler. A short Redis lock keeps scheduled
+    ticks from piling up on several workers; it expires on its own, so a worker killed
+    mid-tick delays the next one by seconds, not minutes. Every task is safe to run
+    twice anyway. `now_iso` runs the tick at another time without the lock (the fault
+    tests move the clock forward this way)."""
+    from flask import current_app
+
     from app.extensions import redis_connection
     from app.services import periodic
-    lock = redis_connection().lock("megabird:tick", timeout=600, blocking=False)
+    if now_iso:
+        return periodic.tick(clock.parse_iso(now_iso))
+    ttl = max(10, 2 * int(current_app.config.get("TICK_INTERVAL_SECONDS", 5)))
+    lock = redis_connection().lock("megabird:tick", timeout=ttl, blocking=False)
     if not lock.acquire(blocking=False):
         return {"skipped": "another tick is running"}
     try:

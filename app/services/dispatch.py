@@ -23,9 +23,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import exists, select, update
 
-from app import clock
+from app import clock, faults
 from app.domain import sms
 from app.domain.results import FAILED
 from app.extensions import db
@@ -130,7 +131,7 @@ def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
     return done
 
 
-def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int = BATCH_SIZE,
+def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = None,
                   max_batches: int = MAX_BATCHES_PER_JOB, limiter: RateLimiter | None = None) -> dict:
     """Submit a send's pending messages in batches. Returns what it did and whether
     pending messages remain (the job then enqueues itself again, so that other sends
@@ -141,6 +142,7 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int = BATCH_SIZ
         return {"submitted": 0, "failed": 0, "more": False}
     content = load_content(send)
     db.session.commit()
+    batch_size = batch_size or int(current_app.config.get("DISPATCH_BATCH_SIZE", BATCH_SIZE))
     gateway = get_gateway("sms")
     limiter = limiter or RateLimiter(gateway.throughput_limit)
     channel = GATEWAY_CHANNEL[content.msg_type]
@@ -151,6 +153,7 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int = BATCH_SIZ
         rows = _claim(send_id, token, now, batch_size)
         if not rows:
             return {"submitted": submitted, "failed": failed, "more": False}
+        faults.point("dispatch.after_claim")
         ids = [row.id for row in rows]
         if not _sender_approved(content.account_id, content.sender):
             # RES categories: a sender number that lost its approval before dispatch
@@ -166,12 +169,15 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int = BATCH_SIZ
                                              account_id=content.account_id, images=content.images))
             db.session.commit()  # no open transaction while the gateway works (SQLite: one writer)
             receipts = gateway.submit(batch, now)
+            faults.point("dispatch.after_submit")
             accepted = [int(r.ref) for r in receipts if r.accepted]
             submitted += _mark_submitted(accepted, token, now)
             refused = [Outcome(int(r.ref), send_id, FAILED, r.error_code or "REJECTED", "other", now, 0)
                        for r in receipts if not r.accepted]
             if refused:
                 failed += len(finalize(refused, send_facts([send_id]), from_states=("submitting",)))
+        db.session.commit()
+        faults.point("dispatch.after_mark")
         db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(last_progress_at=now))
         db.session.commit()
         limiter.account(len(rows))

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 
+from app import faults
 from app.domain.results import DELIVERED, FAILED, TIMEOUT_CODE, classify
 from app.extensions import db
 from app.gateways import Report, get_gateway
@@ -197,6 +198,7 @@ def poll_reports(now: dt.datetime, *, batch: int = 5000, max_batches: int = 100)
         for key, value in apply_reports(reports, now).items():
             totals[key] += value
         db.session.commit()
+        faults.point("reports.after_apply")
         gateway.ack_reports(reports, now)
         if len(reports) < batch:
             break
@@ -237,7 +239,9 @@ def settle(now: dt.datetime, *, limit: int = 500) -> int:
         try:
             if _settle_one(send_id, now):
                 completed += 1
+            faults.point("settle.before_commit")
             db.session.commit()
+            faults.point("settle.after_commit")
         except Exception:
             db.session.rollback()
             log.exception("settling send %s failed; the next tick tries again", send_id)

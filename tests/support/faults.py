@@ -1,0 +1,109 @@
+"""REL-02: a real worker process (`flask megabird worker --burst`) SIGKILLed at a seeded
+crash point during dispatch, report application or settlement, then restarted until the
+send completes. Shared by tests/integration/test_pipeline_faults.py (a few seeds) and
+bench/soak_kill.py (≥ 50 seeds)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app import clock, faults
+from app.domain.recipients import Recipient
+from app.extensions import db, queue
+from app.gateways.sandbox import SandboxGateway
+from app.models import Send
+from app.services import sending, wallet
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = ROOT / ".venv" / "bin" / "flask"
+
+
+@dataclass
+class Outcome:
+    seed: int
+    crash: str
+    kills: int
+    rounds: int
+    status: str
+    duplicate_refs: int
+    ledger_problems: list[str]
+    delivered: int
+    failed: int
+    recipients: int
+
+
+def recipients_for(rng: random.Random, count: int) -> list[Recipient]:
+    """Mostly delivered, some failures of every kind (90-97); no 98 (49 h) here."""
+    endings = [f"{i:02d}" for i in range(0, 98) if i != 89]
+    phones: set[str] = set()
+    while len(phones) < count:
+        phones.add(f"010{rng.randrange(2000, 9999):04d}{rng.randrange(100):02d}{rng.choice(endings)}")
+    return [Recipient(p, None, {}, i + 1) for i, p in enumerate(sorted(phones))]
+
+
+def run_worker_process(app, *, crash: str | None = None, batch_size: int = 1000, timeout: int = 180) -> int:
+    """One burst worker in its own process; returns its exit code (-9 when killed)."""
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
+               FLASK_APP="run.py", RQ_QUEUE_PREFIX=app.config.get("RQ_QUEUE_PREFIX", ""),
+               DISPATCH_BATCH_SIZE=str(batch_size))
+    env.pop("MEGABIRD_CRASH_AT", None)
+    if crash:
+        env["MEGABIRD_CRASH_AT"] = crash
+    result = subprocess.run([str(FLASK), "megabird", "worker", "--burst"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
+    return result.returncode
+
+
+def enqueue_tick(app, now: dt.datetime) -> None:
+    from app.jobs.system import run_tick
+    with app.app_context():
+        queue("periodic").enqueue(run_tick, now.isoformat(), job_timeout=120)
+
+
+def enqueue_dispatch(app, send_id: int) -> None:
+    from app.jobs.sending import JOB_TIMEOUT, dispatch_send
+    with app.app_context():
+        queue("dispatch").enqueue(dispatch_send, send_id, job_timeout=JOB_TIMEOUT)
+
+
+def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, batch_size: int = 50) -> Outcome:
+    """Accept one send, crash the worker once at a seeded point, restart until done."""
+    rng = random.Random(seed)
+    crash_point = rng.choice(faults.POINTS)
+    crash = f"{crash_point}:{rng.randint(1, 3 if crash_point.startswith('dispatch') else 2)}"
+    start = clock.now()
+    with app.app_context():
+        result = sending.accept(sending.SmsRequest(account_id=account_id, sender=sender,
+                                                   body=f"REL-02 seed {seed}", recipients=recipients_for(rng, size)),
+                                now=start)
+        send_id = result.send.id
+    kills = rounds = 0
+    # Round 0: the dispatch job and a tick that applies reports and settles, with the crash armed.
+    enqueue_dispatch(app, send_id)
+    for round_no in range(12):
+        rounds += 1
+        # every round a little later: claims go stale (5 min), reports come due (≤ 30 min)
+        enqueue_tick(app, start + dt.timedelta(minutes=31 + 10 * round_no))
+        # small batches: several per send, so that crashes land between them
+        code = run_worker_process(app, crash=None if kills else crash, batch_size=batch_size)
+        if code not in (0, -9):
+            raise RuntimeError(f"worker exited with {code}")
+        kills += code == -9
+        with app.app_context():
+            status = db.session.scalar(select(Send.status).where(Send.id == send_id))
+            db.session.commit()
+        if status == "completed":
+            break
+    with app.app_context():
+        send = db.session.get(Send, send_id)
+        outcome = Outcome(seed, crash, kills, rounds, send.status, SandboxGateway.duplicate_submissions(),
+                          wallet.invariant_violations(limit=5), send.delivered_count, send.failed_count,
+                          send.recipient_count)
+        db.session.commit()
+    return outcome
