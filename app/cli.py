@@ -46,7 +46,8 @@ def tick_command(now_text, only):
         raise click.BadParameter("ISO-8601 형식으로 입력해주세요 (예: 2026-12-01T09:00:00+09:00)",
                                  param_hint="--now") from None
     results = periodic.tick(now, only=set(only) or None)
-    click.echo(json.dumps({"now": now.isoformat(), "results": results}, ensure_ascii=False, default=str))
+    click.echo(json.dumps({"now": clock.to_kst(now).isoformat(), "results": results}, ensure_ascii=False,
+                          default=str))
     if any(isinstance(v, str) and v.startswith("error:") for v in results.values()):
         sys.exit(1)
 
@@ -101,12 +102,14 @@ def sandbox_outbox_command(to, last):
 
 @megabird.command("worker")
 @click.option("--burst", is_flag=True, help="exit when the queues are empty")
-def worker_command(burst):
+@click.option("--log-level", default="WARNING", show_default=True,
+              help="RQ's log level (INFO logs every job, the tick included)")
+def worker_command(burst, log_level):
     """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler."""
     from rq import SimpleWorker
     from app.extensions import all_queues, redis_connection
     worker = SimpleWorker(all_queues(), connection=redis_connection())
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
 
 
 @megabird.command("scheduler")
