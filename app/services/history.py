@@ -158,3 +158,47 @@ def message_dict(m: Message) -> dict:
 VALID_TYPES = MESSAGE_TYPES
 VALID_STATUSES = SEND_STATUSES
 VALID_STATES = MESSAGE_STATES
+
+
+# --- the history list's period (RES-02) -----------------------------------------------------------------------
+
+PERIODS = {"1h": "최근 1시간", "today": "오늘", "7d": "최근 7일", "1m": "최근 1개월", "custom": "직접 선택"}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime          # naive UTC, inclusive
+    end: dt.datetime            # naive UTC, exclusive
+    first_day: dt.date          # KST, for the sentence
+    last_day: dt.date
+
+    def sentence(self, count: int) -> str:
+        def korean(day: dt.date) -> str:
+            return f"{day.year}년 {day.month}월 {day.day}일"
+        return f"{korean(self.first_day)} ~ {korean(self.last_day)}의 발송건수는 {count:,}건 입니다."
+
+
+def period_of(kind: str | None, date_from: str | None, date_to: str | None, now: dt.datetime) -> Period:
+    kind = kind or "1m"
+    if kind not in PERIODS:
+        raise ValidationError("발송일시 값이 올바르지 않습니다.", field="발송일시", code="invalid_filter")
+    today = clock.to_kst(now).date()
+    midnight = clock.kst_to_utc(dt.datetime.combine(today, dt.time()))
+    end = now + dt.timedelta(seconds=1)
+    if kind == "1h":
+        start = now - dt.timedelta(hours=1)
+    elif kind == "today":
+        start = midnight
+    elif kind == "7d":
+        start = midnight - dt.timedelta(days=6)
+    elif kind == "1m":
+        start = midnight - dt.timedelta(days=29)
+    else:
+        start = parse_moment(date_from, "시작일") or midnight - dt.timedelta(days=29)
+        end = parse_moment(date_to, "종료일", end_of_day=True) or end
+        if start >= end:
+            raise ValidationError("시작일이 종료일보다 늦습니다.", field="시작일", code="invalid_range")
+        if end - start > dt.timedelta(days=366):
+            raise ValidationError("조회 기간은 최대 1년입니다.", field="발송일시", code="invalid_range")
+    last = clock.to_kst(end - dt.timedelta(seconds=1)).date()
+    return Period(start, end, clock.to_kst(start).date(), last)

@@ -31,3 +31,55 @@ def add_many(account_id: int, numbers: Iterable[str], *, source: str, now: dt.da
         return
     module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     db.session.execute(module.insert(OptOut).on_conflict_do_nothing(index_elements=["account_id", "number"]), rows)
+
+
+# --- the 수신거부 목록 page (SMS-13) ----------------------------------------------------------------------
+
+def listing(account_id: int, *, query: str | None = None, page: int = 1, per_page: int = 20):
+    from sqlalchemy import func
+    stmt = select(OptOut).where(OptOut.account_id == account_id)
+    digits = "".join(ch for ch in (query or "") if ch.isdigit())
+    if digits:
+        stmt = stmt.where(OptOut.number.like(f"%{digits}%"))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(OptOut.created_at.desc(), OptOut.id.desc())
+                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+    return list(rows), int(total or 0)
+
+
+def add_typed(*, account_id: int, text: str, memo: str | None, now: dt.datetime) -> dict:
+    """Numbers typed or pasted (any separators); every one must be a valid mobile number."""
+    from app.domain import text as rules
+    from app.domain.recipients import Recipient, clean, split_typed
+    from app.errors import ValidationError
+    from app.services.uow import transaction
+    parts = split_typed(text)
+    if not parts:
+        raise ValidationError("수신거부할 번호를 입력해주세요.", field="번호", code="required")
+    cleaned = clean([Recipient(p, None, {}, i + 1) for i, p in enumerate(parts)], limit=10_000)
+    if cleaned.rejected:
+        bad = cleaned.rejected[0]
+        raise ValidationError(f"{bad.row}번째 번호 {bad.phone}: {bad.reason}", field="번호", code="invalid_number")
+    memo = rules.optional(memo, "메모", max_length=100)
+    with transaction():
+        before = numbers_in(account_id, (r.phone for r in cleaned.recipients))
+        add_many(account_id, (r.phone for r in cleaned.recipients), source="manual", now=now, memo=memo)
+    return {"added": len(cleaned.recipients) - len(before), "already": len(before)}
+
+
+def add_file(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
+    from app.domain import recipient_files
+    from app.services.uow import transaction
+    parsed = recipient_files.parse(filename, data)
+    with transaction():
+        before = numbers_in(account_id, (r.phone for r in parsed.recipients))
+        add_many(account_id, (r.phone for r in parsed.recipients), source="file", now=now)
+    return {"added": len(parsed.recipients) - len(before), "already": len(before), "total": parsed.total,
+            "rejected": [r.to_dict() for r in parsed.rejected[:200]], "rejected_count": len(parsed.rejected)}
+
+
+def remove(*, account_id: int, optout_id) -> None:
+    from app.security.tenancy import get_owned
+    from app.services.uow import transaction
+    with transaction():
+        db.session.delete(get_owned(OptOut, optout_id, account_id, for_update=True))

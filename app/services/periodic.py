@@ -95,6 +95,11 @@ def _settle(now):
     return results.settle(now)
 
 
+def _purge_history(now):
+    from app.services import send_admin
+    return send_admin.purge_expired(now)
+
+
 TASKS: list[Task] = [
     Task("system_messages", _system_messages),
     # the send pipeline, in this order at every tick (design/send-pipeline.md)
@@ -106,6 +111,7 @@ TASKS: list[Task] = [
     Task("settle", _settle),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
+    Task("purge_history", _purge_history, daily_at_kst=2),
 ]
 
 

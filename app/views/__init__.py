@@ -13,7 +13,9 @@ def has_account() -> bool:
 
 
 def register_views(appbuilder) -> None:
+    from app.views.portal.compose import ComposeView
     from app.views.portal.dashboard import DashboardView
+    from app.views.portal.history import ExportView, HistoryView
     from app.views.portal.files import FileView
     from app.views.portal.mypage import MyPageView
     from app.views.portal.senders import SenderView
@@ -38,6 +40,12 @@ def register_views(appbuilder) -> None:
     portal = {"menu_cond": has_account}
     appbuilder.add_view(DashboardView, "Dashboard", label=_("대시보드"), icon="fa-home", **portal)
     appbuilder.add_view(SenderView, "Senders", label=_("발신정보관리"), icon="fa-id-card", **portal)
+    appbuilder.add_view(ComposeView, "Compose", label=_("문자"), icon="fa-envelope", **portal)
+    appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
+                        category_label=_("발송내역"), **portal)
+    appbuilder.add_link("Reservations", href="HistoryView.reservations", label=_("예약 메시징 현황"),
+                        category="History", cond=has_account)
+    appbuilder.add_view_no_menu(ExportView)
     appbuilder.add_view(WalletView, "Wallet", label=_("충전하기"), category="Charge",
                         category_label=_("충전"), **portal)
     appbuilder.add_link("Statement", href="WalletView.statement", label=_("충전/사용 내역"), category="Charge",
@@ -76,5 +84,6 @@ MENU_LINK_RESOURCES = {
     "Conversion": "Portal",
     "ApiUse": "Portal",
     "Statement": "Portal",
+    "Reservations": "Portal",
     "CashRefund": "Portal",
 }

@@ -1,0 +1,208 @@
+"""The 문자 발송 page's server side (04-sms.md): it turns what the page holds (typed
+recipients, address-book picks, an uploaded recipients file, images) into one
+`SmsRequest` for the accept service — no rule lives here that accept does not own —
+quotes the confirmation dialog (SMS-11) and sends exactly once per compose token."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.domain import recipient_files
+from app.domain.files import CheckedFile
+from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
+from app.domain.recipients import Recipient
+from app.errors import Conflict, ValidationError
+from app.extensions import db
+from app.models import Account, ApiRequest, PricePlan, RecipientUpload, StoredFile
+from app.security.tenancy import get_owned
+from app.services import contacts, files, sending, wallet
+from app.services.uow import transaction
+
+MAX_TYPED = 1000  # numbers typed on the page; more come from a file or the address book
+
+
+# --- recipient files (SMS-04) ------------------------------------------------------------------------------
+
+def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
+    """Parse and validate a recipients file; keep its valid rows for the send."""
+    parsed = recipient_files.parse(filename, data)
+    lines = "\n".join(json.dumps([r.phone, r.name, r.vars, r.row], ensure_ascii=False) for r in parsed.recipients)
+    payload = lines.encode("utf-8")
+    stored = []
+    try:
+        with transaction():
+            row = files.store(account_id=account_id, kind="recipient_upload", filename=filename, data=payload,
+                              checked=CheckedFile("application/x-ndjson", "jsonl"), now=now)
+            stored.append(row)
+            db.session.flush()
+            upload = RecipientUpload(account_id=account_id, filename=(filename or "file")[-255:], file_id=row.id,
+                                     total_rows=parsed.total, valid_rows=len(parsed.recipients),
+                                     report=json.dumps([r.to_dict() for r in parsed.rejected[:1000]],
+                                                       ensure_ascii=False), created_at=now)
+            db.session.add(upload)
+    except Exception:
+        files.discard(stored)
+        raise
+    return {"upload_id": upload.id, "filename": upload.filename, "total": parsed.total,
+            "valid": len(parsed.recipients), "duplicates": parsed.duplicates,
+            "rejected_count": len(parsed.rejected),
+            "rejected": [{"row": r.row, "phone": r.phone, "reason": r.reason} for r in parsed.rejected[:100]],
+            "preview": [{"phone": r.phone, "name": r.name, "vars": r.vars} for r in parsed.recipients[:5]],
+            "has_variables": any(r.vars for r in parsed.recipients[:1000])}
+
+
+def upload_recipients(account_id: int, upload_id) -> list[Recipient]:
+    upload = get_owned(RecipientUpload, upload_id, account_id)
+    text = files.path_of(upload.file).read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        phone, name, values, row = json.loads(line)
+        out.append(Recipient(phone, name, values, row))
+    return out
+
+
+def sample_file() -> bytes:
+    from openpyxl import Workbook
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "수신자"
+    sheet.append(recipient_files.SAMPLE_HEADERS)
+    sheet.append(["홍길동", "010-2345-6789", "A등급", "2026-12-01", "", ""])
+    sheet.append(["김영희", "010-3456-7890", "B등급", "2026-12-02", "", ""])
+    for column in "ABCDEF":
+        sheet.column_dimensions[column].width = 16
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- images (SMS-14) ----------------------------------------------------------------------------------------
+
+def store_image(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
+    checked = check_mms_image(data)
+    with transaction():
+        row = files.store(account_id=account_id, kind="mms_draft", filename=filename or "image.jpg", data=data,
+                          checked=CheckedFile("image/jpeg", "jpg", checked.width, checked.height), now=now)
+        db.session.flush()
+    return {"image_id": row.id, "width": checked.width, "height": checked.height, "size": len(data),
+            "name": row.original_name}
+
+
+def _images(account_id: int, image_ids) -> list[tuple[str, bytes]]:
+    ids = list(image_ids or [])
+    check_image_count(len(ids))
+    out = []
+    for image_id in ids:
+        row = get_owned(StoredFile, image_id, account_id)
+        if row.kind not in ("mms_draft", "mms_image"):
+            raise ValidationError("이미지를 찾을 수 없습니다. 다시 첨부해주세요.", field="이미지첨부", code="invalid_image")
+        out.append((row.original_name, files.path_of(row).read_bytes()))
+    return out
+
+
+# --- the request ---------------------------------------------------------------------------------------------
+
+def _schedule(payload: dict) -> dt.datetime | None:
+    if not payload.get("use_schedule"):
+        return None
+    text = str(payload.get("scheduled_at") or "").strip()
+    if not text:
+        raise ValidationError("예약 시간을 선택해주세요.", field="예약시간", code="required")
+    try:
+        local = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("예약 시간 형식이 올바르지 않습니다.", field="예약시간", code="invalid_date") from None
+    return clock.kst_to_utc(local.replace(tzinfo=None))
+
+
+def build_request(account_id: int, payload: dict) -> sending.SmsRequest:
+    if not isinstance(payload, dict):
+        raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
+    typed = payload.get("recipients") or []
+    if not isinstance(typed, list) or len(typed) > MAX_TYPED:
+        raise ValidationError(f"직접 입력한 수신자는 {MAX_TYPED:,}명까지입니다. 더 많은 수신자는 파일로 불러와주세요.",
+                              field="수신자", code="too_many_recipients")
+    recipients: list[Recipient] = []
+    for item in typed:
+        if isinstance(item, dict):
+            recipients.append(Recipient(str(item.get("phone") or ""), item.get("name") or None,
+                                        {k: str(v) for k, v in (item.get("vars") or {}).items() if v}, 0))
+        else:
+            recipients.append(Recipient(str(item), None, {}, 0))
+    book, group_names = contacts.recipients_from(account_id, group_ids=payload.get("group_ids") or [],
+                                                 contact_ids=payload.get("contact_ids") or [])
+    recipients += book
+    if payload.get("upload_id"):
+        recipients += upload_recipients(account_id, payload["upload_id"])
+    # rows as the person sees them: the n-th recipient of the list
+    recipients = [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)]
+    template_id = payload.get("template_id") or None
+    if template_id:
+        from app.services import message_templates
+        template_id = message_templates.get(account_id, template_id).id
+    return sending.SmsRequest(
+        account_id=account_id, sender=str(payload.get("sender") or ""), body=str(payload.get("body") or ""),
+        recipients=recipients, title=str(payload.get("title") or "") or None, is_ad=bool(payload.get("is_ad")),
+        ad_company=payload.get("ad_company"), ad_optout=payload.get("ad_optout"), scheduled_at=_schedule(payload),
+        images=_images(account_id, payload.get("image_ids")), group_names=group_names, template_id=template_id,
+        source="web", row_label="{}번째 수신자")
+
+
+def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
+    """What the confirmation dialog shows (SMS-11); refuses exactly as sending would."""
+    request = build_request(account_id, payload)
+    plan = sending.plan(request, now)
+    account = db.session.get(Account, account_id)
+    unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), sending.PRICE_FIELD[plan.msg_type]))
+    count = len(plan.recipients)
+    hold = unit * count
+    balance = wallet.balance(account_id)
+    return {"type": plan.msg_type, "unit_price": unit, "recipients": count, "hold": hold,
+            "cash": balance.cash, "points": balance.points, "remaining": balance.total - hold,
+            "enough": balance.total >= hold, "scheduled_at": clock.to_kst(request.scheduled_at).strftime(
+                "%Y-%m-%d %H:%M") if request.scheduled_at else None,
+            "duplicates": plan.duplicates, "rejected_count": len(plan.rejected),
+            "rejected": [r.to_dict() for r in plan.rejected[:20]], "bytes": plan.longest_bytes,
+            "title_dropped": bool(request.title) and plan.title is None}
+
+
+def send(account_id: int, payload: dict, now: dt.datetime) -> sending.AcceptResult | dict:
+    """Send once per compose token: a double click, a resubmitted form or a second tab
+    with the same page get the first answer back (a dict) instead of a second send."""
+    token = str(payload.get("compose_token") or "").strip()
+    if not (8 <= len(token) <= 64):
+        raise ValidationError("페이지를 새로고침한 후 다시 시도해주세요.", field="요청", code="missing_token")
+    key = f"web:{token}"
+    body = json.dumps({k: v for k, v in payload.items() if k != "compose_token"}, sort_keys=True,
+                      ensure_ascii=False, default=str).encode()
+    request_hash = hashlib.sha256(body).hexdigest()
+    previous = db.session.scalar(select(ApiRequest).where(ApiRequest.account_id == account_id,
+                                                          ApiRequest.idempotency_key == key))
+    if previous is not None:
+        if previous.request_hash != request_hash:
+            raise Conflict("이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.", field="요청",
+                           code="idempotency_conflict")
+        return json.loads(previous.response)
+    request = build_request(account_id, payload)
+    try:
+        result = sending.accept(request, now=now, idempotency=(key, request_hash))
+    except IntegrityError:
+        # the same token committed by a concurrent request (a double click) a moment ago
+        db.session.rollback()
+        previous = db.session.scalar(select(ApiRequest).where(ApiRequest.account_id == account_id,
+                                                              ApiRequest.idempotency_key == key))
+        if previous is None:
+            raise
+        return json.loads(previous.response)
+    sending.enqueue_dispatch(result.send)
+    return result
+
+
+__all__ = ["store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
+           "MAX_IMAGES", "MAX_IMAGE_BYTES"]

@@ -1,0 +1,367 @@
+/* The 문자 발송 page (04-sms.md). Holds what the person composes, counts bytes live
+   (MB.bytes, the same rules as the server), and asks the server for everything else:
+   the quote for the confirmation dialog and the send itself, which every rule checks. */
+(function () {
+  "use strict";
+  var B = window.MB.bytes, cfg = window.MB_COMPOSE;
+  var $ = function (id) { return document.getElementById(id); };
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var state = {typed: [], contacts: [], groups: [], upload: null, images: []};
+
+  // ---- helpers --------------------------------------------------------------------------------
+  function showError(message) {
+    var box = $("compose-error");
+    box.textContent = message;
+    box.style.display = message ? "" : "none";
+    if (message) window.scrollTo(0, 0);
+  }
+
+  function request(url, options) {
+    options = options || {};
+    var headers = {"Accept": "application/json", "X-CSRFToken": csrf};
+    if (options.json !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(url, {method: options.method || "GET", headers: headers, credentials: "same-origin",
+                       body: options.json !== undefined ? JSON.stringify(options.json) : options.body})
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (!response.ok) {
+            var err = (data && data.error) || {};
+            throw new Error(err.message || ("요청을 처리할 수 없습니다 (" + response.status + ")."));
+          }
+          return data;
+        });
+      });
+  }
+
+  function won(n) { return Number(n || 0).toLocaleString("ko-KR"); }
+
+  function insertAtCursor(field, text) {
+    var start = field.selectionStart || 0, end = field.selectionEnd || 0;
+    field.value = field.value.slice(0, start) + text + field.value.slice(end);
+    field.selectionStart = field.selectionEnd = start + text.length;
+    field.focus();
+    refresh();
+  }
+
+  // ---- the counter, the type and the preview (SMS-01, SMS-02, SMS-06, SMS-10) -----------------
+  function composedText() {
+    var body = B.normalize($("body").value);
+    if ($("is-ad").checked) body = B.adWrap(body, $("ad-company").value.trim(), $("ad-optout").value);
+    return body;
+  }
+
+  function messageType(bytes) {
+    if (state.images.length) return "MMS";
+    return bytes > B.SMS_LIMIT ? "LMS" : "SMS";
+  }
+
+  function firstRecipientValues() {
+    var first = state.typed[0] || (state.upload && state.upload.preview[0]) || state.contacts[0];
+    if (!first) return {};
+    var values = Object.assign({}, first.vars || {});
+    if (first.name) values["이름"] = first.name;
+    return values;
+  }
+
+  function refresh() {
+    var text = composedText(), bytes = B.byteLength(text), type = messageType(bytes);
+    var limit = type === "SMS" ? B.SMS_LIMIT : B.LONG_LIMIT;
+    var counter = $("byte-count");
+    counter.textContent = bytes + "/" + limit + " byte";
+    counter.classList.toggle("over", bytes > B.LONG_LIMIT);
+    $("msg-type").textContent = type;
+    var title = B.normalize($("title").value), titleBytes = B.byteLength(title);
+    $("title-bytes").textContent = titleBytes + "/" + B.TITLE_LIMIT + " byte";
+    $("title-bytes").classList.toggle("over", titleBytes > B.TITLE_LIMIT);
+    $("title-note").style.display = type === "SMS" ? "" : "none";
+    var bad = B.unsupported(B.normalize($("body").value));
+    var warning = $("char-warning");
+    warning.style.display = bad.length ? "" : "none";
+    warning.textContent = bad.length ? "보낼 수 없는 문자: " + bad.slice(0, 5).map(function (b) {
+      return b.position + "번째 '" + b.char + "'"; }).join(", ") + " (이모지나 일부 특수문자는 사용할 수 없습니다)" : "";
+    var values = firstRecipientValues();
+    $("preview-body").textContent = B.render(text, values);
+    var shownTitle = type === "SMS" ? "" : B.render(title, values);
+    $("preview-title").textContent = shownTitle;
+    $("preview-title").style.display = shownTitle ? "" : "none";
+    $("preview-images").innerHTML = "";
+    state.images.forEach(function (img) {
+      var el = document.createElement("img");
+      el.src = cfg.files + img.image_id;
+      $("preview-images").appendChild(el);
+    });
+  }
+
+  // ---- recipients (SMS-04, SMS-12) ---------------------------------------------------------------
+  function total() {
+    return state.typed.length + state.contacts.length + (state.upload ? state.upload.valid : 0) +
+      state.groups.reduce(function (n, g) { return n + g.count; }, 0);
+  }
+
+  function drawRecipients() {
+    var chips = $("recipient-chips");
+    chips.innerHTML = "";
+    state.typed.concat(state.contacts).slice(0, 300).forEach(function (r, index) {
+      var chip = document.createElement("span");
+      chip.className = "mb-chip";
+      chip.textContent = (r.name ? r.name + " " : "") + r.phone;
+      var x = document.createElement("button");
+      x.type = "button"; x.textContent = "×"; x.title = "삭제";
+      x.addEventListener("click", function () {
+        if (index < state.typed.length) state.typed.splice(index, 1);
+        else state.contacts.splice(index - state.typed.length, 1);
+        drawRecipients();
+      });
+      chip.appendChild(x);
+      chips.appendChild(chip);
+    });
+    var sources = [];
+    state.groups.forEach(function (g) { sources.push("그룹 " + g.name + " (" + g.count + "건)"); });
+    if (state.upload) sources.push("파일 " + state.upload.filename + " (" + state.upload.valid + "건)");
+    $("recipient-sources").textContent = sources.join(", ");
+    $("recipient-total").textContent = won(total());
+    refresh();
+  }
+
+  function addTyped() {
+    var input = $("recipient-input");
+    var parts = input.value.split(/[\s,;\/|]+/).filter(Boolean);
+    var known = {};
+    state.typed.forEach(function (r) { known[r.phone.replace(/\D/g, "")] = true; });
+    parts.forEach(function (p) {
+      var digits = p.replace(/\D/g, "");
+      if (!known[digits]) { state.typed.push({phone: p}); known[digits] = true; }
+    });
+    input.value = "";
+    drawRecipients();
+  }
+
+  $("add-recipient").addEventListener("click", addTyped);
+  $("recipient-input").addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { e.preventDefault(); addTyped(); }
+  });
+  $("recipient-input").addEventListener("paste", function () { setTimeout(addTyped, 0); });
+  $("clear-recipients").addEventListener("click", function () {
+    state.typed = []; state.contacts = []; state.groups = []; state.upload = null;
+    $("upload-report").style.display = "none";
+    drawRecipients();
+  });
+
+  // the recipients file (SMS-04): validated by the server, reported row by row
+  $("open-file").addEventListener("click", function () { $("file-input").click(); });
+  $("file-input").addEventListener("change", function () {
+    var file = this.files[0];
+    if (!file) return;
+    var data = new FormData();
+    data.append("file", file);
+    showError("");
+    var report = $("upload-report");
+    report.style.display = "";
+    report.textContent = "파일을 확인하는 중입니다…";
+    request(cfg.upload, {method: "POST", body: data}).then(function (result) {
+      state.upload = result;
+      var html = "<strong>" + result.filename + "</strong>: 전체 " + won(result.total) + "행 중 " +
+        won(result.valid) + "건 추가";
+      if (result.duplicates) html += ", 중복 " + won(result.duplicates) + "건 제외";
+      if (result.rejected_count) {
+        html += ", 오류 " + won(result.rejected_count) + "건 제외<table class='table table-condensed' id='upload-errors'>" +
+          "<tr><th>행</th><th>번호</th><th>사유</th></tr>" + result.rejected.map(function (r) {
+            return "<tr><td>" + r.row + "</td><td>" + escapeHtml(r.phone) + "</td><td>" + escapeHtml(r.reason) + "</td></tr>";
+          }).join("") + "</table>";
+      }
+      report.innerHTML = html;
+      drawRecipients();
+    }).catch(function (err) {
+      report.style.display = "none";
+      showError(err.message);
+    });
+    this.value = "";
+  });
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  // the address book (SMS-12)
+  function openModal(id) { $("backdrop").style.display = "block"; $(id).style.display = "block"; }
+  function closeModals() {
+    $("backdrop").style.display = "none";
+    ["address-book", "confirm-dialog"].forEach(function (id) { $(id).style.display = "none"; });
+  }
+  document.querySelectorAll("[data-close]").forEach(function (b) { b.addEventListener("click", closeModals); });
+  $("backdrop").addEventListener("click", closeModals);
+
+  function loadBook() {
+    var url = cfg.addressBook + "?q=" + encodeURIComponent($("ab-query").value || "");
+    return request(url).then(function (data) {
+      $("ab-groups").innerHTML = data.groups.map(function (g) {
+        return "<label class='checkbox-inline'><input type='checkbox' class='ab-group' value='" + g.id +
+          "' data-name='" + escapeHtml(g.name) + "' data-count='" + g.count + "'> " + escapeHtml(g.name) +
+          " (" + g.count + ")</label>";
+      }).join(" ") || "<p class='mb-help'>그룹이 없습니다.</p>";
+      $("ab-contacts").innerHTML = data.contacts.map(function (c) {
+        return "<div class='checkbox'><label><input type='checkbox' class='ab-contact' value='" + c.id +
+          "' data-phone='" + c.phone + "' data-name='" + escapeHtml(c.name || "") + "' data-vars='" +
+          escapeHtml(JSON.stringify(c.vars)) + "'> " + escapeHtml(c.name || "") + " " + c.phone + "</label></div>";
+      }).join("") || "<p class='mb-help'>연락처가 없습니다.</p>";
+    });
+  }
+  $("open-address-book").addEventListener("click", function () {
+    loadBook().then(function () { openModal("address-book"); }).catch(function (e) { showError(e.message); });
+  });
+  $("ab-search").addEventListener("click", function () { loadBook().catch(function (e) { showError(e.message); }); });
+  $("ab-add").addEventListener("click", function () {
+    document.querySelectorAll(".ab-group:checked").forEach(function (el) {
+      if (!state.groups.some(function (g) { return g.id === Number(el.value); }))
+        state.groups.push({id: Number(el.value), name: el.dataset.name, count: Number(el.dataset.count)});
+    });
+    document.querySelectorAll(".ab-contact:checked").forEach(function (el) {
+      if (!state.contacts.some(function (c) { return c.id === Number(el.value); }))
+        state.contacts.push({id: Number(el.value), phone: el.dataset.phone, name: el.dataset.name,
+                             vars: JSON.parse(el.dataset.vars || "{}")});
+    });
+    closeModals();
+    drawRecipients();
+  });
+
+  // ---- images (SMS-14) --------------------------------------------------------------------------------
+  $("add-image").addEventListener("click", function () {
+    if (state.images.length >= 3) { showError("이미지는 최대 3장까지 첨부할 수 있습니다."); return; }
+    $("image-input").click();
+  });
+  $("image-input").addEventListener("change", function () {
+    var file = this.files[0];
+    if (!file) return;
+    var data = new FormData();
+    data.append("image", file);
+    request(cfg.image, {method: "POST", body: data}).then(function (img) {
+      showError("");
+      state.images.push(img);
+      drawImages();
+    }).catch(function (err) { showError(err.message); });
+    this.value = "";
+  });
+  function drawImages() {
+    var box = $("image-thumbs");
+    box.innerHTML = "";
+    state.images.forEach(function (img, index) {
+      var wrap = document.createElement("span");
+      wrap.className = "mb-thumb";
+      var el = document.createElement("img");
+      el.src = cfg.files + img.image_id;
+      el.alt = img.name;
+      var x = document.createElement("button");
+      x.type = "button"; x.textContent = "×"; x.title = "이미지 삭제";
+      x.addEventListener("click", function () { state.images.splice(index, 1); drawImages(); });
+      wrap.appendChild(el); wrap.appendChild(x); box.appendChild(wrap);
+    });
+    refresh();
+  }
+
+  // ---- form controls --------------------------------------------------------------------------------
+  ["body", "title", "ad-company", "ad-optout"].forEach(function (id) { $(id).addEventListener("input", refresh); });
+  $("is-ad").addEventListener("change", function () {
+    $("ad-company").style.display = this.checked ? "" : "none";
+    $("ad-optout-line").style.display = this.checked ? "" : "none";
+    refresh();
+  });
+  $("use-schedule").addEventListener("change", function () { $("scheduled-at").disabled = !this.checked; });
+  document.querySelectorAll(".var-btn").forEach(function (b) {
+    b.addEventListener("click", function () { insertAtCursor($("body"), b.dataset.var); });
+  });
+  $("toggle-specials").addEventListener("click", function () {
+    var box = $("specials");
+    box.style.display = box.style.display === "none" ? "" : "none";
+  });
+  document.querySelectorAll(".special-btn").forEach(function (b) {
+    b.addEventListener("click", function () { insertAtCursor($("body"), b.textContent); });
+  });
+  $("template").addEventListener("change", function () {
+    if (!this.value) return;
+    request(cfg.templates + "/" + this.value).then(function (t) {
+      $("title").value = t.title; $("body").value = t.body;
+      $("is-ad").checked = t.is_ad; $("ad-company").value = t.ad_company;
+      $("is-ad").dispatchEvent(new Event("change"));
+    }).catch(function (e) { showError(e.message); });
+  });
+  $("reset").addEventListener("click", function () {
+    if (!confirm("작성한 내용과 수신자를 모두 지울까요?")) return;
+    ["title", "body", "ad-company", "recipient-input"].forEach(function (id) { $(id).value = ""; });
+    $("is-ad").checked = false; $("is-ad").dispatchEvent(new Event("change"));
+    $("use-schedule").checked = false; $("scheduled-at").disabled = true;
+    state = {typed: [], contacts: [], groups: [], upload: null, images: []};
+    $("upload-report").style.display = "none";
+    drawImages(); drawRecipients(); showError("");
+  });
+  $("save-template").addEventListener("click", function () {
+    var name = prompt("템플릿 이름을 입력해주세요.");
+    if (!name) return;
+    request(cfg.templates, {method: "POST", json: {name: name, title: $("title").value, body: $("body").value,
+      is_ad: $("is-ad").checked, ad_company: $("ad-company").value}}).then(function (t) {
+      var option = document.createElement("option");
+      option.value = t.id; option.textContent = t.name;
+      $("template").appendChild(option);
+      showError("");
+      alert("템플릿으로 저장했습니다.");
+    }).catch(function (e) { showError(e.message); });
+  });
+
+  // ---- confirm and send (SMS-11): the server quotes; 발송하기 sends once --------------------------
+  function payload() {
+    return {
+      sender: $("sender") ? $("sender").value : "", use_schedule: $("use-schedule").checked,
+      scheduled_at: $("scheduled-at").value, template_id: $("template").value || null,
+      title: $("title").value, body: $("body").value, is_ad: $("is-ad").checked,
+      ad_company: $("ad-company").value, ad_optout: $("ad-optout").value,
+      image_ids: state.images.map(function (i) { return i.image_id; }),
+      recipients: state.typed, contact_ids: state.contacts.map(function (c) { return c.id; }),
+      group_ids: state.groups.map(function (g) { return g.id; }),
+      upload_id: state.upload ? state.upload.upload_id : null,
+      compose_token: $("compose-token").value
+    };
+  }
+
+  $("send-open").addEventListener("click", function () {
+    showError("");
+    request(cfg.quote, {method: "POST", json: payload()}).then(function (q) {
+      $("confirm-type").textContent = q.type;
+      $("confirm-price").textContent = won(q.unit_price) + "원";
+      $("confirm-schedule").textContent = q.scheduled_at || "즉시 발송";
+      $("confirm-recipients").textContent = won(q.recipients) + "명";
+      $("confirm-hold").textContent = won(q.hold) + "원";
+      $("confirm-remaining").textContent = won(q.remaining);
+      $("confirm-cash").textContent = won(q.cash);
+      $("confirm-points").textContent = won(q.points);
+      var extra = [];
+      if (q.duplicates) extra.push("중복 번호 " + won(q.duplicates) + "건은 한 번만 보냅니다.");
+      if (q.rejected_count) extra.push("잘못된 번호 " + won(q.rejected_count) + "건은 제외됩니다.");
+      if (q.title_dropped) extra.push("SMS 발송 시, 제목이 포함되지 않습니다.");
+      if (!q.enough) extra.push("잔액이 부족합니다. 충전 후 발송해주세요.");
+      $("confirm-extra").textContent = extra.join(" ");
+      $("confirm-send").disabled = !q.enough;
+      openModal("confirm-dialog");
+    }).catch(function (err) { showError(err.message); });
+  });
+
+  var sending = false;
+  $("confirm-send").addEventListener("click", function () {
+    if (sending) return;       // a double click sends once (the server also refuses a second send)
+    sending = true;
+    this.disabled = true;
+    request(cfg.send, {method: "POST", json: payload()}).then(function (result) {
+      window.location.href = result.redirect;
+    }).catch(function (err) {
+      sending = false;
+      $("confirm-send").disabled = false;
+      closeModals();
+      showError(err.message);
+    });
+  });
+
+  // a resend (재발송하기) or a template arrives prefilled
+  (cfg.prefillRecipients || []).forEach(function (r) { state.typed.push(r); });
+  if ($("is-ad").checked) $("is-ad").dispatchEvent(new Event("change"));
+  drawRecipients();
+})();

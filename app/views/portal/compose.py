@@ -1,0 +1,121 @@
+"""문자 발송 (manual chapter 02, 04-sms.md): the compose page and the JSON endpoints its
+script calls. Every rule is the accept service's; the page only counts bytes live."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Response, jsonify, request, url_for
+from flask_appbuilder import expose, has_access
+
+from app import clock
+from app.domain import sms
+from app.domain.recipient_files import MAX_FILE_BYTES
+from app.errors import ValidationError
+from app.security.tenancy import current_account, current_account_id
+from app.services import compose, contacts, files, message_templates, senders
+from app.views.base import PortalView
+
+SPECIAL_CHARACTERS = list("☆★○●◎◇◆□■△▲▽▼→←↑↓↔〓◁◀▷▶♤♠♡♥♧♣⊙◈▣◐◑▒▤▥▨▧▦▩♨☏☎☜☞¶†‡↕↗↙↖↘♭♩♪♬㉿㈜№㏇™㏂㏘℡"
+                          "※『』「」《》〈〉【】〔〕±×÷≠≤≥∞∴♂♀∠⊥⌒∂∇≡≒≪≫√∽∝∵∫∬∈∋⊆⊇⊂⊃∪∩∧∨￢⇒⇔∀∃"
+                          "ⓐⓑⓒ①②③④⑤⑥⑦⑧⑨⑩ⅰⅱⅲⅳⅴⅠⅡⅢⅣⅤ￦＄％￥￡￠℃Å℉")
+
+
+def _payload() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
+    return data
+
+
+class ComposeView(PortalView):
+    route_base = "/sms"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        account = current_account()
+        prefill = {}
+        template_id = request.args.get("template_id")
+        if template_id:
+            prefill = message_templates.as_dict(message_templates.get(account.id, template_id))
+        resend = request.args.get("resend")
+        if resend:
+            from app.services import send_admin
+            prefill = send_admin.prefill(account.id, resend, request.args.getlist("status"),
+                                         request.args.getlist("category"))
+        return self.render_template(
+            "portal/compose.html", account=account, senders=senders.approved_numbers(account.id),
+            templates=message_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
+            specials=SPECIAL_CHARACTERS, prefill=prefill, limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT,
+                                                                  "title": sms.TITLE_LIMIT},
+            min_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MIN).strftime("%Y-%m-%dT%H:%M"),
+            max_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M"))
+
+    @expose("/sample.xlsx")
+    @has_access
+    def sample(self):
+        return Response(compose.sample_file(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=megabird-recipients-sample.xlsx"})
+
+    @expose("/recipients/upload", methods=["POST"])
+    @has_access
+    def upload(self):
+        filename, data = files.read_upload(request.files.get("file"), limit=MAX_FILE_BYTES)
+        if not filename and not data:
+            raise ValidationError("파일을 선택해주세요.", field="파일", code="required")
+        return jsonify(compose.store_upload(account_id=current_account_id(), filename=filename, data=data,
+                                            now=clock.now()))
+
+    @expose("/images", methods=["POST"])
+    @has_access
+    def image(self):
+        filename, data = files.read_upload(request.files.get("image"), limit=compose.MAX_IMAGE_BYTES + 1)
+        return jsonify(compose.store_image(account_id=current_account_id(), filename=filename, data=data,
+                                           now=clock.now()))
+
+    @expose("/quote", methods=["POST"])
+    @has_access
+    def quote(self):
+        return jsonify(compose.quote(current_account_id(), _payload(), clock.now()))
+
+    @expose("/send", methods=["POST"])
+    @has_access
+    def send(self):
+        result = compose.send(current_account_id(), _payload(), clock.now())
+        body = result if isinstance(result, dict) else result.to_api()
+        body["redirect"] = url_for("HistoryView.detail", send_id=body["send_id"])
+        return jsonify(body), 201
+
+    @expose("/templates", methods=["GET", "POST"])
+    @has_access
+    def templates(self):
+        account_id = current_account_id()
+        if request.method == "POST":
+            data = _payload()
+            template = message_templates.create(account_id=account_id, name=data.get("name"), title=data.get("title"),
+                                                body=data.get("body"), is_ad=data.get("is_ad"),
+                                                ad_company=data.get("ad_company"), now=clock.now())
+            return jsonify(message_templates.as_dict(template)), 201
+        return jsonify([message_templates.as_dict(t) for t in message_templates.all_of(account_id)])
+
+    @expose("/templates/<int:template_id>")
+    @has_access
+    def template(self, template_id):
+        return jsonify(message_templates.as_dict(message_templates.get(current_account_id(), template_id)))
+
+    @expose("/address-book")
+    @has_access
+    def address_book(self):
+        account_id = current_account_id()
+        page = request.args.get("page", "1")
+        rows, total = contacts.search(account_id, group_id=request.args.get("group_id") or None,
+                                      query=request.args.get("q"), page=int(page) if page.isdigit() else 1)
+        return jsonify({"groups": [{"id": g.id, "name": g.name, "count": n} for g, n in contacts.groups(account_id)],
+                        "contacts": [{"id": c.id, "name": c.name, "phone": c.phone, "group_id": c.group_id,
+                                      "vars": c.variables()} for c in rows],
+                        "total": total})
+
+
+def json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

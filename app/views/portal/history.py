@@ -1,0 +1,152 @@
+"""발송내역 (05-results.md, manual 발송결과 확인하기): the list with its filters, the
+detail with the result breakdown and recipients, exports, resend, delete, template
+saving and reservations."""
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+
+from app import clock
+from app.domain.results import SMS_CATEGORIES
+from app.errors import MegabirdError
+from app.models.sending import SEND_STATUS_LABELS
+from app.security.tenancy import current_account_id
+from app.services import export_jobs, exports, files, history, message_templates, send_admin, sending
+from app.views.base import PortalView
+
+PER_PAGE = 20
+RECIPIENTS_PER_PAGE = 50
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _filter_args(args):
+    """The list's filters (RES-02) → (SendFilter, Period)."""
+    period = history.period_of(args.get("period"), args.get("from"), args.get("to"), clock.now())
+    flt = history.SendFilter(
+        channel="sms",
+        msg_type=history.check_choice(args.get("type"), ("SMS", "LMS", "MMS"), "유형"),
+        status=history.check_choice(args.get("status"), SEND_STATUS_LABELS, "상태"),
+        start=period.start, end=period.end, search=(args.get("q") or "").strip() or None)
+    return flt, period
+
+
+class HistoryView(PortalView):
+    route_base = "/history"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        account_id = current_account_id()
+        error, status = None, 200
+        try:
+            flt, period = _filter_args(request.args)
+        except MegabirdError as exc:
+            error, status = exc, exc.status
+            flt, period = _filter_args({})
+        rows, total = history.list_sends(account_id, flt, page=_page(), per_page=PER_PAGE)
+        return self.render_template("portal/history/list.html", rows=rows, total=total, page=_page(),
+                                    per_page=PER_PAGE, sentence=period.sentence(total), periods=history.PERIODS,
+                                    statuses=SEND_STATUS_LABELS, args=request.args, error=error), status
+
+    @expose("/<int:send_id>")
+    @has_access
+    def detail(self, send_id):
+        account_id = current_account_id()
+        send = history.get_send(account_id, send_id)
+        states = request.args.getlist("status")
+        categories = request.args.getlist("category")
+        flt = history.parse_message_filter(states, categories)
+        recipients, recipients_total = ([], 0)
+        if request.args.get("show"):
+            recipients, recipients_total = history.list_messages(send, flt, page=_page(), per_page=RECIPIENTS_PER_PAGE)
+        from app.services import dispatch
+        content = dispatch.load_content(send)
+        return self.render_template(
+            "portal/history/detail.html", send=send, categories=history.categories(send.id),
+            category_labels=SMS_CATEGORIES, preview=content.text_for(None, None),
+            recipients=recipients, recipients_total=recipients_total, page=_page(), per_page=RECIPIENTS_PER_PAGE,
+            states=states, checked_categories=categories, status_labels=history.MESSAGE_STATUS_LABELS,
+            args=request.args, inline_limit=export_jobs.INLINE_LIMIT)
+
+    @expose("/<int:send_id>/export.xlsx")
+    @has_access
+    def export_messages(self, send_id):
+        account_id = current_account_id()
+        send = history.get_send(account_id, send_id)
+        states, categories = request.args.getlist("status"), request.args.getlist("category")
+        flt = history.parse_message_filter(states, categories)
+        if send_admin.count_messages(send, flt) > export_jobs.INLINE_LIMIT:
+            job = export_jobs.start_messages_export(account_id=account_id, send_id=send.id, states=states,
+                                                    categories=categories, now=clock.now())
+            return redirect(url_for("ExportView.show", job_id=job.id))
+        return exports.xlsx_response(filename=f"megabird-send-{send.id}.xlsx", title="수신자별 발송내역",
+                                     headers=send_admin.MESSAGE_HEADERS, rows=send_admin.message_rows(send, flt))
+
+    @expose("/export.xlsx", methods=["POST"])
+    @has_access
+    def export_sends(self):
+        ids = request.form.getlist("send_id")
+        rows = list(send_admin.send_rows(current_account_id(), ids))
+        return exports.xlsx_response(filename="megabird-sends.xlsx", title="문자 발송내역",
+                                     headers=send_admin.SEND_HEADERS, rows=rows)
+
+    @expose("/delete", methods=["POST"])
+    @has_access
+    def delete(self):
+        account_id = current_account_id()
+        if request.form.get("all") == "1":
+            flt, _period = _filter_args(request.form)
+            count = send_admin.delete_sends(account_id=account_id, flt=flt)
+        else:
+            count = send_admin.delete_sends(account_id=account_id, send_ids=request.form.getlist("send_id"))
+        flash(f"발송내역 {count}건을 삭제했습니다. 진행중이거나 예약된 발송은 삭제되지 않습니다.", "info")
+        return redirect(url_for("HistoryView.index"))
+
+    @expose("/<int:send_id>/template", methods=["POST"])
+    @has_access
+    def save_template(self, send_id):
+        template = message_templates.save_from_send(account_id=current_account_id(), send_id=send_id,
+                                                    now=clock.now())
+        flash(f"'{template.name}' 템플릿으로 저장했습니다.", "success")
+        return redirect(request.referrer or url_for("HistoryView.index"))
+
+    @expose("/<int:send_id>/cancel", methods=["POST"])
+    @has_access
+    def cancel(self, send_id):
+        sending.cancel(account_id=current_account_id(), send_id=send_id, now=clock.now())
+        flash("예약 발송을 취소했습니다. 선차감 금액은 모두 재충전되었습니다.", "success")
+        return redirect(request.referrer or url_for("HistoryView.reservations"))
+
+    @expose("/reservations")
+    @has_access
+    def reservations(self):
+        return self.render_template("portal/history/reservations.html",
+                                    rows=send_admin.scheduled(current_account_id(), "sms"))
+
+
+class ExportView(PortalView):
+    """A large export built by a job: progress, then the download."""
+
+    route_base = "/exports"
+
+    @expose("/<int:job_id>")
+    @has_access
+    def show(self, job_id):
+        job = export_jobs.get(current_account_id(), job_id)
+        if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+            return jsonify(export_jobs.as_dict(job))
+        return self.render_template("portal/history/export.html", job=job)
+
+    @expose("/<int:job_id>/download")
+    @has_access
+    def download(self, job_id):
+        job = export_jobs.get(current_account_id(), job_id)
+        if job.status != "done" or job.file is None:
+            flash("아직 만들고 있습니다. 잠시 후 다시 시도해주세요.", "info")
+            return redirect(url_for("ExportView.show", job_id=job.id))
+        return send_file(files.path_of(job.file), mimetype=exports.XLSX_MIME, as_attachment=True,
+                         download_name=job.filename, max_age=0)
