@@ -48,10 +48,15 @@ def error_response(status: int, message: str, *, code: str | None = None, field:
             body["request_id"] = g.get("request_id")
         response = jsonify({"error": body})
     else:
-        response = render_template("errors/error.html", status=status, message=message, field=field,
-                                   request_id=g.get("request_id")), status
-        from flask import make_response
-        response = make_response(response)
+        from flask import current_app, make_response
+        context = dict(status=status, message=message, field=field, request_id=g.get("request_id"))
+        try:  # the site's layout (menu and all); a bare page if the layout itself is what fails
+            html = render_template("errors/error.html", appbuilder=current_app.appbuilder,
+                                   base_template=current_app.appbuilder.base_template, **context)
+        except Exception:
+            log.exception("error page layout failed, request id %s", g.get("request_id"))
+            html = render_template("errors/error.html", appbuilder=None, **context)
+        response = make_response(html)
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value

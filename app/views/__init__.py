@@ -13,6 +13,7 @@ def has_account() -> bool:
 
 
 def register_views(appbuilder) -> None:
+    from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
     from app.views.portal.compose import ComposeView
     from app.views.portal.dashboard import DashboardView
     from app.views.portal.history import ExportView, HistoryView
@@ -46,6 +47,11 @@ def register_views(appbuilder) -> None:
     appbuilder.add_link("Reservations", href="HistoryView.reservations", label=_("예약 메시징 현황"),
                         category="History", cond=has_account)
     appbuilder.add_view_no_menu(ExportView)
+    appbuilder.add_view(TemplateView, "SmsTemplates", label=_("문자 템플릿"), category="Templates",
+                        category_label=_("템플릿 관리"), **portal)
+    appbuilder.add_view(ContactsView, "Contacts", label=_("주소록"), category="AddressBook",
+                        category_label=_("주소록"), **portal)
+    appbuilder.add_view(OptOutView, "OptOuts", label=_("수신거부 목록"), category="AddressBook", **portal)
     appbuilder.add_view(WalletView, "Wallet", label=_("충전하기"), category="Charge",
                         category_label=_("충전"), **portal)
     appbuilder.add_link("Statement", href="WalletView.statement", label=_("충전/사용 내역"), category="Charge",

@@ -42,11 +42,28 @@ class CoarsePermissionMixin:
         cls.method_permission_name = _coarse_permissions(cls)
 
 
+def _require_account():
+    """Every customer route acts for an account: a staff login (an admin has every
+    permission, but no account) gets 403; anonymous visitors are left to has_access,
+    which sends them to the login page."""
+    from flask import g
+
+    from app.security.tenancy import current_account_id
+    user = g.get("user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        current_account_id()
+
+
 class PortalView(CoarsePermissionMixin, BaseView):
     """A customer page. Handlers act for `current_account_id()` only."""
 
     class_permission_name = PORTAL
     default_view = "index"
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        blueprint.before_request(_require_account)
+        return blueprint
 
 
 class StaffView(CoarsePermissionMixin, BaseView):

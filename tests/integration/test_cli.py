@@ -40,7 +40,7 @@ def test_the_tick_runs_the_due_tasks_and_records_them(app, client):
     result = megabird(app, "tick", "--now", TICK_AT)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
-    assert report["now"] == "2026-12-01T00:00:00"
+    assert report["now"] == "2026-12-01T09:00:00+09:00"  # shown in KST, as typed
     assert report["results"]["system_messages"] == 1
     assert report["results"]["purge_login_attempts"] == 1
     assert count(app, SystemMessage, SystemMessage.state == "pending") == 0

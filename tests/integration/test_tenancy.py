@@ -75,6 +75,12 @@ NO_IDS = "takes no ids: acts on current_account_id() only"
 SESSION_VERIFICATION = ("takes no ids in the URL: the pending verification's id is in the signed session "
                         "and the service checks it against current_account_id()")
 SENDERS_PROOF = Elsewhere("test_senders.py::test_another_accounts_sender_items_and_documents_answer_404")
+HISTORY_PROOF = Elsewhere("test_portal_tenancy.py::test_history_routes_refuse_another_accounts_sends")
+EXPORT_PROOF = Elsewhere("test_portal_tenancy.py::test_export_jobs_of_another_account_answer_404")
+BOOK_PROOF = Elsewhere("test_portal_tenancy.py::test_address_book_routes_refuse_another_accounts_groups_and_contacts")
+TEMPLATE_PROOF = Elsewhere("test_portal_tenancy.py::test_templates_and_optouts_of_another_account_answer_404")
+BODY_IDS = ("ids in the form or JSON body only, each loaded with get_owned for current_account_id() "
+            "(test_portal_tenancy.py)")
 
 #: endpoint -> a proof (a function run here, or an Elsewhere test) that another account's ids
 #: answer 404, or a sentence saying why the route needs none.
@@ -112,6 +118,46 @@ CUSTOMER_ROUTES = {
     "SenderView.delete_number": SENDERS_PROOF,
     "SenderView.channel": SENDERS_PROOF,
     "SenderView.delete_channel": SENDERS_PROOF,
+    # compose (SMS-01..14)
+    "ComposeView.index": NO_IDS + " (resend/template ids in the query are loaded with get_owned: "
+                                  "test_portal_tenancy.py)",
+    "ComposeView.sample": NO_IDS,
+    "ComposeView.upload": NO_IDS,
+    "ComposeView.image": NO_IDS,
+    "ComposeView.quote": BODY_IDS,
+    "ComposeView.send": BODY_IDS,
+    "ComposeView.templates": NO_IDS,
+    "ComposeView.template": TEMPLATE_PROOF,
+    "ComposeView.address_book": BODY_IDS,
+    # history (RES-02..07)
+    "HistoryView.index": NO_IDS + " (filters in the query string)",
+    "HistoryView.reservations": NO_IDS,
+    "HistoryView.detail": HISTORY_PROOF,
+    "HistoryView.export_messages": HISTORY_PROOF,
+    "HistoryView.save_template": HISTORY_PROOF,
+    "HistoryView.cancel": HISTORY_PROOF,
+    "HistoryView.delete": BODY_IDS,
+    "HistoryView.export_sends": BODY_IDS,
+    "ExportView.show": EXPORT_PROOF,
+    "ExportView.download": EXPORT_PROOF,
+    # address book, opt-outs, templates (SMS-08, SMS-12, SMS-13)
+    "ContactsView.index": BODY_IDS,
+    "ContactsView.add_group": NO_IDS,
+    "ContactsView.rename_group": BOOK_PROOF,
+    "ContactsView.delete_group": BOOK_PROOF,
+    "ContactsView.add": BODY_IDS,
+    "ContactsView.edit": BOOK_PROOF,
+    "ContactsView.delete": BODY_IDS + " (deletes only rows of the account)",
+    "ContactsView.import_file": BODY_IDS,
+    "ContactsView.export": BODY_IDS,
+    "OptOutView.index": NO_IDS,
+    "OptOutView.add": NO_IDS,
+    "OptOutView.import_file": NO_IDS,
+    "OptOutView.delete": TEMPLATE_PROOF,
+    "TemplateView.index": NO_IDS,
+    "TemplateView.new": NO_IDS,
+    "TemplateView.edit": TEMPLATE_PROOF,
+    "TemplateView.delete": TEMPLATE_PROOF,
 }
 #: URL arguments that are secrets handed to one person, not ids of rows.
 TOKEN_ARGUMENTS = {"token"}

@@ -125,7 +125,15 @@
 
   function addTyped() {
     var input = $("recipient-input");
-    var parts = input.value.split(/[\s,;\/|]+/).filter(Boolean);
+    // as app/domain/recipients.split_typed: commas, semicolons, slashes, bars and new lines
+    // separate numbers; spaces too, unless the words together make one number (010 2345 6789)
+    var parts = [];
+    input.value.split(/[,;\/|\r\n]+/).forEach(function (piece) {
+      var words = piece.trim().split(/\s+/).filter(Boolean), joined = words.join("");
+      var digits = joined.replace(/\D/g, "").length;
+      if (words.length > 1 && /^\+?[\d\-().]+$/.test(joined) && digits >= 10 && digits <= 12) parts.push(joined);
+      else parts.push.apply(parts, words);
+    });
     var known = {};
     state.typed.forEach(function (r) { known[r.phone.replace(/\D/g, "")] = true; });
     parts.forEach(function (p) {
