@@ -101,6 +101,57 @@ def _ensure_money(login: str, account: Account, spec: dict, now: dt.datetime) ->
                         commit=False)
 
 
+DEMO_CONTACTS = [("홍길동", "01023450001", "골드"), ("김영희", "01023450002", "실버"), ("이철수", "01023450003", "골드"),
+                 ("박민수", "01023450090", "브론즈"), ("최지우", "01023450094", "실버")]
+
+
+def _ensure_address_book(account: Account, now: dt.datetime) -> None:
+    from app.models import Contact, ContactGroup, MessageTemplate
+    group = db.session.scalar(select(ContactGroup).where(ContactGroup.account_id == account.id,
+                                                         ContactGroup.name == "고객사1"))
+    if group is None:
+        group = ContactGroup(account_id=account.id, name="고객사1", created_at=now)
+        db.session.add(group)
+        db.session.flush()
+        for name, phone, grade in DEMO_CONTACTS:
+            db.session.add(Contact(account_id=account.id, group_id=group.id, name=name, phone=phone, var1=grade,
+                                   created_at=now))
+    if db.session.scalar(select(MessageTemplate.id).where(MessageTemplate.account_id == account.id)) is None:
+        db.session.add(MessageTemplate(account_id=account.id, name="등급 안내", title="[메가존] 회원 등급 안내",
+                                       body="#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", created_at=now,
+                                       updated_at=now))
+    db.session.commit()
+
+
+def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
+    """A few completed sends, run through the real pipeline (the sandbox answers at once
+    when the clock is moved past its report delay)."""
+    from app.domain.recipients import Recipient
+    from app.models import Send
+    from app.services import dispatch, results, sending
+    created = []
+    for login, body, phones in (
+            ("megazone", "#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", None),
+            ("megazone", "[메가존] 12월 정기 점검 안내\n12월 10일 02:00~04:00 서비스 점검이 있습니다. "
+                         "이용에 참고 부탁드립니다. 항상 메가존을 이용해주셔서 감사합니다. " * 2, None),
+            ("kim", "안녕하세요, 김민지입니다. 내일 모임 잊지 마세요!", ["01023450011", "01023450012", "01023450097"])):
+        account = accounts[login]
+        if db.session.scalar(select(Send.id).where(Send.account_id == account.id, Send.body == body)):
+            continue
+        sender = db.session.scalar(select(SenderNumber.number).where(SenderNumber.account_id == account.id,
+                                                                     SenderNumber.status == "approved"))
+        people = ([Recipient(p, n, {"1": g}, i + 1) for i, (n, p, g) in enumerate(DEMO_CONTACTS)] if phones is None
+                  else [Recipient(p, None, {}, i + 1) for i, p in enumerate(phones)])
+        result = sending.accept(sending.SmsRequest(account_id=account.id, sender=sender, body=body, recipients=people,
+                                                   group_names=["고객사1"] if phones is None else []), now=now)
+        created.append(result.send.id)
+    for send_id in created:
+        dispatch.dispatch_send(send_id, now_fn=lambda: now)
+    if created:
+        results.poll_reports(now + dt.timedelta(minutes=1))
+        results.settle(now + dt.timedelta(minutes=1))
+
+
 def seed(now: dt.datetime) -> list[str]:
     lines = []
     for login, name, role in STAFF:
@@ -117,6 +168,8 @@ def seed(now: dt.datetime) -> list[str]:
     _key, plaintext = api_keys.create(account_id=accounts["megazone"].id, name="데모 키", now=now,
                                       plaintext=api_keys.demo_key())
     lines.append(f"api_key={plaintext}")
+    _ensure_address_book(accounts["megazone"], now)
+    _ensure_sends(accounts, now)
     for seeder in EXTRA_SEEDERS:
         lines.extend(seeder(accounts, now) or [])
         db.session.commit()

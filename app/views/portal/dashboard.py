@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_appbuilder import expose, has_access
 
+from app import clock
 from app.security.tenancy import current_account
-from app.services import accounts
+from app.services import accounts, dashboard
 from app.views.base import PortalView
 
 
@@ -18,4 +19,6 @@ class DashboardView(PortalView):
         return self.render_template(
             "portal/dashboard.html", account=account,
             conversion=accounts.pending_conversion(account.id),
-            api_application=accounts.latest_api_application(account.id))
+            api_application=accounts.latest_api_application(account.id),
+            usage=dashboard.monthly_usage(account.id, clock.now()), reservations=dashboard.reservations(account.id),
+            recent=dashboard.recent(account.id))
