@@ -8,7 +8,6 @@ from typing import Iterable
 
 from flask import after_this_request, send_file
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from app.domain.spreadsheet import safe_cell
 
@@ -21,16 +20,8 @@ def write_xlsx(path: str, *, title: str, headers: list[str], rows: Iterable[Iter
     sheet.append(headers)
     count = 0
     for row in rows:
-        cells = []
-        for value in row:
-            value = safe_cell(value)
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+        # after safe_cell no text starts with "=", so openpyxl stores every string as text
+        sheet.append([safe_cell(value) for value in row])
         count += 1
     workbook.save(path)
     return count
