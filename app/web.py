@@ -123,20 +123,42 @@ def _is_korean(text: str) -> bool:
     return any("\uac00" <= ch <= "\ud7a3" for ch in text)
 
 
+def _menu_access() -> set[str]:
+    """Menu names the user's roles may see, read once per request (one query instead of
+    one per menu item)."""
+    if "menu_access" not in g:
+        from flask_appbuilder.security.sqla.models import (Permission, PermissionView, ViewMenu,
+                                                           assoc_permissionview_role)
+        from sqlalchemy import select
+
+        from app.extensions import db
+        user = g.get("user")
+        role_ids = [role.id for role in getattr(user, "roles", [])] if user is not None else []
+        names: set[str] = set()
+        if role_ids:
+            names = set(db.session.scalars(
+                select(ViewMenu.name).join(PermissionView, PermissionView.view_menu_id == ViewMenu.id)
+                .join(Permission, Permission.id == PermissionView.permission_id)
+                .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                .where(Permission.name == "menu_access", assoc_permissionview_role.c.role_id.in_(role_ids))))
+        g.menu_access = names
+    return g.menu_access
+
+
 def _sidebar_menu() -> list[tuple[object, list]]:
     """The menu items this user may see: (item, visible children); empty categories dropped."""
     from flask import current_app
     appbuilder = current_app.appbuilder
+    allowed = _menu_access()
 
     def visible(item) -> bool:
-        return (item is not None and item.name != "-" and item.should_render()
-                and appbuilder.sm.has_access("menu_access", item.name))
+        return item is not None and item.name != "-" and item.name in allowed and item.should_render()
 
     result = []
     for item in appbuilder.menu.get_list():
         if item.childs:
             children = [child for child in item.childs if visible(child)]
-            if children and appbuilder.sm.has_access("menu_access", item.name):
+            if children and item.name in allowed:
                 result.append((item, children))
         elif visible(item):
             result.append((item, []))
