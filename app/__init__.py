@@ -20,6 +20,8 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     for noisy in ("flask_appbuilder", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    from app.i18n import ensure_compiled
+    ensure_compiled()
     from app.extensions import csrf, db, migrate
     from app import models as _models  # noqa: F401  (every table on db.metadata)
 
