@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+                        Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Timestamp, one_of, utcnow

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash
 from app.domain import text as rules
 from app.domain.brn import validate_brn
 from app.domain.files import check_document
-from app.domain.numbers import digits_only, normalize_mobile
+from app.domain.numbers import digits_only
 from app.errors import Forbidden, InvalidState, NotFound, ValidationError
 from app.extensions import db
 from app.models import (Account, AccountMember, ApiUseApplication, CorporateConversion,

@@ -22,7 +22,7 @@ from app.domain.numbers import digits_only
 from app.domain.recipients import Recipient, Rejected
 from app.errors import InvalidState, ValidationError
 from app.extensions import db
-from app.models import ApiRequest, Message, PricePlan, Send, SendImage, SenderNumber
+from app.models import ApiRequest, PricePlan, Send, SendImage, SenderNumber
 from app.security.tenancy import get_owned
 from app.services import files, optouts, wallet
 from app.services.rollups import Deltas

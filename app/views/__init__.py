@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
-from app.security.tenancy import current_account_id, is_staff
+from app.security.tenancy import current_account_id
 
 
 def has_account() -> bool:

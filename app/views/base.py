@@ -116,6 +116,27 @@ class StaffModelView(GuardedActionsMixin, CoarsePermissionMixin, ModelView):
                                            ("delete", cls.can_delete)) if not allowed}
         super().__init_subclass__(**kwargs)
 
+    def show_item_page(self, pk, **extra):
+        """FAB's show page plus the row itself (`item`) for custom show templates; the
+        row is loaded with the view's base filters (404 when they exclude it)."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=self._show(pk),
+                                    related_views=self._related_views, item=item, **extra)
+
+
+def flash_outcome(action, done: str, then: str, **values):
+    """Run a staff action; flash its Korean refusal or `done`; redirect to `then`."""
+    from flask import url_for
+    try:
+        action()
+    except MegabirdError as error:
+        flash(error.message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(url_for(then, **values))
+
 
 def form_errors_flash(error: MegabirdError) -> None:
     flash(error.message, "danger")

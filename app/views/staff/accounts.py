@@ -1,16 +1,15 @@
 """Customer care: accounts, their daily cap and suspension (ACC-10)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import g, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import clock
-from app.errors import MegabirdError
 from app.models import Account
 from app.security.roles import OPERATIONS
 from app.services import accounts
-from app.views.base import StaffModelView
+from app.views.base import StaffModelView, flash_outcome
 from app.web import app_filters
 
 
@@ -41,20 +40,10 @@ class AccountAdminView(StaffModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        return self.render_template(self.show_template, pk=pk, title=self.show_title,
-                                    widgets=self._show(pk), related_views=self._related_views, item=item)
+        return self.show_item_page(pk)
 
     def _act(self, pk, func, done: str):
-        try:
-            func()
-        except MegabirdError as error:
-            flash(error.message, "danger")
-        else:
-            flash(done, "success")
-        return redirect(url_for("AccountAdminView.show", pk=pk))
+        return flash_outcome(func, done, "AccountAdminView.show", pk=pk)
 
     @expose("/<int:pk>/cap", methods=["POST"])
     @has_access

@@ -3,7 +3,7 @@ with a reason, bulk approve as an FAB action that re-checks every row (ACC-05,
 ACC-06; the sender and Kakao queues reuse this)."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -46,12 +46,8 @@ class ReviewQueueView(StaffModelView):
     @has_access
     def show(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        widgets = self._show(pk)
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views, item=item,
-                                    documents=self.documents(item), decide_endpoint=f"{self.endpoint}.decide_item")
+        return self.show_item_page(pk, documents=self.documents(item) if item else [],
+                                   decide_endpoint=f"{self.endpoint}.decide_item")
 
     @expose("/decide/<int:pk>", methods=["POST"])
     @has_access

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms.validators import InputRequired, NumberRange
 
 from app import clock
-from app.errors import Forbidden, MegabirdError
+from app.errors import Forbidden
 from app.extensions import db
 from app.models import Account, CashRefundRequest, LedgerEntry, PricePlan, TopupRequest
 from app.security.roles import ADMIN, LEDGER, OPERATIONS, PRICING
 from app.services import pricing, topups, wallet
-from app.views.base import StaffModelView, StaffView
+from app.views.base import StaffModelView, StaffView, flash_outcome
 from app.views.staff.reviews import ReviewQueueView
 from app.web import app_filters
 
@@ -97,13 +97,7 @@ class StaffWalletView(StaffView):
                                     is_admin=self._is_admin(), plans=pricing.plans(), nonce=uuid.uuid4().hex)
 
     def _act(self, account_id, func, done):
-        try:
-            func()
-        except MegabirdError as error:
-            flash(error.message, "danger")
-        else:
-            flash(done, "success")
-        return redirect(url_for("StaffWalletView.show", account_id=account_id))
+        return flash_outcome(func, done, "StaffWalletView.show", account_id=account_id)
 
     @expose("/<int:account_id>/points", methods=["POST"])
     @has_access
