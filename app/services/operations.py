@@ -1,0 +1,50 @@
+"""The staff dashboard's figures (07-dashboard-stats.md): today's volume and failure
+rate per type from the rollups, the gateway backlog, money held by unsettled sends,
+and the RQ queue depths."""
+from __future__ import annotations
+
+import datetime as dt
+
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+
+from app import clock
+from app.extensions import all_queues, db
+from app.models import Message, Send, UsageRollup
+from app.models.sending import TYPE_LABELS
+
+
+def today_by_type(now: dt.datetime) -> list[dict]:
+    day = clock.to_kst(now).date()
+    rows = db.session.execute(
+        select(UsageRollup.msg_type, func.sum(UsageRollup.requested), func.sum(UsageRollup.delivered),
+               func.sum(UsageRollup.failed), func.sum(UsageRollup.charged))
+        .where(UsageRollup.day == day).group_by(UsageRollup.msg_type).order_by(UsageRollup.msg_type)).all()
+    out = []
+    for msg_type, requested, delivered, failed, charged in rows:
+        done = int(delivered or 0) + int(failed or 0)
+        out.append({"type": TYPE_LABELS.get(msg_type, msg_type), "requested": int(requested or 0),
+                    "delivered": int(delivered or 0), "failed": int(failed or 0), "charged": int(charged or 0),
+                    "failure_rate": (int(failed or 0) / done) if done else 0.0})
+    return out
+
+
+def backlog() -> dict:
+    """Messages of in-progress sends not yet handed over, and handed over without result."""
+    in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
+    rows = db.session.execute(select(Message.state, func.count()).where(
+        Message.send_id.in_(in_progress), Message.state.in_(("pending", "submitting", "submitted")))
+        .group_by(Message.state)).all()
+    counts = {state: int(n) for state, n in rows}
+    sends = db.session.execute(select(Send.status, func.count(), func.coalesce(func.sum(Send.hold_amount), 0))
+                               .where(Send.status.in_(("scheduled", "in_progress"))).group_by(Send.status)).all()
+    held = {status: {"sends": int(n), "held": int(amount)} for status, n, amount in sends}
+    return {"pending": counts.get("pending", 0), "submitting": counts.get("submitting", 0),
+            "submitted": counts.get("submitted", 0), "held": held}
+
+
+def queue_depths() -> dict[str, int] | None:
+    try:
+        return {q.name: q.count for q in all_queues()}
+    except RedisError:
+        return None
