@@ -8,6 +8,7 @@ the network is closed, so we point Playwright at /usr/bin/chromium).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -80,3 +81,13 @@ def browser_page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def login(page, username: str, password: str) -> None:
+    """Log in through the real login form and wait until the browser has left it."""
+    from playwright.sync_api import expect
+    page.goto("/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    expect(page).not_to_have_url(re.compile(r"/login/"))

@@ -8,18 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import login
 from tests.support.factories import make_customer, make_staff
 from tests.support.uploads import PDF, png
 
 pytestmark = pytest.mark.e2e
-
-
-def login(page, username, password):
-    page.goto("/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-submit")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_employee_number_rejected_then_resubmitted_and_approved(app, browser, live_server, tmp_path):

@@ -56,7 +56,8 @@
   }
 
   function firstRecipientValues() {
-    var first = state.typed[0] || (state.upload && state.upload.preview[0]) || state.contacts[0];
+    // the server's order (app/services/compose.build_request): typed, address book, then the file
+    var first = state.typed[0] || state.contacts[0] || (state.upload && state.upload.preview[0]);
     if (!first) return {};
     var values = Object.assign({}, first.vars || {});
     if (first.name) values["이름"] = first.name;
@@ -123,21 +124,30 @@
     refresh();
   }
 
-  function addTyped() {
+  function addTyped(pasted) {
     var input = $("recipient-input");
     // as app/domain/recipients.split_typed: commas, semicolons, slashes, bars and new lines
-    // separate numbers; spaces too, unless the words together make one number (010 2345 6789)
+    // separate numbers; spaces too, unless the words together make one number (010 2345 6789).
+    // A paste is put in at the cursor as the clipboard has it: a one-line input would turn its
+    // new lines into spaces, and "010 2345 6701⏎010 2345 6702" into one run of words.
+    var text = input.value;
+    if (typeof pasted === "string") {
+      var start = input.selectionStart || 0, end = input.selectionEnd || 0;
+      text = text.slice(0, start) + pasted + text.slice(end);
+    }
     var parts = [];
-    input.value.split(/[,;\/|\r\n]+/).forEach(function (piece) {
+    text.split(/[,;\/|\r\n]+/).forEach(function (piece) {
       var words = piece.trim().split(/\s+/).filter(Boolean), joined = words.join("");
       var digits = joined.replace(/\D/g, "").length;
       if (words.length > 1 && /^\+?[\d\-().]+$/.test(joined) && digits >= 10 && digits <= 12) parts.push(joined);
       else parts.push.apply(parts, words);
     });
+    // one number however written: 010-2345-6789, 01023456789, +82 10 2345 6789
+    function key(phone) { return phone.replace(/\D/g, "").replace(/^82(?=1)/, "0"); }
     var known = {};
-    state.typed.forEach(function (r) { known[r.phone.replace(/\D/g, "")] = true; });
+    state.typed.forEach(function (r) { known[key(r.phone)] = true; });
     parts.forEach(function (p) {
-      var digits = p.replace(/\D/g, "");
+      var digits = key(p);
       if (!known[digits]) { state.typed.push({phone: p}); known[digits] = true; }
     });
     input.value = "";
@@ -148,7 +158,10 @@
   $("recipient-input").addEventListener("keydown", function (e) {
     if (e.key === "Enter") { e.preventDefault(); addTyped(); }
   });
-  $("recipient-input").addEventListener("paste", function () { setTimeout(addTyped, 0); });
+  $("recipient-input").addEventListener("paste", function (e) {
+    var text = e.clipboardData && e.clipboardData.getData("text");
+    if (text) { e.preventDefault(); addTyped(text); } else setTimeout(addTyped, 0);
+  });
   $("clear-recipients").addEventListener("click", function () {
     state.typed = []; state.contacts = []; state.groups = []; state.upload = null;
     $("upload-report").style.display = "none";
@@ -168,7 +181,7 @@
     report.textContent = "파일을 확인하는 중입니다…";
     request(cfg.upload, {method: "POST", body: data}).then(function (result) {
       state.upload = result;
-      var html = "<strong>" + result.filename + "</strong>: 전체 " + won(result.total) + "행 중 " +
+      var html = "<strong>" + escapeHtml(result.filename) + "</strong>: 전체 " + won(result.total) + "행 중 " +
         won(result.valid) + "건 추가";
       if (result.duplicates) html += ", 중복 " + won(result.duplicates) + "건 제외";
       if (result.rejected_count) {
@@ -186,10 +199,10 @@
     this.value = "";
   });
 
-  function escapeHtml(text) {
+  function escapeHtml(text) {  // for text and for quoted attribute values
     var div = document.createElement("div");
     div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
+    return div.innerHTML.replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   }
 
   // the address book (SMS-12)
@@ -296,7 +309,7 @@
   });
   $("reset").addEventListener("click", function () {
     if (!confirm("작성한 내용과 수신자를 모두 지울까요?")) return;
-    ["title", "body", "ad-company", "recipient-input"].forEach(function (id) { $(id).value = ""; });
+    ["title", "body", "ad-company", "recipient-input", "template"].forEach(function (id) { $(id).value = ""; });
     $("is-ad").checked = false; $("is-ad").dispatchEvent(new Event("change"));
     $("use-schedule").checked = false; $("scheduled-at").disabled = true;
     state = {typed: [], contacts: [], groups: [], upload: null, images: []};
