@@ -2,6 +2,7 @@
 script calls. Every rule is the accept service's; the page only counts bytes live."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -18,7 +19,16 @@ from app.views.base import PortalView
 
 SPECIAL_CHARACTERS = list("☆★○●◎◇◆□■△▲▽▼→←↑↓↔〓◁◀▷▶♤♠♡♥♧♣⊙◈▣◐◑▒▤▥▨▧▦▩♨☏☎☜☞¶†‡↕↗↙↖↘♭♩♪♬㉿㈜№㏇™㏂㏘℡"
                           "※『』「」《》〈〉【】〔〕±×÷≠≤≥∞∴♂♀∠⊥⌒∂∇≡≒≪≫√∽∝∵∫∬∈∋⊆⊇⊂⊃∪∩∧∨￢⇒⇔∀∃"
-                          "ⓐⓑⓒ①②③④⑤⑥⑦⑧⑨⑩ⅰⅱⅲⅳⅴⅠⅡⅢⅣⅤ￦＄％￥￡￠℃Å℉")
+                          "ⓐⓑⓒ①②③④⑤⑥⑦⑧⑨⑩ⅰⅱⅲⅳⅴⅠⅡⅢⅣⅤ￦＄％￥￡￠℃Å℉")
+
+
+def _next_minute(moment: dt.datetime) -> str:
+    """The picker's minimum in KST, rounded up to the minute (the server counts seconds;
+    one more minute leaves the person time to press the button)."""
+    local = clock.to_kst(moment)
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return local.strftime("%Y-%m-%dT%H:%M")
 
 
 def _payload() -> dict:
@@ -49,7 +59,7 @@ class ComposeView(PortalView):
             templates=message_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
             specials=SPECIAL_CHARACTERS, prefill=prefill, limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT,
                                                                   "title": sms.TITLE_LIMIT},
-            min_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MIN).strftime("%Y-%m-%dT%H:%M"),
+            min_schedule=_next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
             max_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M"))
 
     @expose("/sample.xlsx")
