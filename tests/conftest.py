@@ -6,12 +6,17 @@ parameter). Set MB_TEST_BACKENDS=sqlite to run only one while developing.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
+# Everything the suite writes to disk lives under one folder, removed when it ends.
+_ROOT = Path(tempfile.mkdtemp(prefix="mb-tests-"))
+atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
 # Config reads the environment at import: point it at a throwaway instance dir first.
-_INSTANCE = tempfile.mkdtemp(prefix="mb-instance-")
+_INSTANCE = tempfile.mkdtemp(prefix="instance-", dir=_ROOT)
 os.environ.setdefault("MEGABIRD_INSTANCE", _INSTANCE)
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
@@ -25,7 +30,7 @@ BACKENDS = [b.strip() for b in os.environ.get("MB_TEST_BACKENDS", "sqlite,postgr
 
 def make_app(database_url: str, **overrides):
     from app import create_app
-    base = Path(tempfile.mkdtemp(prefix="mb-app-"))
+    base = Path(tempfile.mkdtemp(prefix="app-", dir=_ROOT))
     settings = dict(SQLALCHEMY_DATABASE_URI=database_url, UPLOAD_DIR=base / "uploads",
                     EXPORT_DIR=base / "exports", MAIL_OUTBOX_DIR=base / "mail",
                     FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", REDIS_URL="redis://127.0.0.1:1/0")
