@@ -2,8 +2,8 @@
 API-02). Errors are JSON (API-04) through app/web.py's handlers."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
-import time
 
 from flask import g, request
 from redis.exceptions import RedisError
@@ -30,7 +30,8 @@ class PayloadTooLarge(MegabirdError):
 
 
 def _rate_limit(key_id: int) -> None:
-    second = int(time.time())
+    # the wall-clock second from the one clock (so that tests can pin it)
+    second = int(clock.now().replace(tzinfo=dt.timezone.utc).timestamp())
     try:
         conn = redis_connection()
         name = f"megabird:api-rate:{key_id}:{second}"

@@ -50,9 +50,9 @@ def spec() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {"Error": {"description": "오류", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["error"], "properties": {"error": {
-                    "type": "object", "required": ["code", "message"],
+                    "type": "object", "required": ["code", "message", "field"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                   "field": {"type": "string"}, "details": {}}}}}}}}},
+                                   "field": {"type": "string", "nullable": True}, "details": {}}}}}}}}},
             "schemas": {"SendSummary": send_summary, "Recipient": recipient},
         },
         "paths": {
@@ -113,9 +113,9 @@ def spec() -> dict:
                 "responses": {"200": {"description": "메시지", "content": {"application/json": {"schema": {
                     "type": "object"}}}}, **_errors(401, 403, 404, 422, 429)}}},
             "/sends/{send_id}/cancel": {"post": {"summary": "예약 발송 취소 (선차감 전액 재충전)",
-                                                 "parameters": [send_id], "responses": {
+                                                 "parameters": [send_id, idem], "responses": {
                 "200": {"description": "취소됨", "content": {"application/json": {"schema": {
-                    "$ref": "#/components/schemas/SendSummary"}}}}, **_errors(401, 403, 404, 409, 429)}}},
+                    "$ref": "#/components/schemas/SendSummary"}}}}, **_errors(401, 403, 404, 409, 422, 429)}}},
             "/openapi.json": {"get": {"summary": "이 문서", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },

@@ -9,17 +9,36 @@ import json
 
 from flask import g, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.api import api_v1
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
 from app.domain.recipients import Recipient
-from app.errors import Conflict, ValidationError
+from app.errors import Conflict, MegabirdError, TooManyRequests, ValidationError
 from app.extensions import db
 from app.models import ApiRequest
 from app.services import history, senders, sending, wallet
 
 MAX_API_RECIPIENTS = 10_000
+
+#: The services name a field as the web form labels it; the API names its JSON field (API-04).
+API_FIELDS = {"발신번호": "from", "수신자": "to", "내용": "text", "제목": "title", "예약시간": "scheduled_at",
+              "광고": "ad", "광고 업체명": "ad.name", "무료거부 번호": "ad.optout", "이미지첨부": "images",
+              "잔액": "balance", "상태": "status", "분류": "category"}
+
+
+@api_v1.errorhandler(MegabirdError)
+def _api_error(error: MegabirdError):
+    """{"error": {"code", "message", "field"}}: `field` is the JSON field, or null."""
+    body = {"code": error.code, "message": error.message, "field": API_FIELDS.get(error.field, error.field)}
+    if error.details is not None:
+        body["details"] = error.details
+    response = jsonify({"error": body})
+    response.status_code = error.status
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _json_body() -> dict:
@@ -150,7 +169,16 @@ def send_sms():
         ad_optout=(ad or {}).get("optout") or _default_optout(), scheduled_at=_scheduled(data.get("scheduled_at")),
         images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
         row_label="to[{}]")
-    result = sending.accept(req, now=clock.now(), idempotency=idem)
+    try:
+        result = sending.accept(req, now=clock.now(), idempotency=idem)
+    except IntegrityError:
+        # a request racing this one with the same Idempotency-Key committed first (API-03)
+        db.session.rollback()
+        _key, replay = _idempotency(raw) if idem else (None, None)
+        if replay is None:
+            raise
+        status, body = replay
+        return jsonify(body), status
     sending.enqueue_dispatch(result.send)
     return jsonify(result.to_api()), 201
 
@@ -203,8 +231,22 @@ def send_messages(send_id):
 @api_v1.post("/sends/<send_id>/cancel")
 @require_key
 def cancel_send(send_id):
+    idem, replay = _idempotency(request.get_data(cache=True))
+    if replay is not None:
+        status, body = replay
+        return jsonify(body), status
     send = sending.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now())
-    return jsonify(history.send_summary(send))
+    body = history.send_summary(send)
+    if idem:  # API-03: a retry with the same key gets this answer again, not "already cancelled"
+        key, request_hash = idem
+        db.session.add(ApiRequest(account_id=g.api_account_id, idempotency_key=key, request_hash=request_hash,
+                                  status_code=200, response=json.dumps(body, ensure_ascii=False), send_id=send.id,
+                                  created_at=clock.now()))
+        try:
+            db.session.commit()
+        except IntegrityError:      # a racing retry recorded it first: the same answer
+            db.session.rollback()
+    return jsonify(body)
 
 
 @api_v1.get("/openapi.json")

@@ -10,7 +10,8 @@ from typing import Iterable
 from app.domain.numbers import normalize_mobile
 from app.errors import ValidationError
 
-_SPLIT = re.compile(r"[\s,;/|]+")
+_SPLIT = re.compile(r"[,;/|\r\n]+")           # between numbers; spaces may also be inside one
+_ONE_NUMBER = re.compile(r"^\+?[\d\-().]+$")
 _PLAIN_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
 MAX_VAR_LENGTH = 200
 
@@ -49,8 +50,18 @@ class RecipientList:
 
 def split_typed(text: str) -> list[str]:
     """Numbers typed or pasted with any separators (spaces, commas, new lines...).
-    Hyphens stay: they are part of a number."""
-    return [part for part in _SPLIT.split(text or "") if part]
+    Hyphens stay: they are part of a number, and so do spaces inside one number
+    ("010 2345 6789", "+82 10 2345 6789"): a piece between other separators whose
+    words make 10 to 12 digits together is one number."""
+    parts: list[str] = []
+    for piece in _SPLIT.split(text or ""):
+        words = piece.split()
+        joined = "".join(words)
+        if len(words) > 1 and _ONE_NUMBER.match(joined) and 10 <= sum(ch.isdigit() for ch in joined) <= 12:
+            parts.append(joined)
+        else:
+            parts.extend(words)
+    return parts
 
 
 def _normalize(phone: str) -> str:
@@ -58,6 +69,19 @@ def _normalize(phone: str) -> str:
             and not (not phone.startswith("010") and phone[3] == "0"):
         return phone
     return normalize_mobile(phone)
+
+
+def _lost_zero(raw: str) -> str | None:
+    """A mobile number whose leading 0 a spreadsheet dropped (1012345678): refused, and
+    said so, rather than guessed."""
+    if raw.isdigit() and raw.startswith("1") and len(raw) in (9, 10):
+        try:
+            normalize_mobile("0" + raw)
+        except ValidationError:
+            return None
+        return (f"앞자리 0이 빠진 번호입니다 (엑셀에서 숫자 서식으로 저장하면 0이 사라집니다). 0{raw}이(가) 맞다면 "
+                "셀 서식을 텍스트로 바꾸거나 010-1234-5678 형식으로 입력해주세요.")
+    return None
 
 
 def clean(entries: Iterable[Recipient], *, limit: int) -> RecipientList:
@@ -72,7 +96,7 @@ def clean(entries: Iterable[Recipient], *, limit: int) -> RecipientList:
         try:
             phone = _normalize(raw)
         except ValidationError as error:
-            rejected.append(Rejected(entry.row, raw, error.message))
+            rejected.append(Rejected(entry.row, raw, _lost_zero(raw) or error.message))
             continue
         if phone in seen:
             duplicates += 1

@@ -1,0 +1,134 @@
+"""SEC-01 for the integration API (11-quality.md, 09-api.md): every route of the
+`api_v1` blueprint is listed in API_ROUTES with a proof that another account's ids
+answer 404 (or that its data never shows), or why the route takes no ids; a new route
+without an entry fails `test_sec01_every_api_route_has_an_entry`. And every route is
+described in /openapi.json (API-05)."""
+import datetime as dt
+import re
+
+import pytest
+
+from app import clock
+from app.models import Send
+from tests.support.api import error_of, post_sms, sms_body
+from tests.support.pipeline import NOW, api_customer, balance, bearer, count, phones, send_row
+
+HOUR = dt.timedelta(hours=1)
+
+
+def _foreign_send(app):
+    """Another account's scheduled send, and a client with a key of our own account."""
+    owner, owner_key = api_customer(app)
+    stranger, stranger_key = api_customer(app)
+    client = app.test_client()
+    with clock.frozen(NOW):
+        body = sms_body(owner, phones(1, 2), text="비밀 쿠폰 번호 7788",
+                        scheduled_at=(clock.to_kst(NOW) + HOUR).isoformat())
+        send_id = post_sms(client, owner_key, body).get_json()["send_id"]
+    return client, owner, owner_key, stranger, stranger_key, send_id
+
+
+def _refused(response, *secrets):
+    error_of(response, 404, "not_found")
+    for secret in secrets:
+        assert secret not in response.get_data(as_text=True)
+
+
+def prove_get_send(app):
+    client, owner, owner_key, stranger, key, send_id = _foreign_send(app)
+    with clock.frozen(NOW):
+        _refused(client.get(f"/api/v1/sends/{send_id}", headers=bearer(key)), owner.phone)
+        assert client.get(f"/api/v1/sends/{send_id}", headers=bearer(owner_key)).status_code == 200
+
+
+def prove_send_messages(app):
+    client, owner, owner_key, stranger, key, send_id = _foreign_send(app)
+    with clock.frozen(NOW):
+        _refused(client.get(f"/api/v1/sends/{send_id}/messages", headers=bearer(key)), owner.phone, "0103")
+        mine = client.get(f"/api/v1/sends/{send_id}/messages", headers=bearer(owner_key))
+        assert mine.status_code == 200 and mine.get_json()["total"] == 2
+
+
+def prove_cancel_send(app):
+    client, owner, owner_key, stranger, key, send_id = _foreign_send(app)
+    with clock.frozen(NOW):
+        before = balance(app, owner.account_id)
+        _refused(client.post(f"/api/v1/sends/{send_id}/cancel", headers=bearer(key)))
+        assert send_row(app, int(send_id))["status"] == "scheduled" and balance(app, owner.account_id) == before
+        assert client.post(f"/api/v1/sends/{send_id}/cancel", headers=bearer(owner_key)).status_code == 200
+
+
+def prove_list_sends(app):
+    client, owner, owner_key, stranger, key, send_id = _foreign_send(app)
+    with clock.frozen(NOW):
+        theirs = client.get("/api/v1/sends", headers=bearer(key)).get_json()
+        assert theirs["total"] == 0 and theirs["sends"] == []
+        assert client.get("/api/v1/sends", headers=bearer(owner_key)).get_json()["total"] == 1
+
+
+def prove_send_sms_from_another_accounts_number(app):
+    client, owner, owner_key, stranger, key, send_id = _foreign_send(app)
+    with clock.frozen(NOW):
+        error_of(post_sms(client, key, sms_body(stranger, phones(3), **{"from": owner.phone})), 422,
+                 "sender_not_approved", "from")
+        assert count(app, Send, Send.account_id == stranger.account_id) == 0
+
+
+def prove_balance_and_senders_are_the_keys_own(app):
+    client, owner, owner_key, stranger, key, send_id = _foreign_send(app)
+    with clock.frozen(NOW):
+        assert client.get("/api/v1/balance", headers=bearer(key)).get_json() == {"cash": 100_000, "points": 0}
+        numbers = client.get("/api/v1/senders", headers=bearer(key)).get_json()["numbers"]
+        assert [n["number"] for n in numbers] == [stranger.phone]
+
+
+#: endpoint -> a proof that another account's ids answer 404 (or its data never shows),
+#: or why the route takes no ids. A new api_v1 route without an entry fails the test below.
+API_ROUTES = {
+    "api_v1.balance": prove_balance_and_senders_are_the_keys_own,
+    "api_v1.list_senders": prove_balance_and_senders_are_the_keys_own,
+    "api_v1.send_sms": prove_send_sms_from_another_accounts_number,
+    "api_v1.list_sends": prove_list_sends,
+    "api_v1.get_send": prove_get_send,
+    "api_v1.send_messages": prove_send_messages,
+    "api_v1.cancel_send": prove_cancel_send,
+    "api_v1.openapi": "takes no ids and reads no account's data: the public description of the API",
+}
+
+
+def api_rules(app):
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api_v1.")}
+
+
+def test_sec01_every_api_route_has_an_entry(app):
+    rules = api_rules(app)
+    missing = sorted(set(rules) - set(API_ROUTES))
+    assert not missing, "api_v1 routes without a cross-tenant entry in API_ROUTES: " + ", ".join(
+        f"{e} ({rules[e].rule})" for e in missing)
+    assert not set(API_ROUTES) - set(rules), "entries for routes that no longer exist"
+    for endpoint, rule in rules.items():
+        if rule.arguments:
+            assert callable(API_ROUTES[endpoint]), f"{rule.rule} takes {set(rule.arguments)}: it needs a proof"
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, how in API_ROUTES.items() if callable(how)))
+def test_sec01_another_accounts_ids_answer_404_on_the_api(app, endpoint):
+    assert endpoint in api_rules(app)
+    API_ROUTES[endpoint](app)
+
+
+def test_api05_every_api_route_is_in_openapi_json(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    described = {(path, method) for path, operations in spec["paths"].items() for method in operations}
+    routed = set()
+    for rule in api_rules(app).values():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routed.add((path, method.lower()))
+    assert routed - described == set(), "routes missing from /openapi.json"
+    assert described - routed == set(), "/openapi.json describes routes that do not exist"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert "{" + parameter["name"] + "}" in path, (path, parameter)

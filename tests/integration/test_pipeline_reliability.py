@@ -1,0 +1,309 @@
+"""Reliability of the send pipeline (11-quality.md REL-03, REL-04; design/send-pipeline.md):
+duplicate, late and out-of-order reports, a report for a message the worker never marked,
+two dispatch runs of one send at once, stale claims recovered by the tick, and Redis
+stopped and restarted around a send. The worker killed with SIGKILL is REL-02
+(test_pipeline_faults.py)."""
+import contextlib
+import datetime as dt
+import logging
+import threading
+import uuid
+
+import redis as redis_lib
+from sqlalchemy import select
+
+from app import clock
+from app.extensions import db
+from app.gateways import OutboundMessage, Report, get_gateway
+from app.models import UsageCategoryRollup, UsageRollup
+from app.services import dispatch, results
+from tests.conftest import make_app
+from tests.support.factories import make_customer
+from tests.support.pipeline import (NOW, accept, api_customer, balance, bearer, by_recipient, duplicate_submissions,
+                                    invariant, ledger, messages, phones, sandbox_rows, send_row, tick, work)
+from tests.support.servers import RedisServer
+
+SECOND, MINUTE, HOUR = dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1)
+
+
+@contextlib.contextmanager
+def logger_enabled(name: str):
+    """migrations/env.py calls logging.config.fileConfig() without
+    disable_existing_loggers=False, so the suite's own migrations disable the app's
+    loggers that exist by then; switch this one back on for the test."""
+    logger = logging.getLogger(name)
+    was = logger.disabled
+    logger.disabled = False
+    try:
+        yield logger
+    finally:
+        logger.disabled = was
+
+
+def apply(app, reports: list[Report], now: dt.datetime) -> dict:
+    """Apply reports as the tick does: one transaction, committed."""
+    with app.app_context():
+        outcome = results.apply_reports(reports, now)
+        db.session.commit()
+        return outcome
+
+
+def state(app, send_id: int) -> dict:
+    """Everything a duplicate or late report must leave as it was (late_* aside)."""
+    row = send_row(app, send_id)
+    customer_id = row["account_id"]
+    with app.app_context():
+        usage = db.session.execute(select(UsageRollup.requested, UsageRollup.delivered, UsageRollup.failed,
+                                          UsageRollup.charged, UsageRollup.points_used)
+                                   .where(UsageRollup.account_id == customer_id)).all()
+        categories = db.session.execute(select(UsageCategoryRollup.category, UsageCategoryRollup.count)
+                                        .where(UsageCategoryRollup.account_id == customer_id)
+                                        .order_by(UsageCategoryRollup.category)).all()
+        db.session.commit()
+    keep = ("status", "delivered_count", "failed_count", "charged_amount", "refunded_amount", "completed_at",
+            "categories")
+    return {"send": {k: row[k] for k in keep},
+            "messages": [{k: v for k, v in m.items() if k not in ("late_code", "late_at")}
+                         for m in messages(app, send_id)],
+            "balance": balance(app, customer_id), "ledger": len(ledger(app, customer_id)),
+            "usage": [tuple(u) for u in usage], "usage_categories": [tuple(c) for c in categories]}
+
+
+# --- REL-04 duplicate, late and out-of-order reports -------------------------------------------------------
+
+def test_rel04_the_same_reports_applied_twice_change_nothing_the_second_time(app):
+    customer = make_customer(app, cash=1000)
+    numbers = phones(1, 90, 94)
+    accepted = accept(app, customer, numbers)
+    work(app)
+    with app.app_context():                        # polled without ack: the sandbox gives them again
+        first = get_gateway("sms").poll_reports(NOW + 10 * SECOND, 100)
+        again = get_gateway("sms").poll_reports(NOW + 10 * SECOND, 100)
+        db.session.commit()
+    assert len(first) == 3 and first == again
+    assert apply(app, first, NOW + 10 * SECOND) == {"applied": 3, "late": 0, "ignored": 0}
+    before = state(app, accepted.send_id)
+    assert before["send"]["delivered_count"] == 1 and before["send"]["failed_count"] == 2
+    assert apply(app, again, NOW + 11 * SECOND) == {"applied": 0, "late": 3, "ignored": 0}
+    assert state(app, accepted.send_id) == before
+    for message in messages(app, accepted.send_id):
+        assert message["late_code"] == message["result_code"] and message["late_at"] == NOW + 5 * SECOND
+    # the tick polls them a third time (never acked), applies nothing new, acks, settles once
+    tick(app, NOW + 12 * SECOND)
+    row = send_row(app, accepted.send_id)
+    assert (row["status"], row["delivered_count"], row["failed_count"], row["charged_amount"],
+            row["refunded_amount"]) == ("completed", 1, 2, 20, 40)
+    assert row["categories"] == {"power_off": 1, "optout_080": 1}
+    with app.app_context():
+        assert get_gateway("sms").poll_reports(NOW + HOUR, 100) == []
+    assert balance(app, customer.account_id) == (980, 0) and invariant(app) == []
+
+
+def test_rel04_a_report_after_the_49_hour_timeout_keeps_the_message_failed_and_the_money(app):
+    customer = make_customer(app, cash=1000)
+    numbers = phones(98, 1)
+    accepted = accept(app, customer, numbers)
+    work(app)
+    tick(app, NOW + 10 * SECOND)
+    tick(app, NOW + 50 * HOUR)
+    before = state(app, accepted.send_id)
+    assert before["send"]["status"] == "completed" and before["send"]["refunded_amount"] == 20
+    silent = by_recipient(app, accepted.send_id)[numbers[0]]
+    assert (silent["state"], silent["result_code"], silent["category"]) == ("failed", "TIMEOUT", "other")
+    late_at = NOW + 51 * HOUR
+    assert apply(app, [Report(str(silent["id"]), "0000", late_at)], late_at + SECOND)["late"] == 1
+    after = by_recipient(app, accepted.send_id)[numbers[0]]
+    assert (after["state"], after["result_code"], after["category"], after["charge"]) == \
+        ("failed", "TIMEOUT", "other", 0)
+    assert (after["late_code"], after["late_at"]) == ("0000", late_at)
+    assert state(app, accepted.send_id) == before
+    tick(app, NOW + 52 * HOUR)
+    assert state(app, accepted.send_id) == before and invariant(app) == []
+
+
+def test_rel04_out_of_order_reports_never_regress_a_final_state(app):
+    customer = make_customer(app, cash=1000)
+    numbers = phones(1, 2)
+    accepted = accept(app, customer, numbers)
+    work(app)
+    ids = {m["recipient"]: str(m["id"]) for m in messages(app, accepted.send_id)}
+    first, second = ids[numbers[0]], ids[numbers[1]]
+    at = NOW + 5 * SECOND
+    # one message is delivered first and then "fails"; the other fails first and is then "delivered"
+    apply(app, [Report(first, "0000", at), Report(second, "3001", at)], at)
+    before = state(app, accepted.send_id)
+    assert apply(app, [Report(first, "3002", at + SECOND), Report(second, "0000", at + SECOND)],
+                 at + SECOND) == {"applied": 0, "late": 2, "ignored": 0}
+    assert state(app, accepted.send_id) == before
+    rows = by_recipient(app, accepted.send_id)
+    assert (rows[numbers[0]]["state"], rows[numbers[0]]["charge"], rows[numbers[0]]["late_code"]) == \
+        ("delivered", 20, "3002")
+    assert (rows[numbers[1]]["state"], rows[numbers[1]]["category"], rows[numbers[1]]["late_code"]) == \
+        ("failed", "power_off", "0000")
+    # nothing ever moves a final message back: not the timeout, not claim recovery, not a resubmission
+    tick(app, NOW + 50 * HOUR)
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"delivered", "failed"}
+    row = send_row(app, accepted.send_id)
+    assert (row["status"], row["charged_amount"], row["refunded_amount"]) == ("completed", 20, 20)
+    # reports for references that are not ours (or garbage) are ignored
+    assert apply(app, [Report("123456789", "0000", at), Report("SBX-x", "0000", at)], at)["ignored"] == 2
+    assert invariant(app) == []
+
+
+def test_rel04_a_report_for_a_message_still_submitting_is_applied(app):
+    """The worker died after the gateway accepted the batch, before marking it submitted."""
+    customer = make_customer(app, cash=1000)
+    numbers = phones(1, 91)
+    accepted = accept(app, customer, numbers, enqueue=False)
+    with app.app_context():
+        rows = dispatch._claim(accepted.send_id, uuid.uuid4().hex, NOW, 100)
+        get_gateway("sms").submit([OutboundMessage(str(r.id), "sms", customer.phone, r.recipient, "본문",
+                                                   account_id=customer.account_id) for r in rows], NOW)
+        db.session.commit()
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitting"}
+    tick(app, NOW + 10 * SECOND)                 # claims are not stale yet; the reports are due
+    states = by_recipient(app, accepted.send_id)
+    assert (states[numbers[0]]["state"], states[numbers[1]]["state"]) == ("delivered", "failed")
+    row = send_row(app, accepted.send_id)
+    assert (row["status"], row["charged_amount"], row["refunded_amount"]) == ("completed", 20, 20)
+    tick(app, NOW + 10 * MINUTE)                 # claim recovery leaves final messages alone
+    work(app, NOW + 10 * MINUTE)
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"delivered", "failed"}
+    assert duplicate_submissions(app) == 0 and len(sandbox_rows(app, numbers)) == 2 and invariant(app) == []
+
+
+# --- two dispatch runs of one send at once -----------------------------------------------------------------
+
+def test_two_dispatch_runs_at_once_submit_every_message_exactly_once(app):
+    customer = make_customer(app, cash=100_000)
+    numbers = [f"010{5000 + i // 80:04d}{i % 80:04d}" for i in range(400)]      # all delivered (00..79)
+    accepted = accept(app, customer, numbers, enqueue=False)
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcomes.append(dispatch.dispatch_send(accepted.send_id, now_fn=lambda: NOW, batch_size=4))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == [] and len(outcomes) == 2
+    assert sum(o["submitted"] for o in outcomes) == 400
+    assert all(o["submitted"] > 0 for o in outcomes), f"the runs did not overlap: {outcomes}"
+    assert duplicate_submissions(app) == 0
+    sent = sandbox_rows(app)
+    assert len(sent) == 400 and sorted(r["client_ref"] for r in sent) == \
+        sorted(str(m["id"]) for m in messages(app, accepted.send_id))
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitted"}
+    tick(app, NOW + 10 * SECOND)
+    row = send_row(app, accepted.send_id)
+    assert (row["status"], row["delivered_count"], row["charged_amount"]) == ("completed", 400, 8000)
+    assert invariant(app) == []
+
+
+# --- stale claims (design/send-pipeline.md step 2, recovery) ---------------------------------------------------
+
+def test_a_batch_claimed_and_never_submitted_goes_back_to_pending_and_is_sent_once(app):
+    customer = make_customer(app, cash=1000)
+    numbers = phones(1, 2, 3)
+    accepted = accept(app, customer, numbers, enqueue=False)
+    with app.app_context():
+        claimed = dispatch._claim(accepted.send_id, uuid.uuid4().hex, NOW, 100)   # ... and the job died
+    assert len(claimed) == 3
+    tick(app, NOW + dispatch.CLAIM_STALE_AFTER - SECOND)
+    work(app, NOW + dispatch.CLAIM_STALE_AFTER - SECOND)
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitting"}
+    assert sandbox_rows(app, numbers) == []
+    later = NOW + dispatch.CLAIM_STALE_AFTER + SECOND
+    done = tick(app, later)
+    assert done["recover_claims"] == {"submitted": 0, "pending": 3} and done["relay"] == 1
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"pending"}
+    work(app, later)                                  # the relay's job
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitted"}
+    tick(app, later + 10 * SECOND)
+    assert send_row(app, accepted.send_id)["status"] == "completed"
+    assert duplicate_submissions(app) == 0 and len(sandbox_rows(app, numbers)) == 3 and invariant(app) == []
+
+
+def test_a_batch_the_sandbox_received_but_never_marked_becomes_submitted_and_is_not_resent(app):
+    customer = make_customer(app, cash=1000)
+    numbers = phones(1, 2, 3, 4, 5, 6)
+    accepted = accept(app, customer, numbers, enqueue=False)
+    with app.app_context():
+        claimed = dispatch._claim(accepted.send_id, uuid.uuid4().hex, NOW, 100)
+        # the gateway got the first half of the batch; then the job died
+        get_gateway("sms").submit([OutboundMessage(str(r.id), "sms", customer.phone, r.recipient, "본문",
+                                                   account_id=customer.account_id) for r in claimed[:3]], NOW)
+        db.session.commit()
+    received = {str(r.id) for r in claimed[:3]}
+    later = NOW + dispatch.CLAIM_STALE_AFTER + SECOND
+    done = tick(app, later)
+    assert done["recover_claims"] == {"submitted": 3, "pending": 3} and done["relay"] == 1
+    for message in messages(app, accepted.send_id):
+        if str(message["id"]) in received:       # submitted at its claim time; reported in the same tick
+            assert message["submitted_at"] == NOW and message["state"] == "delivered"
+        else:
+            assert message["state"] == "pending"
+    work(app, later)
+    tick(app, later + 10 * SECOND)
+    row = send_row(app, accepted.send_id)
+    assert (row["status"], row["delivered_count"], row["charged_amount"]) == ("completed", 6, 120)
+    assert duplicate_submissions(app) == 0 and len(sandbox_rows(app, numbers)) == 6 and invariant(app) == []
+
+
+# --- REL-03 Redis stopped and restarted -----------------------------------------------------------------------
+
+def test_rel03_redis_down_at_accept_and_restarted_empty_loses_nothing(app, caplog):
+    server = RedisServer().start()
+    other = make_app(app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=server.url)
+    try:
+        customer, key = api_customer(other, cash=10_000)
+        client = other.test_client()
+        first, second = phones(1, 90, 2), phones(3, 4)
+        # 1. Redis is down: the API still accepts; the enqueue fails and is logged
+        server.stop()
+        with clock.frozen(NOW), logger_enabled("app.jobs"), caplog.at_level(logging.WARNING, logger="app.jobs"):
+            response = client.post("/api/v1/sends/sms", headers=bearer(key),
+                                   json={"from": customer.phone, "to": first, "text": "레디스 장애 중 접수"})
+            with other.app_context():
+                from app.jobs import enqueue
+                from app.jobs.sending import dispatch_send
+                assert enqueue("dispatch", dispatch_send, 0) is False
+        assert response.status_code == 201, response.get_json()
+        down_id = int(response.get_json()["send_id"])
+        assert caplog.text.count("enqueue of dispatch_send failed") == 2, repr(caplog.text)
+        # 2. Redis comes back empty; a second send is enqueued, then Redis restarts empty again
+        server.start()
+        lost = accept(other, customer, second, now=NOW + SECOND)
+        assert redis_lib.Redis.from_url(server.url).dbsize() > 0
+        server.restart()
+        assert redis_lib.Redis.from_url(server.url).dbsize() == 0
+        work(other, NOW + 10 * SECOND)                   # nothing queued: nothing happens
+        assert {m["state"] for m in messages(other, down_id)} == {"pending"}
+        # 3. the tick's relay finds the committed work, the worker sends it, ticks settle it
+        relayed = tick(other, NOW + 32 * SECOND)
+        assert relayed["relay"] == 2
+        work(other, NOW + 32 * SECOND)
+        tick(other, NOW + 40 * SECOND)
+        for send_id, count, delivered in ((down_id, 3, 2), (lost.send_id, 2, 2)):
+            row = send_row(other, send_id)
+            assert (row["status"], row["delivered_count"], row["failed_count"]) == \
+                ("completed", delivered, count - delivered)
+            assert row["charged_amount"] == 20 * delivered
+        assert duplicate_submissions(other) == 0 and len(sandbox_rows(other, first + second)) == 5
+        assert balance(other, customer.account_id) == (10_000 - 80, 0)
+        assert invariant(other) == []
+    finally:
+        server.cleanup()
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
