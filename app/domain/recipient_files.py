@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass
+from xml.sax.saxutils import unescape
 
 from app.domain.recipients import Recipient, RecipientList, Rejected, clean
 from app.errors import ValidationError
 
 MAX_ROWS = 100_000
 MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 150 * 1024 * 1024   # an xlsx's parts, decompressed (zip bombs)
+MAX_CELLS = 3_000_000                    # a sheet's extent (last row × last column), see _check_xlsx
 FIELD = "파일"
 PHONE_HEADERS = ("휴대폰번호", "휴대폰 번호", "전화번호", "휴대폰", "수신번호", "phone", "mobile")
 NAME_HEADERS = ("이름", "name", "성명")
@@ -28,9 +34,15 @@ class ParsedFile:
     total: int          # data rows read (blank rows not counted)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _cell_text(value) -> str:
     """A cell as text. Spreadsheets store 01012345678 as the number 1012345678: the lost
-    leading zero of a mobile number is put back."""
+    leading zero of a mobile number is put back. Control characters (a cell may hold
+    `&#1;`) are dropped: they would reach the message text and the exports."""
+    if isinstance(value, Formula):
+        value = value.cached
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -42,7 +54,8 @@ def _cell_text(value) -> str:
         if text.startswith("1") and len(text) in (9, 10):
             text = "0" + text
         return text
-    return str(value).strip()
+    text = str(value)
+    return (_CONTROL.sub("", text) if _CONTROL.search(text) else text).strip()
 
 
 def _columns(header: list) -> dict[str, int]:
@@ -63,17 +76,172 @@ def _columns(header: list) -> dict[str, int]:
     return found
 
 
+_FAST_CELL = re.compile(rb'<c r="[A-Z]+([0-9]+)"')       # as Excel and openpyxl write cells
+_FAST_COLUMN = re.compile(rb'<c r="([A-Z]+)')
+_FAST_ROW = re.compile(rb'<row r="([0-9]+)"')
+_CELL_TAG = re.compile(rb'<(?:\w+:)?c[\s/>]')                # every cell, however written
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row[\s/>]')
+_ANY_TAG = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)')
+_REF = re.compile(rb'\br\s*=\s*["\']([A-Z]*)([0-9]+)["\']')
+_OPEN_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*[^/]>$')
+_FORMULA = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+_MAX_TAG = 1 << 20
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters[:8]:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _unreadable() -> ValidationError:
+    return ValidationError("엑셀 파일을 읽을 수 없습니다. 손상되었거나 xlsx 형식이 아닙니다.", field=FIELD,
+                           code="unreadable_file")
+
+
+class _Extent:
+    """The last row and column of one worksheet, measured block by block."""
+
+    def __init__(self):
+        self.last_row = self.last_col = self.row = self.position = 0
+        self.formulas: dict[tuple[int, int], str] = {}
+
+    def feed(self, block: bytes) -> None:
+        cells, rows = _FAST_CELL.findall(block), _FAST_ROW.findall(block)
+        if len(cells) == len(_CELL_TAG.findall(block)) and len(rows) == len(_ROW_TAG.findall(block)):
+            if cells:
+                self.last_row = max(self.last_row, max(map(int, cells)))
+                self.last_col = max(self.last_col, max(map(_column_number, set(_FAST_COLUMN.findall(block)))))
+            if rows:
+                self.last_row = max(self.last_row, max(map(int, rows)))
+        else:
+            # other spellings, or cells without a reference (placed by their position in the row)
+            for kind, attributes in _ANY_TAG.findall(block):
+                ref = _REF.search(attributes)
+                if kind == b"row":
+                    self.row = int(ref.group(2)) if ref else self.row + 1
+                    self.position = 0
+                else:
+                    self.position = _column_number(ref.group(1)) if ref and ref.group(1) else self.position + 1
+                    self.last_col = max(self.last_col, self.position)
+                    if ref and ref.group(1):
+                        self.last_row = max(self.last_row, int(ref.group(2)))
+                self.last_row = max(self.last_row, self.row)
+        if b"<f" in block or b":f" in block:
+            for col, row, text in _FORMULA.findall(block):
+                self.formulas[(int(row), _column_number(col))] = "=" + unescape(text.decode("utf-8", "replace"),
+                                                                                {"&quot;": '"', "&apos;": "'"})
+
+    @property
+    def cells(self) -> int:
+        return self.last_row * self.last_col
+
+
+def _check_extent(extent: _Extent) -> None:
+    if extent.cells > MAX_CELLS:
+        raise ValidationError(f"시트의 범위가 너무 큽니다 ({extent.last_row:,}행 × {extent.last_col:,}열). 수신자 파일은 "
+                              f"최대 {MAX_ROWS:,}행까지 가능합니다. 빈 행과 열을 지운 뒤 다시 저장해주세요.", field=FIELD,
+                              code="too_many_rows")
+
+
+def _check_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Before python-calamine sees the file: it allocates a sheet's whole extent (last row ×
+    last column) at once and aborts the process when that fails — a 5 KB file with one cell
+    at XFD1048576 asks for 512 GB — and it decompresses the parts in memory. So read every
+    part here, streaming, with the decompressed size capped, and measure each worksheet.
+    Returns each worksheet's formulas: {part: {(row, column): "=..."}} (1-based)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if "xl/workbook.xml" not in archive.namelist():
+            raise _unreadable()
+        total = 0
+        formulas: dict[str, dict[tuple[int, int], str]] = {}
+        for part in archive.infolist():
+            sheet = part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")
+            extent, carry = _Extent(), b""
+            with archive.open(part) as stream:
+                while chunk := stream.read(1 << 20):
+                    total += len(chunk)
+                    if total > MAX_UNZIPPED_BYTES:
+                        raise ValidationError(f"압축을 푼 파일 크기가 너무 큽니다 ({MAX_UNZIPPED_BYTES // 2 ** 20}MB 초과). "
+                                              "필요한 열만 남겨 다시 저장해주세요.", field=FIELD, code="file_too_large")
+                    if not sheet:
+                        continue
+                    block = carry + chunk
+                    # whole tags only, a cell with its formula: cut after a closing tag
+                    cut = max(block.rfind(b"</c>") + 4, block.rfind(b"</row>") + 6, block.rfind(b"/>") + 2)
+                    if cut < 6:
+                        cut = block.rfind(b">") + 1
+                        tag = block.rfind(b"<", 0, cut)
+                        if cut and tag >= 0 and _OPEN_CELL.match(block, tag, cut):
+                            cut = tag
+                    extent.feed(block[:cut])
+                    carry = block[cut:] if b"<" in block[cut:] else b""
+                    if len(carry) > _MAX_TAG:
+                        raise _unreadable()
+                    _check_extent(extent)
+            if sheet:
+                extent.feed(carry)
+                _check_extent(extent)
+                formulas[part.filename] = extent.formulas
+        return formulas
+    except ValidationError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
+        raise _unreadable() from None
+
+
+def _first_sheet_formulas(data: bytes, formulas: dict) -> dict[tuple[int, int], str]:
+    """The formulas of the sheet calamine reads (the workbook's first)."""
+    if len(formulas) <= 1:
+        return next(iter(formulas.values()), {})
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        first = re.search(rb'<(?:\w+:)?sheet\s[^>]*?\b(?:\w+:)?id="([^"]+)"', archive.read("xl/workbook.xml"))
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        for rel in re.findall(rb"<Relationship\s[^>]*>", rels):
+            if first and re.search(rb'\bId="%s"' % re.escape(first.group(1)), rel):
+                target = re.search(rb'\bTarget="([^"]+)"', rel).group(1).decode().lstrip("/")
+                return formulas.get(target if target.startswith("xl/") else "xl/" + target, {})
+    except Exception:
+        pass
+    return formulas.get("xl/worksheets/sheet1.xml", {})
+
+
 def _rows_of_xlsx(data: bytes):
+    """Rows as calamine reads them (from row 1); a cell holding a formula comes as
+    Formula("=...") so that the phone column can refuse it."""
     from python_calamine import CalamineWorkbook
+    formulas = _first_sheet_formulas(data, _check_xlsx(data))
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
-        yield from sheet.iter_rows()
+        first_col = (sheet.start or (0, 0))[1]
+        by_row: dict[int, list[tuple[int, str]]] = {}
+        for (r, c), text in formulas.items():
+            by_row.setdefault(r, []).append((c - 1 - first_col, text))
+        for row_number, row in enumerate(sheet.iter_rows(), start=1):
+            if row_number in by_row:
+                row = list(row)
+                for index, text in by_row[row_number]:
+                    if 0 <= index < len(row):
+                        row[index] = Formula(text, row[index])
+            yield row
     except ValidationError:
         raise
     except Exception:
-        raise ValidationError("엑셀 파일을 읽을 수 없습니다. 손상되었거나 xlsx 형식이 아닙니다.", field=FIELD,
-                              code="unreadable_file") from None
+        raise _unreadable() from None
+
+
+class Formula(str):
+    """A cell holding a formula: its text ("=...") and the value the file saved for it
+    (empty when the writer computed none). Never a phone number."""
+
+    def __new__(cls, text: str, cached=None):
+        formula = super().__new__(cls, text)
+        formula.cached = cached
+        return formula
 
 
 def _rows_of_csv(data: bytes):
@@ -108,6 +276,7 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
 
     header = None
     entries: list[Recipient] = []
+    formula_rows: list[Rejected] = []
     total = 0
     for row_number, row in enumerate(rows, start=1):
         if header is None:
@@ -116,7 +285,8 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
             header = _columns(list(row))
             continue
         cells = list(row)
-        if not any(_cell_text(c) for c in cells):
+        phone_cell = cells[header["phone"]] if header["phone"] < len(cells) else None
+        if not any(_cell_text(c) for c in cells) and not isinstance(phone_cell, Formula):
             continue
         total += 1
         if total > max_rows:
@@ -126,6 +296,10 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
         def cell(key):
             index = header.get(key)
             return _cell_text(cells[index]) if index is not None and index < len(cells) else ""
+        if isinstance(phone_cell, Formula):
+            formula_rows.append(Rejected(row_number, str(phone_cell)[:100],
+                                         "휴대폰번호 칸에 수식이 있습니다. 수식 대신 번호를 값으로 입력해주세요."))
+            continue
         entries.append(Recipient(cell("phone"), cell("name") or None,
                                  {k: cell(k) for k in ("1", "2", "3", "4") if cell(k)}, row_number))
     if header is None:
@@ -133,4 +307,5 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
     if total == 0:
         raise ValidationError("머리글만 있고 수신자가 없습니다.", field=FIELD, code="no_rows")
     cleaned: RecipientList = clean(entries, limit=max_rows)
-    return ParsedFile(cleaned.recipients, cleaned.rejected, cleaned.duplicates, total)
+    rejected = sorted(cleaned.rejected + formula_rows, key=lambda r: r.row) if formula_rows else cleaned.rejected
+    return ParsedFile(cleaned.recipients, rejected, cleaned.duplicates, total)

@@ -39,6 +39,13 @@ def start_messages_export(*, account_id: int, send_id, states, categories, now: 
 
 def _progress(job_id: int):
     def report(done: int) -> None:
+        if db.engine.dialect.name == "sqlite":
+            # every SQLite transaction is BEGIN IMMEDIATE: the export's own read holds the one write
+            # lock, and a second connection would wait for it (60 s, then fail the job). Written in
+            # the export's transaction instead: seen when the file is done.
+            db.session.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id)
+                               .values(done=done))
+            return
         with db.engine.begin() as conn:   # its own transaction: visible while the export runs
             conn.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id).values(done=done))
     return report

@@ -1,0 +1,281 @@
+"""The compose page's server side (SMS-02..07, SMS-11, SMS-12, SMS-14): the quote the
+confirmation dialog shows, refusals as 4xx JSON naming the field, address-book groups
+and contacts as recipients, MMS images, and exactly one send per compose token."""
+import io
+import os
+import threading
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from app import clock
+from app.extensions import db
+from app.models import ApiRequest, LedgerEntry, Message, SandboxMessage, Send, SendImage
+from app.services import contacts
+from tests.support.compose import (JSON, NOW, PRICES, complete, count, error_of, kst, one, payload, phones, quote,
+                                   raise_daily_cap, rows, send, sent)
+from tests.support.factories import make_customer
+from tests.support.uploads import jpeg, png
+from tests.support.web import logged_in, text_of
+
+
+@pytest.fixture(autouse=True)
+def pinned():
+    with clock.frozen(NOW):
+        yield
+
+
+@pytest.fixture
+def customer(app):
+    return make_customer(app, cash=1_000, points=300)
+
+
+@pytest.fixture
+def client(app, customer):
+    return logged_in(app, customer.login, customer.password)
+
+
+def image(client, data: bytes, name: str = "photo.jpg"):
+    return client.post("/sms/images", data={"image": (io.BytesIO(data), name)}, content_type="multipart/form-data",
+                       headers=JSON)
+
+
+def noise_jpeg(size, quality=95) -> bytes:
+    """A JPEG that does not compress well (random pixels)."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+# --- the quote (SMS-02, SMS-11) --------------------------------------------------------------------------
+
+def test_quote_shows_type_unit_price_recipients_hold_and_what_remains(app, client, customer):
+    numbers = phones(1, 2, 3)
+    response = quote(client, customer, [numbers[0], f"{numbers[1][:3]}-{numbers[1][3:7]}-{numbers[1][7:]}",
+                                        numbers[2], numbers[0], "02-123-4567"], title="제목은 빠집니다")
+    assert response.status_code == 200, response.get_json()
+    q = response.get_json()
+    assert (q["type"], q["unit_price"], q["recipients"], q["hold"]) == ("SMS", 20, 3, 60)
+    assert (q["cash"], q["points"], q["remaining"], q["enough"]) == (1_000, 300, 1_000 + 300 - 60, True)
+    assert (q["duplicates"], q["rejected_count"], q["title_dropped"], q["scheduled_at"]) == (1, 1, True, None)
+    assert q["rejected"][0]["phone"] == "02-123-4567"
+    # over 90 bytes: LMS at its price; the quote writes nothing
+    q = quote(client, customer, numbers, body="가" * 46, title="안내").get_json()
+    assert (q["type"], q["unit_price"], q["hold"], q["remaining"], q["bytes"]) == ("LMS", 50, 150, 1_150, 92)
+    assert q["title_dropped"] is False
+    assert count(app, Send) == 0 and count(app, LedgerEntry, LedgerEntry.kind == "hold") == 0
+
+
+def test_quote_says_when_the_balance_is_short_and_the_send_is_refused_naming_the_shortfall(app):
+    poor = make_customer(app, cash=30, points=10)
+    client = logged_in(app, poor.login, poor.password)
+    q = quote(client, poor, phones(1, 2, 3)).get_json()
+    assert (q["hold"], q["remaining"], q["enough"]) == (60, -20, False)
+    response = send(client, poor, phones(1, 2, 3))
+    assert response.status_code in (402, 409, 422)
+    assert "부족 20원" in error_of(response)["message"]
+    assert count(app, Send) == 0
+
+
+def test_an_ad_is_wrapped_counted_and_refused_at_night(app, client, customer):
+    body = "겨울 세일 50%"
+    q = quote(client, customer, phones(1), body=body, is_ad=True, ad_company="메가마트",
+              ad_optout="080-123-4567").get_json()
+    wrapped = f"(광고)메가마트\n{body}\n무료거부 080-123-4567"
+    assert q["type"] == "SMS" and q["bytes"] == len(wrapped.encode("cp949"))
+    send_id = sent(client, customer, phones(1), body=body, is_ad=True, ad_company="메가마트", ad_optout="0801234567")
+    complete(app)
+    with app.app_context():
+        assert db.session.scalar(select(SandboxMessage.text)) == wrapped
+    with clock.frozen(kst(2026, 11, 27, 21, 30)):
+        response = send(client, customer, phones(2), body=body, is_ad=True, ad_company="메가마트",
+                        ad_optout="0801234567")
+    assert response.status_code == 422 and "심야(21시~08시)" in error_of(response)["message"]
+    assert count(app, Send) == 1 and send_id
+
+
+def test_a_schedule_from_10_minutes_to_30_days_ahead(app, client, customer):
+    for at, ok in (("2026-11-27T12:05", False), ("2026-11-27T12:11", True), ("2026-12-27T11:59", True),
+                   ("2026-12-27T12:01", False)):
+        response = quote(client, customer, phones(1), use_schedule=True, scheduled_at=at)
+        if ok:
+            assert response.get_json()["scheduled_at"] == at.replace("T", " "), at
+        else:
+            assert response.status_code == 422 and error_of(response)["field"] == "예약시간", at
+    send_id = sent(client, customer, phones(1), use_schedule=True, scheduled_at="2026-11-28T09:00")
+    row = one(app, Send, Send.id == send_id)
+    assert (row["status"], row["scheduled_at"]) == ("scheduled", kst(2026, 11, 28, 9, 0))
+
+
+REFUSALS = [
+    ({"body": "   "}, "내용", "required"),
+    ({"body": "안녕하세요 😀"}, "내용", "unsupported_character"),
+    ({"body": "가" * 1001}, "내용", "byte_limit"),
+    ({"recipients": []}, "수신자", "required"),
+    ({"recipients": [{"phone": "02-123-4567"}]}, "수신자", "invalid_number"),
+    ({"recipients": [{"phone": f"0102{i:07d}"} for i in range(1001)]}, "수신자", "too_many_recipients"),
+    ({"sender": ""}, "발신번호", "required"),
+    ({"sender": "010-9999-0000"}, "발신번호", "sender_not_approved"),
+    ({"is_ad": True, "ad_company": "", "ad_optout": "0801234567"}, "광고 업체명", "ad_company_required"),
+    ({"is_ad": True, "ad_company": "메가", "ad_optout": "02-123-4567"}, "무료거부 번호", "invalid_optout"),
+    ({"use_schedule": True, "scheduled_at": ""}, "예약시간", "required"),
+    ({"use_schedule": True, "scheduled_at": "내일 아침"}, "예약시간", "invalid_date"),
+    ({"title": "가" * 16, "body": "가" * 50}, "제목", "byte_limit"),
+    ({"group_ids": ["abc"]}, "주소록", "invalid"),
+    ({"compose_token": "short"}, "요청", "missing_token"),
+]
+
+
+@pytest.mark.parametrize("changes,field,code", REFUSALS, ids=[f"{r[1]}-{r[2]}" for r in REFUSALS])
+def test_refusals_are_4xx_json_naming_the_field_and_write_nothing(app, client, customer, changes, field, code):
+    base = {"recipients": [{"phone": p} for p in phones(1)]}
+    for url in ("/sms/quote", "/sms/send"):
+        if url == "/sms/quote" and code == "missing_token":
+            continue
+        response = client.post(url, json={**payload(customer), **base, **changes}, headers=JSON)
+        assert 400 <= response.status_code < 500, (url, response.status_code)
+        error = error_of(response)
+        assert (error["field"], error["code"]) == (field, code), (url, error)
+        assert error["message"]
+    assert count(app, Send) == 0 and count(app, ApiRequest) == 0
+
+
+def test_the_quote_refuses_what_the_send_would_refuse_before_the_dialog_opens(app, client, customer):
+    """SMS-11: the dialog opens on a quote; a send it would refuse (daily cap, ACC-10)
+    is refused there already, naming the remaining allowance."""
+    raise_daily_cap(app, customer.account_id, 2)
+    for response in (quote(client, customer, phones(1, 2, 3)), send(client, customer, phones(1, 2, 3))):
+        assert response.status_code == 422
+        error = error_of(response)
+        assert (error["code"], error["field"]) == ("daily_cap_exceeded", "수신자") and "2건" in error["message"]
+    assert quote(client, customer, phones(1, 2)).status_code == 200
+    assert count(app, Send) == 0
+
+
+def test_a_body_that_is_not_a_json_object_is_refused(app, client):
+    for data in ("[1, 2]", "not json"):
+        response = client.post("/sms/send", data=data, content_type="application/json", headers=JSON)
+        assert response.status_code == 422 and error_of(response)["field"] == "요청"
+
+
+# --- address-book recipients (SMS-12) ---------------------------------------------------------------------
+
+def test_groups_and_contacts_are_recipients_and_the_send_records_the_group_names(app, client, customer):
+    a, b, c, d = phones(1, 2, 3, 4)
+    with app.app_context():
+        vip = contacts.create_group(account_id=customer.account_id, name="VIP 고객", now=NOW).id
+        normal = contacts.create_group(account_id=customer.account_id, name="일반", now=NOW).id
+        other = contacts.create_group(account_id=customer.account_id, name="기타", now=NOW).id
+        contacts.add_contact(account_id=customer.account_id, group_id=vip, form={"name": "가", "phone": a,
+                                                                                   "var1": "골드"}, now=NOW)
+        contacts.add_contact(account_id=customer.account_id, group_id=vip, form={"name": "나", "phone": b,
+                                                                                   "var1": "실버"}, now=NOW)
+        contacts.add_contact(account_id=customer.account_id, group_id=normal, form={"name": "다", "phone": c,
+                                                                                      "var1": "일반"}, now=NOW)
+        contacts.add_contact(account_id=customer.account_id, group_id=normal, form={"name": "가", "phone": a,
+                                                                                      "var1": "골드"}, now=NOW)
+        picked = contacts.add_contact(account_id=customer.account_id, group_id=other,
+                                      form={"name": "라", "phone": d, "var1": "브론즈"}, now=NOW).id
+    book = client.get("/sms/address-book", headers=JSON).get_json()
+    assert [(g["name"], g["count"]) for g in book["groups"]] == [("VIP 고객", 2), ("기타", 1), ("일반", 2)]
+    found = client.get("/sms/address-book?q=라", headers=JSON).get_json()
+    assert [(x["name"], x["phone"], x["vars"]) for x in found["contacts"]] == [("라", d, {"1": "브론즈"})]
+
+    body = "#[이름]님은 #[1] 등급입니다."
+    q = quote(client, customer, body=body, group_ids=[vip, normal], contact_ids=[picked]).get_json()
+    assert (q["recipients"], q["duplicates"]) == (4, 1)
+    send_id = sent(client, customer, body=body, group_ids=[vip, normal], contact_ids=[picked])
+    assert one(app, Send, Send.id == send_id)["group_names"] == "VIP 고객, 일반"
+    assert "수신그룹 VIP 고객, 일반" in text_of(client.get(f"/history/{send_id}"))
+    complete(app)
+    with app.app_context():
+        texts = {m.recipient: m.text for m in db.session.scalars(select(SandboxMessage))}
+    assert texts == {a: "가님은 골드 등급입니다.", b: "나님은 실버 등급입니다.", c: "다님은 일반 등급입니다.",
+                     d: "라님은 브론즈 등급입니다."}
+
+
+def test_a_contact_id_that_is_gone_is_refused_naming_the_address_book(app, client, customer):
+    response = quote(client, customer, contact_ids=[424242])
+    assert response.status_code == 422 and error_of(response)["field"] == "주소록"
+
+
+# --- images: MMS (SMS-02, SMS-14) ---------------------------------------------------------------------------
+
+def test_a_jpeg_makes_it_mms_and_the_stored_image_is_sent(app, client, customer):
+    response = image(client, jpeg((800, 600)))
+    assert response.status_code == 200, response.get_json()
+    img = response.get_json()
+    assert (img["width"], img["height"]) == (800, 600)
+    q = quote(client, customer, phones(1, 2), body="짧은 글", image_ids=[img["image_id"]]).get_json()
+    assert (q["type"], q["unit_price"], q["hold"]) == ("MMS", PRICES["MMS"], 2 * PRICES["MMS"])
+    send_id = sent(client, customer, phones(1, 2), body="짧은 글", title="사진", image_ids=[img["image_id"]])
+    row = one(app, Send, Send.id == send_id)
+    assert (row["msg_type"], row["title"], row["hold_amount"]) == ("MMS", "사진", 300)
+    assert count(app, SendImage, SendImage.send_id == send_id) == 1
+    complete(app)
+    assert {r["image_count"] for r in rows(app, SandboxMessage)} == {1}
+
+
+@pytest.mark.parametrize("name,data,code,words", [
+    ("photo.png", png((40, 40)), "invalid_image", "jpg/jpeg"),
+    ("photo.jpg", png((40, 40)), "invalid_image", "jpg/jpeg"),
+    ("empty.jpg", b"", "invalid_image", "빈 파일"),
+    ("broken.jpg", jpeg((300, 300))[:200], "invalid_image", "손상된"),
+    ("wide.jpg", jpeg((1600, 100)), "image_too_large", "1500*1500px"),
+    ("heavy.jpg", noise_jpeg((700, 700)), "image_too_large", "300KB"),
+])
+def test_images_are_checked_on_upload_with_clear_messages(app, client, name, data, code, words):
+    response = image(client, data, name)
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (error["code"], error["field"]) == (code, "이미지첨부") and words in error["message"], error
+
+
+def test_at_most_three_images(app, client, customer):
+    ids = [image(client, jpeg((100 + i, 100))).get_json()["image_id"] for i in range(4)]
+    q = quote(client, customer, phones(1), image_ids=ids[:3]).get_json()
+    assert q["type"] == "MMS"
+    response = send(client, customer, phones(1), image_ids=ids)
+    assert response.status_code == 422 and "최대 3장" in error_of(response)["message"]
+    assert count(app, Send) == 0
+
+
+# --- one send per compose token (SMS-11) -------------------------------------------------------------------
+
+def test_the_same_token_twice_sends_once_and_answers_the_same(app, client, customer):
+    body = payload(customer, phones(1, 2))
+    first = client.post("/sms/send", json=body, headers=JSON)
+    second = client.post("/sms/send", json=body, headers=JSON)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    assert count(app, Send) == 1 and count(app, Message) == 2
+    assert count(app, LedgerEntry, LedgerEntry.kind == "hold") == 1
+    # the same token with another body: a conflict, nothing sent
+    response = client.post("/sms/send", json={**body, "body": "다른 내용"}, headers=JSON)
+    assert response.status_code == 409 and error_of(response)["code"] == "idempotency_conflict"
+    assert count(app, Send) == 1
+
+
+def test_a_double_click_racing_two_requests_sends_once(app, customer):
+    body = payload(customer, phones(1, 2, 3))
+    clients = [logged_in(app, customer.login, customer.password) for _ in range(4)]
+    barrier = threading.Barrier(len(clients))
+    answers = []
+    lock = threading.Lock()
+
+    def click(c):
+        barrier.wait()
+        response = c.post("/sms/send", json=body, headers=JSON)
+        with lock:
+            answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=click, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [status for status, _ in answers] == [201] * len(clients), answers
+    assert len({a["send_id"] for _, a in answers}) == 1
+    assert count(app, Send) == 1 and count(app, Message) == 3
+    assert count(app, LedgerEntry, LedgerEntry.kind == "hold") == 1
