@@ -40,8 +40,8 @@ def error_response(status: int, message: str, *, code: str | None = None, field:
                    details=None, headers: dict | None = None):
     if wants_json():
         body = {"code": code or _default_code(status), "message": message}
-        if field:
-            body["field"] = field
+        if field or request.path.startswith("/api/"):
+            body["field"] = field  # the API always names it, null when no field is concerned
         if details is not None:
             body["details"] = details
         if status >= 500:
@@ -73,6 +73,13 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex[:16]
+
+    @app.before_request
+    def _refuse_nul():
+        """A NUL character is never meaningful input, and PostgreSQL cannot store it:
+        refuse it everywhere with a 400 before any handler sees it."""
+        if _has_nul(request):
+            return error_response(400, "요청에 허용되지 않는 문자(NUL)가 있습니다.", code="invalid_character")
 
     @app.after_request
     def _headers(response):
@@ -117,6 +124,28 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _context():
         return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu}
+
+
+def _has_nul(req) -> bool:
+    if "\x00" in req.path or "\x00" in req.query_string.decode("latin-1"):
+        return True
+    if any("\x00" in key or "\x00" in value for key, value in req.args.items(multi=True)):
+        return True
+    if req.method in ("POST", "PUT", "PATCH"):
+        if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if any("\x00" in key or "\x00" in value for key, value in req.form.items(multi=True)):
+                return True
+        elif req.is_json:
+            def walk(value) -> bool:
+                if isinstance(value, str):
+                    return "\x00" in value
+                if isinstance(value, dict):
+                    return any(walk(k) or walk(v) for k, v in value.items())
+                if isinstance(value, list):
+                    return any(walk(v) for v in value)
+                return False
+            return walk(req.get_json(silent=True))
+    return False
 
 
 def _is_korean(text: str) -> bool:

@@ -36,22 +36,32 @@ def byte_length(text: str) -> int:
     return 2 * len(text) - len(text.encode("ascii", "ignore"))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls but tab and line feed, and DEL
+
+
 def unsupported_characters(text: str) -> list[tuple[int, str]]:
-    """(1-based position, character) of every character CP949 cannot encode."""
+    """(1-based position, character) of every character a message cannot carry: those
+    CP949 cannot encode, and control characters (but tab and line feed)."""
     if text.isascii():
-        return []
-    try:
-        text.encode("cp949")
-        return []
-    except UnicodeEncodeError:
-        pass
+        if not _CONTROL.search(text):
+            return []
+    else:
+        try:
+            text.encode("cp949")
+            if not _CONTROL.search(text):
+                return []
+        except UnicodeEncodeError:
+            pass
     found = []
     for position, char in enumerate(text, start=1):
-        if not char.isascii():
-            try:
-                char.encode("cp949")
-            except UnicodeEncodeError:
+        if char.isascii():
+            if _CONTROL.match(char):
                 found.append((position, char))
+            continue
+        try:
+            char.encode("cp949")
+        except UnicodeEncodeError:
+            found.append((position, char))
     return found
 
 

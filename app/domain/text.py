@@ -5,6 +5,15 @@ import re
 
 from app.errors import ValidationError
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_controls(text: str, field: str) -> str:
+    if _CONTROL.search(text):
+        raise ValidationError(f"{field}에 입력할 수 없는 제어 문자가 있습니다.", field=field, code="invalid_character")
+    return text
+
+
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
@@ -16,7 +25,7 @@ def required(value, field: str, *, max_length: int, min_length: int = 1) -> str:
     if len(text) > max_length:
         raise ValidationError(f"{field}은(는) {max_length}자 이하로 입력해주세요.", field=field,
                               code="too_long")
-    return text
+    return _no_controls(text, field)
 
 
 def optional(value, field: str, *, max_length: int) -> str | None:
@@ -26,7 +35,7 @@ def optional(value, field: str, *, max_length: int) -> str | None:
     if len(text) > max_length:
         raise ValidationError(f"{field}은(는) {max_length}자 이하로 입력해주세요.", field=field,
                               code="too_long")
-    return text
+    return _no_controls(text, field)
 
 
 def email(value, field: str = "이메일") -> str:

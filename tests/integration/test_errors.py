@@ -145,3 +145,32 @@ def test_sec03_staff_decisions_without_a_token_are_refused(csrf_app):
         assert response.status_code == 400 and CSRF_MESSAGE in text_of(response), url
     [account] = rows(csrf_app, Account, Account.id == customer.account_id)
     assert (account["suspended_at"], account["daily_cap"]) == (None, 1000)
+
+
+def test_a_nul_character_anywhere_is_refused_with_400_and_changes_nothing(app):
+    """PostgreSQL cannot store NUL; no input needs it: 400 before any handler (SEC-04)."""
+    from tests.support.factories import make_customer
+    from tests.support.web import logged_in
+    customer = make_customer(app, kind="corporate")
+    client = logged_in(app, customer.login, customer.password)
+    form = client.post("/contacts/groups", data={"name": "VIP\x00"})
+    assert form.status_code == 400 and "NUL" in form.get_data(as_text=True)
+    body = client.post("/sms/quote", json={"sender": customer.phone, "body": "안녕\x00", "recipients": ["01023456789"]},
+                       headers={"Accept": "application/json"})
+    assert body.status_code == 400 and body.get_json()["error"]["code"] == "invalid_character"
+    query = client.get("/history/?q=a%00b")
+    assert query.status_code == 400
+    assert "VIP" not in client.get("/contacts/").get_data(as_text=True)
+
+
+def test_control_characters_in_names_and_messages_are_refused(app):
+    from tests.support.factories import make_customer
+    from tests.support.web import logged_in
+    customer = make_customer(app, kind="corporate")
+    client = logged_in(app, customer.login, customer.password)
+    response = client.post("/contacts/groups", data={"name": "VIP\x07"})
+    assert response.status_code == 422 and "제어 문자" in response.get_data(as_text=True)
+    quote = client.post("/sms/quote", json={"sender": customer.phone, "body": "벨\x07소리", "recipients": ["01023456789"]},
+                        headers={"Accept": "application/json"})
+    assert quote.status_code == 422 and quote.get_json()["error"]["code"] == "unsupported_character"
+    assert "2번째" in quote.get_json()["error"]["message"]

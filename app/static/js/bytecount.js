@@ -28,12 +28,17 @@
     return n;
   }
 
+  /* control characters but tab and line feed cannot be sent either (as on the server) */
+  function control(cp) {
+    return (cp < 0x20 && cp !== 9 && cp !== 10) || cp === 0x7f;
+  }
+
   function unsupported(text) {
     var found = [], position = 0;
     for (var ch of text) {
       position += 1;
       var cp = ch.codePointAt(0);
-      if (cp >= 0x80 && !encodable(cp)) found.push({position: position, char: ch});
+      if (cp < 0x80 ? control(cp) : !encodable(cp)) found.push({position: position, char: ch});
     }
     return found;
   }
