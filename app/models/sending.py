@@ -120,7 +120,8 @@ class Message(Model):
         # The only index a state change maintains. Timeouts and claim recovery look at
         # the messages of in-progress sends through it, not at the whole table.
         Index("ix_message_send_state", "send_id", "state"),
-        Index("ix_message_account_recipient", "account_id", "recipient"),
+        # SMS-15 looks up recent sends' messages to the same numbers; searches by number too
+        Index("ix_message_account_recipient_send", "account_id", "recipient", "send_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInt, primary_key=True)
@@ -139,6 +140,7 @@ class Message(Model):
     result_code: Mapped[Optional[str]] = mapped_column(String(16))
     category: Mapped[Optional[str]] = mapped_column(String(32))
     charge: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    content_hash: Mapped[Optional[str]] = mapped_column(String(16))  # what the recipient reads (SMS-15)
     late_code: Mapped[Optional[str]] = mapped_column(String(16))     # a report after the message was final
     late_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
 

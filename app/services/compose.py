@@ -158,10 +158,10 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
     """What the confirmation dialog shows (SMS-11); refuses exactly as sending would."""
     request = build_request(account_id, payload)
     plan = sending.plan(request, now)
-    sending._approved_sender(account_id, request.sender)   # as accept() checks them, before the dialog opens
+    sending.approved_sender(account_id, request.sender)   # as accept() checks them, before the dialog opens
     account = db.session.get(Account, account_id)
     wallet.check_can_spend(account)
-    sending._check_daily_cap(account, len(plan.recipients), now)
+    sending.check_daily_cap(account, len(plan.recipients), now)
     unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), sending.PRICE_FIELD[plan.msg_type]))
     count = len(plan.recipients)
     hold = unit * count

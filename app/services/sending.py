@@ -9,6 +9,7 @@ if that is lost, the tick's relay finds the committed work."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from app.domain.numbers import digits_only
 from app.domain.recipients import Recipient, Rejected
 from app.errors import InvalidState, ValidationError
 from app.extensions import db
-from app.models import ApiRequest, PricePlan, Send, SendImage, SenderNumber
+from app.models import ApiRequest, Message, PricePlan, Send, SendImage, SenderNumber
 from app.security.tenancy import get_owned
 from app.services import files, optouts, wallet
 from app.services.rollups import Deltas
@@ -72,8 +73,9 @@ class Plan:
 class AcceptResult:
     send: Send
     rejected: list[Rejected]
-    duplicates: int
-    optouts: int
+    duplicates: int          # repeated numbers inside the request, kept once (SMS-04)
+    optouts: int             # opted-out numbers of an ad (SMS-13)
+    resent: int = 0          # same text to the same number within the hour (SMS-15)
 
     def to_api(self) -> dict:
         s = self.send
@@ -81,7 +83,7 @@ class AcceptResult:
                 "unit_price": s.unit_price, "hold": s.hold_amount,
                 "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
                 "rejected": [r.to_dict() for r in self.rejected], "duplicates": self.duplicates,
-                "optouts": self.optouts}
+                "optouts": self.optouts, "duplicate_sends": self.resent}
 
 
 def _rows(rows: list[int], label: str = "{}행") -> str:
@@ -157,7 +159,7 @@ def plan(request: SmsRequest, now: dt.datetime) -> Plan:
                 images, longest)
 
 
-def _approved_sender(account_id: int, sender: str) -> str:
+def approved_sender(account_id: int, sender: str) -> str:
     digits = digits_only(sender or "")
     if not digits:
         raise ValidationError("발신번호를 선택해주세요.", field="발신번호", code="required")
@@ -181,7 +183,7 @@ def sent_today(account_id: int, now: dt.datetime) -> int:
         Send.account_id == account_id, Send.created_at >= start, Send.status != "cancelled")) or 0)
 
 
-def _check_daily_cap(account, count: int, now: dt.datetime) -> None:
+def check_daily_cap(account, count: int, now: dt.datetime) -> None:
     used = sent_today(account.id, now)
     left = max(account.daily_cap - used, 0)
     if count > left:
@@ -197,14 +199,17 @@ def accept(request: SmsRequest, *, now: dt.datetime,
     stored = []
     try:
         with transaction():
-            sender = _approved_sender(request.account_id, request.sender)
+            sender = approved_sender(request.account_id, request.sender)
             account = wallet.lock_account(request.account_id)
             wallet.check_can_spend(account)
-            _check_daily_cap(account, len(p.recipients), now)
+            check_daily_cap(account, len(p.recipients), now)
             plan_row = db.session.get(PricePlan, account.price_plan_id)
             unit = int(getattr(plan_row, PRICE_FIELD[p.msg_type]))
             blocked = (optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set())
-            sendable = len(p.recipients) - len(blocked)
+            hashes = content_hashes(p)
+            repeated = (recently_sent(account.id, p.recipients, hashes, now) - blocked
+                        if account.duplicate_protection else set())
+            sendable = len(p.recipients) - len(blocked) - len(repeated)
             starts_at = request.scheduled_at or now
             send = Send(account_id=account.id, source=request.source, channel="sms", msg_type=p.msg_type,
                         status="scheduled" if request.scheduled_at else "in_progress", sender_number=sender,
@@ -213,7 +218,7 @@ def accept(request: SmsRequest, *, now: dt.datetime,
                         uses_variables=p.uses_variables,
                         group_names=", ".join(request.group_names) or None, unit_price=unit,
                         hold_amount=unit * sendable, recipient_count=len(p.recipients),
-                        failed_count=len(blocked), rejected_count=len(p.rejected),
+                        failed_count=len(blocked) + len(repeated), rejected_count=len(p.rejected),
                         duplicate_count=p.duplicates, created_at=now, scheduled_at=request.scheduled_at,
                         started_at=None if request.scheduled_at else now, last_progress_at=now,
                         day=kst_day(starts_at), template_id=request.template_id, api_key_id=request.api_key_id)
@@ -226,17 +231,18 @@ def accept(request: SmsRequest, *, now: dt.datetime,
                 stored.append(row)
                 db.session.flush()
                 db.session.add(SendImage(send_id=send.id, file_id=row.id, position=position))
-            _insert_messages(send, p, blocked, now)
+            _insert_messages(send, p, blocked, repeated, hashes, now)
             deltas = Deltas()
             deltas.add(account_id=account.id, day=send.day, msg_type=send.msg_type, source=send.source,
-                       requested=send.recipient_count, failed=len(blocked))
-            if blocked:
-                deltas.add_category(account_id=account.id, day=send.day, msg_type=send.msg_type,
-                                    category="optout_080", count=len(blocked))
-                deltas.add_send_category(send_id=send.id, category="optout_080", count=len(blocked))
+                       requested=send.recipient_count, failed=len(blocked) + len(repeated))
+            for category, numbers in (("optout_080", blocked), ("duplicate", repeated)):
+                if numbers:
+                    deltas.add_category(account_id=account.id, day=send.day, msg_type=send.msg_type,
+                                        category=category, count=len(numbers))
+                    deltas.add_send_category(send_id=send.id, category=category, count=len(numbers))
             deltas.flush()
             wallet.hold(account.id, send.id, send.hold_amount, now=now)
-            result = AcceptResult(send, p.rejected, p.duplicates, len(blocked))
+            result = AcceptResult(send, p.rejected, p.duplicates, len(blocked), len(repeated))
             if idempotency:
                 key, request_hash = idempotency
                 db.session.add(ApiRequest(account_id=account.id, idempotency_key=key, request_hash=request_hash,
@@ -250,12 +256,13 @@ def accept(request: SmsRequest, *, now: dt.datetime,
 
 
 _INSERT_MESSAGE = ("INSERT INTO message (send_id, account_id, msg_type, recipient, name, vars, state, "
-                   "result_code, category, reported_at, charge) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, "
-                   "{p}, {p}, 0)")
+                   "result_code, category, reported_at, content_hash, charge) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, "
+                   "{p}, {p}, {p}, {p}, {p}, 0)")
 
 
-def _insert_messages(send: Send, p: Plan, blocked: set[str], now: dt.datetime) -> None:
-    """One executemany for all recipients (100,000 rows in about a second)."""
+def _insert_messages(send: Send, p: Plan, blocked: set[str], repeated: set[str], hashes, now: dt.datetime) -> None:
+    """One executemany for all recipients (100,000 rows in about a second). Opted-out
+    numbers of an ad and numbers sent the same text within the hour end failed, free."""
     from app.services.results import raw_executemany, time_binder
     reported = time_binder()(now)
     rows = []
@@ -264,12 +271,54 @@ def _insert_messages(send: Send, p: Plan, blocked: set[str], now: dt.datetime) -
         if p.uses_variables:
             values = json.dumps({k: v for k, v in r.vars.items() if v not in (None, "")}, ensure_ascii=False)
         name = str(r.name)[:100] if r.name else None
+        digest = hashes(r)
         if r.phone in blocked:
-            rows.append((send.id, send.account_id, send.msg_type, r.phone, name, values, "failed", "OPTOUT",
-                         "optout_080", reported))
+            state, code, category, at = "failed", "OPTOUT", "optout_080", reported
+        elif r.phone in repeated:
+            state, code, category, at = "failed", "DUPLICATE", "duplicate", reported
         else:
-            rows.append((send.id, send.account_id, send.msg_type, r.phone, name, values, "pending", None, None, None))
+            state, code, category, at = "pending", None, None, None
+        rows.append((send.id, send.account_id, send.msg_type, r.phone, name, values, state, code, category, at, digest))
     raw_executemany(_INSERT_MESSAGE, rows)
+
+
+# --- duplicate-send protection (SMS-15) -------------------------------------------------------------------
+
+DUPLICATE_WINDOW = dt.timedelta(hours=1)
+
+
+def _digest(title: str | None, text: str) -> str:
+    return hashlib.sha256(f"{title or ''}\x1f{text}".encode()).hexdigest()[:16]
+
+
+def content_hashes(p: Plan):
+    """recipient -> a fingerprint of what that recipient reads (title and full text)."""
+    wrap = p.ad.wrap if p.ad else (lambda text: text)
+    if not p.uses_variables:
+        same = _digest(p.title, wrap(p.body))
+        return lambda recipient: same
+    return lambda r: _digest(sms.render(p.title, r.values()) if p.title else None,
+                             wrap(sms.render(p.body, r.values())))
+
+
+def recently_sent(account_id: int, recipients: list[Recipient], hashes, now: dt.datetime) -> set[str]:
+    """Numbers that got the same text from this account within the last hour (any send
+    accepted and not cancelled); looked up through (account, number, send)."""
+    recent = list(db.session.scalars(select(Send.id).where(
+        Send.account_id == account_id, Send.created_at >= now - DUPLICATE_WINDOW, Send.status != "cancelled")))
+    if not recent:
+        return set()
+    wanted = {r.phone: hashes(r) for r in recipients}
+    numbers = list(wanted)
+    found: set[str] = set()
+    message = Message.__table__.c
+    for start in range(0, len(numbers), 1000):
+        chunk = numbers[start:start + 1000]
+        for phone, digest in db.session.execute(select(message.recipient, message.content_hash).where(
+                message.account_id == account_id, message.recipient.in_(chunk), message.send_id.in_(recent))):
+            if digest is not None and wanted.get(phone) == digest:
+                found.add(phone)
+    return found
 
 
 def enqueue_dispatch(send: Send) -> None:
@@ -296,9 +345,11 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
         deltas = Deltas()
         deltas.add(account_id=account_id, day=send.day, msg_type=send.msg_type, source=send.source,
                    requested=-send.recipient_count, failed=-send.failed_count)
-        if send.failed_count:
-            deltas.add_category(account_id=account_id, day=send.day, msg_type=send.msg_type, category="optout_080",
-                                count=-send.failed_count)
+        from app.models import SendCategoryCount
+        for category, count in db.session.execute(select(SendCategoryCount.category, SendCategoryCount.count)
+                                                  .where(SendCategoryCount.send_id == send.id)):
+            deltas.add_category(account_id=account_id, day=send.day, msg_type=send.msg_type, category=category,
+                                count=-count)
         deltas.flush()
     return send
 

@@ -72,7 +72,13 @@ def test_control_characters_in_names_do_not_break_the_file(app, client, customer
     data = rewrite_part(data, "xl/worksheets/sheet1.xml", sheet_xml.replace(b"AXB", b"A&#1;B"))
     report = upload(client, data, "ctl.xlsx").get_json()
     assert report["preview"][0]["name"] == "AB"
-    send_id = sent(client, customer, [{"phone": typed, "name": "\x07벨\x1b"}], body="#[이름]님 안녕하세요",
+    # a control character typed into a name would reach the phone: refused, naming the recipient
+    refused = client.post("/sms/send", json={"sender": customer.phone, "body": "#[이름]님 안녕하세요",
+                                             "recipients": [{"phone": typed, "name": "\x07벨\x1b"}],
+                                             "compose_token": "ctl-token-123456"},
+                          headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and "1번째 수신자" in refused.get_json()["error"]["message"]
+    send_id = sent(client, customer, [{"phone": typed, "name": "벨"}], body="#[이름]님 안녕하세요",
                    upload_id=report["upload_id"])
     complete(app)
     texts = {r["recipient"]: r["text"] for r in rows(app, SandboxMessage)}

@@ -89,6 +89,7 @@ CUSTOMER_ROUTES = {
     "DashboardView.index": NO_IDS,
     "MyPageView.index": NO_IDS,
     "MyPageView.password": "takes no ids: changes the password of g.user only",
+    "MyPageView.settings": NO_IDS,
     "MyPageView.invite": NO_IDS + " (owner check in accounts.invite)",
     "MyPageView.cancel_invitation": prove_invitation_cancel,
     "MyPageView.conversion": NO_IDS + " (shows the account's latest application)",

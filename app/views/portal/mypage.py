@@ -38,6 +38,18 @@ class MyPageView(PortalView):
         flash("비밀번호를 변경했습니다.", "success")
         return redirect(url_for("MyPageView.index"))
 
+    @expose("/settings", methods=["POST"])
+    @has_access
+    def settings(self):
+        try:
+            accounts.update_sending_settings(account_id=current_account_id(),
+                                             duplicate_protection=request.form.get("duplicate_protection") == "1",
+                                             optout_number=request.form.get("optout_number"))
+        except MegabirdError as error:
+            return self._render_info(error, error.status)
+        flash("발송 설정을 저장했습니다.", "success")
+        return redirect(url_for("MyPageView.index"))
+
     @expose("/invite", methods=["POST"])
     @has_access
     def invite(self):

@@ -1,0 +1,99 @@
+"""SMS-15 duplicate-send protection: the same text to the same number from the same
+account within an hour of an earlier accepted send is not sent again; that message
+ends failed, category duplicate (중복 발송), not charged. On by default; switchable in
+마이페이지."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from app import clock
+from app.domain.recipients import Recipient
+from app.extensions import db
+from app.models import Account, Message
+from app.services import history, sending, wallet
+from tests.support.factories import make_customer
+from tests.support.jobs import run_worker
+from tests.support.web import logged_in, text_of
+
+T0 = dt.datetime(2026, 11, 27, 3, 0)   # 12:00 KST
+
+
+def accept(customer, body, phones, now, **extra):
+    return sending.accept(sending.SmsRequest(account_id=customer.account_id, sender=customer.phone, body=body,
+                                             recipients=[Recipient(p, n, v, i + 1) for i, (p, n, v) in
+                                                         enumerate(phones)], **extra), now=now)
+
+
+def test_the_same_text_to_the_same_number_within_an_hour_fails_as_duplicate_and_is_free(appctx):
+    customer = make_customer(appctx, cash=10_000)
+    first = accept(customer, "오늘 배송 예정입니다.", [("01023450001", None, {}), ("01023450002", None, {})], T0)
+    again = accept(customer, "오늘 배송 예정입니다.",
+                   [("01023450001", None, {}), ("01023450003", None, {})], T0 + dt.timedelta(minutes=59))
+    assert again.resent == 1 and again.to_api()["duplicate_sends"] == 1
+    send = again.send
+    assert (send.recipient_count, send.failed_count, send.hold_amount) == (2, 1, 20)
+    states = dict(db.session.execute(select(Message.recipient, Message.category).where(Message.send_id == send.id)).all())
+    assert states == {"01023450001": "duplicate", "01023450003": None}
+    assert history.categories(send.id) == {"duplicate": 1}
+    # another text, or the same text an hour later, is sent
+    other = accept(customer, "다른 안내입니다.", [("01023450001", None, {})], T0 + dt.timedelta(minutes=30))
+    later = accept(customer, "오늘 배송 예정입니다.", [("01023450002", None, {})], T0 + dt.timedelta(minutes=61))
+    assert other.resent == 0 and later.resent == 0
+    assert first.resent == 0
+    assert wallet.invariant_violations() == []
+
+
+def test_variables_make_different_texts(appctx):
+    customer = make_customer(appctx, cash=10_000)
+    accept(customer, "#[이름]님 안녕하세요", [("01023450001", "김", {})], T0)
+    same_name = accept(customer, "#[이름]님 안녕하세요", [("01023450001", "김", {})], T0 + dt.timedelta(minutes=5))
+    other_name = accept(customer, "#[이름]님 안녕하세요", [("01023450001", "이", {})], T0 + dt.timedelta(minutes=6))
+    assert (same_name.resent, other_name.resent) == (1, 0)
+
+
+def test_a_cancelled_send_does_not_count_and_protection_can_be_switched_off(appctx):
+    customer = make_customer(appctx, cash=10_000)
+    scheduled = accept(customer, "예약 안내", [("01023450001", None, {})], T0, scheduled_at=T0 + dt.timedelta(hours=2))
+    sending.cancel(account_id=customer.account_id, send_id=scheduled.send.id, now=T0 + dt.timedelta(minutes=1))
+    assert accept(customer, "예약 안내", [("01023450001", None, {})], T0 + dt.timedelta(minutes=2)).resent == 0
+    db.session.get(Account, customer.account_id).duplicate_protection = False
+    db.session.commit()
+    assert accept(customer, "예약 안내", [("01023450001", None, {})], T0 + dt.timedelta(minutes=3)).resent == 0
+
+
+def test_duplicates_settle_uncharged_and_show_in_the_breakdown(app):
+    customer = make_customer(app, cash=10_000)
+    with app.app_context():
+        now = clock.now()
+        accept(customer, "중복 테스트", [("01023450001", None, {})], now)
+        send_id = accept(customer, "중복 테스트", [("01023450001", None, {}), ("01023450002", None, {})],
+                         now + dt.timedelta(minutes=1)).send.id
+        sending.enqueue_dispatch(db.session.get(sending.Send, send_id))
+    run_worker(app)
+    with app.app_context():
+        from app.services import periodic
+        periodic.tick(clock.now() + dt.timedelta(minutes=5))
+        send = db.session.get(sending.Send, send_id)
+        assert (send.status, send.delivered_count, send.failed_count, send.charged_amount) == ("completed", 1, 1, 20)
+        assert wallet.invariant_violations() == []
+    client = logged_in(app, customer.login, customer.password)
+    page = text_of(client.get(f"/history/{send_id}"))
+    assert "중복 발송 1건" in page
+
+
+def test_mypage_switches_protection_and_sets_the_default_080_number(app):
+    customer = make_customer(app)
+    client = logged_in(app, customer.login, customer.password)
+    response = client.post("/mypage/settings", data={"optout_number": "080-123-4567"})
+    assert response.status_code == 302
+    with app.app_context():
+        account = db.session.get(Account, customer.account_id)
+        assert (account.duplicate_protection, account.optout_number) == (False, "0801234567")
+    bad = client.post("/mypage/settings", data={"duplicate_protection": "1", "optout_number": "02-123-4567"})
+    assert bad.status_code == 422 and "080" in text_of(bad)
+    with app.app_context():
+        assert db.session.get(Account, customer.account_id).duplicate_protection is False
+    client.post("/mypage/settings", data={"duplicate_protection": "1", "optout_number": ""})
+    with app.app_context():
+        account = db.session.get(Account, customer.account_id)
+        assert (account.duplicate_protection, account.optout_number) == (True, None)
