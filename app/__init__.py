@@ -88,4 +88,9 @@ def _configure_engine(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # long reads (exports) ask for a deferred transaction: in WAL mode it neither waits
+        # for writers nor blocks them (app.extensions.read_only_connection)
+        if conn.get_execution_options().get("megabird_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,6 +1,8 @@
 """Extension objects shared by the whole application, and Redis/RQ factories."""
 from __future__ import annotations
 
+import contextlib
+
 from flask import current_app
 from flask_appbuilder import Model
 from flask_appbuilder.utils.legacy import get_sqla_class
@@ -15,6 +17,15 @@ migrate = Migrate()
 csrf = CSRFProtect()
 
 QUEUE_NAMES = ("periodic", "dispatch", "default")
+
+
+@contextlib.contextmanager
+def read_only_connection():
+    """A connection of its own for a long read (an export of a million rows). On SQLite
+    its transaction is deferred, so it holds no write lock while it streams."""
+    with db.engine.connect() as conn:
+        conn.execution_options(megabird_read_only=True)
+        yield conn
 
 
 def redis_connection() -> Redis:

@@ -112,12 +112,9 @@ def export_send(database_url: str, redis_url: str, send_id: int, path: str):
     from tests.conftest import make_app
     app = make_app(database_url, REDIS_URL=redis_url)
     with app.app_context():
-        from app.extensions import db
-        from app.models import Send
         from app.services import exports, history, send_admin
-        send = db.session.get(Send, send_id)
         return exports.write_xlsx(path, title="수신자별 발송내역", headers=send_admin.MESSAGE_HEADERS,
-                                  rows=send_admin.message_rows(send, history.MessageFilter()))
+                                  rows=send_admin.message_rows(send_id, history.MessageFilter()))
 
 
 def bare_openpyxl(rows: int, path: str):

@@ -39,14 +39,9 @@ def start_messages_export(*, account_id: int, send_id, states, categories, now: 
 
 def _progress(job_id: int):
     def report(done: int) -> None:
-        if db.engine.dialect.name == "sqlite":
-            # every SQLite transaction is BEGIN IMMEDIATE: the export's own read holds the one write
-            # lock, and a second connection would wait for it (60 s, then fail the job). Written in
-            # the export's transaction instead: seen when the file is done.
-            db.session.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id)
-                               .values(done=done))
-            return
-        with db.engine.begin() as conn:   # its own transaction: visible while the export runs
+        # its own short transaction: visible while the export runs (the rows stream on a
+        # read-only connection that holds no write lock, see send_admin.message_rows)
+        with db.engine.begin() as conn:
             conn.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id).values(done=done))
     return report
 
@@ -62,10 +57,11 @@ def build(job_id: int) -> str:
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="mb-export-")
     os.close(handle)
     try:
-        send = history.get_send(job.account_id, params["send_id"])
+        send_id = history.get_send(job.account_id, params["send_id"]).id
         flt = history.MessageFilter(tuple(params["states"]), tuple(params["categories"]))
+        db.session.commit()  # end the session's transaction: on SQLite it would hold the write lock
         rows = exports.write_xlsx(path, title="수신자별 발송내역", headers=send_admin.MESSAGE_HEADERS,
-                                  rows=send_admin.message_rows(send, flt, progress=_progress(job.id)))
+                                  rows=send_admin.message_rows(send_id, flt, progress=_progress(job_id)))
         data = open(path, "rb").read()
         with transaction():
             stored = files.store(account_id=job.account_id, kind="export", filename=job.filename, data=data,

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from app import clock
 from app.domain.results import CATEGORY_LABELS
 from app.errors import InvalidState, ValidationError
-from app.extensions import db
+from app.extensions import db, read_only_connection
 from app.models import Message, Send, SendCategoryCount
 from app.models.sending import TYPE_LABELS
 from app.security.tenancy import get_owned
@@ -95,19 +95,24 @@ def _kst(value):
     return clock.to_kst(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def message_rows(send: Send, flt: history.MessageFilter, progress=None):
-    """One row per recipient, streamed in id order (constant memory)."""
+def message_rows(send_id: int, flt: history.MessageFilter, progress=None):
+    """One row per recipient of the send `send_id` (already checked to be the account's),
+    streamed in id order (constant memory). The caller ends its session's transaction
+    first: on SQLite an open one holds the write lock for as long as the rows stream."""
     stmt = flt.apply(select(Message.recipient, Message.name, Message.msg_type, Message.state, Message.category,
                             Message.result_code, Message.submitted_at, Message.reported_at, Message.charge,
-                            Message.late_code).where(Message.send_id == send.id)).order_by(Message.id)
+                            Message.late_code).where(Message.send_id == send_id)).order_by(Message.id)
     count = 0
-    for row in db.session.execute(stmt.execution_options(yield_per=5000)):
-        count += 1
-        if progress and count % 5000 == 0:
-            progress(count)
-        yield [row.recipient, row.name or "", TYPE_LABELS.get(row.msg_type, row.msg_type),
-               history.MESSAGE_STATUS_LABELS[row.state], CATEGORY_LABELS.get(row.category, "") if row.category else "",
-               row.result_code or "", _kst(row.submitted_at), _kst(row.reported_at), row.charge, row.late_code or ""]
+    with read_only_connection() as conn:   # no write lock held while a million rows stream
+        for row in conn.execute(stmt.execution_options(yield_per=5000)):
+            count += 1
+            if progress and count % 5000 == 0:
+                progress(count)
+            yield [row.recipient, row.name or "", TYPE_LABELS.get(row.msg_type, row.msg_type),
+                   history.MESSAGE_STATUS_LABELS[row.state],
+                   CATEGORY_LABELS.get(row.category, "") if row.category else "",
+                   row.result_code or "", _kst(row.submitted_at), _kst(row.reported_at), row.charge,
+                   row.late_code or ""]
 
 
 def count_messages(send: Send, flt: history.MessageFilter) -> int:

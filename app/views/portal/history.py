@@ -9,6 +9,7 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.domain.results import SMS_CATEGORIES
 from app.errors import MegabirdError
+from app.extensions import db
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
 from app.services import export_jobs, exports, files, history, message_templates, send_admin, sending
@@ -83,8 +84,10 @@ class HistoryView(PortalView):
             job = export_jobs.start_messages_export(account_id=account_id, send_id=send.id, states=states,
                                                     categories=categories, now=clock.now())
             return redirect(url_for("ExportView.show", job_id=job.id))
-        return exports.xlsx_response(filename=f"megabird-send-{send.id}.xlsx", title="수신자별 발송내역",
-                                     headers=send_admin.MESSAGE_HEADERS, rows=send_admin.message_rows(send, flt))
+        send_id = send.id
+        db.session.commit()  # the rows stream on their own read-only connection
+        return exports.xlsx_response(filename=f"megabird-send-{send_id}.xlsx", title="수신자별 발송내역",
+                                     headers=send_admin.MESSAGE_HEADERS, rows=send_admin.message_rows(send_id, flt))
 
     @expose("/export.xlsx", methods=["POST"])
     @has_access
