@@ -67,6 +67,10 @@ class Config:
     # The service's own number used for verification codes and notices.
     SYSTEM_SENDER_NUMBER = os.environ.get("SYSTEM_SENDER_NUMBER", "15880000")
 
+    # Payments (WAL-03): the card PG adapter, and the account shown for bank transfers.
+    PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
+    SERVICE_BANK_ACCOUNT = os.environ.get("SERVICE_BANK_ACCOUNT", "국민은행 123-456789-01-234 (주)메가버드")
+
     # Mail: SMTP when MAIL_SERVER is set, otherwise a file outbox under instance/.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
