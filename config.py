@@ -64,6 +64,8 @@ class Config:
     # Gateways (10-gateway.md).
     GATEWAY_SMS = os.environ.get("GATEWAY_SMS", "sandbox")
     GATEWAY_KAKAO = os.environ.get("GATEWAY_KAKAO", "sandbox")
+    # messages per second one dispatch job may hand to the SMS gateway (0: no limit)
+    GATEWAY_SMS_THROUGHPUT = int(os.environ.get("GATEWAY_SMS_THROUGHPUT", "0"))
     # The service's own number used for verification codes and notices.
     SYSTEM_SENDER_NUMBER = os.environ.get("SYSTEM_SENDER_NUMBER", "15880000")
 

@@ -11,5 +11,5 @@ def get_gateway(kind: str = "sms") -> Gateway:
     name = current_app.config.get(key, "sandbox")
     if name == "sandbox":
         from app.gateways.sandbox import SandboxGateway
-        return SandboxGateway(throughput_limit=int(current_app.config.get("SANDBOX_THROUGHPUT", 0)))
+        return SandboxGateway(throughput_limit=int(current_app.config.get("GATEWAY_SMS_THROUGHPUT", 0)))
     raise RuntimeError(f"unknown gateway adapter {name!r} for {key}")
