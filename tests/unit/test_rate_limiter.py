@@ -1,6 +1,8 @@
 """The per-gateway throughput limit of dispatch (design/send-pipeline.md): a job paces
 its batches so that it never hands more than the limit per second to the gateway.
 The clock and the sleep are injected: nothing here waits."""
+import pytest
+
 from app.services.dispatch import RateLimiter
 
 
@@ -27,9 +29,9 @@ def test_batches_faster_than_the_limit_are_paced():
     t = FakeTime()
     limiter = RateLimiter(1000, sleep=t.sleep, monotonic=t.monotonic)  # 1,000 messages/s
     t.now += 0.2                      # the first batch of 1,000 took 0.2 s
-    assert limiter.account(1000) == 0.8
+    assert limiter.account(1000) == pytest.approx(0.8)
     t.now += 0.5                      # the second took 0.5 s: 2,000 sent in 1.5 s, due 2.0 s
-    assert limiter.account(1000) == 0.5
+    assert limiter.account(1000) == pytest.approx(0.5)
     assert t.slept == [0.8, 0.5]
 
 
