@@ -58,6 +58,10 @@ class SendContent:
     uses_variables: bool
     images: tuple[bytes, ...]
 
+    def as_composed(self) -> tuple[str | None, str]:
+        """Title and text as composed, variables shown as #[…] (the detail page's preview)."""
+        return self.title, (self.ad.wrap(self.body) if self.ad else self.body)
+
     def text_for(self, name: str | None, vars_json: str | None) -> tuple[str | None, str]:
         title, body = self.title, self.body
         if self.uses_variables:

@@ -68,7 +68,7 @@ class HistoryView(PortalView):
         content = dispatch.load_content(send)
         return self.render_template(
             "portal/history/detail.html", send=send, categories=history.categories(send.id),
-            category_labels=SMS_CATEGORIES, preview=content.text_for(None, None),
+            category_labels=SMS_CATEGORIES, preview=content.as_composed(),
             recipients=recipients, recipients_total=recipients_total, page=_page(), per_page=RECIPIENTS_PER_PAGE,
             states=states, checked_categories=categories, status_labels=history.MESSAGE_STATUS_LABELS,
             args=request.args, inline_limit=export_jobs.INLINE_LIMIT)
