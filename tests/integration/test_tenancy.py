@@ -90,6 +90,8 @@ CUSTOMER_ROUTES = {
     "MyPageView.index": NO_IDS,
     "MyPageView.password": "takes no ids: changes the password of g.user only",
     "MyPageView.settings": NO_IDS,
+    "MyPageView.create_api_key": NO_IDS,
+    "MyPageView.revoke_api_key": Elsewhere("test_api_keys_page.py::test_keys_are_created_shown_once_and_revoked"),
     "MyPageView.invite": NO_IDS + " (owner check in accounts.invite)",
     "MyPageView.cancel_invitation": prove_invitation_cancel,
     "MyPageView.conversion": NO_IDS + " (shows the account's latest application)",

@@ -102,6 +102,32 @@ class MyPageView(PortalView):
                 return redirect(url_for("MyPageView.api_use"))
             except MegabirdError as exc:
                 error, status = exc, exc.status
+        return self._api_page(account, error, status, form=request.form if error else {})
+
+    def _api_page(self, account, error=None, status=200, form=None, new_key=None):
+        from app.services import api_keys
         return self.render_template("portal/api_use.html", account=account,
                                     latest=accounts.latest_api_application(account.id),
-                                    form=request.form if error else {}, error=error), status
+                                    keys=api_keys.keys_of(account.id) if account.api_status == "approved" else [],
+                                    form=form or {}, error=error, new_key=new_key), status
+
+    @expose("/api/keys", methods=["POST"])
+    @has_access
+    def create_api_key(self):
+        """API-01: a named key, optionally for listed IPs, shown once."""
+        from app.services import api_keys
+        account = current_account()
+        try:
+            _key, plaintext = api_keys.create(account_id=account.id, name=request.form.get("name"), now=clock.now(),
+                                              actor=g.user, ip_allowlist=request.form.get("ip_allowlist"))
+        except MegabirdError as error:
+            return self._api_page(account, error, error.status, form=request.form)
+        return self._api_page(account, new_key=plaintext)
+
+    @expose("/api/keys/<int:key_id>/revoke", methods=["POST"])
+    @has_access
+    def revoke_api_key(self, key_id):
+        from app.services import api_keys
+        api_keys.revoke(account_id=current_account_id(), key_id=key_id, now=clock.now())
+        flash("API 키를 폐기했습니다. 이 키로는 더 이상 호출할 수 없습니다.", "info")
+        return redirect(url_for("MyPageView.api_use"))
