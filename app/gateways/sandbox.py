@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from app.extensions import db
+from app.services import bulk
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report
 from app.models import SandboxMessage, SenderNumber
 
@@ -46,12 +47,12 @@ class SandboxGateway(Gateway):
     def __init__(self, throughput_limit: int = 0):
         self.throughput_limit = throughput_limit
 
-    # One statement for the whole batch, straight to the DB-API cursor: a repeated client
-    # reference is the same message, counted in submit_count (a defect if ever > 1).
-    _INSERT = ("INSERT INTO sandbox_message (client_ref, channel, account_id, sender, recipient, title, text, "
-               "image_count, submitted_at, submit_count, result_code, optout_number, report_due_at) "
-               "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, 1, {p}, {p}, {p}) "
-               "ON CONFLICT (client_ref) DO UPDATE SET submit_count = sandbox_message.submit_count + 1")
+    # One bulk write for the whole batch: a repeated client reference is the same message,
+    # counted in submit_count (a defect if ever > 1).
+    COLUMNS = {"client_ref": "varchar(64)", "channel": "varchar(16)", "account_id": "integer",
+               "sender": "varchar(40)", "recipient": "varchar(20)", "title": "varchar(200)", "text": "text",
+               "image_count": "integer", "submitted_at": "timestamp", "submit_count": "integer",
+               "result_code": "varchar(16)", "optout_number": "varchar(20)", "report_due_at": "timestamp"}
 
     def _approved_senders(self, conn, messages: list[OutboundMessage]) -> set[tuple[int, str]]:
         pairs = {(m.account_id, m.sender) for m in messages
@@ -67,8 +68,7 @@ class SandboxGateway(Gateway):
         if not messages:
             return []
         with db.engine.begin() as conn:
-            sqlite_ = conn.dialect.name == "sqlite"
-            stamp = (lambda value: value.strftime("%Y-%m-%d %H:%M:%S.%f")) if sqlite_ else (lambda value: value)
+            stamp = bulk.time_binder(conn)
             approved = self._approved_senders(conn, messages)
             submitted_at = stamp(now)
             due = {delay: stamp(now + delay) for delay in (REPORT_DELAY, SLOW_REPORT_DELAY)}
@@ -79,9 +79,10 @@ class SandboxGateway(Gateway):
                         and (m.account_id, m.sender) not in approved):
                     code, delay = SENDER_NOT_APPROVED, REPORT_DELAY
                 rows.append((m.ref, m.channel, m.account_id, m.sender, m.recipient, m.title, m.text,
-                             len(m.images), submitted_at, code, m.recipient if code == "3005" else None,
+                             len(m.images), submitted_at, 1, code, m.recipient if code == "3005" else None,
                              due[delay] if delay is not None else None))
-            conn.exec_driver_sql(self._INSERT.format(p="?" if sqlite_ else "%s"), rows)
+            bulk.upsert_counting(conn, "sandbox_message", self.COLUMNS, rows, conflict="client_ref",
+                                 on_conflict="submit_count = sandbox_message.submit_count + 1")
         return [Receipt(ref=m.ref, accepted=True, gateway_ref=f"SBX-{m.ref}") for m in messages]
 
     def poll_reports(self, now: dt.datetime, limit: int) -> list[Report]:

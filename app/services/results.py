@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 
 from app import faults
 from app.domain.results import DELIVERED, FAILED, TIMEOUT_CODE, classify
@@ -21,7 +21,7 @@ from app.extensions import db
 from app.gateways import Report, get_gateway
 from app.models import LedgerEntry, Message, Send
 from app.models.sending import OPEN_STATES
-from app.services import optouts, wallet
+from app.services import bulk, optouts, wallet
 from app.services.rollups import Deltas
 
 log = logging.getLogger(__name__)
@@ -78,28 +78,19 @@ def open_rows(ids: list[int], from_states=OPEN_STATES) -> dict[int, int]:
     return found
 
 
-_FINALIZE_SQL = ("UPDATE message SET state = {p}, result_code = {p}, category = {p}, reported_at = {p}, "
-                 "charge = {p} WHERE id = {p}")
+OUTCOME_COLUMNS = {"state": "varchar(12)", "result_code": "varchar(16)", "category": "varchar(32)",
+                   "reported_at": "timestamp", "charge": "integer"}
+LATE_COLUMNS = {"late_code": "varchar(16)", "late_at": "timestamp"}
 
 
 def time_binder():
-    """A function binding datetimes in raw executemany: SQLite stores SQLAlchemy's text
-    format; PostgreSQL takes the datetime. It remembers the few distinct times of a batch."""
-    if db.engine.dialect.name != "sqlite":
-        return lambda value: value
-    cache: dict = {}
-
-    def bind(value: dt.datetime) -> str:
-        text = cache.get(value)
-        if text is None:
-            text = cache[value] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return text
-    return bind
+    """See app.services.bulk.time_binder (for the session's connection)."""
+    return bulk.time_binder(db.session.connection())
 
 
 def raw_executemany(sql: str, rows: list[tuple]) -> None:
-    """executemany on the DB-API cursor: for 100,000-row batches SQLAlchemy's per-row
-    parameter processing costs more than the database itself."""
+    """executemany on the DB-API cursor ({p} is the placeholder), for benchmarks and
+    one-off bulk writes; the hot paths use app.services.bulk."""
     placeholder = "%s" if db.engine.dialect.name == "postgresql" else "?"
     db.session.connection().exec_driver_sql(sql.format(p=placeholder), rows)
 
@@ -116,9 +107,10 @@ def finalize(outcomes: list[Outcome], facts: dict[int, SendFacts], *, from_state
     moving = [o for o in outcomes if o.message_id in still_open]
     if not moving:
         return set()
-    bind = time_binder()
-    raw_executemany(_FINALIZE_SQL, [(o.state, o.code, o.category, bind(o.at), o.charge, o.message_id)
-                                    for o in moving])
+    conn = db.session.connection()
+    bind = bulk.time_binder(conn)
+    bulk.update(conn, "message", "id", OUTCOME_COLUMNS,
+                [(o.message_id, o.state, o.code, o.category, bind(o.at), o.charge) for o in moving])
     per_send: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])   # delivered, failed, charged
     deltas = Deltas()
     for (send_id, state, category, charge), n in Counter(
@@ -176,10 +168,10 @@ def apply_reports(reports: list[Report], now: dt.datetime) -> dict[str, int]:
             outcomes.append(Outcome(message_id, send_id, state, report.code, category, report.at, charge))
             still_open[message_id] = send_id
         else:
-            late.append((report.code, bind(report.at), message_id))
+            late.append((message_id, report.code, bind(report.at)))
     moved = finalize(outcomes, facts, still_open=still_open)
     if late:  # duplicates and reports after the timeout: kept, but nothing else changes
-        raw_executemany("UPDATE message SET late_code = {p}, late_at = {p} WHERE id = {p}", late)
+        bulk.update(db.session.connection(), "message", "id", LATE_COLUMNS, late)
     for account_id, numbers in opted_out.items():
         optouts.add_many(account_id, numbers, source="080", now=now)
     return {"applied": len(moved), "late": len(late), "ignored": len(reports) - len(moved) - len(late)}
