@@ -29,11 +29,21 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def _peak_mb() -> float:
+    """The process's high-water mark (VmHWM): unlike getrusage's ru_maxrss, which Linux
+    carries over from the parent across fork and exec, it belongs to this process alone."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(target, args, queue):
     baseline = _rss_mb()
     start = time.perf_counter()
     result = target(*args)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     queue.put((time.perf_counter() - start, peak, result, peak - baseline))
 
 
