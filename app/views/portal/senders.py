@@ -118,17 +118,22 @@ class SenderView(PortalView):
         flash("발신번호 등록을 다시 요청했습니다.", "success")
         return redirect(url_for("SenderView.index"))
 
-    @expose("/numbers/<int:sender_id>/delete", methods=["POST"])
-    @has_access
-    def delete_number(self, sender_id):
+    def _delete(self, action):
+        """Delete, or show the list with the refusal (a 404 stays a 404)."""
         try:
-            senders.delete_number(account_id=current_account_id(), sender_id=sender_id, now=clock.now())
+            action()
         except MegabirdError as error:
             if error.status == 404:
                 raise
             return self._list(error, error.status)
         flash("발신정보를 삭제했습니다.", "info")
         return redirect(url_for("SenderView.index"))
+
+    @expose("/numbers/<int:sender_id>/delete", methods=["POST"])
+    @has_access
+    def delete_number(self, sender_id):
+        return self._delete(lambda: senders.delete_number(account_id=current_account_id(), sender_id=sender_id,
+                                                          now=clock.now()))
 
     # --- Kakao channels -----------------------------------------------------------------------------
 
@@ -175,11 +180,5 @@ class SenderView(PortalView):
     @expose("/channels/<int:channel_id>/delete", methods=["POST"])
     @has_access
     def delete_channel(self, channel_id):
-        try:
-            senders.delete_channel(account_id=current_account_id(), channel_id=channel_id, now=clock.now())
-        except MegabirdError as error:
-            if error.status == 404:
-                raise
-            return self._list(error, error.status)
-        flash("발신정보를 삭제했습니다.", "info")
-        return redirect(url_for("SenderView.index"))
+        return self._delete(lambda: senders.delete_channel(account_id=current_account_id(), channel_id=channel_id,
+                                                           now=clock.now()))
