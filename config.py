@@ -98,6 +98,7 @@ class Config:
     FAB_CREATE_DB = False  # Alembic owns the schema (migrations/)
     FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)  # `flask megabird init` syncs roles
     FAB_API_SWAGGER_UI = False
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True  # the rules: app.security.manager.fab_password_rules
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,6 +12,8 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)
+    from app.security.manager import fab_password_rules
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_rules)
     for key in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR"):
         from pathlib import Path
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ import datetime as dt
 
 from flask import flash, g, redirect, request
 from flask_appbuilder import expose
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security import views as fab_views
@@ -45,6 +47,23 @@ class PermissionViewModelView(GuardedActionsMixin, fab_views.PermissionViewModel
     pass
 
 
+def fab_password_rules(password: str) -> None:
+    """FAB_PASSWORD_COMPLEXITY_VALIDATOR: FAB's own password forms (an admin adding a
+    user or resetting a password) apply the same ACC-11 rules as our pages."""
+    from app.domain.passwords import check_password
+    from app.errors import ValidationError
+    try:
+        check_password(password)
+    except ValidationError as exc:
+        raise PasswordComplexityValidationError(exc.message) from exc
+
+
+class NoSecurityApi(SecurityApi):
+    """FAB's JWT login API (/api/v1/security/login) is not megabird's API: customers use
+    keys (API-01). No route of it is registered."""
+    include_route_methods: set[str] = set()
+
+
 class MegabirdAuthDBView(AuthDBView):
     login_template = "security/login.html"
     invalid_login_message = lazy_gettext("이메일(아이디) 또는 비밀번호가 올바르지 않습니다.")
@@ -72,6 +91,7 @@ class MegabirdAuthDBView(AuthDBView):
 
 class MegabirdSecurityManager(SecurityManager):
     authdbview = MegabirdAuthDBView
+    security_api = NoSecurityApi
     userdbmodelview = UserDBModelView
     rolemodelview = RoleModelView
     groupmodelview = UserGroupModelView

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import db
 from app.models import LoginAttempt
-from tests.support.factories import make_customer
+from tests.support.factories import make_customer, make_staff
 from tests.support.foundation import flashed
 from tests.support.web import logged_in
 
@@ -82,3 +82,34 @@ def test_sec06_unknown_login_gets_exactly_the_wrong_password_answer(app):
             assert wrong_password[2] == (INVALID if n < 10 else THROTTLED)
         # the login page itself does not differ either
         assert known.get("/login/").get_data(as_text=True) == unknown.get("/login/").get_data(as_text=True)
+
+
+def test_acc11_fab_password_forms_apply_our_rules(app):
+    """An admin resetting a user's password through FAB's own form gets ACC-11's rules
+    too, not FAB's 'this application does not check this for you'."""
+    customer = make_customer(app)
+    admin = logged_in(app, *make_staff(app, "Admin"))
+    with app.app_context():
+        from app.models import User
+        user_id = db.session.scalar(select(User.id).where(User.username == customer.login))
+        old_hash = db.session.get(User, user_id).password
+    url = f"/resetpassword/form?pk={user_id}"
+    assert admin.get(url).status_code == 200
+    weak = admin.post(url, data={"password": "password", "conf_password": "password"})
+    assert weak.status_code == 200
+    assert "너무 흔하거나 추측하기 쉬운 비밀번호" in weak.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, user_id).password == old_hash
+    strong = admin.post(url, data={"password": "long unusual phrase 42",
+                                   "conf_password": "long unusual phrase 42"})
+    assert strong.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user_id).password != old_hash
+
+
+def test_fab_jwt_login_api_is_not_served(app):
+    """Customers reach the API with keys (API-01); FAB's JWT login is not a second door."""
+    customer = make_customer(app)
+    response = app.test_client().post("/api/v1/security/login", json={
+        "username": customer.login, "password": customer.password, "provider": "db"})
+    assert response.status_code == 404
