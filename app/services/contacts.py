@@ -32,6 +32,13 @@ def groups(account_id: int) -> list[tuple[ContactGroup, int]]:
     return [(g, int(n)) for g, n in rows]
 
 
+def first_members(account_id: int) -> dict[int, Contact]:
+    """The first contact of each group, as a send would take them (the compose preview)."""
+    firsts = select(func.min(Contact.id)).where(Contact.account_id == account_id,
+                                                Contact.group_id.is_not(None)).group_by(Contact.group_id)
+    return {c.group_id: c for c in db.session.scalars(select(Contact).where(Contact.id.in_(firsts)))}
+
+
 def _group_name(value) -> str:
     return rules.required(value, "그룹 이름", max_length=50)
 

@@ -119,6 +119,31 @@ def test_preview_follows_the_servers_order_of_recipients(app, browser_page, tmp_
     expect(page.locator("#preview-body")).to_have_text("최주소 주소록")
 
 
+def test_preview_of_a_group_shows_its_first_member_before_chosen_contacts(app, browser_page):
+    """A group's members are sent before contacts picked one by one (compose.build_request):
+    with a group chosen, the preview shows the group's first member, not blanks (SMS-10)."""
+    page = browser_page
+    customer = open_compose(app, page)
+    with app.app_context():
+        now = clock.now()
+        contacts.create_group(account_id=customer.account_id, name="가 빈 그룹", now=now)
+        group = contacts.create_group(account_id=customer.account_id, name="나 단골", now=now)
+        for name, phone, grade in (("첫째", "010-2345-6741", "골드"), ("둘째", "010-2345-6742", "실버")):
+            contacts.add_contact(account_id=customer.account_id, group_id=group.id, now=now,
+                                 form={"name": name, "phone": phone, "var1": grade})
+        other = contacts.create_group(account_id=customer.account_id, name="다 기타", now=now)
+        contacts.add_contact(account_id=customer.account_id, group_id=other.id, now=now,
+                             form={"name": "낱개", "phone": "010-2345-6743", "var1": "브론즈"})
+    page.click("#open-address-book")
+    page.locator("#ab-contacts label", has_text="낱개").locator("input").check()
+    page.locator("#ab-groups label", has_text="가 빈 그룹").locator("input").check()
+    page.locator("#ab-groups label", has_text="나 단골").locator("input").check()
+    page.click("#ab-add")
+    expect(page.locator("#recipient-total")).to_have_text("3")
+    page.fill("#body", "#[이름]님 #[1]")
+    expect(page.locator("#preview-body")).to_have_text("첫째님 골드")
+
+
 def test_upload_report_shows_the_file_name_as_text(app, browser_page, tmp_path):
     page = browser_page
     open_compose(app, page)

@@ -179,6 +179,10 @@ def test_groups_and_contacts_are_recipients_and_the_send_records_the_group_names
                                       form={"name": "라", "phone": d, "var1": "브론즈"}, now=NOW).id
     book = client.get("/sms/address-book", headers=JSON).get_json()
     assert [(g["name"], g["count"]) for g in book["groups"]] == [("VIP 고객", 2), ("기타", 1), ("일반", 2)]
+    # each group's first member, as a send takes them: the page's preview (SMS-10)
+    assert [g["first"] for g in book["groups"]] == [{"name": "가", "vars": {"1": "골드"}},
+                                                     {"name": "라", "vars": {"1": "브론즈"}},
+                                                     {"name": "다", "vars": {"1": "일반"}}]
     found = client.get("/sms/address-book?q=라", headers=JSON).get_json()
     assert [(x["name"], x["phone"], x["vars"]) for x in found["contacts"]] == [("라", d, {"1": "브론즈"})]
 

@@ -56,8 +56,11 @@
   }
 
   function firstRecipientValues() {
-    // the server's order (app/services/compose.build_request): typed, address book, then the file
-    var first = state.typed[0] || state.contacts[0] || (state.upload && state.upload.preview[0]);
+    // the server's order (app/services/compose.build_request): typed, the groups' members,
+    // the chosen contacts, then the file
+    var group = state.groups.filter(function (g) { return g.first; })[0];
+    var first = state.typed[0] || (group && group.first) || state.contacts[0] ||
+      (state.upload && state.upload.preview[0]);
     if (!first) return {};
     var values = Object.assign({}, first.vars || {});
     if (first.name) values["이름"] = first.name;
@@ -214,9 +217,11 @@
   document.querySelectorAll("[data-close]").forEach(function (b) { b.addEventListener("click", closeModals); });
   $("backdrop").addEventListener("click", closeModals);
 
+  var bookGroups = {};  // id -> the group as the address book last listed it
   function loadBook() {
     var url = cfg.addressBook + "?q=" + encodeURIComponent($("ab-query").value || "");
     return request(url).then(function (data) {
+      data.groups.forEach(function (g) { bookGroups[g.id] = g; });
       $("ab-groups").innerHTML = data.groups.map(function (g) {
         return "<label class='checkbox-inline'><input type='checkbox' class='ab-group' value='" + g.id +
           "' data-name='" + escapeHtml(g.name) + "' data-count='" + g.count + "'> " + escapeHtml(g.name) +
@@ -236,7 +241,8 @@
   $("ab-add").addEventListener("click", function () {
     document.querySelectorAll(".ab-group:checked").forEach(function (el) {
       if (!state.groups.some(function (g) { return g.id === Number(el.value); }))
-        state.groups.push({id: Number(el.value), name: el.dataset.name, count: Number(el.dataset.count)});
+        state.groups.push({id: Number(el.value), name: el.dataset.name, count: Number(el.dataset.count),
+                           first: (bookGroups[el.value] || {}).first || null});
     });
     document.querySelectorAll(".ab-contact:checked").forEach(function (el) {
       if (!state.contacts.some(function (c) { return c.id === Number(el.value); }))

@@ -121,10 +121,17 @@ class ComposeView(PortalView):
         page = request.args.get("page", "1")
         rows, total = contacts.search(account_id, group_id=request.args.get("group_id") or None,
                                       query=request.args.get("q"), page=int(page) if page.isdigit() else 1)
-        return jsonify({"groups": [{"id": g.id, "name": g.name, "count": n} for g, n in contacts.groups(account_id)],
+        firsts = contacts.first_members(account_id)
+        return jsonify({"groups": [{"id": g.id, "name": g.name, "count": n,
+                                    "first": _preview_person(firsts.get(g.id))}
+                                   for g, n in contacts.groups(account_id)],
                         "contacts": [{"id": c.id, "name": c.name, "phone": c.phone, "group_id": c.group_id,
                                       "vars": c.variables()} for c in rows],
                         "total": total})
+
+
+def _preview_person(contact) -> dict | None:
+    return {"name": contact.name, "vars": contact.variables()} if contact is not None else None
 
 
 def json_dumps(value) -> str:
