@@ -97,6 +97,7 @@ class Config:
     FAB_ADD_SECURITY_VIEWS = True
     FAB_CREATE_DB = False  # Alembic owns the schema (migrations/)
     FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)  # `flask megabird init` syncs roles
+    SYNC_MISSING_ROLES = True  # start-up creates the roles when one is missing (ACC-03)
     FAB_API_SWAGGER_UI = False
     FAB_PASSWORD_COMPLEXITY_ENABLED = True  # the rules: app.security.manager.fab_password_rules
     PERMANENT_SESSION_LIFETIME = 8 * 3600

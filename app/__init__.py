@@ -41,6 +41,9 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
         register_views(appbuilder)
         from app.api import register_api
         register_api(app)
+        if app.config.get("SYNC_MISSING_ROLES", True):
+            from app.security.sync import ensure_roles
+            ensure_roles()
 
     from app import web
     web.init_app(app)

@@ -1,8 +1,12 @@
 """Sync roles and permissions into FAB's tables from app/security/roles.py
-(`flask megabird init`; never at every boot)."""
+(`flask megabird init`; at start-up only when a role is missing, ACC-03)."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.security.roles import ACCESS, ADMIN, ROLE_RESOURCES
@@ -55,3 +59,22 @@ def sync_roles() -> dict[str, int]:
     sm.find_role(PUBLIC).permissions = []
     db.session.commit()
     return summary
+
+
+def ensure_roles() -> bool:
+    """At start-up (create_app): sync when one of the roles is missing, e.g. deleted by
+    hand or a database migrated without `flask megabird init`. Does nothing before the
+    schema exists (`flask db upgrade` starts the app too). True when it synced."""
+    sm = current_app.appbuilder.sm
+    wanted = {ADMIN, PUBLIC, *ROLE_RESOURCES}
+    try:
+        present = set(db.session.scalars(select(sm.role_model.name).where(sm.role_model.name.in_(wanted))))
+        db.session.commit()
+        if present == wanted:
+            return False
+        sync_roles()
+        return True
+    except SQLAlchemyError as exc:  # no schema yet, or another process syncing at the same moment
+        db.session.rollback()
+        logging.getLogger(__name__).info("roles not synced at start-up: %s", exc.__class__.__name__)
+        return False

@@ -232,6 +232,26 @@ def test_acc03_sync_roles_recreates_a_missing_role(app):
         assert _permissions_snapshot()[0] == before[0]
 
 
+def test_acc03_a_missing_role_is_created_at_start_up(app, database_url):
+    """ACC-03: roles come back when the app starts, not only through `flask megabird init`;
+    a start with every role present changes nothing."""
+    from tests.conftest import make_app
+    with app.app_context():
+        before = _permissions_snapshot()
+        db.session.delete(app.appbuilder.sm.find_role(FINANCE))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    restarted = make_app(database_url)
+    with restarted.app_context():
+        assert restarted.appbuilder.sm.find_role(FINANCE) is not None
+        assert _permissions_snapshot()[0] == before[0]
+        from app.security.sync import ensure_roles
+        assert ensure_roles() is False
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_acc03_flask_megabird_init_is_idempotent(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["megabird", "init"])
