@@ -77,6 +77,7 @@ def _configure_engine(engine) -> None:
     for each other instead of failing with 'database is locked' on lock upgrade."""
     if engine.dialect.name != "sqlite":
         return
+    from app.extensions import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_TEMP_STORE
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -86,9 +87,9 @@ def _configure_engine(engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute("PRAGMA cache_size=-65536")      # 64 MB: the hot message pages stay in memory
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # 64 MB: the hot message pages stay in memory
+        cursor.execute(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")  # MEMORY
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

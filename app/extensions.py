@@ -19,13 +19,44 @@ csrf = CSRFProtect()
 QUEUE_NAMES = ("periodic", "dispatch", "default")
 
 
+# SQLite per-connection tuning (app._configure_engine): a large page cache and memory-
+# mapped reads keep the hot message pages in memory for the pipeline and the pages.
+SQLITE_CACHE_KIB = 65536
+SQLITE_MMAP_BYTES = 268435456
+# A long scan instead reads through a small cache and no mapping, and sorts in temp files
+# rather than memory: each would otherwise grow with the rows read (PERF-04).
+SQLITE_SCAN_CACHE_KIB = 2048
+SQLITE_TEMP_STORE, SQLITE_SCAN_TEMP_STORE = 2, 1   # MEMORY, FILE
+
+
 @contextlib.contextmanager
 def read_only_connection():
     """A connection of its own for a long read (an export of a million rows). On SQLite
-    its transaction is deferred, so it holds no write lock while it streams."""
+    its transaction is deferred, so it holds no write lock while it streams, and it reads
+    through a small page cache without memory mapping, so memory stays flat."""
     with db.engine.connect() as conn:
         conn.execution_options(megabird_read_only=True)
-        yield conn
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # before the first statement: no transaction is open yet
+            _sqlite_pragmas(conn, cache_kib=SQLITE_SCAN_CACHE_KIB, mmap_bytes=0,
+                            temp_store=SQLITE_SCAN_TEMP_STORE)
+        try:
+            yield conn
+        finally:
+            if sqlite:
+                conn.rollback()
+                _sqlite_pragmas(conn, cache_kib=SQLITE_CACHE_KIB, mmap_bytes=SQLITE_MMAP_BYTES,
+                                temp_store=SQLITE_TEMP_STORE)
+
+
+def _sqlite_pragmas(conn, *, cache_kib: int, mmap_bytes: int, temp_store: int) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+        cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
+        cursor.execute(f"PRAGMA temp_store={int(temp_store)}")
+    finally:
+        cursor.close()
 
 
 def redis_connection() -> Redis:

@@ -76,5 +76,5 @@ def ensure_roles() -> bool:
         return True
     except SQLAlchemyError as exc:  # no schema yet, or another process syncing at the same moment
         db.session.rollback()
-        logging.getLogger(__name__).info("roles not synced at start-up: %s", exc.__class__.__name__)
+        logging.getLogger(__name__).debug("roles not synced at start-up: %s", exc.__class__.__name__)
         return False

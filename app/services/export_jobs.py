@@ -56,16 +56,16 @@ def build(job_id: int) -> str:
     params = json.loads(job.params)
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="mb-export-")
     os.close(handle)
+    stored = None
     try:
         send_id = history.get_send(job.account_id, params["send_id"]).id
         flt = history.MessageFilter(tuple(params["states"]), tuple(params["categories"]))
         db.session.commit()  # end the session's transaction: on SQLite it would hold the write lock
         rows = exports.write_xlsx(path, title="수신자별 발송내역", headers=send_admin.MESSAGE_HEADERS,
                                   rows=send_admin.message_rows(send_id, flt, progress=_progress(job_id)))
-        data = open(path, "rb").read()
         with transaction():
-            stored = files.store(account_id=job.account_id, kind="export", filename=job.filename, data=data,
-                                 checked=XLSX, now=clock.now())
+            stored = files.store_file(account_id=job.account_id, kind="export", filename=job.filename,
+                                      source=path, checked=XLSX, now=clock.now())
             db.session.flush()
             job = db.session.get(ExportJob, job_id)
             job.file_id = stored.id
@@ -75,6 +75,8 @@ def build(job_id: int) -> str:
         return "done"
     except Exception as exc:
         db.session.rollback()
+        if stored is not None:
+            files.discard([stored])
         job = db.session.get(ExportJob, job_id)
         job.status = "failed"
         job.error = "내보내기를 만들지 못했습니다. 다시 시도해주세요."

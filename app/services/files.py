@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import shutil
 from pathlib import Path
 
 from flask import current_app
@@ -33,11 +34,29 @@ def store(*, account_id: int | None, kind: str, filename: str, data: bytes, chec
     """Write the bytes under a random name and add the row to the current transaction.
     The caller commits; on rollback `discard()` removes the bytes again."""
     stored_name = secrets.token_hex(16)
-    path = _upload_dir() / stored_name
-    path.write_bytes(data)
+    (_upload_dir() / stored_name).write_bytes(data)
+    return _add_row(account_id=account_id, kind=kind, filename=filename, stored_name=stored_name,
+                    checked=checked, size=len(data), sha256=hashlib.sha256(data).hexdigest(), now=now)
+
+
+def store_file(*, account_id: int | None, kind: str, filename: str, source: str | Path,
+               checked: CheckedFile, now: dt.datetime) -> StoredFile:
+    """Like store(), for a file we wrote ourselves (an export): moved, not read into memory."""
+    stored_name = secrets.token_hex(16)
+    target = _upload_dir() / stored_name
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    shutil.move(str(source), target)
+    return _add_row(account_id=account_id, kind=kind, filename=filename, stored_name=stored_name,
+                    checked=checked, size=target.stat().st_size, sha256=digest.hexdigest(), now=now)
+
+
+def _add_row(*, account_id, kind, filename, stored_name, checked, size, sha256, now) -> StoredFile:
     row = StoredFile(account_id=account_id, kind=kind, original_name=(filename or "file")[-255:],
-                     stored_name=stored_name, content_type=checked.content_type, size=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(), created_at=now)
+                     stored_name=stored_name, content_type=checked.content_type, size=size,
+                     sha256=sha256, created_at=now)
     db.session.add(row)
     return row
 

@@ -147,3 +147,24 @@ def test_exactly_10000_rows_still_stream_and_10001_go_through_a_job_with_progres
     assert stored["account_id"] == one(app, ExportJob)["account_id"] and stored["content_type"] == XLSX_MIME
     # the export is a file of its moment: the worker's dispatch since then does not change it
     assert {r[3] for r in sheet[1:]} <= {"결과확인중", "발송실패"}
+
+
+def test_perf04_a_long_read_on_sqlite_uses_a_small_cache_and_no_mapping_then_restores_them(app, backend):
+    """Exports stream through read_only_connection: on SQLite neither the 64 MB page cache,
+    nor the memory mapping, nor the sort by id (in memory otherwise) may grow with a
+    million rows (PERF-04's flat memory); the pooled connection gets its tuning back."""
+    if backend != "sqlite":
+        pytest.skip("SQLite connection tuning")
+    from app.extensions import (SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_SCAN_CACHE_KIB,
+                                SQLITE_SCAN_TEMP_STORE, SQLITE_TEMP_STORE, db, read_only_connection)
+
+    def pragmas(conn):
+        return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                     for name in ("cache_size", "mmap_size", "temp_store"))
+
+    with app.app_context():
+        db.engine.dispose()
+        with read_only_connection() as conn:
+            assert pragmas(conn) == (-SQLITE_SCAN_CACHE_KIB, 0, SQLITE_SCAN_TEMP_STORE)
+        with db.engine.connect() as conn:  # the pool hands back the same connection
+            assert pragmas(conn) == (-SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_TEMP_STORE)
