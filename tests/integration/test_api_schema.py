@@ -29,8 +29,12 @@ EXAMPLES = 30
 def _steer(case, path: str, sender: str, send_id: str) -> None:
     """Half of the cases (chosen by their content, so runs repeat) are steered past the
     first refusal: sends come from the account's approved number to valid numbers, and
-    send ids are a real send of the account. Everything else stays as generated."""
-    if zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 2:
+    send ids are a real send of the account. Half of those sends also get a text the
+    network carries and lose their ad and image parts, so that some sends are accepted
+    whatever Hypothesis draws (its draws follow the constants it finds in our source, so
+    they change with unrelated edits). Everything else stays as generated."""
+    draw = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 4
+    if draw % 2:
         return
     if case.path_parameters and "send_id" in case.path_parameters:
         case.path_parameters["send_id"] = send_id
@@ -42,6 +46,10 @@ def _steer(case, path: str, sender: str, send_id: str) -> None:
             numbers = phones(*range(min(len(to), 50)))
             body["to"] = [({**item, "phone": number} if isinstance(item, dict) else number)
                           for item, number in zip(to, numbers)]
+        if draw == 0 and isinstance(body.get("text"), str):
+            body["text"] = "안내 " + "".join(ch for ch in body["text"] if " " <= ch <= "~")[:40]
+            body.pop("ad", None)
+            body.pop("images", None)
 
 
 @pytest.mark.parametrize("method,path", OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
