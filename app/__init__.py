@@ -10,6 +10,8 @@ from sqlalchemy import event
 
 def create_app(config: object | str | None = None, **overrides) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
+    from app.web import bound_int_routes
+    bound_int_routes(app)
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)
     from app.security.manager import fab_password_rules

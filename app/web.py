@@ -8,9 +8,23 @@ import uuid
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from app import clock
 from app.errors import MegabirdError, TooManyRequests
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route, limited to what a database id can hold: a 20-digit id
+    answers 404 instead of SQLite's OverflowError (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def bound_int_routes(app: Flask) -> None:
+    """Before any route is added (create_app calls it first)."""
+    app.url_map.converters["int"] = BoundedIntConverter
 
 log = logging.getLogger("megabird.web")
 
@@ -110,6 +124,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if _is_id_out_of_range(error):
+            # an id beyond what the column holds, in a URL that reaches the database through
+            # FAB's generic views (show/edit pages, list filters): no such row
+            from app.extensions import db
+            db.session.rollback()
+            return error_response(404, HTTP_MESSAGES[404])
         log.exception("unhandled error, request id %s", g.get("request_id"))
         try:
             from app.extensions import db
@@ -124,6 +144,22 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _context():
         return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu}
+
+
+def _is_id_out_of_range(error: BaseException | None) -> bool:
+    """SQLite cannot bind an int beyond 64 bits (OverflowError); PostgreSQL refuses a
+    number beyond an integer column's range in a SELECT (SQLSTATE 22003)."""
+    from sqlalchemy.exc import DBAPIError
+    for _ in range(5):          # the error itself or what it was raised from
+        if error is None:
+            return False
+        if isinstance(error, OverflowError) and "SQLite INTEGER" in str(error):
+            return True
+        if isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == "22003" \
+                and (error.statement or "").lstrip().upper().startswith("SELECT"):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _has_nul(req) -> bool:

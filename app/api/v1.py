@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.api import api_v1
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
+from app.domain.numbers import is_digits
 from app.domain.recipients import Recipient
 from app.errors import Conflict, MegabirdError, TooManyRequests, ValidationError
 from app.extensions import db
@@ -191,7 +192,7 @@ def _default_optout():
 def _page_args() -> tuple[int, int]:
     def number(name, default, maximum):
         text = request.args.get(name, str(default))
-        if not text.isdigit() or not 1 <= int(text) <= maximum:
+        if not is_digits(text) or len(text) > 9 or not 1 <= int(text) <= maximum:
             raise ValidationError(f"{name}은(는) 1~{maximum} 사이의 정수여야 합니다.", field=name, code="invalid")
         return int(text)
     return number("page", 1, 1_000_000), number("per_page", 20, 100)

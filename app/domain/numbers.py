@@ -23,6 +23,11 @@ def digits_only(text: str) -> str:
     return _SEPARATORS.sub("", text or "")
 
 
+def is_digits(text: str) -> bool:
+    """0-9 only: str.isdigit() also takes ², ١ and other Unicode digits."""
+    return text.isascii() and text.isdigit()
+
+
 @dataclass(frozen=True)
 class SenderNumberKind:
     code: str  # landline | mobile | representative | service
@@ -45,7 +50,7 @@ def validate_sender_number(text: str) -> tuple[str, SenderNumberKind]:
     if not raw:
         raise _refuse("발신번호를 입력해주세요.")
     digits = digits_only(raw)
-    if not digits.isdigit():
+    if not is_digits(digits):
         raise _refuse("발신번호는 숫자와 하이픈(-)만 입력할 수 있습니다.")
     if not 8 <= len(digits) <= 11:
         raise _refuse("발신번호는 최소 8자리 ~ 최대 11자리만 입력 가능합니다.")
@@ -124,7 +129,7 @@ def normalize_mobile(text: str) -> str:
         digits = "0" + digits[3:].lstrip("0")
     elif digits.startswith("82") and len(digits) >= 11:
         digits = "0" + digits[2:].lstrip("0")
-    if not digits.isdigit():
+    if not is_digits(digits):
         raise ValidationError("휴대폰 번호에는 숫자만 입력할 수 있습니다.", field="휴대폰번호",
                               code="invalid_number")
     if digits[:3] not in MOBILE_PREFIXES:

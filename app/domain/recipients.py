@@ -11,8 +11,8 @@ from app.domain.numbers import normalize_mobile
 from app.errors import ValidationError
 
 _SPLIT = re.compile(r"[,;/|\r\n]+")           # between numbers; spaces may also be inside one
-_ONE_NUMBER = re.compile(r"^\+?[\d\-().]+$")
-_PLAIN_MOBILE = re.compile(r"^01[016789]\d{7,8}$")
+_ONE_NUMBER = re.compile(r"^\+?[\d\-().]+$", re.ASCII)
+_PLAIN_MOBILE = re.compile(r"^01[016789]\d{7,8}$", re.ASCII)
 MAX_VAR_LENGTH = 200
 
 

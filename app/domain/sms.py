@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from app import clock
-from app.domain.numbers import digits_only, format_number
+from app.domain.numbers import digits_only, format_number, is_digits
 from app.errors import ValidationError
 
 SMS_LIMIT = 90
@@ -137,7 +137,7 @@ def ad_settings(company: str | None, optout: str | None) -> AdSettings:
     if not digits:
         raise ValidationError("광고 문자에는 무료거부 080 번호가 필요합니다 (마이페이지에서 기본값을 정할 수 있습니다).",
                               field="무료거부 번호", code="optout_required")
-    if not (digits.isdigit() and digits.startswith("080") and len(digits) in (10, 11)):
+    if not (is_digits(digits) and digits.startswith("080") and len(digits) in (10, 11)):
         raise ValidationError("무료거부 번호는 080으로 시작하는 10~11자리 번호여야 합니다.", field="무료거부 번호",
                               code="invalid_optout")
     return AdSettings(company, digits)

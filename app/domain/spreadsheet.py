@@ -11,8 +11,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def safe_cell(value):
     if isinstance(value, str):
+        if _ILLEGAL.search(value):      # first: "\x01=HYPERLINK(…)" must not start with "=" afterwards
+            value = _ILLEGAL.sub("", value)
         if value.startswith(FORMULA_STARTS):
             value = "'" + value
-        if _ILLEGAL.search(value):
-            value = _ILLEGAL.sub("", value)
     return value

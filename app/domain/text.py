@@ -58,7 +58,7 @@ def positive_int(value, field: str, *, minimum: int = 0, maximum: int = 2_000_00
         text = str(value or "").strip().replace(",", "")
         if not text:
             raise ValidationError(f"{field}을(를) 입력해주세요.", field=field, code="required")
-        if not re.fullmatch(r"-?\d+", text):
+        if not re.fullmatch(r"-?[0-9]+", text):
             raise ValidationError(f"{field}은(는) 정수로 입력해주세요.", field=field, code="invalid_number")
         if len(text) > 12:
             raise ValidationError(f"{field} 값이 너무 큽니다.", field=field, code="out_of_range")

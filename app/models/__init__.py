@@ -10,7 +10,7 @@ from app.models.sandbox import SandboxMessage  # noqa: F401
 from app.models.sender import KakaoChannel, SenderDocument, SenderNumber  # noqa: F401
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
 from app.models.wallet import CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
-from app.models.sending import (ApiKey, ApiRequest, Message, OptOut, Send, SendCategoryCount,  # noqa: F401
+from app.models.sending import (ApiKey, ApiRequest, DailyUsage, Message, OptOut, Send, SendCategoryCount,  # noqa: F401
                                 SendImage, UsageCategoryRollup, UsageRollup)
 from app.models.contacts import Contact, ContactGroup, MessageTemplate, RecipientUpload  # noqa: F401
 from app.models.exports import ExportJob  # noqa: F401

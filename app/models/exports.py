@@ -21,6 +21,7 @@ class ExportJob(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)       # messages
+    send_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)  # its files go with the send (RES-06)
     params: Mapped[str] = mapped_column(Text, nullable=False)           # JSON
     filename: Mapped[str] = mapped_column(String(200), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")

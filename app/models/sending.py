@@ -197,6 +197,18 @@ class UsageRollup(Model):
     points_used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
+class DailyUsage(Model):
+    """Recipients accepted per account and KST day, for the daily cap (ACC-10). Kept
+    apart from sends so that deleting history (RES-06) gives no allowance back; a
+    cancelled send does."""
+
+    __tablename__ = "daily_usage"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
 class UsageCategoryRollup(Model):
     __tablename__ = "usage_category_rollup"
     __table_args__ = (

@@ -52,6 +52,9 @@ def current_account():
     return g.megabird_account
 
 
+MAX_ID = 2**63 - 1
+
+
 def owned(model, account_id: int):
     """SELECT of `model` rows of one account."""
     return select(model).where(model.account_id == account_id)
@@ -63,6 +66,8 @@ def get_owned(model, pk, account_id: int, *, for_update: bool = False):
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
+    if not 0 < pk <= MAX_ID:           # SQLite raises OverflowError beyond 64 bits
+        raise NotFound()
     stmt = owned(model, account_id).where(model.id == pk)
     if for_update:
         stmt = stmt.with_for_update()

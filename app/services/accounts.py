@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash
 from app.domain import text as rules
 from app.domain.brn import validate_brn
 from app.domain.files import check_document
-from app.domain.numbers import digits_only
+from app.domain.numbers import digits_only, is_digits
 from app.errors import Forbidden, InvalidState, NotFound, ValidationError
 from app.extensions import db
 from app.models import (Account, AccountMember, ApiUseApplication, CorporateConversion,
@@ -177,7 +177,7 @@ def _contact_phone(value) -> str:
     digits = digits_only(value or "")
     if not digits:
         raise ValidationError("담당자 연락처를 입력해주세요.", field="담당자 연락처", code="required")
-    if not digits.isdigit() or not 8 <= len(digits) <= 11:
+    if not is_digits(digits) or not 8 <= len(digits) <= 11:
         raise ValidationError("담당자 연락처는 8~11자리 전화번호로 입력해주세요.", field="담당자 연락처",
                               code="invalid_number")
     return digits
@@ -286,7 +286,7 @@ def unsuspend(*, account_id, actor, reason: str | None, now: dt.datetime) -> Acc
 def update_sending_settings(*, account_id: int, duplicate_protection: bool, optout_number: str | None) -> Account:
     from app.domain.numbers import digits_only as _digits
     number = _digits(optout_number or "")
-    if number and not (number.isdigit() and number.startswith("080") and len(number) in (10, 11)):
+    if number and not (is_digits(number) and number.startswith("080") and len(number) in (10, 11)):
         raise ValidationError("무료거부 번호는 080으로 시작하는 10~11자리 번호여야 합니다.", field="무료거부 번호",
                               code="invalid_optout")
     with transaction():

@@ -111,32 +111,59 @@ def _images(account_id: int, image_ids) -> list[tuple[str, bytes]]:
 def _schedule(payload: dict) -> dt.datetime | None:
     if not payload.get("use_schedule"):
         return None
-    text = str(payload.get("scheduled_at") or "").strip()
+    text = _text(payload, "scheduled_at", "예약시간").strip()
     if not text:
         raise ValidationError("예약 시간을 선택해주세요.", field="예약시간", code="required")
     try:
-        local = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return clock.kst_to_utc(dt.datetime.fromisoformat(text).replace(tzinfo=None))
+    except (ValueError, OverflowError):     # OverflowError: year 1 shifted by KST
         raise ValidationError("예약 시간 형식이 올바르지 않습니다.", field="예약시간", code="invalid_date") from None
-    return clock.kst_to_utc(local.replace(tzinfo=None))
+
+
+def _text(payload: dict, key: str, label: str) -> str:
+    """A text field of the page's JSON: a string (or nothing), never a list or number."""
+    value = payload.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{label} 값의 형식이 올바르지 않습니다.", field=label, code="invalid_type")
+    return value
+
+
+def _list(payload: dict, key: str, label: str) -> list:
+    value = payload.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError(f"{label} 값의 형식이 올바르지 않습니다.", field=label, code="invalid_type")
+    return value
+
+
+def _typed_recipient(item, position: int) -> Recipient:
+    label = f"{position}번째 수신자"
+    if isinstance(item, (str, int)) and not isinstance(item, bool):
+        return Recipient(str(item), None, {}, 0)
+    if not isinstance(item, dict):
+        raise ValidationError(f"{label}의 형식이 올바르지 않습니다.", field="수신자", code="invalid_type")
+    phone, name, values = item.get("phone"), item.get("name"), item.get("vars") or {}
+    if not isinstance(phone, (str, int)) or isinstance(phone, bool) or not isinstance(name, (str, type(None))) \
+            or not isinstance(values, dict) \
+            or not all(isinstance(v, (str, int, float, type(None))) for v in values.values()):
+        raise ValidationError(f"{label}의 형식이 올바르지 않습니다 (번호, 이름, 변수).", field="수신자",
+                              code="invalid_type")
+    return Recipient(str(phone), name or None, {str(k): str(v) for k, v in values.items() if v not in (None, "")}, 0)
 
 
 def build_request(account_id: int, payload: dict) -> sending.SmsRequest:
     if not isinstance(payload, dict):
         raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
-    typed = payload.get("recipients") or []
-    if not isinstance(typed, list) or len(typed) > MAX_TYPED:
+    typed = _list(payload, "recipients", "수신자")
+    if len(typed) > MAX_TYPED:
         raise ValidationError(f"직접 입력한 수신자는 {MAX_TYPED:,}명까지입니다. 더 많은 수신자는 파일로 불러와주세요.",
                               field="수신자", code="too_many_recipients")
-    recipients: list[Recipient] = []
-    for item in typed:
-        if isinstance(item, dict):
-            recipients.append(Recipient(str(item.get("phone") or ""), item.get("name") or None,
-                                        {k: str(v) for k, v in (item.get("vars") or {}).items() if v}, 0))
-        else:
-            recipients.append(Recipient(str(item), None, {}, 0))
-    book, group_names = contacts.recipients_from(account_id, group_ids=payload.get("group_ids") or [],
-                                                 contact_ids=payload.get("contact_ids") or [])
+    recipients = [_typed_recipient(item, position) for position, item in enumerate(typed, start=1)]
+    book, group_names = contacts.recipients_from(account_id, group_ids=_list(payload, "group_ids", "주소록 그룹"),
+                                                 contact_ids=_list(payload, "contact_ids", "주소록 연락처"))
     recipients += book
     if payload.get("upload_id"):
         recipients += upload_recipients(account_id, payload["upload_id"])
@@ -147,10 +174,11 @@ def build_request(account_id: int, payload: dict) -> sending.SmsRequest:
         from app.services import message_templates
         template_id = message_templates.get(account_id, template_id).id
     return sending.SmsRequest(
-        account_id=account_id, sender=str(payload.get("sender") or ""), body=str(payload.get("body") or ""),
-        recipients=recipients, title=str(payload.get("title") or "") or None, is_ad=bool(payload.get("is_ad")),
-        ad_company=payload.get("ad_company"), ad_optout=payload.get("ad_optout"), scheduled_at=_schedule(payload),
-        images=_images(account_id, payload.get("image_ids")), group_names=group_names, template_id=template_id,
+        account_id=account_id, sender=_text(payload, "sender", "발신번호"), body=_text(payload, "body", "내용"),
+        recipients=recipients, title=_text(payload, "title", "제목") or None, is_ad=bool(payload.get("is_ad")),
+        ad_company=_text(payload, "ad_company", "업체명"), ad_optout=_text(payload, "ad_optout", "무료거부 번호"),
+        scheduled_at=_schedule(payload), images=_images(account_id, _list(payload, "image_ids", "이미지첨부")),
+        group_names=group_names, template_id=template_id,
         source="web", row_label="{}번째 수신자")
 
 
@@ -164,13 +192,15 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
     sending.check_daily_cap(account, len(plan.recipients), now)
     unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), sending.PRICE_FIELD[plan.msg_type]))
     count = len(plan.recipients)
-    hold = unit * count
+    blocked, repeated, _ = sending.unsendable(account, plan, now)
+    hold = unit * (count - len(blocked) - len(repeated))     # exactly what accept() will hold
     balance = wallet.balance(account_id)
     return {"type": plan.msg_type, "unit_price": unit, "recipients": count, "hold": hold,
             "cash": balance.cash, "points": balance.points, "remaining": balance.total - hold,
             "enough": balance.total >= hold, "scheduled_at": clock.to_kst(request.scheduled_at).strftime(
                 "%Y-%m-%d %H:%M") if request.scheduled_at else None,
-            "duplicates": plan.duplicates, "rejected_count": len(plan.rejected),
+            "duplicates": plan.duplicates, "optouts": len(blocked), "duplicate_sends": len(repeated),
+            "rejected_count": len(plan.rejected),
             "rejected": [r.to_dict() for r in plan.rejected[:20]], "bytes": plan.longest_bytes,
             "title_dropped": bool(request.title) and plan.title is None}
 

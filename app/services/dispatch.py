@@ -29,11 +29,12 @@ from sqlalchemy import exists, select, update
 from app import clock, faults
 from app.domain import sms
 from app.domain.results import FAILED
+from app.errors import InvalidState
 from app.extensions import db
 from app.gateways import OutboundMessage, get_gateway
-from app.models import Message, Send, SenderNumber
+from app.models import Account, Message, Send, SenderNumber
 from app.models.sending import GATEWAY_CHANNEL
-from app.services import files
+from app.services import files, sending
 from app.services.results import Outcome, finalize, send_facts
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ MAX_BATCHES_PER_JOB = 200
 CLAIM_STALE_AFTER = dt.timedelta(minutes=5)      # far longer than any job may run (job timeout)
 RELAY_AFTER = dt.timedelta(seconds=30)
 SENDER_NOT_APPROVED_CODE = "SENDER"
+ACCOUNT_SUSPENDED_CODE = "SUSPENDED"
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,15 @@ def _claim(send_id: int, token: str, now: dt.datetime, size: int):
     return rows
 
 
-def _sender_approved(account_id: int, number: str) -> bool:
-    return db.session.scalar(select(SenderNumber.id).where(
-        SenderNumber.account_id == account_id, SenderNumber.number == number,
-        SenderNumber.status == "approved")) is not None
+def _refusal(account_id: int, number: str) -> tuple[str, str] | None:
+    """(code, category) when the batch may not go out: the account was suspended
+    (ACC-10: no sending) or the sender number lost its approval since the send was
+    accepted. Asked before every batch."""
+    if db.session.scalar(select(Account.suspended_at).where(Account.id == account_id)) is not None:
+        return ACCOUNT_SUSPENDED_CODE, "other"
+    approved = db.session.scalar(select(SenderNumber.id).where(
+        SenderNumber.account_id == account_id, SenderNumber.number == number, SenderNumber.status == "approved"))
+    return None if approved is not None else (SENDER_NOT_APPROVED_CODE, "sender_number_error")
 
 
 def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
@@ -159,11 +166,11 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
             return {"submitted": submitted, "failed": failed, "more": False}
         faults.point("dispatch.after_claim")
         ids = [row.id for row in rows]
-        if not _sender_approved(content.account_id, content.sender):
-            # RES categories: a sender number that lost its approval before dispatch
-            facts = send_facts([send_id])
-            failed += len(finalize([Outcome(i, send_id, FAILED, SENDER_NOT_APPROVED_CODE, "sender_number_error",
-                                            now, 0) for i in ids], facts, from_states=("submitting",)))
+        refusal = _refusal(content.account_id, content.sender)
+        if refusal:
+            code, category = refusal
+            failed += len(finalize([Outcome(i, send_id, FAILED, code, category, now, 0) for i in ids],
+                                   send_facts([send_id]), from_states=("submitting",)))
         else:
             batch = []
             for row in rows:
@@ -193,10 +200,20 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
 # --- the tick's part of dispatch ------------------------------------------------------------------------------
 
 def start_due_scheduled(now: dt.datetime) -> list[int]:
-    """Scheduled sends whose time has come start (conditionally: a cancel may race)."""
-    due = db.session.scalars(select(Send.id).where(Send.status == "scheduled", Send.scheduled_at <= now)).all()
+    """Scheduled sends whose time has come start (conditionally: a cancel may race).
+    Those of a suspended account (ACC-10: no sending) are cancelled instead, their
+    whole hold refunded."""
+    due = db.session.execute(select(Send.id, Send.account_id, Account.suspended_at).join(
+        Account, Account.id == Send.account_id).where(Send.status == "scheduled", Send.scheduled_at <= now)).all()
+    db.session.commit()
     started = []
-    for send_id in due:
+    for send_id, account_id, suspended_at in due:
+        if suspended_at is not None:
+            try:
+                sending.cancel(account_id=account_id, send_id=send_id, now=now)
+            except InvalidState:      # cancelled or started meanwhile
+                db.session.rollback()
+            continue
         result = db.session.execute(update(Send).where(Send.id == send_id, Send.status == "scheduled")
                                     .values(status="in_progress", started_at=now, last_progress_at=now),
                                     execution_options={"synchronize_session": False})

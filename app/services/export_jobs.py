@@ -26,7 +26,7 @@ def start_messages_export(*, account_id: int, send_id, states, categories, now: 
     send = history.get_send(account_id, send_id)
     flt = history.parse_message_filter(states, categories)
     with transaction():
-        job = ExportJob(account_id=account_id, kind="messages", filename=f"megabird-send-{send.id}.xlsx",
+        job = ExportJob(account_id=account_id, kind="messages", send_id=send.id, filename=f"megabird-send-{send.id}.xlsx",
                         params=json.dumps({"send_id": send.id, "states": list(flt.states),
                                            "categories": list(flt.categories)}),
                         status="queued", total=send_admin.count_messages(send, flt), created_at=now)
@@ -78,6 +78,8 @@ def build(job_id: int) -> str:
         if stored is not None:
             files.discard([stored])
         job = db.session.get(ExportJob, job_id)
+        if job is None:         # its send was deleted meanwhile, and the export with it
+            return "send deleted"
         job.status = "failed"
         job.error = "내보내기를 만들지 못했습니다. 다시 시도해주세요."
         job.finished_at = clock.now()

@@ -6,6 +6,7 @@ from rq import Worker
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
+from app import clock
 from app.errors import NotFound
 from app.extensions import all_queues, queue, redis_connection
 
@@ -43,18 +44,29 @@ def _failed_registry(queue_name: str) -> FailedJobRegistry:
     return FailedJobRegistry(queue=names[queue_name])
 
 
-def requeue_failed(queue_name: str, job_id: str) -> None:
+def _audit(action: str, queue_name: str, job_id: str, actor, now) -> None:
+    """ACC-08: a staff action on a job is a state change too (recorded once done)."""
+    from app.extensions import db
+    from app.services import audit
+    audit.record(actor=actor, action=action, object_type="rq_job", object_id=job_id,
+                 after={"queue": queue_name}, now=now)
+    db.session.commit()
+
+
+def requeue_failed(queue_name: str, job_id: str, *, actor=None, now=None) -> None:
     registry = _failed_registry(queue_name)
     if job_id not in registry.get_job_ids():
         raise NotFound("실패한 작업을 찾을 수 없습니다.")
     registry.requeue(job_id)
+    _audit("requeue_failed_job", queue_name, job_id, actor, now or clock.now())
 
 
-def delete_failed(queue_name: str, job_id: str) -> None:
+def delete_failed(queue_name: str, job_id: str, *, actor=None, now=None) -> None:
     registry = _failed_registry(queue_name)
     if job_id not in registry.get_job_ids():
         raise NotFound("실패한 작업을 찾을 수 없습니다.")
     registry.remove(job_id, delete_job=True)
+    _audit("delete_failed_job", queue_name, job_id, actor, now or clock.now())
 
 
 __all__ = ["overview", "requeue_failed", "delete_failed", "queue"]

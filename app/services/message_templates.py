@@ -21,12 +21,16 @@ def _fields(name, title, body, is_ad, ad_company) -> dict:
     body = sms.normalize_text(body)
     if not body.strip():
         raise ValidationError("내용을 입력해주세요.", field="내용", code="required")
-    if len(body) > 2000:
-        raise ValidationError("내용은 2,000자 이하로 입력해주세요.", field="내용", code="too_long")
     sms.check_characters(body, "내용")
+    if sms.byte_length(body) > sms.LONG_LIMIT:      # a template that could never be sent
+        raise ValidationError(f"내용은 {sms.LONG_LIMIT:,} byte 이하로 입력해주세요 (현재 {sms.byte_length(body):,} byte).",
+                              field="내용", code="byte_limit")
     title = rules.optional(sms.normalize_text(title), "제목", max_length=60)
     if title:
         sms.check_characters(title, "제목")
+        if sms.byte_length(title) > sms.TITLE_LIMIT:
+            raise ValidationError(f"제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요 (현재 {sms.byte_length(title)} byte).",
+                                  field="제목", code="byte_limit")
     return {"name": rules.required(name, "템플릿 이름", max_length=50), "title": title, "body": body,
             "is_ad": bool(is_ad), "ad_company": rules.optional(ad_company, "광고 업체명", max_length=30) if is_ad else None}
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import inspect, select
 
+from app.domain.numbers import is_digits
 from app.errors import NotFound
 from app.extensions import db
 from app.models import PricePlan
@@ -40,15 +41,17 @@ def plans() -> list[PricePlan]:
     return list(db.session.scalars(select(PricePlan).order_by(PricePlan.id)))
 
 
-def assign_plan(*, account_id, plan_id, actor, now: dt.datetime):
+def assign_plan(*, account_id, plan_id, actor, now: dt.datetime, reason: str | None = None):
     with transaction():
         account = get_account(int(account_id), for_update=True)
-        plan = db.session.get(PricePlan, int(plan_id)) if str(plan_id).isdigit() else None
+        plan_text = str(plan_id)
+        plan = (db.session.get(PricePlan, int(plan_text))
+                if is_digits(plan_text) and len(plan_text) <= 18 else None)
         if plan is None:
             raise NotFound("요금제를 찾을 수 없습니다.")
         before = account.price_plan.name
         account.price_plan = plan
         audit.record(actor=actor, action="assign_price_plan", object_type="account", object_id=account.id,
                      account_id=account.id, before={"price_plan": before}, after={"price_plan": plan.name},
-                     now=now)
+                     reason=(reason or "").strip()[:500] or None, now=now)
     return account

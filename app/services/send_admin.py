@@ -12,10 +12,10 @@ from app import clock
 from app.domain.results import CATEGORY_LABELS
 from app.errors import InvalidState, ValidationError
 from app.extensions import db, read_only_connection
-from app.models import Message, Send, SendCategoryCount
+from app.models import ExportJob, Message, Send, SendCategoryCount, StoredFile
 from app.models.sending import TYPE_LABELS
 from app.security.tenancy import get_owned
-from app.services import history
+from app.services import files, history
 from app.services.rollups import Deltas
 from app.services.uow import transaction
 
@@ -23,8 +23,10 @@ RETENTION = dt.timedelta(days=365)
 DELETABLE = ("completed", "cancelled")
 
 
-def _forget(send: Send) -> None:
-    """Take the send's counts out of the statistics, then delete it and its messages."""
+def _forget(send: Send) -> list[StoredFile]:
+    """Take the send's counts out of the statistics, then delete it, its messages, its
+    exports and its images. Returns the stored files whose bytes the caller removes once
+    the transaction has committed."""
     deltas = Deltas()
     if send.status != "cancelled":      # a cancelled send already left the statistics
         deltas.add(account_id=send.account_id, day=send.day, msg_type=send.msg_type, source=send.source,
@@ -34,14 +36,22 @@ def _forget(send: Send) -> None:
             deltas.add_category(account_id=send.account_id, day=send.day, msg_type=send.msg_type,
                                 category=category, count=-count)
     deltas.flush()
+    exports = db.session.scalars(select(ExportJob).where(ExportJob.send_id == send.id)).all()
+    stored = [job.file for job in exports if job.file] + [image.file for image in send.images]
     db.session.execute(delete(Message).where(Message.send_id == send.id))
     db.session.execute(delete(SendCategoryCount).where(SendCategoryCount.send_id == send.id))
+    for job in exports:
+        db.session.delete(job)
     db.session.delete(send)
+    for row in stored:
+        db.session.delete(row)
+    return stored
 
 
 def delete_sends(*, account_id: int, send_ids=None, flt: history.SendFilter | None = None) -> int:
     """선택삭제 (ids) or 전체삭제 (every send the filter shows). Permanent. Sends still in
     progress or scheduled are refused (their money is not settled yet)."""
+    gone: list[StoredFile] = []
     with transaction():
         if send_ids is not None:
             ids = []
@@ -59,18 +69,25 @@ def delete_sends(*, account_id: int, send_ids=None, flt: history.SendFilter | No
                                code="not_deletable")
         done = [s for s in sends if s.status in DELETABLE]
         for send in done:
-            _forget(send)
+            gone += _forget(send)
+    files.discard(gone)
     return len(done)
 
 
-def purge_expired(now: dt.datetime, *, limit: int = 500) -> int:
-    """RES-06: history older than 12 months goes (the tick, nightly)."""
-    sends = db.session.scalars(select(Send).where(Send.created_at < now - RETENTION,
-                                                  Send.status.in_(DELETABLE)).limit(limit)).all()
-    for send in sends:
-        _forget(send)
-    db.session.commit()
-    return len(sends)
+def purge_expired(now: dt.datetime, *, batch: int = 500) -> int:
+    """RES-06: history older than 12 months goes (the tick, nightly), in transactions of
+    `batch` sends until none is left."""
+    total = 0
+    while True:
+        sends = db.session.scalars(select(Send).where(Send.created_at < now - RETENTION,
+                                                      Send.status.in_(DELETABLE)).order_by(Send.id).limit(batch)).all()
+        if not sends:
+            db.session.commit()
+            return total
+        gone = [row for send in sends for row in _forget(send)]
+        db.session.commit()
+        files.discard(gone)
+        total += len(sends)
 
 
 # --- exports (RES-05) -------------------------------------------------------------------------------------
@@ -78,7 +95,7 @@ def purge_expired(now: dt.datetime, *, limit: int = 500) -> int:
 SEND_HEADERS = ["발송일시(KST)", "유형", "제목", "내용", "발신번호", "발송건수", "성공", "실패", "대기", "상태",
                 "발송요금", "출처"]
 MESSAGE_HEADERS = ["수신번호", "이름", "유형", "상태", "실패 분류", "결과 코드", "발송 시각(KST)", "결과 수신 시각(KST)",
-                   "요금", "늦게 도착한 결과 코드"]
+                   "요금", "늦게 도착한 결과 코드", "늦게 도착한 결과 수신 시각(KST)"]
 
 
 def send_rows(account_id: int, send_ids):
@@ -101,7 +118,7 @@ def message_rows(send_id: int, flt: history.MessageFilter, progress=None):
     first: on SQLite an open one holds the write lock for as long as the rows stream."""
     stmt = flt.apply(select(Message.recipient, Message.name, Message.msg_type, Message.state, Message.category,
                             Message.result_code, Message.submitted_at, Message.reported_at, Message.charge,
-                            Message.late_code).where(Message.send_id == send_id)).order_by(Message.id)
+                            Message.late_code, Message.late_at).where(Message.send_id == send_id)).order_by(Message.id)
     count = 0
     with read_only_connection() as conn:   # no write lock held while a million rows stream
         for row in conn.execute(stmt.execution_options(yield_per=5000)):
@@ -112,7 +129,7 @@ def message_rows(send_id: int, flt: history.MessageFilter, progress=None):
                    history.MESSAGE_STATUS_LABELS[row.state],
                    CATEGORY_LABELS.get(row.category, "") if row.category else "",
                    row.result_code or "", _kst(row.submitted_at), _kst(row.reported_at), row.charge,
-                   row.late_code or ""]
+                   row.late_code or "", _kst(row.late_at)]
 
 
 def count_messages(send: Send, flt: history.MessageFilter) -> int:
@@ -142,6 +159,9 @@ def prefill(account_id: int, send_id, states, categories) -> dict:
     send = get_owned(Send, send_id, account_id)
     flt = history.parse_message_filter(states, categories)
     return {"title": send.title or "", "body": send.body, "is_ad": send.is_ad, "ad_company": send.ad_company or "",
+            "ad_optout": send.ad_optout or "",
+            "images": [{"image_id": image.file.id, "name": image.file.original_name, "size": image.file.size}
+                       for image in send.images],
             "recipients": resend_recipients(account_id, send_id, flt)}
 
 

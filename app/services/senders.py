@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.domain import text as rules
 from app.domain.files import check_document
-from app.domain.numbers import MOBILE, format_number, normalize_mobile, validate_sender_number
+from app.domain.numbers import MOBILE, format_number, is_digits, normalize_mobile, validate_sender_number
 from app.errors import Conflict, Forbidden, InvalidState, ValidationError
 from app.extensions import db
 from app.gateways import get_gateway
@@ -113,6 +113,7 @@ def start_phone_verification(*, account_id: int, number: str, now: dt.datetime):
 
 def confirm_phone_verification(*, account_id: int, verification_id, code: str, now: dt.datetime,
                                owner_name: str | None = None) -> SenderNumber:
+    old_files = []
     with transaction():
         pending = verification.get(verification_id, "sender", account_id=account_id)
         verification.check(pending, code, now)
@@ -120,6 +121,11 @@ def confirm_phone_verification(*, account_id: int, verification_id, code: str, n
         existing = _existing(account_id, pending.phone)
         _refuse_duplicate(existing)
         sender = existing or SenderNumber(account_id=account_id, number=pending.phone)
+        # a rejected document request proven by phone instead: its documents go (SND-04)
+        old_files = [document.file for document in sender.documents]
+        sender.documents.clear()
+        for stored in old_files:
+            db.session.delete(stored)
         sender.owner_name = owner_name
         sender.owner_type = "personal"
         sender.method = "phone"
@@ -129,6 +135,7 @@ def confirm_phone_verification(*, account_id: int, verification_id, code: str, n
         sender.reviewed_at = now
         sender.reviewed_by_id = None
         db.session.add(sender)
+    files.discard(old_files)
     return sender
 
 
@@ -242,7 +249,7 @@ def start_channel_verification(*, account_id: int, search_id: str, admin_phone: 
     _require_corporate(account_id)
     search_id = channel_search_id(search_id)
     phone_text = (admin_phone or "").strip()
-    if phone_text and not phone_text.isdigit():
+    if phone_text and not is_digits(phone_text):
         raise ValidationError("관리자 휴대전화번호는 -없이 숫자만 입력해주세요.", field="관리자 휴대전화번호",
                               code="invalid_number")
     try:

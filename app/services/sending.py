@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import clock
 from app.domain import recipients as recipient_rules
@@ -23,7 +23,7 @@ from app.domain.numbers import digits_only
 from app.domain.recipients import Recipient, Rejected
 from app.errors import InvalidState, ValidationError
 from app.extensions import db
-from app.models import ApiRequest, Message, PricePlan, Send, SendImage, SenderNumber
+from app.models import ApiRequest, DailyUsage, Message, PricePlan, Send, SendImage, SenderNumber
 from app.security.tenancy import get_owned
 from app.services import bulk, files, optouts, wallet
 from app.services.rollups import Deltas
@@ -138,7 +138,7 @@ def plan(request: SmsRequest, now: dt.datetime) -> Plan:
                                   field="수신자", code="invalid_number",
                                   details=[r.to_dict() for r in cleaned.rejected[:1000]])
         raise ValidationError("수신자를 입력해주세요.", field="수신자", code="required")
-    used = sms.variables_in(request.title or "", body)
+    used = sms.variables_in(body)        # the title's count only when it is kept (not SMS), below
     wrap = ad.wrap if ad else (lambda text: text)
     if used:
         _check_values(cleaned.recipients, used, request.row_label)
@@ -155,8 +155,16 @@ def plan(request: SmsRequest, now: dt.datetime) -> Plan:
         raise ValidationError(f"내용은 최대 {sms.LONG_LIMIT:,} byte까지 보낼 수 있습니다 (현재 {longest:,} byte{where})."
                               + (" 광고 문구도 포함됩니다." if ad else ""), field="내용", code="byte_limit")
     title = sms.clean_title(request.title, msg_type)
-    return Plan(msg_type, body, title, ad, cleaned.recipients, cleaned.rejected, cleaned.duplicates, bool(used),
-                images, longest)
+    title_used = sms.variables_in(title or "")
+    if title_used:
+        _check_values(cleaned.recipients, title_used, request.row_label)
+        size, row = max((sms.byte_length(sms.render(title, r.values())), r.row) for r in cleaned.recipients)
+        if size > sms.TITLE_LIMIT:
+            raise ValidationError(f"제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요 (현재 {size} byte, "
+                                  f"{request.row_label.format(row)} 수신자의 변수를 넣은 제목 기준).",
+                                  field="제목", code="byte_limit")
+    return Plan(msg_type, body, title, ad, cleaned.recipients, cleaned.rejected, cleaned.duplicates,
+                bool(used or title_used), images, longest)
 
 
 def approved_sender(account_id: int, sender: str) -> str:
@@ -177,10 +185,20 @@ def kst_day(moment: dt.datetime) -> dt.date:
 
 
 def sent_today(account_id: int, now: dt.datetime) -> int:
-    """Recipients accepted today (KST) for the daily cap, cancelled sends excluded."""
-    start = clock.kst_to_utc(dt.datetime.combine(kst_day(now), dt.time()))
-    return int(db.session.scalar(select(func.coalesce(func.sum(Send.recipient_count), 0)).where(
-        Send.account_id == account_id, Send.created_at >= start, Send.status != "cancelled")) or 0)
+    """Recipients accepted today (KST) for the daily cap, cancelled sends excluded.
+    Counted apart from the sends: deleting history gives no allowance back."""
+    return int(db.session.scalar(select(DailyUsage.messages).where(
+        DailyUsage.account_id == account_id, DailyUsage.day == kst_day(now))) or 0)
+
+
+def count_usage(account_id: int, day: dt.date, messages: int) -> None:
+    """Add to (or, for a cancelled send, take from) the day's usage; the caller holds the
+    account's lock (wallet.lock_account), so the cap check and this write do not race."""
+    row = db.session.get(DailyUsage, (account_id, day))
+    if row is None:
+        db.session.add(DailyUsage(account_id=account_id, day=day, messages=max(messages, 0)))
+    else:
+        row.messages = max(row.messages + messages, 0)
 
 
 def check_daily_cap(account, count: int, now: dt.datetime) -> None:
@@ -190,6 +208,16 @@ def check_daily_cap(account, count: int, now: dt.datetime) -> None:
         raise ValidationError(f"일일 발송 한도({account.daily_cap:,}건)를 초과합니다. 오늘 남은 발송 가능 건수는 "
                               f"{left:,}건입니다 (요청 {count:,}건).", field="수신자", code="daily_cap_exceeded",
                               details={"daily_cap": account.daily_cap, "remaining": left})
+
+
+def unsendable(account, p: Plan, now: dt.datetime):
+    """(opted-out numbers of an ad, numbers that got the same text within the hour,
+    the content fingerprint): the recipients that end failed at once and cost nothing."""
+    blocked = optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set()
+    hashes = content_hashes(p)
+    repeated = (recently_sent(account.id, p.recipients, hashes, now) - blocked
+                if account.duplicate_protection else set())
+    return blocked, repeated, hashes
 
 
 def accept(request: SmsRequest, *, now: dt.datetime,
@@ -203,12 +231,10 @@ def accept(request: SmsRequest, *, now: dt.datetime,
             account = wallet.lock_account(request.account_id)
             wallet.check_can_spend(account)
             check_daily_cap(account, len(p.recipients), now)
+            count_usage(account.id, kst_day(now), len(p.recipients))
             plan_row = db.session.get(PricePlan, account.price_plan_id)
             unit = int(getattr(plan_row, PRICE_FIELD[p.msg_type]))
-            blocked = (optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set())
-            hashes = content_hashes(p)
-            repeated = (recently_sent(account.id, p.recipients, hashes, now) - blocked
-                        if account.duplicate_protection else set())
+            blocked, repeated, hashes = unsendable(account, p, now)
             sendable = len(p.recipients) - len(blocked) - len(repeated)
             starts_at = request.scheduled_at or now
             send = Send(account_id=account.id, source=request.source, channel="sms", msg_type=p.msg_type,
@@ -338,6 +364,8 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
         if send.status != "scheduled":
             raise InvalidState("예약 발송만 취소할 수 있습니다. 이미 발송이 시작되었거나 취소된 발송입니다.",
                                code="not_cancellable")
+        wallet.lock_account(account_id)
+        count_usage(account_id, kst_day(send.created_at), -send.recipient_count)
         send.status = "cancelled"
         send.cancelled_at = now
         refund = wallet.refund(account_id, send.id, 0, now=now)

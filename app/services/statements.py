@@ -28,8 +28,11 @@ class StatementFilter:
             if not text:
                 return None
             try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
+                value = dt.date.fromisoformat(text)
+                for day in (value, value + dt.timedelta(days=1)):     # both ends shift to UTC
+                    clock.kst_to_utc(dt.datetime.combine(day, dt.time()))
+                return value
+            except (ValueError, OverflowError):
                 raise ValidationError(f"{label}은(는) YYYY-MM-DD 형식으로 입력해주세요.", field=label,
                                       code="invalid_date") from None
         kind = (args.get("kind") or "").strip() or None

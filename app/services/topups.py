@@ -39,9 +39,9 @@ def request_bank_transfer(*, account_id: int, amount, depositor_name, now: dt.da
     return request
 
 
-def pay_by_card(*, account_id: int, amount, customer: str, now: dt.datetime) -> TopupRequest:
+def pay_by_card(*, account_id: int, amount, customer: str, now: dt.datetime, actor=None) -> TopupRequest:
     """The sandbox PG approves at once; the cash is credited in the same transaction
-    as the approved request."""
+    as the approved request. `actor`: the customer's user who paid (WAL-02's who)."""
     amount = topup_amount(amount)
     with transaction():
         get_account(account_id)
@@ -57,7 +57,7 @@ def pay_by_card(*, account_id: int, amount, customer: str, now: dt.datetime) -> 
         request.payment_ref = result.transaction_id
         request.reviewed_at = now
         wallet.topup(account_id, amount, key=f"topup:{request.id}", now=now, topup_id=request.id,
-                     memo="카드 결제", commit=False)
+                     memo="카드 결제", commit=False, actor=actor)
     return request
 
 

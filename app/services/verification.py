@@ -63,7 +63,7 @@ def check(verification: PhoneVerification, code: str, now: dt.datetime) -> None:
     if verification.attempts >= MAX_TRIES:
         raise ValidationError("인증번호 입력 횟수(5회)를 초과했습니다. 인증번호를 다시 받아주세요.",
                               field="인증번호", code="too_many_tries")
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise ValidationError("인증번호 6자리 숫자를 입력해주세요.", field="인증번호", code="invalid_code")
     if not hmac.compare_digest(verification.code_hash, _hash(verification.phone, code)):
         verification.attempts += 1

@@ -119,7 +119,8 @@ def _run(key: str, commit: bool, body, *, account_id: int, kind: str) -> LedgerE
 
 
 def _money_audit(entry: LedgerEntry, actor, reason: str | None) -> None:
-    """Staff-initiated movements also go to the audit log (ACC-08)."""
+    """Movements a person made (staff, or a customer paying by card) also go to the
+    audit log (ACC-08); the system's holds and refunds are in the ledger alone."""
     if actor is None:
         return
     audit.record(actor=actor, action=entry.kind, object_type="account", object_id=entry.account_id,

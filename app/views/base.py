@@ -13,6 +13,18 @@ from app.errors import MegabirdError
 from app.security.roles import ACCESS, PORTAL
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_arg(name: str = "page") -> int:
+    """A list's page number from the query string: 1 when missing or not a plain
+    positive number (², 1e3, a 20-digit number), never a 500."""
+    value = request.args.get(name, "1")
+    if not (value.isascii() and value.isdigit()) or not 0 < len(value) <= 7:
+        return 1
+    return min(max(int(value), 1), MAX_PAGE)
+
+
 def no_cache(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):

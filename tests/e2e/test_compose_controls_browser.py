@@ -43,6 +43,7 @@ def test_typed_and_pasted_recipients_become_chips(app, browser_page, live_server
     expect(chips(page)).to_have_count(6)
     expect(total).to_have_text("6")
     expect(chips(page).last).to_have_text("010-2345-6706×")
+    expect(page.locator("#recipient-note")).to_have_text("이미 추가된 번호 3건은 한 번만 넣었습니다.")
 
     # a column pasted from a spreadsheet: one number a line
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
@@ -95,8 +96,10 @@ def test_address_book_picks_with_quotes_in_names_and_values(app, browser_page):
     expect(chips(page)).to_have_text(["O'Neil 01023456711×"])
     expect(page.locator("#recipient-sources")).to_have_text("그룹 단골 'VIP' (1건)")
     expect(page.locator("#recipient-total")).to_have_text("2")
+    expect(page.locator("#var-note")).to_be_hidden()
     page.fill("#body", "#[이름]님 #[1]")
     expect(page.locator("#preview-body")).to_have_text('O\'Neil님 it\'s "gold"')
+    expect(page.locator("#var-note")).to_be_visible()        # the type is decided per recipient
 
 
 def test_preview_follows_the_servers_order_of_recipients(app, browser_page, tmp_path):
@@ -315,3 +318,43 @@ def test_schedule_picker_is_limited_to_10_minutes_to_30_days(app, browser_page):
     picker.fill(kst_minute(clock.now() + dt.timedelta(days=31)))
     page.click("#send-open")
     expect(page.locator("#compose-error")).to_contain_text("10분후부터 최대 30일 이후까지")
+
+
+def test_the_address_book_shows_more_than_one_page_of_contacts(app, browser_page):
+    """SMS-12: 주소록 불러오기 lists 20 contacts a page; 더 보기 brings the next ones."""
+    page = browser_page
+    customer = open_compose(app, page)
+    with app.app_context():
+        now = clock.now()
+        group = contacts.create_group(account_id=customer.account_id, name="고객", now=now)
+        for i in range(contacts.PER_PAGE + 5):
+            contacts.add_contact(account_id=customer.account_id, group_id=group.id, now=now,
+                                 form={"name": f"고객{i:02d}", "phone": f"010-2345-{6700 + i}"})
+    page.click("#open-address-book")
+    rows = page.locator("#ab-contacts .ab-contact")
+    expect(rows).to_have_count(contacts.PER_PAGE)
+    more = page.locator("#ab-more")
+    expect(more).to_have_text(f"더 보기 ({contacts.PER_PAGE}/{contacts.PER_PAGE + 5})")
+    more.click()
+    expect(rows).to_have_count(contacts.PER_PAGE + 5)
+    expect(more).to_be_hidden()
+    page.locator("#ab-contacts label", has_text=f"고객{contacts.PER_PAGE + 4:02d}").locator("input").check()
+    page.click("#ab-add")
+    expect(page.locator("#recipient-total")).to_have_text("1")
+
+
+def test_the_confirmation_lists_each_refused_number_with_its_reason(app, browser_page):
+    """SMS-04 / SMS-11: typed numbers that cannot be sent are named in the dialog."""
+    page = browser_page
+    open_compose(app, page, cash=1000)
+    page.fill("#body", "안내")
+    page.fill("#recipient-input", "010-2345-6701, 02-123-4567, 010-0123-4567")
+    page.click("#add-recipient")
+    page.click("#send-open")
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-recipients")).to_have_text("1명")
+    refused = page.locator("#confirm-rejected li")
+    expect(refused).to_have_count(2)
+    expect(refused.nth(0)).to_contain_text("02-123-4567 — ")
+    expect(refused.nth(1)).to_contain_text("010-0123-4567 — 존재하지 않는 번호 대역")
+

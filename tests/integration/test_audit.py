@@ -148,3 +148,58 @@ def test_acc08_the_database_refuses_update_and_delete(app, two_operators_decided
         audit.record(actor=None, action="check", object_type="test", now=clock.now())
         db.session.commit()
     assert count(app, AuditLog) == len(before) + 1
+
+
+def test_acc08_an_admin_changing_a_user_or_a_role_in_fabs_pages_is_audited(app):
+    """FAB's own user and role pages are staff state changes too: the role given, the
+    login deactivated, a role renamed each write one row with before and after."""
+    from app.models import User
+    customer, _ = customer_client(app)
+    admin_login, admin = staff_client(app, "Admin")
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == customer.login))
+        user_id, roles = user.id, {r.name: r.id for r in db.session.scalars(sa.select(user.roles[0].__class__))}
+        db.session.commit()
+    seen = last_id(app)
+    response = admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "김", "last_name": "고객", "username": customer.login, "email": customer.login,
+        "active": "y", "roles": [str(roles["Customer"]), str(roles["Finance"])]})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    [entry] = new_rows(app, seen)
+    assert (entry["actor_login"], entry["action"], entry["object_type"], entry["object_id"]) == \
+        (admin_login, "change_user", "user", str(user_id))
+    assert json.loads(entry["before"])["roles"] == ["Customer"]
+    assert json.loads(entry["after"])["roles"] == ["Customer", "Finance"]
+    # saving without a change writes nothing; deactivating the login writes one row
+    seen = last_id(app)
+    admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "김", "last_name": "고객", "username": customer.login, "email": customer.login,
+        "active": "y", "roles": [str(roles["Customer"]), str(roles["Finance"])]})
+    assert new_rows(app, seen) == []
+    admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "김", "last_name": "고객", "username": customer.login, "email": customer.login,
+        "roles": [str(roles["Customer"]), str(roles["Finance"])]})
+    [entry] = new_rows(app, seen)
+    assert (json.loads(entry["before"])["active"], json.loads(entry["after"])["active"]) == (True, False)
+
+
+def test_acc08_requeueing_or_deleting_a_failed_job_is_audited(app):
+    from app.extensions import queue
+    from app.jobs.system import run_tick
+    from tests.support.jobs import run_worker
+    admin_login, admin = staff_client(app, "Admin")
+    with app.app_context():
+        jobs = [queue("default").enqueue(run_tick, "not a time") for _ in range(2)]
+        ids, name = [j.id for j in jobs], queue("default").name
+    run_worker(app)                                            # both fail: the time cannot be read
+    page = admin.get("/staff/jobs/").get_data(as_text=True)
+    assert all(i in page for i in ids)
+    seen = last_id(app)
+    assert admin.post(f"/staff/jobs/failed/{ids[0]}/requeue", data={"queue": name}).status_code == 302
+    assert admin.post(f"/staff/jobs/failed/{ids[1]}/delete", data={"queue": name}).status_code == 302
+    entries = new_rows(app, seen)
+    assert [(e["actor_login"], e["action"], e["object_type"], e["object_id"]) for e in entries] == [
+        (admin_login, "requeue_failed_job", "rq_job", ids[0]), (admin_login, "delete_failed_job", "rq_job", ids[1])]
+    # a job that is not (or no longer) failed: 404, nothing recorded
+    assert admin.post(f"/staff/jobs/failed/{ids[1]}/delete", data={"queue": name}).status_code == 404
+    assert len(new_rows(app, seen)) == 2

@@ -121,6 +121,21 @@ REFUSALS = [
     ({"is_ad": True, "ad_company": "메가", "ad_optout": "02-123-4567"}, "무료거부 번호", "invalid_optout"),
     ({"use_schedule": True, "scheduled_at": ""}, "예약시간", "required"),
     ({"use_schedule": True, "scheduled_at": "내일 아침"}, "예약시간", "invalid_date"),
+    ({"use_schedule": True, "scheduled_at": "0001-01-01T00:00"}, "예약시간", "invalid_date"),   # no 500
+    ({"use_schedule": True, "scheduled_at": ["2026-11-28T09:00"]}, "예약시간", "invalid_type"),
+    # wrongly typed JSON from a script: 422 naming the field, never a 500
+    ({"body": ["안녕하세요"]}, "내용", "invalid_type"),
+    ({"title": 5, "body": "가" * 50}, "제목", "invalid_type"),
+    ({"is_ad": True, "ad_company": 123, "ad_optout": "0801234567"}, "업체명", "invalid_type"),
+    ({"is_ad": True, "ad_company": "메가", "ad_optout": 801234567}, "무료거부 번호", "invalid_type"),
+    ({"image_ids": 5}, "이미지첨부", "invalid_type"),
+    ({"recipients": "01023450001"}, "수신자", "invalid_type"),
+    ({"recipients": [{"phone": "01023450001", "vars": "abc"}]}, "수신자", "invalid_type"),
+    ({"recipients": [{"phone": "01023450001", "name": 5}], "body": "#[이름]님"}, "수신자", "invalid_type"),
+    ({"recipients": [["01023450001"]]}, "수신자", "invalid_type"),
+    ({"group_ids": 7}, "주소록 그룹", "invalid_type"),
+    ({"title": "#[이름]님 안내", "body": "가" * 50,
+      "recipients": [{"phone": "01023450001", "name": "가" * 20}]}, "제목", "byte_limit"),
     ({"title": "가" * 16, "body": "가" * 50}, "제목", "byte_limit"),
     ({"group_ids": ["abc"]}, "주소록", "invalid"),
     ({"compose_token": "short"}, "요청", "missing_token"),
@@ -151,6 +166,47 @@ def test_the_quote_refuses_what_the_send_would_refuse_before_the_dialog_opens(ap
         assert (error["code"], error["field"]) == ("daily_cap_exceeded", "수신자") and "2건" in error["message"]
     assert quote(client, customer, phones(1, 2)).status_code == 200
     assert count(app, Send) == 0
+
+
+def test_the_hold_quoted_is_the_hold_taken_opted_out_and_repeated_numbers_free(app, client, customer):
+    """SMS-11 / WAL-06: the dialog's 선차감 counts only the recipients that will be
+    sent, as accept() does: numbers on the opt-out list (an ad) and numbers that got the
+    same text within the hour cost nothing and are named."""
+    numbers = phones(1, 2, 3)
+    client.post("/optouts/add", data={"numbers": numbers[0]})
+    ad = dict(is_ad=True, ad_company="메가마트", ad_optout="0801234567", body="겨울 세일")
+    sent(client, customer, [numbers[1]], **ad)
+    q = quote(client, customer, numbers, **ad).get_json()
+    assert (q["recipients"], q["optouts"], q["duplicate_sends"], q["hold"]) == (3, 1, 1, 20)
+    assert q["remaining"] == 1_000 + 300 - 20 - 20
+    send_id = sent(client, customer, numbers, **ad)
+    assert one(app, Send, Send.id == send_id)["hold_amount"] == q["hold"]
+
+
+def test_the_dialog_is_enough_when_only_the_sendable_recipients_are_covered(app):
+    poor = make_customer(app, cash=20)
+    client = logged_in(app, poor.login, poor.password)
+    numbers = phones(4, 5)
+    client.post("/optouts/add", data={"numbers": numbers[0]})
+    q = quote(client, poor, numbers, is_ad=True, ad_company="메가마트", ad_optout="0801234567").get_json()
+    assert (q["hold"], q["enough"]) == (20, True)
+
+
+def test_a_title_with_variables_counts_only_when_kept_and_then_rendered(app, client, customer):
+    """SMS-05 with the 30-byte title: an SMS drops the title, so its variables need no
+    values; an LMS title is checked as each recipient gets it."""
+    q = quote(client, customer, [{"phone": phones(1)[0]}], title="#[1] 안내", body="짧은 글").get_json()
+    assert (q["type"], q["title_dropped"]) == ("SMS", True)
+    q = quote(client, customer, [{"phone": phones(1)[0], "name": "김철수"}], title="#[이름]님 안내",
+              body="가" * 50).get_json()
+    assert q["type"] == "LMS"
+
+
+def test_an_oversized_image_is_refused_naming_its_real_size(app, client):
+    big = noise_jpeg((1000, 1000))
+    assert len(big) > 600 * 1024
+    error = error_of(image(client, big))
+    assert error["code"] == "image_too_large" and f"현재 {len(big) // 1024}KB" in error["message"]
 
 
 def test_a_body_that_is_not_a_json_object_is_refused(app, client):

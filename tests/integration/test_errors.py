@@ -174,3 +174,53 @@ def test_control_characters_in_names_and_messages_are_refused(app):
                         headers={"Accept": "application/json"})
     assert quote.status_code == 422 and quote.get_json()["error"]["code"] == "unsupported_character"
     assert "2번째" in quote.get_json()["error"]["message"]
+
+
+HUGE = "99999999999999999999"          # beyond 64 bits: SQLite raised OverflowError (a 500)
+
+
+@pytest.mark.parametrize("url", [
+    f"/senders/numbers/{HUGE}", f"/senders/channels/{HUGE}", f"/files/{HUGE}", f"/history/{HUGE}",
+    f"/history/{HUGE}/export.xlsx", f"/exports/{HUGE}", f"/contacts/{HUGE}/edit", f"/templates/{HUGE}/edit",
+    "/senders/?page=²", "/wallet/statement?page=²", f"/wallet/statement?page={HUGE}", "/history/?page=²",
+    f"/history/?page={HUGE}", "/contacts/?page=١", "/optouts/?page=1e3", "/templates/?page=-1",
+    "/history/?period=custom&from=0001-01-01", "/history/?period=custom&to=9999-12-31",
+    "/wallet/statement?from=0001-01-01", "/wallet/statement?to=9999-12-31",
+    "/wallet/statement.xlsx?from=0001-01-01", f"/sms/address-book?page={HUGE}",
+    "/senders/numbers/3000000000", "/contacts/3000000000/edit", "/history/3000000000",
+])
+def test_odd_ids_pages_and_dates_in_customer_urls_never_give_a_500(app, url):
+    customer = make_customer(app)
+    client = logged_in(app, customer.login, customer.password)
+    response = client.get(url)
+    assert response.status_code < 500, (url, response.status_code)
+    if HUGE in url.split("?")[0] or "3000000000" in url:
+        assert response.status_code == 404
+    elif "0001-01-01" in url or "9999-12-31" in url:
+        assert response.status_code == 422 and "형식" in text_of(response), url
+
+
+@pytest.mark.parametrize("url", [f"/staff/wallet/{HUGE}", f"/staff/accounts/show/{HUGE}",
+                                 f"/staff/senders/show/{HUGE}"])
+def test_odd_ids_in_staff_urls_answer_404(app, url):
+    login, password = make_staff(app, "Admin")
+    client = logged_in(app, login, password)
+    assert client.get(url).status_code == 404, url
+
+
+def test_odd_ids_in_staff_forms_are_refused_without_a_500(app):
+    customer = make_customer(app)
+    login, password = make_staff(app, "Admin")
+    client = logged_in(app, login, password)
+    for url, data in ((f"/staff/wallet/{customer.account_id}/plan", {"plan_id": HUGE}),
+                      (f"/staff/wallet/{customer.account_id}/plan", {"plan_id": "²"}),
+                      (f"/staff/wallet/{HUGE}/points", {"amount": "100", "reason": "x"})):
+        response = client.post(url, data=data)
+        assert 300 <= response.status_code < 500, (url, data, response.status_code)
+
+
+@pytest.mark.parametrize("url", ["/staff/accounts/show/3000000000", "/staff/audit/show/3000000000"])
+def test_ids_beyond_a_32_bit_column_answer_404(app, url):
+    """PostgreSQL refuses 3,000,000,000 against an integer column: still no such row."""
+    login, password = make_staff(app, "Admin")
+    assert logged_in(app, login, password).get(url).status_code == 404, url

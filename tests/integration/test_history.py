@@ -2,17 +2,18 @@
 file and resend (RES-03) — including the issue's send to every SMS result category —,
 예약 메시징 현황 with cancel (RES-07), deletion and the 12-month retention (RES-06)."""
 import io
+import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import clock
 from app.domain.recipients import Recipient
 from app.domain.results import SMS_CATEGORIES
 from app.extensions import db
-from app.models import (LedgerEntry, Message, SandboxMessage, Send, SendCategoryCount, UsageCategoryRollup,
-                        UsageRollup)
+from app.models import (LedgerEntry, Message, SandboxMessage, Send, SendCategoryCount, SendImage,
+                        UsageCategoryRollup, UsageRollup)
 from app.services import sending
 from tests.support.compose import (DAY, HOUR, JSON, MINUTE, NOW, PRICES, SECOND, add_sender_number, balance,
                                    breakdown, complete, count, html_unescape, hyphenated, kst, one, phones,
@@ -330,12 +331,12 @@ def test_the_per_recipient_excel_rows_carry_every_column(app, client, every_cate
     ad, ending = every_category["ad"], every_category["by_ending"]
     sheet = numbers_in_export(client, ad, "")
     assert sheet[0] == ["수신번호", "이름", "유형", "상태", "실패 분류", "결과 코드", "발송 시각(KST)", "결과 수신 시각(KST)",
-                        "요금", "늦게 도착한 결과 코드"]
+                        "요금", "늦게 도착한 결과 코드", "늦게 도착한 결과 수신 시각(KST)"]
     by_number = {r[0]: r for r in sheet[1:]}
     assert by_number[ending[90]][1:] == ["수신자00", "SMS", "발송실패", "단말기 전원 꺼짐", "3001", "2026-11-27 12:00:00",
-                                         "2026-11-27 12:00:05", 0, None]
+                                         "2026-11-27 12:00:05", 0, None, None]
     assert by_number[ending[42]][2:] == ["SMS", "발송성공", None, "0000", "2026-11-27 12:00:00",
-                                         "2026-11-27 12:00:05", 20, None]
+                                         "2026-11-27 12:00:05", 20, None, None]
     assert by_number[ending[89]][7:9] == ["2026-11-27 12:30:00", 20]
     timeout = by_number[ending[98]]
     assert timeout[3:6] == ["발송실패", "기타", "TIMEOUT"] and timeout[8] == 0
@@ -458,3 +459,80 @@ def test_the_nightly_tick_purges_history_older_than_12_months_and_keeps_the_mone
     assert rows(app, LedgerEntry) == ledger_before and balance(app, customer.account_id) == money_before
     assert client.get(f"/history/{old}").status_code == 404
     assert client.get("/history/?period=custom&from=2025-11-27&to=2026-11-27").status_code == 200
+
+
+def test_deleting_a_send_deletes_its_exports_and_images_for_good(app, client, customer):
+    """RES-06: permanent means the job-built export file and the MMS image go too; their
+    download URLs answer 404 and the bytes leave the disk."""
+    from app.services import export_jobs, files as stored_files
+    from app.models import ExportJob, StoredFile
+    picture = client.post("/sms/images", data={"image": (io.BytesIO(jpeg((200, 100))), "p.jpg")},
+                          content_type="multipart/form-data", headers=JSON).get_json()
+    send_id = sent(client, customer, phones(1, 2), body="사진 안내", title="사진", image_ids=[picture["image_id"]])
+    complete(app)
+    with app.app_context():
+        job = export_jobs.start_messages_export(account_id=customer.account_id, send_id=send_id, states=[],
+                                                categories=[], now=NOW)
+        job_id = job.id
+    work(app, NOW)
+    [export] = rows(app, ExportJob)
+    assert (export["status"], export["send_id"]) == ("done", send_id)
+    assert client.get(f"/exports/{job_id}/download").status_code == 200
+    kept = rows(app, StoredFile, StoredFile.kind.in_(["export", "mms_image"]))
+    assert {f["kind"] for f in kept} == {"export", "mms_image"}
+    with app.app_context():
+        paths = [stored_files._upload_dir() / f["stored_name"] for f in kept]
+    assert all(p.exists() for p in paths)
+
+    response = client.post("/history/delete", data={"send_id": [str(send_id)]})
+    assert response.status_code == 302
+    assert client.get(f"/exports/{job_id}/download").status_code == 404
+    assert client.get(f"/exports/{job_id}").status_code == 404
+    assert count(app, ExportJob) == 0 and count(app, StoredFile, StoredFile.kind.in_(["export", "mms_image"])) == 0
+    assert not any(p.exists() for p in paths)
+    assert count(app, StoredFile, StoredFile.kind == "mms_draft") == 1      # the draft upload stays
+
+
+def test_resend_of_an_mms_ad_brings_its_images_and_its_080_number(app, client, customer):
+    picture = client.post("/sms/images", data={"image": (io.BytesIO(jpeg((200, 100))), "p.jpg")},
+                          content_type="multipart/form-data", headers=JSON).get_json()
+    send_id = sent(client, customer, phones(1), body="겨울 세일", title="사진", image_ids=[picture["image_id"]],
+                   is_ad=True, ad_company="메가마트", ad_optout="0809998888")
+    complete(app)
+    html = client.get(f"/sms/?resend={send_id}").get_data(as_text=True)
+    assert 'value="0809998888"' in html
+    images = json.loads(re.search(r"prefillImages: (\[.*?\])\n", html).group(1))
+    [sent_image] = rows(app, SendImage)
+    assert [i["image_id"] for i in images] == [sent_image["file_id"]]
+    assert client.get(f"/files/{sent_image['file_id']}").status_code == 200
+    # and sending it again makes an MMS with a copy of the picture
+    again = sent(client, customer, phones(3), body="겨울 세일", title="사진", image_ids=[sent_image["file_id"]],
+                 is_ad=True, ad_company="메가마트", ad_optout="0809998888")
+    assert one(app, Send, Send.id == again)["msg_type"] == "MMS"
+
+
+def test_a_late_result_shows_its_code_and_time_in_the_detail_and_the_excel_file(app, client, customer):
+    """RES-01: a result arriving after the 49-hour timeout is kept, code and time shown."""
+    send_id = sent(client, customer, phones(5), body="늦은 결과")
+    complete(app)
+    late = NOW + 60 * HOUR
+    with app.app_context():
+        db.session.execute(update(Message).where(Message.send_id == send_id).values(late_code="0000", late_at=late))
+        db.session.commit()
+    shown = clock.to_kst(late).strftime("%Y-%m-%d %H:%M:%S")
+    html = text_of(client.get(f"/history/{send_id}?show=1"))
+    assert f"늦은 결과 0000, {shown} 수신" in html
+    sheet = numbers_in_export(client, send_id, "")
+    assert sheet[0][-2:] == ["늦게 도착한 결과 코드", "늦게 도착한 결과 수신 시각(KST)"]
+    assert sheet[1][-2:] == ["0000", shown]
+
+
+def test_the_retention_purge_goes_on_until_nothing_old_is_left(app, client, customer):
+    old_time = NOW - 400 * DAY
+    ids = [send_at(app, client, customer, old_time + i * MINUTE, phones(i), body=f"작년 {i}") for i in range(5)]
+    complete(app, old_time + 5 * MINUTE)
+    with app.app_context():
+        from app.services import send_admin
+        assert send_admin.purge_expired(NOW, batch=2) == 5
+        assert send_admin.purge_expired(NOW, batch=2) == 0
+    assert count(app, Send, Send.id.in_(ids)) == 0

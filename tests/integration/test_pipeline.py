@@ -18,7 +18,7 @@ from app.domain.recipients import Recipient
 from app.gateways import OutboundMessage
 from app.gateways.sandbox import SandboxGateway
 from app.models import LedgerEntry, Message, OptOut, PricePlan, SenderNumber, UsageRollup
-from app.services import optouts, sending
+from app.services import optouts, send_admin, sending
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, add_sender_number, balance, by_recipient, count,
                                     duplicate_submissions, invariant, kst, ledger, messages, phones, recipients,
@@ -278,6 +278,45 @@ def test_acc10_daily_cap_names_the_remaining_allowance_and_changes_nothing(app):
     accept(app, customer, phones(5), now=NOW + MINUTE)            # the one left still goes
     # the next KST day starts afresh
     accept(app, customer, phones(6, 7, 8), now=kst(2026, 11, 28, 0, 0))
+
+
+def test_acc10_deleting_history_gives_no_allowance_back_and_a_cancel_does(app):
+    customer = make_customer(app, cash=1000)
+    set_daily_cap(app, customer.account_id, 3)
+    done = accept(app, customer, phones(1, 2))
+    run_to_completion(app)
+    booked = accept(app, customer, phones(3), now=NOW + MINUTE, scheduled_at=NOW + HOUR)
+    with app.app_context():
+        send_admin.delete_sends(account_id=customer.account_id, send_ids=[done.send_id])
+    with app.app_context(), pytest.raises(MegabirdError) as info:      # 3 of 3 used: the deleted two count
+        sending.accept(request(customer, phones(4)), now=NOW + 2 * MINUTE)
+    assert info.value.details == {"daily_cap": 3, "remaining": 0}
+    with app.app_context():
+        sending.cancel(account_id=customer.account_id, send_id=booked.send_id, now=NOW + 3 * MINUTE)
+    accept(app, customer, phones(4), now=NOW + 4 * MINUTE)              # the cancelled one is free again
+
+
+def test_acc10_a_suspended_account_sends_nothing_more(app):
+    """Suspension stops what was accepted before it: a scheduled send coming due is
+    cancelled with its whole hold back; an immediate send's undispatched messages fail
+    uncharged (SUSPENDED) and are refunded at settlement."""
+    customer = make_customer(app, cash=1000)
+    later = accept(app, customer, phones(1, 2), scheduled_at=NOW + HOUR)
+    now = accept(app, customer, phones(3, 4, 5))
+    suspend(app, customer.account_id)
+    work(app)
+    tick(app, NOW + HOUR)
+    work(app, NOW + HOUR)
+    tick(app, NOW + HOUR + 10 * SECOND)
+    assert sandbox_rows(app, phones(1, 2, 3, 4, 5)) == []
+    row = send_row(app, later.send_id)
+    assert (row["status"], row["refunded_amount"]) == ("cancelled", 40)
+    row = send_row(app, now.send_id)
+    assert (row["status"], row["failed_count"], row["charged_amount"], row["refunded_amount"]) == \
+        ("completed", 3, 0, 60)
+    assert {(m["result_code"], m["category"], m["charge"]) for m in messages(app, now.send_id)} == \
+        {("SUSPENDED", "other", 0)}
+    assert balance(app, customer.account_id) == (1000, 0) and invariant(app) == []
 
 
 def test_acc08_a_suspended_account_cannot_send_and_nothing_changes(app):

@@ -58,6 +58,29 @@ def test_individual_registers_a_mobile_number_by_phone_verification(app):
     assert "010-5555-1234" in text_of(client.get("/senders/"))
 
 
+def test_a_rejected_document_request_proven_by_phone_loses_its_documents(app):
+    """SND-02/SND-04: the number is approved by the code; the rejected request's
+    certificates are not kept attached (nor downloadable, nor on disk)."""
+    c = make_customer(app)
+    client = logged_in(app, c.login, c.password)
+    client.post("/senders/numbers/new", content_type="multipart/form-data",
+                data={"method": "documents", "number": "010-5555-4321",
+                      "telecom_certificate": upload(png(), "telecom.png")})
+    sender = rows(app, SenderNumber)[-1]
+    [document] = rows(app, SenderDocument)
+    operator = logged_in(app, *make_staff(app, "Operator"))
+    operator.post(f"/staff/queues/sender-numbers/decide/{sender.id}",
+                  data={"decision": "reject", "reason": "가입 통신사 증명이 흐립니다."})
+    assert len(uploaded_files(app)) == 1
+    client.post("/senders/numbers/new", data={"method": "phone", "number": "010-5555-4321"})
+    client.post("/senders/numbers/verify", data={"code": last_code(app, "01055554321")})
+    with app.app_context():
+        sender = db.session.get(SenderNumber, sender.id)
+        assert (sender.status, sender.method, sender.documents) == ("approved", "phone", [])
+    assert rows(app, SenderDocument) == [] and uploaded_files(app) == []
+    assert client.get(f"/files/{document.file_id}").status_code == 404
+
+
 @pytest.mark.parametrize("number,message", [("02-1234-5678", "휴대폰 번호만"), ("010-0234-5678", "존재하지 않는"),
                                             ("abc", "숫자")])
 def test_phone_verification_refuses_what_it_cannot_verify(app, number, message):

@@ -74,7 +74,8 @@ def test_templates_are_created_listed_searched_edited_and_deleted(app, client, c
     ({"name": "", "body": "내용"}, "템플릿 이름을(를) 입력해주세요"),
     ({"name": "이름", "body": "  "}, "내용을 입력해주세요"),
     ({"name": "이름", "body": "이모지 😀"}, "내용에 문자 메시지로 보낼 수 없는 문자"),
-    ({"name": "이름", "body": "가" * 2001}, "2,000자 이하"),
+    ({"name": "이름", "body": "가" * 1001}, "2,000 byte 이하로 입력해주세요 (현재 2,002 byte)"),
+    ({"name": "이름", "title": "가" * 16, "body": "내용"}, "제목은 30 byte 이하"),
     ({"name": "이름", "title": "₩ 가격", "body": "내용"}, "제목에 문자 메시지로 보낼 수 없는 문자"),
     ({"name": "이름", "body": "내용", "is_ad": "1", "ad_company": "가" * 31}, "광고 업체명은(는) 30자 이하"),
 ])

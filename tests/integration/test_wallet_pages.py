@@ -48,6 +48,11 @@ def test_card_payment_is_credited_at_once(app):
     assert customer.post("/wallet/card", data={"card_amount": "10000"}).status_code == 302
     assert balance(app, c.account_id).cash == 10_000
     assert "10,000 원" in text_of(customer.get("/wallet/"))
+    with app.app_context():      # WAL-02 / ACC-08: who paid is on the entry and in the audit log
+        from app.models import User
+        entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "topup"))
+        assert db.session.get(User, entry.actor_id).username == c.login
+        assert db.session.scalar(select(AuditLog).where(AuditLog.action == "topup")).actor_login == c.login
 
 
 @pytest.mark.parametrize("amount,message", [("0", "1,000"), ("-5000", "1,000"), ("1500", "1,000원 단위"),
@@ -207,10 +212,12 @@ def test_admin_edits_a_price_plan_and_assigns_it_with_audit(app):
     admin.post(f"/staff/price-plans/edit/{plan.id}", data={"name": "VIP", "sms": "16", "lms": "40", "mms": "120",
                                                           "alimtalk": "10", "friendtalk_text": "12",
                                                           "friendtalk_image": "20"})
-    admin.post(f"/staff/wallet/{c.account_id}/plan", data={"plan_id": str(plan.id)})
+    admin.post(f"/staff/wallet/{c.account_id}/plan", data={"plan_id": str(plan.id), "reason": "연간 계약"})
     with app.app_context():
         from app.models import Account
         assert db.session.get(Account, c.account_id).price_plan.name == "VIP"
+        assigned = db.session.scalar(select(AuditLog).where(AuditLog.action == "assign_price_plan"))
+        assert (assigned.reason, assigned.account_id) == ("연간 계약", c.account_id)
         audit = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "price_plan")
                                    .order_by(AuditLog.id)).all()
         assert [a.action for a in audit] == ["create_price_plan", "change_price_plan"]

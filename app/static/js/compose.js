@@ -78,6 +78,7 @@
     $("title-bytes").textContent = titleBytes + "/" + B.TITLE_LIMIT + " byte";
     $("title-bytes").classList.toggle("over", titleBytes > B.TITLE_LIMIT);
     $("title-note").style.display = type === "SMS" ? "" : "none";
+    $("var-note").style.display = /#\[[^\]]+\]/.test(text + title) ? "" : "none";   // SMS-02: server decides
     var bad = B.unsupported(B.normalize($("body").value));
     var warning = $("char-warning");
     warning.style.display = bad.length ? "" : "none";
@@ -149,12 +150,14 @@
     function key(phone) { return phone.replace(/\D/g, "").replace(/^82(?=1)/, "0"); }
     var known = {};
     state.typed.forEach(function (r) { known[key(r.phone)] = true; });
+    var repeated = 0;
     parts.forEach(function (p) {
       var digits = key(p);
-      if (!known[digits]) { state.typed.push({phone: p}); known[digits] = true; }
+      if (!known[digits]) { state.typed.push({phone: p}); known[digits] = true; } else { repeated += 1; }
     });
     input.value = "";
     drawRecipients();
+    $("recipient-note").textContent = repeated ? "이미 추가된 번호 " + repeated + "건은 한 번만 넣었습니다." : "";
   }
 
   $("add-recipient").addEventListener("click", addTyped);
@@ -218,8 +221,10 @@
   $("backdrop").addEventListener("click", closeModals);
 
   var bookGroups = {};  // id -> the group as the address book last listed it
-  function loadBook() {
-    var url = cfg.addressBook + "?q=" + encodeURIComponent($("ab-query").value || "");
+  var bookPage = 1;
+  function loadBook(page) {
+    bookPage = page || 1;
+    var url = cfg.addressBook + "?q=" + encodeURIComponent($("ab-query").value || "") + "&page=" + bookPage;
     return request(url).then(function (data) {
       data.groups.forEach(function (g) { bookGroups[g.id] = g; });
       $("ab-groups").innerHTML = data.groups.map(function (g) {
@@ -227,13 +232,21 @@
           "' data-name='" + escapeHtml(g.name) + "' data-count='" + g.count + "'> " + escapeHtml(g.name) +
           " (" + g.count + ")</label>";
       }).join(" ") || "<p class='mb-help'>그룹이 없습니다.</p>";
-      $("ab-contacts").innerHTML = data.contacts.map(function (c) {
+      var rows = data.contacts.map(function (c) {
         return "<div class='checkbox'><label><input type='checkbox' class='ab-contact' value='" + c.id +
           "' data-phone='" + c.phone + "' data-name='" + escapeHtml(c.name || "") + "' data-vars='" +
           escapeHtml(JSON.stringify(c.vars)) + "'> " + escapeHtml(c.name || "") + " " + c.phone + "</label></div>";
-      }).join("") || "<p class='mb-help'>연락처가 없습니다.</p>";
+      }).join("");
+      if (bookPage === 1) $("ab-contacts").innerHTML = rows || "<p class='mb-help'>연락처가 없습니다.</p>";
+      else $("ab-contacts").insertAdjacentHTML("beforeend", rows);
+      var shown = document.querySelectorAll(".ab-contact").length;
+      $("ab-more").style.display = shown < data.total ? "" : "none";
+      $("ab-more").textContent = "더 보기 (" + shown + "/" + data.total + ")";
     });
   }
+  $("ab-more").addEventListener("click", function () {
+    loadBook(bookPage + 1).catch(function (e) { showError(e.message); });
+  });
   $("open-address-book").addEventListener("click", function () {
     loadBook().then(function () { openModal("address-book"); }).catch(function (e) { showError(e.message); });
   });
@@ -364,9 +377,24 @@
       var extra = [];
       if (q.duplicates) extra.push("중복 번호 " + won(q.duplicates) + "건은 한 번만 보냅니다.");
       if (q.rejected_count) extra.push("잘못된 번호 " + won(q.rejected_count) + "건은 제외됩니다.");
+      if (q.optouts) extra.push("수신거부 번호 " + won(q.optouts) + "건은 발송되지 않으며 요금이 없습니다.");
+      if (q.duplicate_sends) extra.push("1시간 안에 같은 내용을 받은 번호 " + won(q.duplicate_sends) +
+                                        "건은 발송되지 않으며 요금이 없습니다.");
       if (q.title_dropped) extra.push("SMS 발송 시, 제목이 포함되지 않습니다.");
       if (!q.enough) extra.push("잔액이 부족합니다. 충전 후 발송해주세요.");
       $("confirm-extra").textContent = extra.join(" ");
+      var list = $("confirm-rejected");        // SMS-04: each refused number with its reason
+      list.innerHTML = "";
+      (q.rejected || []).forEach(function (r) {
+        var item = document.createElement("li");
+        item.textContent = (r.phone || "(빈 값)") + " — " + r.reason;
+        list.appendChild(item);
+      });
+      if (q.rejected_count > (q.rejected || []).length) {
+        var more = document.createElement("li");
+        more.textContent = "외 " + won(q.rejected_count - q.rejected.length) + "건";
+        list.appendChild(more);
+      }
       $("confirm-send").disabled = !q.enough;
       openModal("confirm-dialog");
     }).catch(function (err) { showError(err.message); });
@@ -389,6 +417,8 @@
 
   // a resend (재발송하기) or a template arrives prefilled
   (cfg.prefillRecipients || []).forEach(function (r) { state.typed.push(r); });
+  (cfg.prefillImages || []).forEach(function (img) { state.images.push(img); });
+  if (state.images.length) drawImages();
   if ($("is-ad").checked) $("is-ad").dispatchEvent(new Event("change"));
   drawRecipients();
 })();

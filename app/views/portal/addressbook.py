@@ -9,12 +9,7 @@ from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import MegabirdError
 from app.security.tenancy import current_account_id
 from app.services import contacts, exports, files, message_templates, optouts
-from app.views.base import PortalView
-
-
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+from app.views.base import PortalView, page_arg
 
 
 def _upload(name: str = "file"):
@@ -27,9 +22,9 @@ class ContactsView(PortalView):
     def _render(self, error=None, status=200, form=None, report=None):
         account_id = current_account_id()
         group_id = request.args.get("group_id") or None
-        rows, total = contacts.search(account_id, group_id=group_id, query=request.args.get("q"), page=_page())
+        rows, total = contacts.search(account_id, group_id=group_id, query=request.args.get("q"), page=page_arg())
         return self.render_template("portal/contacts/index.html", groups=contacts.groups(account_id), rows=rows,
-                                    total=total, page=_page(), per_page=contacts.PER_PAGE, group_id=group_id,
+                                    total=total, page=page_arg(), per_page=contacts.PER_PAGE, group_id=group_id,
                                     args=request.args, error=error, form=form or {}, report=report), status
 
     def _done(self, message: str):
@@ -134,8 +129,8 @@ class OptOutView(PortalView):
     route_base = "/optouts"
 
     def _render(self, error=None, status=200, report=None):
-        rows, total = optouts.listing(current_account_id(), query=request.args.get("q"), page=_page())
-        return self.render_template("portal/optouts.html", rows=rows, total=total, page=_page(), per_page=20,
+        rows, total = optouts.listing(current_account_id(), query=request.args.get("q"), page=page_arg())
+        return self.render_template("portal/optouts.html", rows=rows, total=total, page=page_arg(), per_page=20,
                                     args=request.args, error=error, report=report), status
 
     @expose("/")
@@ -179,8 +174,8 @@ class TemplateView(PortalView):
     @expose("/")
     @has_access
     def index(self):
-        rows, total = message_templates.listing(current_account_id(), query=request.args.get("q"), page=_page())
-        return self.render_template("portal/templates/list.html", rows=rows, total=total, page=_page(), per_page=20,
+        rows, total = message_templates.listing(current_account_id(), query=request.args.get("q"), page=page_arg())
+        return self.render_template("portal/templates/list.html", rows=rows, total=total, page=page_arg(), per_page=20,
                                     args=request.args)
 
     def _form(self, template=None, error=None, status=200, form=None):

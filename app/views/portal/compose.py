@@ -15,7 +15,7 @@ from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import ValidationError
 from app.security.tenancy import current_account, current_account_id
 from app.services import compose, contacts, files, message_templates, senders
-from app.views.base import PortalView
+from app.views.base import PortalView, page_arg
 
 SPECIAL_CHARACTERS = list("☆★○●◎◇◆□■△▲▽▼→←↑↓↔〓◁◀▷▶♤♠♡♥♧♣⊙◈▣◐◑▒▤▥▨▧▦▩♨☏☎☜☞¶†‡↕↗↙↖↘♭♩♪♬㉿㈜№㏇™㏂㏘℡"
                           "※『』「」《》〈〉【】〔〕±×÷≠≤≥∞∴♂♀∠⊥⌒∂∇≡≒≪≫√∽∝∵∫∬∈∋⊆⊇⊂⊃∪∩∧∨￢⇒⇔∀∃"
@@ -80,7 +80,8 @@ class ComposeView(PortalView):
     @expose("/images", methods=["POST"])
     @has_access
     def image(self):
-        filename, data = files.read_upload(request.files.get("image"), limit=compose.MAX_IMAGE_BYTES + 1)
+        # read well past the 300 KB limit, so the refusal can name the file's real size
+        filename, data = files.read_upload(request.files.get("image"), limit=10 * 1024 * 1024)
         return jsonify(compose.store_image(account_id=current_account_id(), filename=filename, data=data,
                                            now=clock.now()))
 
@@ -118,9 +119,8 @@ class ComposeView(PortalView):
     @has_access
     def address_book(self):
         account_id = current_account_id()
-        page = request.args.get("page", "1")
         rows, total = contacts.search(account_id, group_id=request.args.get("group_id") or None,
-                                      query=request.args.get("q"), page=int(page) if page.isdigit() else 1)
+                                      query=request.args.get("q"), page=page_arg())
         firsts = contacts.first_members(account_id)
         return jsonify({"groups": [{"id": g.id, "name": g.name, "count": n,
                                     "first": _preview_person(firsts.get(g.id))}

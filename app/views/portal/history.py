@@ -13,15 +13,10 @@ from app.extensions import db
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
 from app.services import export_jobs, exports, files, history, message_templates, send_admin, sending
-from app.views.base import PortalView
+from app.views.base import PortalView, page_arg
 
 PER_PAGE = 20
 RECIPIENTS_PER_PAGE = 50
-
-
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
 def _filter_args(args):
@@ -48,8 +43,8 @@ class HistoryView(PortalView):
         except MegabirdError as exc:
             error, status = exc, exc.status
             flt, period = _filter_args({})
-        rows, total = history.list_sends(account_id, flt, page=_page(), per_page=PER_PAGE)
-        return self.render_template("portal/history/list.html", rows=rows, total=total, page=_page(),
+        rows, total = history.list_sends(account_id, flt, page=page_arg(), per_page=PER_PAGE)
+        return self.render_template("portal/history/list.html", rows=rows, total=total, page=page_arg(),
                                     per_page=PER_PAGE, sentence=period.sentence(total), periods=history.PERIODS,
                                     statuses=SEND_STATUS_LABELS, args=request.args, error=error), status
 
@@ -63,13 +58,13 @@ class HistoryView(PortalView):
         flt = history.parse_message_filter(states, categories)
         recipients, recipients_total = ([], 0)
         if request.args.get("show"):
-            recipients, recipients_total = history.list_messages(send, flt, page=_page(), per_page=RECIPIENTS_PER_PAGE)
+            recipients, recipients_total = history.list_messages(send, flt, page=page_arg(), per_page=RECIPIENTS_PER_PAGE)
         from app.services import dispatch
         content = dispatch.load_content(send)
         return self.render_template(
             "portal/history/detail.html", send=send, categories=history.categories(send.id),
             category_labels=SMS_CATEGORIES, preview=content.as_composed(),
-            recipients=recipients, recipients_total=recipients_total, page=_page(), per_page=RECIPIENTS_PER_PAGE,
+            recipients=recipients, recipients_total=recipients_total, page=page_arg(), per_page=RECIPIENTS_PER_PAGE,
             states=states, checked_categories=categories, status_labels=history.MESSAGE_STATUS_LABELS,
             args=request.args, inline_limit=export_jobs.INLINE_LIMIT)
 

@@ -13,7 +13,7 @@ from app.jobs import enqueue
 from app.jobs.system import deliver_system_messages
 from app.security.tenancy import current_account, current_account_id
 from app.services import files, senders
-from app.views.base import PortalView
+from app.views.base import PortalView, page_arg
 
 PER_PAGE = 10
 NUMBER_SESSION = "sender_verification_id"
@@ -29,8 +29,7 @@ class SenderView(PortalView):
 
     def _list(self, error=None, status=200):
         items = senders.list_items(current_account_id())
-        page = request.args.get("page", "1")
-        page = int(page) if page.isdigit() and int(page) > 0 else 1
+        page = page_arg()
         shown = items[(page - 1) * PER_PAGE: page * PER_PAGE]
         return self.render_template("portal/senders/list.html", items=shown, total=len(items), page=page,
                                     per_page=PER_PAGE, error=error), status

@@ -10,7 +10,7 @@ from app.errors import MegabirdError
 from app.models.wallet import KIND_LABELS
 from app.security.tenancy import current_account, current_account_id
 from app.services import exports, statements, topups
-from app.views.base import PortalView
+from app.views.base import PortalView, page_arg
 
 
 class WalletView(PortalView):
@@ -44,7 +44,7 @@ class WalletView(PortalView):
     def card(self):
         try:
             topups.pay_by_card(account_id=current_account_id(), amount=request.form.get("card_amount"),
-                               customer=g.user.username, now=clock.now())
+                               customer=g.user.username, now=clock.now(), actor=g.user)
         except MegabirdError as error:
             return self._render(error, error.status, request.form)
         flash("카드 결제가 승인되어 충전되었습니다.", "success")
@@ -66,8 +66,7 @@ class WalletView(PortalView):
             flt = statements.StatementFilter.parse(request.args)
         except MegabirdError as exc:
             flt, error, status = statements.StatementFilter(), exc, exc.status
-        page_number = request.args.get("page", "1")
-        page_number = int(page_number) if page_number.isdigit() else 1
+        page_number = page_arg()
         rows, total = statements.page(account_id, flt, page_number)
         return self.render_template("portal/statement.html", rows=rows, total=total, page=page_number,
                                     per_page=statements.PER_PAGE, flt=flt, kinds=KIND_LABELS, error=error,

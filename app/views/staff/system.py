@@ -1,10 +1,11 @@
 """Admin tools: the sandbox carrier's outbox and the RQ queues with failed jobs."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app import clock
 from app.models import SandboxMessage
 from app.security.roles import JOBS, SANDBOX
 from app.services import jobs_admin
@@ -44,13 +45,13 @@ class JobsView(StaffView):
     @expose("/failed/<job_id>/requeue", methods=["POST"])
     @has_access
     def requeue(self, job_id):
-        jobs_admin.requeue_failed(request.form.get("queue", ""), job_id)
+        jobs_admin.requeue_failed(request.form.get("queue", ""), job_id, actor=g.user, now=clock.now())
         flash("작업을 다시 대기열에 넣었습니다.", "success")
         return redirect(url_for("JobsView.index"))
 
     @expose("/failed/<job_id>/delete", methods=["POST"])
     @has_access
     def delete(self, job_id):
-        jobs_admin.delete_failed(request.form.get("queue", ""), job_id)
+        jobs_admin.delete_failed(request.form.get("queue", ""), job_id, actor=g.user, now=clock.now())
         flash("실패한 작업을 삭제했습니다.", "info")
         return redirect(url_for("JobsView.index"))

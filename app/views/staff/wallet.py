@@ -129,7 +129,8 @@ class StaffWalletView(StaffView):
         if not self._is_admin():
             raise Forbidden("요금제 지정은 관리자만 할 수 있습니다.")
         return self._act(account_id, lambda: pricing.assign_plan(
-            account_id=account_id, plan_id=request.form.get("plan_id"), actor=g.user, now=clock.now()),
+            account_id=account_id, plan_id=request.form.get("plan_id"), actor=g.user, now=clock.now(),
+            reason=request.form.get("reason")),
             "요금제를 지정했습니다.")
 
 
