@@ -61,6 +61,7 @@ class MessageTemplate(Model):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     is_ad: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     ad_company: Mapped[Optional[str]] = mapped_column(String(60))
+    ad_optout: Mapped[Optional[str]] = mapped_column(String(11))      # 080 number, digits
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from app.domain import sms
 from app.domain import text as rules
+from app.domain.numbers import digits_only, is_digits
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import MessageTemplate, Send
@@ -17,7 +18,18 @@ from app.services.uow import transaction
 PER_PAGE = 20
 
 
-def _fields(name, title, body, is_ad, ad_company) -> dict:
+def _optout(value) -> str | None:
+    """The ad's 080 number, optional on a template (the account's default fills in)."""
+    digits = digits_only(str(value or ""))
+    if not digits:
+        return None
+    if not (is_digits(digits) and digits.startswith("080") and len(digits) in (10, 11)):
+        raise ValidationError("무료거부 번호는 080으로 시작하는 10~11자리 번호여야 합니다.", field="무료거부 번호",
+                              code="invalid_optout")
+    return digits
+
+
+def _fields(name, title, body, is_ad, ad_company, ad_optout=None) -> dict:
     body = sms.normalize_text(body)
     if not body.strip():
         raise ValidationError("내용을 입력해주세요.", field="내용", code="required")
@@ -32,7 +44,8 @@ def _fields(name, title, body, is_ad, ad_company) -> dict:
             raise ValidationError(f"제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요 (현재 {sms.byte_length(title)} byte).",
                                   field="제목", code="byte_limit")
     return {"name": rules.required(name, "템플릿 이름", max_length=50), "title": title, "body": body,
-            "is_ad": bool(is_ad), "ad_company": rules.optional(ad_company, "광고 업체명", max_length=30) if is_ad else None}
+            "is_ad": bool(is_ad), "ad_company": rules.optional(ad_company, "광고 업체명", max_length=30) if is_ad else None,
+            "ad_optout": _optout(ad_optout) if is_ad else None}
 
 
 def listing(account_id: int, *, query: str | None = None, page: int = 1, per_page: int = PER_PAGE):
@@ -55,17 +68,18 @@ def get(account_id: int, template_id) -> MessageTemplate:
     return get_owned(MessageTemplate, template_id, account_id)
 
 
-def create(*, account_id: int, name, title, body, is_ad=False, ad_company=None, now: dt.datetime) -> MessageTemplate:
-    fields = _fields(name, title, body, is_ad, ad_company)
+def create(*, account_id: int, name, title, body, is_ad=False, ad_company=None, ad_optout=None,
+           now: dt.datetime) -> MessageTemplate:
+    fields = _fields(name, title, body, is_ad, ad_company, ad_optout)
     with transaction():
         template = MessageTemplate(account_id=account_id, created_at=now, updated_at=now, **fields)
         db.session.add(template)
     return template
 
 
-def update(*, account_id: int, template_id, name, title, body, is_ad=False, ad_company=None,
+def update(*, account_id: int, template_id, name, title, body, is_ad=False, ad_company=None, ad_optout=None,
            now: dt.datetime) -> MessageTemplate:
-    fields = _fields(name, title, body, is_ad, ad_company)
+    fields = _fields(name, title, body, is_ad, ad_company, ad_optout)
     with transaction():
         template = get_owned(MessageTemplate, template_id, account_id, for_update=True)
         for key, value in fields.items():
@@ -84,9 +98,9 @@ def save_from_send(*, account_id: int, send_id, now: dt.datetime) -> MessageTemp
     send = get_owned(Send, send_id, account_id)
     name = (send.title or send.body.split("\n", 1)[0])[:40] or "발송 내용"
     return create(account_id=account_id, name=name, title=send.title, body=send.body, is_ad=send.is_ad,
-                  ad_company=send.ad_company, now=now)
+                  ad_company=send.ad_company, ad_optout=send.ad_optout, now=now)
 
 
 def as_dict(t: MessageTemplate) -> dict:
     return {"id": t.id, "name": t.name, "title": t.title or "", "body": t.body, "is_ad": t.is_ad,
-            "ad_company": t.ad_company or ""}
+            "ad_company": t.ad_company or "", "ad_optout": t.ad_optout or ""}

@@ -49,7 +49,7 @@ def test_templates_are_created_listed_searched_edited_and_deleted(app, client, c
     assert response.status_code == 302 and "템플릿을 저장했습니다" in flashed(follow(client, response))
     with clock.frozen(NOW + 5 * MINUTE):
         client.post("/templates/sms/new", data={"name": "겨울 세일", "body": "전 품목 30%", "is_ad": "1",
-                                                "ad_company": "메가마트"})
+                                                "ad_company": "메가마트", "ad_optout": "0805551234"})
     rows_ = listed_templates(client)
     assert [(r[0], r[1], r[3]) for r in rows_] == [("겨울 세일", "", "광고"), ("배송 안내", "배송", "")]
     assert [r[0] for r in listed_templates(client, "?q=배송")] == ["배송 안내"]       # name, title or body
@@ -57,7 +57,7 @@ def test_templates_are_created_listed_searched_edited_and_deleted(app, client, c
     assert listed_templates(client, "?q=없음") == []
 
     template = one(app, MessageTemplate, MessageTemplate.name == "겨울 세일")
-    assert (template["is_ad"], template["ad_company"]) == (True, "메가마트")
+    assert (template["is_ad"], template["ad_company"], template["ad_optout"]) == (True, "메가마트", "0805551234")
     page = client.get(f"/templates/sms/{template['id']}/edit")
     assert page.status_code == 200 and "전 품목 30%" in page.get_data(as_text=True)
     response = client.post(f"/templates/sms/{template['id']}/edit", data={"name": "겨울 세일", "body": "전 품목 40%"})
@@ -78,6 +78,8 @@ def test_templates_are_created_listed_searched_edited_and_deleted(app, client, c
     ({"name": "이름", "title": "가" * 16, "body": "내용"}, "제목은 30 byte 이하"),
     ({"name": "이름", "title": "₩ 가격", "body": "내용"}, "제목에 문자 메시지로 보낼 수 없는 문자"),
     ({"name": "이름", "body": "내용", "is_ad": "1", "ad_company": "가" * 31}, "광고 업체명은(는) 30자 이하"),
+    ({"name": "이름", "body": "내용", "is_ad": "1", "ad_company": "메가", "ad_optout": "02-123-4567"},
+     "무료거부 번호는 080으로 시작하는"),
 ])
 def test_bad_templates_are_refused_naming_the_field(app, client, form, words):
     response = client.post("/templates/sms/new", data=form)
@@ -87,18 +89,18 @@ def test_bad_templates_are_refused_naming_the_field(app, client, form, words):
 
 def test_a_template_is_used_and_saved_from_the_compose_page(app, client, customer):
     client.post("/templates/sms/new", data={"name": "세일", "title": "12월", "body": "전 품목 <30%> 세일", "is_ad": "1",
-                                            "ad_company": "메가마트"})
+                                            "ad_company": "메가마트", "ad_optout": "080-555-1234"})
     template = one(app, MessageTemplate)
     page = client.get(f"/sms/?template_id={template['id']}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "전 품목 &lt;30%&gt; 세일</textarea>" in html and 'value="12월"' in html and 'value="메가마트"' in html
-    assert re.search(r'id="is-ad"\s+checked', html)
+    assert re.search(r'id="is-ad"\s+checked', html) and 'id="ad-optout" value="0805551234"' in html
     assert f'<option value="{template["id"]}">세일</option>' in html
     # the template select asks for it as JSON
     assert client.get(f"/sms/templates/{template['id']}", headers=JSON).get_json() == {
         "id": template["id"], "name": "세일", "title": "12월", "body": "전 품목 <30%> 세일", "is_ad": True,
-        "ad_company": "메가마트"}
+        "ad_company": "메가마트", "ad_optout": "0805551234"}
 
     # 템플릿으로 저장 (POST /sms/templates, as compose.js does)
     response = client.post("/sms/templates", json={"name": "새 템플릿", "title": "", "body": "#[이름]님 안녕하세요",
@@ -124,8 +126,9 @@ def test_save_from_the_history_list_makes_a_template_of_the_send(app, client, cu
     assert response.status_code == 302 and response.headers["Location"].endswith("/history/")
     assert "'연말 안내' 템플릿으로 저장했습니다" in html_unescape(flashed(follow(client, response)))
     template = one(app, MessageTemplate)
-    assert (template["name"], template["title"], template["body"], template["is_ad"], template["ad_company"]) == \
-        ("연말 안내", "연말 안내", "가" * 60 + " 연말 영업시간 안내", True, "메가마트")
+    assert (template["name"], template["title"], template["body"], template["is_ad"], template["ad_company"],
+            template["ad_optout"]) == ("연말 안내", "연말 안내", "가" * 60 + " 연말 영업시간 안내", True, "메가마트",
+                                       "0801234567")
 
 
 # --- the opt-out list (SMS-13) ----------------------------------------------------------------------------

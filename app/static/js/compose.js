@@ -323,6 +323,7 @@
     request(cfg.templates + "/" + this.value).then(function (t) {
       $("title").value = t.title; $("body").value = t.body;
       $("is-ad").checked = t.is_ad; $("ad-company").value = t.ad_company;
+      if (t.ad_optout) $("ad-optout").value = t.ad_optout;
       $("is-ad").dispatchEvent(new Event("change"));
     }).catch(function (e) { showError(e.message); });
   });
@@ -339,7 +340,8 @@
     var name = prompt("템플릿 이름을 입력해주세요.");
     if (!name) return;
     request(cfg.templates, {method: "POST", json: {name: name, title: $("title").value, body: $("body").value,
-      is_ad: $("is-ad").checked, ad_company: $("ad-company").value}}).then(function (t) {
+      is_ad: $("is-ad").checked, ad_company: $("ad-company").value, ad_optout: $("ad-optout").value}})
+      .then(function (t) {
       var option = document.createElement("option");
       option.value = t.id; option.textContent = t.name;
       $("template").appendChild(option);

@@ -190,7 +190,8 @@ class TemplateView(PortalView):
             try:
                 message_templates.create(account_id=current_account_id(), name=f.get("name"), title=f.get("title"),
                                          body=f.get("body"), is_ad=f.get("is_ad") == "1",
-                                         ad_company=f.get("ad_company"), now=clock.now())
+                                         ad_company=f.get("ad_company"), ad_optout=f.get("ad_optout"),
+                                         now=clock.now())
             except MegabirdError as error:
                 return self._form(None, error, error.status, f)
             flash("템플릿을 저장했습니다.", "success")
@@ -207,7 +208,8 @@ class TemplateView(PortalView):
             try:
                 message_templates.update(account_id=account_id, template_id=template_id, name=f.get("name"),
                                          title=f.get("title"), body=f.get("body"), is_ad=f.get("is_ad") == "1",
-                                         ad_company=f.get("ad_company"), now=clock.now())
+                                         ad_company=f.get("ad_company"), ad_optout=f.get("ad_optout"),
+                                         now=clock.now())
             except MegabirdError as error:
                 return self._form(template, error, error.status, f)
             flash("템플릿을 수정했습니다.", "success")

@@ -106,7 +106,8 @@ class ComposeView(PortalView):
             data = _payload()
             template = message_templates.create(account_id=account_id, name=data.get("name"), title=data.get("title"),
                                                 body=data.get("body"), is_ad=data.get("is_ad"),
-                                                ad_company=data.get("ad_company"), now=clock.now())
+                                                ad_company=data.get("ad_company"), ad_optout=data.get("ad_optout"),
+                                                now=clock.now())
             return jsonify(message_templates.as_dict(template)), 201
         return jsonify([message_templates.as_dict(t) for t in message_templates.all_of(account_id)])
 
