@@ -37,10 +37,11 @@ class ParsedFile:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _cell_text(value) -> str:
-    """A cell as text. Spreadsheets store 01012345678 as the number 1012345678: the lost
-    leading zero of a mobile number is put back. Control characters (a cell may hold
-    `&#1;`) are dropped: they would reach the message text and the exports."""
+def _cell_text(value, *, phone: bool = False) -> str:
+    """A cell as text. Spreadsheets store 01012345678 as the number 1012345678: in the
+    phone column the lost leading zero of a mobile number is put back (a variable such as
+    an amount stays as it is). Control characters (a cell may hold `&#1;`) are dropped:
+    they would reach the message text and the exports."""
     if isinstance(value, Formula):
         value = value.cached
     if value is None:
@@ -51,7 +52,7 @@ def _cell_text(value) -> str:
         value = int(value)
     if isinstance(value, int):
         text = str(value)
-        if text.startswith("1") and len(text) in (9, 10):
+        if phone and text.startswith("1") and len(text) in (9, 10):
             text = "0" + text
         return text
     text = str(value)
@@ -295,7 +296,7 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
 
         def cell(key):
             index = header.get(key)
-            return _cell_text(cells[index]) if index is not None and index < len(cells) else ""
+            return _cell_text(cells[index], phone=key == "phone") if index is not None and index < len(cells) else ""
         if isinstance(phone_cell, Formula):
             formula_rows.append(Rejected(row_number, str(phone_cell)[:100],
                                          "휴대폰번호 칸에 수식이 있습니다. 수식 대신 번호를 값으로 입력해주세요."))

@@ -6,28 +6,17 @@ import re
 
 import pytest
 
-from app import clock
 from app.models import Contact, ContactGroup
-from tests.support.compose import NOW, count, csv_bytes, one, read_xlsx, rows, table_rows, xlsx, xlsx_cells
+from tests.support.compose import count, csv_bytes, one, read_xlsx, rows, table_rows, xlsx, xlsx_cells
+from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
 from tests.support.foundation import flashed, follow
 from tests.support.factories import make_customer
-from tests.support.web import logged_in, text_of
-
-
-@pytest.fixture(autouse=True)
-def pinned():
-    with clock.frozen(NOW):
-        yield
+from tests.support.web import text_of
 
 
 @pytest.fixture
 def customer(app):
     return make_customer(app)
-
-
-@pytest.fixture
-def client(app, customer):
-    return logged_in(app, customer.login, customer.password)
 
 
 def new_group(client, name) -> int:

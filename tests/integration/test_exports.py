@@ -6,34 +6,23 @@ import zipfile
 
 import pytest
 
-from app import clock
 from app.models import ExportJob, Message, SandboxMessage, StoredFile
-from tests.support.compose import (JSON, NOW, complete, count, csv_bytes, one, phones, raise_daily_cap, read_xlsx,
+from tests.support.compose import (JSON, complete, count, csv_bytes, one, phones, raise_daily_cap, read_xlsx,
                                    rewrite_part, rows, sent, upload, xlsx, xlsx_cells)
+from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
 from tests.support.foundation import flashed, follow
 from tests.support.factories import make_customer
 from tests.support.jobs import run_worker
-from tests.support.web import logged_in, text_of
+from tests.support.web import text_of
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: text a spreadsheet would run as a formula (RES-05: =, +, -, @, tab, CR, NUL)
 DANGEROUS = ["=1+1", "+82-10", "-2+3", "@SUM(A1:A9)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://evil","x")']
 
 
-@pytest.fixture(autouse=True)
-def pinned():
-    with clock.frozen(NOW):
-        yield
-
-
 @pytest.fixture
 def customer(app):
     return make_customer(app, cash=300_000)
-
-
-@pytest.fixture
-def client(app, customer):
-    return logged_in(app, customer.login, customer.password)
 
 
 def assert_neutralised(data: bytes, dangerous) -> None:

@@ -140,8 +140,7 @@ def test_res_a_sender_number_that_lost_its_approval_fails_every_message_uncharge
     """05-results.md: `sender_number_error` from a number that lost its approval before
     dispatch; nothing reaches the gateway and the whole hold comes back."""
     customer = make_customer(app, cash=500)
-    other = add_sender_number(app, customer.account_id, "0212345678")
-    assert other
+    add_sender_number(app, customer.account_id, "0212345678")
     numbers = phones(1, 2, 3)
     accepted = accept(app, customer, numbers, sender="02-1234-5678")
     set_sender_status(app, customer.account_id, "0212345678", "rejected")

@@ -10,25 +10,15 @@ from app import clock
 from app.models import Message, MessageTemplate, OptOut, SandboxMessage, Send
 from tests.support.compose import (JSON, MINUTE, NOW, PRICES, complete, count, csv_bytes, error_of, html_unescape, one,
                                    phones, quote, rows, sent, table_rows, xlsx)
+from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
 from tests.support.foundation import flashed, follow
 from tests.support.factories import make_customer
-from tests.support.web import logged_in, text_of
-
-
-@pytest.fixture(autouse=True)
-def pinned():
-    with clock.frozen(NOW):
-        yield
+from tests.support.web import text_of
 
 
 @pytest.fixture
 def customer(app):
     return make_customer(app, cash=10_000)
-
-
-@pytest.fixture
-def client(app, customer):
-    return logged_in(app, customer.login, customer.password)
 
 
 def error_text(response) -> str:

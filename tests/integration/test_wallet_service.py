@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from app import clock
 from app.errors import Forbidden, ValidationError
 from app.extensions import db
 from app.models import Account, LedgerEntry

@@ -6,39 +6,41 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import itertools
 import json
 import re
 import uuid
 import zipfile
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.services import periodic
-from tests.support.jobs import run_worker
+# the worker, the tick and the reads are the pipeline tests' own (one copy of each)
+from tests.support.pipeline import (KST, NOW, add_sender_number, balance, count, kst, phones,  # noqa: F401
+                                    set_daily_cap as raise_daily_cap, set_sender_status, tick, work)
+from tests.support.pipeline import run_to_completion as complete  # noqa: F401
+from tests.support.web import logged_in
 
-#: 12:00 KST on a Friday: outside the night window for ads, far from midnight.
-NOW = dt.datetime(2026, 11, 27, 3, 0)
-KST = dt.timezone(dt.timedelta(hours=9))
 JSON = {"Accept": "application/json"}
 SECOND, MINUTE, HOUR, DAY = (dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1),
                              dt.timedelta(days=1))
 PRICES = {"SMS": 20, "LMS": 50, "MMS": 150}      # the default price plan
-_block = itertools.count(5000)
 
 
-def kst(*args) -> dt.datetime:
-    """A KST wall-clock time as naive UTC."""
-    return dt.datetime(*args, tzinfo=KST).astimezone(dt.timezone.utc).replace(tzinfo=None)
+# --- fixtures the page tests share (each module makes its own `customer`, with its money) ------------------
+
+@pytest.fixture(autouse=True)
+def pinned():
+    """The clock at NOW: 12:00 KST on a Friday (ads allowed, far from midnight)."""
+    with clock.frozen(NOW):
+        yield
 
 
-def phones(*endings: int) -> list[str]:
-    """Distinct valid mobile numbers (digits only) ending in the given two digits: the
-    sandbox's magic numbers (10-gateway.md GW-02)."""
-    block = next(_block)
-    return [f"010{block:04d}{i:02d}{int(e):02d}" for i, e in enumerate(endings)]
+@pytest.fixture
+def client(app, customer):
+    """The module's customer, logged in through the real form."""
+    return logged_in(app, customer.login, customer.password)
 
 
 def hyphenated(number: str) -> str:
@@ -174,35 +176,7 @@ def error_of(response) -> dict:
     return body["error"]
 
 
-# --- the worker and the tick ----------------------------------------------------------------------------------
-
-def tick(app, now: dt.datetime) -> dict:
-    with app.app_context():
-        return periodic.tick(now)
-
-
-def work(app, now: dt.datetime = NOW) -> None:
-    """The real RQ worker (SimpleWorker, burst) with the clock pinned at `now`."""
-    with clock.frozen(now):
-        run_worker(app)
-
-
-def complete(app, start: dt.datetime = NOW) -> None:
-    """Dispatch at `start`, then ticks for the 5-second reports, the 30-minute ones and
-    the 49-hour timeout: every send accepted at `start` ends completed."""
-    work(app, start)
-    for later in (10 * SECOND, 31 * MINUTE, 50 * HOUR):
-        tick(app, start + later)
-
-
 # --- reading ------------------------------------------------------------------------------------------------
-
-def count(app, model, *conditions) -> int:
-    with app.app_context():
-        value = db.session.scalar(select(func.count()).select_from(model).where(*conditions))
-        db.session.commit()
-        return int(value or 0)
-
 
 def rows(app, model, *conditions, order_by=None) -> list[dict]:
     """Rows as plain dicts of their columns."""
@@ -251,41 +225,6 @@ def html_unescape(text: str) -> str:
 
 # --- money, senders, staff ----------------------------------------------------------------------------------
 
-def balance(app, account_id: int) -> tuple[int, int]:
-    """(cash, points)"""
-    from app.services import wallet
-    with app.app_context():
-        result = wallet.balance(account_id)
-        db.session.commit()
-        return result.cash, result.points
-
-
-def add_sender_number(app, account_id: int, number: str) -> None:
-    """A second approved sender number, as an approved phone verification leaves it."""
-    from app.models import SenderNumber
-    with app.app_context():
-        now = clock.now()
-        db.session.add(SenderNumber(account_id=account_id, number=number, owner_name="담당자", method="phone",
-                                    is_signup=False, status="approved", requested_at=now, reviewed_at=now))
-        db.session.commit()
-
-
 def revoke_sender_number(app, account_id: int, number: str) -> None:
     """An operator takes a number's approval away (no service for it yet)."""
-    from app.models import SenderNumber
-    with app.app_context():
-        sender = db.session.scalar(select(SenderNumber).where(SenderNumber.account_id == account_id,
-                                                              SenderNumber.number == number))
-        sender.status = "rejected"
-        db.session.commit()
-
-
-def raise_daily_cap(app, account_id: int, cap: int) -> None:
-    """ACC-10 through the service, by an operator."""
-    from app.services import accounts
-    from tests.support.factories import make_staff
-    login, _ = make_staff(app, "Operator")
-    with app.app_context():
-        actor = app.appbuilder.sm.find_user(username=login)
-        accounts.set_daily_cap(account_id=account_id, cap=cap, actor=actor, reason="테스트", now=clock.now())
-        db.session.commit()
+    set_sender_status(app, account_id, number, "rejected")
