@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.api import api_v1
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
+from app.domain import jsonbody
 from app.domain.numbers import is_digits
 from app.domain.recipients import Recipient
 from app.errors import Conflict, MegabirdError, TooManyRequests, ValidationError
@@ -51,14 +52,7 @@ def _json_body() -> dict:
 
 
 def _field(data: dict, name: str, types, *, required: bool = False, label: str | None = None):
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise ValidationError(f"{label or name} 값이 필요합니다.", field=name, code="required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, types):
-        raise ValidationError(f"{label or name} 값의 형식이 올바르지 않습니다.", field=name, code="invalid_type")
-    return value
+    return jsonbody.field(data, name, types, label=label, required=required)
 
 
 def _recipients(to) -> list[Recipient]:
@@ -69,19 +63,12 @@ def _recipients(to) -> list[Recipient]:
                               code="too_many_recipients")
     out = []
     for index, item in enumerate(to):
-        if isinstance(item, str):
-            out.append(Recipient(item, None, {}, index))
-        elif isinstance(item, dict):
-            phone, name, values = item.get("phone"), item.get("name"), item.get("vars") or {}
-            if not isinstance(phone, str) or (name is not None and not isinstance(name, str)) \
-                    or not isinstance(values, dict) or any(k not in ("1", "2", "3", "4") for k in values) \
-                    or any(not isinstance(v, (str, int, float)) or isinstance(v, bool) for v in values.values()):
-                raise ValidationError(f"to[{index}]: phone(문자열), name(문자열), vars({{\"1\"..\"4\": 값}}) 형식이어야 합니다.",
-                                      field=f"to[{index}]", code="invalid_type")
-            out.append(Recipient(phone, name, {k: str(v) for k, v in values.items()}, index))
-        else:
-            raise ValidationError(f"to[{index}]은(는) 전화번호 문자열이나 객체여야 합니다.", field=f"to[{index}]",
-                                  code="invalid_type")
+        parsed = jsonbody.recipient(item, index)
+        if parsed is None:
+            message = (f"to[{index}]: phone(문자열), name(문자열), vars({{\"1\"..\"4\": 값}}) 형식이어야 합니다."
+                       if isinstance(item, dict) else f"to[{index}]은(는) 전화번호 문자열이나 객체여야 합니다.")
+            raise ValidationError(message, field=f"to[{index}]", code="invalid_type")
+        out.append(parsed)
     return out
 
 

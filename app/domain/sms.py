@@ -133,14 +133,22 @@ def ad_settings(company: str | None, optout: str | None) -> AdSettings:
         raise ValidationError("업체명 또는 서비스명은 30자 이하로 입력해주세요.", field="광고 업체명",
                               code="too_long")
     check_characters(company, "광고 업체명")
-    digits = digits_only(optout or "")
+    digits = optout_number(optout)
     if not digits:
         raise ValidationError("광고 문자에는 무료거부 080 번호가 필요합니다 (마이페이지에서 기본값을 정할 수 있습니다).",
                               field="무료거부 번호", code="optout_required")
+    return AdSettings(company, digits)
+
+
+def optout_number(value) -> str | None:
+    """An ad's free opt-out number (SMS-06) as digits, None when blank: 080 and 10–11 digits."""
+    digits = digits_only(str(value or ""))
+    if not digits:
+        return None
     if not (is_digits(digits) and digits.startswith("080") and len(digits) in (10, 11)):
         raise ValidationError("무료거부 번호는 080으로 시작하는 10~11자리 번호여야 합니다.", field="무료거부 번호",
                               code="invalid_optout")
-    return AdSettings(company, digits)
+    return digits
 
 
 def in_night_window(moment_utc: dt.datetime) -> bool:

@@ -284,11 +284,8 @@ def unsuspend(*, account_id, actor, reason: str | None, now: dt.datetime) -> Acc
 # --- sending preferences (SMS-06 default 080 number, SMS-15) ------------------------------------------
 
 def update_sending_settings(*, account_id: int, duplicate_protection: bool, optout_number: str | None) -> Account:
-    from app.domain.numbers import digits_only as _digits
-    number = _digits(optout_number or "")
-    if number and not (is_digits(number) and number.startswith("080") and len(number) in (10, 11)):
-        raise ValidationError("무료거부 번호는 080으로 시작하는 10~11자리 번호여야 합니다.", field="무료거부 번호",
-                              code="invalid_optout")
+    from app.domain import sms
+    number = sms.optout_number(optout_number)
     with transaction():
         account = get_account(account_id, for_update=True)
         account.duplicate_protection = bool(duplicate_protection)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.domain import recipient_files
+from app.domain import jsonbody, recipient_files
 from app.domain.files import CheckedFile
 from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
 from app.domain.recipients import Recipient
@@ -121,37 +121,20 @@ def _schedule(payload: dict) -> dt.datetime | None:
 
 
 def _text(payload: dict, key: str, label: str) -> str:
-    """A text field of the page's JSON: a string (or nothing), never a list or number."""
-    value = payload.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationError(f"{label} 값의 형식이 올바르지 않습니다.", field=label, code="invalid_type")
-    return value
+    return jsonbody.field(payload, key, str, name=label, label=label) or ""
 
 
 def _list(payload: dict, key: str, label: str) -> list:
-    value = payload.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationError(f"{label} 값의 형식이 올바르지 않습니다.", field=label, code="invalid_type")
-    return value
+    return jsonbody.field(payload, key, list, name=label, label=label) or []
 
 
 def _typed_recipient(item, position: int) -> Recipient:
-    label = f"{position}번째 수신자"
-    if isinstance(item, (str, int)) and not isinstance(item, bool):
-        return Recipient(str(item), None, {}, 0)
-    if not isinstance(item, dict):
-        raise ValidationError(f"{label}의 형식이 올바르지 않습니다.", field="수신자", code="invalid_type")
-    phone, name, values = item.get("phone"), item.get("name"), item.get("vars") or {}
-    if not isinstance(phone, (str, int)) or isinstance(phone, bool) or not isinstance(name, (str, type(None))) \
-            or not isinstance(values, dict) \
-            or not all(isinstance(v, (str, int, float, type(None))) for v in values.values()):
-        raise ValidationError(f"{label}의 형식이 올바르지 않습니다 (번호, 이름, 변수).", field="수신자",
+    parsed = jsonbody.recipient(item, 0)
+    if parsed is None:
+        raise ValidationError(f"{position}번째 수신자의 형식이 올바르지 않습니다 (번호, 이름, 변수).", field="수신자",
                               code="invalid_type")
-    return Recipient(str(phone), name or None, {str(k): str(v) for k, v in values.items() if v not in (None, "")}, 0)
+    # an emptied variable field of the page is no value (the send then names the row)
+    return Recipient(parsed.phone, parsed.name or None, {k: v for k, v in parsed.vars.items() if v}, 0)
 
 
 def build_request(account_id: int, payload: dict) -> sending.SmsRequest:

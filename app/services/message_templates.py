@@ -8,7 +8,6 @@ from sqlalchemy import func, or_, select
 
 from app.domain import sms
 from app.domain import text as rules
-from app.domain.numbers import digits_only, is_digits
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import MessageTemplate, Send
@@ -16,17 +15,6 @@ from app.security.tenancy import get_owned
 from app.services.uow import transaction
 
 PER_PAGE = 20
-
-
-def _optout(value) -> str | None:
-    """The ad's 080 number, optional on a template (the account's default fills in)."""
-    digits = digits_only(str(value or ""))
-    if not digits:
-        return None
-    if not (is_digits(digits) and digits.startswith("080") and len(digits) in (10, 11)):
-        raise ValidationError("무료거부 번호는 080으로 시작하는 10~11자리 번호여야 합니다.", field="무료거부 번호",
-                              code="invalid_optout")
-    return digits
 
 
 def _fields(name, title, body, is_ad, ad_company, ad_optout=None) -> dict:
@@ -45,7 +33,7 @@ def _fields(name, title, body, is_ad, ad_company, ad_optout=None) -> dict:
                                   field="제목", code="byte_limit")
     return {"name": rules.required(name, "템플릿 이름", max_length=50), "title": title, "body": body,
             "is_ad": bool(is_ad), "ad_company": rules.optional(ad_company, "광고 업체명", max_length=30) if is_ad else None,
-            "ad_optout": _optout(ad_optout) if is_ad else None}
+            "ad_optout": sms.optout_number(ad_optout) if is_ad else None}   # blank: the account's default
 
 
 def listing(account_id: int, *, query: str | None = None, page: int = 1, per_page: int = PER_PAGE):
