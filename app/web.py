@@ -12,13 +12,14 @@ from werkzeug.routing import IntegerConverter
 
 from app import clock
 from app.errors import MegabirdError, TooManyRequests
+from app.security.tenancy import MAX_ID
 
 
 class BoundedIntConverter(IntegerConverter):
     """`<int:…>` in every route, limited to what a database id can hold: a 20-digit id
     answers 404 instead of SQLite's OverflowError (a 500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
 
 

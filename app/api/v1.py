@@ -154,7 +154,7 @@ def send_sms():
         account_id=g.api_account_id, sender=_field(data, "from", str, required=True, label="from(발신번호)"),
         body=_field(data, "text", str, required=True, label="text(내용)"), recipients=_recipients(data.get("to")),
         title=_field(data, "title", str), is_ad=ad is not None, ad_company=(ad or {}).get("name"),
-        ad_optout=(ad or {}).get("optout") or _default_optout(), scheduled_at=_scheduled(data.get("scheduled_at")),
+        ad_optout=(ad or {}).get("optout"), scheduled_at=_scheduled(data.get("scheduled_at")),
         images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
         row_label="to[{}]")
     try:
@@ -169,11 +169,6 @@ def send_sms():
         return jsonify(body), status
     sending.enqueue_dispatch(result.send)
     return jsonify(result.to_api()), 201
-
-
-def _default_optout():
-    from app.models import Account
-    return db.session.get(Account, g.api_account_id).optout_number
 
 
 def _page_args() -> tuple[int, int]:

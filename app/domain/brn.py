@@ -1,7 +1,7 @@
 """사업자등록번호 (business registration number) check digit (ACC-05)."""
 from __future__ import annotations
 
-from app.domain.numbers import digits_only
+from app.domain.numbers import digits_only, is_digits
 from app.errors import ValidationError
 
 _WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
@@ -19,7 +19,7 @@ def validate_brn(text: str) -> str:
     digits = digits_only(text or "")
     if not digits:
         raise ValidationError("사업자등록번호를 입력해주세요.", field="사업자등록번호", code="invalid_brn")
-    if not digits.isdigit() or len(digits) != 10:
+    if not is_digits(digits) or len(digits) != 10:
         raise ValidationError("사업자등록번호는 숫자 10자리입니다 (예: 123-45-67890).",
                               field="사업자등록번호", code="invalid_brn")
     if brn_check_digit(digits[:9]) != int(digits[9]):

@@ -23,6 +23,11 @@ def digits_only(text: str) -> str:
     return _SEPARATORS.sub("", text or "")
 
 
+def digits_in(text: str) -> str:
+    """The 0-9 digits of a search text ("010-1234" -> "0101234")."""
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
 def is_digits(text: str) -> bool:
     """0-9 only: str.isdigit() also takes ², ١ and other Unicode digits."""
     return text.isascii() and text.isdigit()

@@ -88,6 +88,9 @@ class Send(Model):
 
     @property
     def pending_count(self) -> int:
+        """결과확인중: none for a cancelled send (its messages never left)."""
+        if self.status == "cancelled":
+            return 0
         return self.recipient_count - self.delivered_count - self.failed_count
 
     @property

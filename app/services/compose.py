@@ -19,9 +19,9 @@ from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, ch
 from app.domain.recipients import Recipient
 from app.errors import Conflict, ValidationError
 from app.extensions import db
-from app.models import Account, ApiRequest, PricePlan, RecipientUpload, StoredFile
+from app.models import Account, ApiRequest, RecipientUpload, StoredFile
 from app.security.tenancy import get_owned
-from app.services import contacts, files, sending, wallet
+from app.services import contacts, files, history, sending, wallet
 from app.services.uow import transaction
 
 MAX_TYPED = 1000  # numbers typed on the page; more come from a file or the address book
@@ -114,10 +114,7 @@ def _schedule(payload: dict) -> dt.datetime | None:
     text = _text(payload, "scheduled_at", "예약시간").strip()
     if not text:
         raise ValidationError("예약 시간을 선택해주세요.", field="예약시간", code="required")
-    try:
-        return clock.kst_to_utc(dt.datetime.fromisoformat(text).replace(tzinfo=None))
-    except (ValueError, OverflowError):     # OverflowError: year 1 shifted by KST
-        raise ValidationError("예약 시간 형식이 올바르지 않습니다.", field="예약시간", code="invalid_date") from None
+    return history.parse_moment(text, "예약시간")      # KST unless it names its offset, as the API reads it
 
 
 def _text(payload: dict, key: str, label: str) -> str:
@@ -170,13 +167,9 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
     request = build_request(account_id, payload)
     plan = sending.plan(request, now)
     sending.approved_sender(account_id, request.sender)   # as accept() checks them, before the dialog opens
-    account = db.session.get(Account, account_id)
-    wallet.check_can_spend(account)
-    sending.check_daily_cap(account, len(plan.recipients), now)
-    unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), sending.PRICE_FIELD[plan.msg_type]))
+    pricing = sending.price(db.session.get(Account, account_id), plan, now)     # as accept() will hold
+    unit, hold, blocked, repeated = pricing.unit, pricing.hold, pricing.blocked, pricing.repeated
     count = len(plan.recipients)
-    blocked, repeated, _ = sending.unsendable(account, plan, now)
-    hold = unit * (count - len(blocked) - len(repeated))     # exactly what accept() will hold
     balance = wallet.balance(account_id)
     return {"type": plan.msg_type, "unit_price": unit, "recipients": count, "hold": hold,
             "cash": balance.cash, "points": balance.points, "remaining": balance.total - hold,

@@ -8,10 +8,11 @@ from sqlalchemy import delete, func, or_, select
 
 from app.domain import recipient_files
 from app.domain import text as rules
-from app.domain.numbers import normalize_mobile
+from app.domain.numbers import digits_in, normalize_mobile
 from app.domain.recipients import Recipient
 from app.errors import Conflict, ValidationError
 from app.extensions import db
+from app.services.paging import paginate
 from app.models import Contact, ContactGroup
 from app.security.tenancy import get_owned
 from app.services.uow import transaction
@@ -74,16 +75,6 @@ def delete_group(*, account_id: int, group_id) -> None:
         db.session.delete(group)
 
 
-def default_group(account_id: int, now: dt.datetime) -> ContactGroup:
-    group = db.session.scalar(select(ContactGroup).where(ContactGroup.account_id == account_id,
-                                                         ContactGroup.name == "기본 그룹"))
-    if group is None:
-        group = ContactGroup(account_id=account_id, name="기본 그룹", created_at=now)
-        db.session.add(group)
-        db.session.flush()
-    return group
-
-
 # --- contacts -----------------------------------------------------------------------------------------------
 
 def search(account_id: int, *, group_id=None, query: str | None = None, page: int = 1,
@@ -94,15 +85,12 @@ def search(account_id: int, *, group_id=None, query: str | None = None, page: in
         stmt = stmt.where(Contact.group_id == group.id)
     query = (query or "").strip()
     if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
+        digits = digits_in(query)
         conditions = [Contact.name.like(f"%{query}%"), Contact.memo.like(f"%{query}%")]
         if digits:
             conditions.append(Contact.phone.like(f"%{digits}%"))
         stmt = stmt.where(or_(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Contact.name, Contact.id).offset((max(page, 1) - 1) * per_page)
-                              .limit(per_page)).all()
-    return list(rows), int(total or 0)
+    return paginate(stmt, Contact.name, Contact.id, page=page, per_page=per_page)
 
 
 def _contact_fields(form) -> dict:

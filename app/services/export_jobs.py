@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app import clock
 from app.domain.files import CheckedFile
@@ -31,10 +31,33 @@ def start_messages_export(*, account_id: int, send_id, states, categories, now: 
                                            "categories": list(flt.categories)}),
                         status="queued", total=send_admin.count_messages(send, flt), created_at=now)
         db.session.add(job)
+    _enqueue(job.id)
+    return job
+
+
+JOB_TIMEOUT = 3600
+RELAY_QUEUED_AFTER = dt.timedelta(minutes=2)                 # Redis was down when it was asked for
+RELAY_RUNNING_AFTER = dt.timedelta(seconds=2 * JOB_TIMEOUT)   # its worker died: RQ gave up long ago
+
+
+def _enqueue(job_id: int) -> bool:
     from app.jobs import enqueue
     from app.jobs.exports import build_export
-    enqueue("default", build_export, job.id, job_timeout=3600)
-    return job
+    return enqueue("default", build_export, job_id, job_timeout=JOB_TIMEOUT)
+
+
+def relay(now: dt.datetime) -> int:
+    """The tick: an export that never reached a worker is asked for again; one whose
+    worker died while building goes back to the queue. Building claims the job first,
+    so an export asked for twice is built once."""
+    table = ExportJob.__table__.c
+    db.session.execute(update(ExportJob).where(table.status == "running",
+                                               table.created_at < now - RELAY_RUNNING_AFTER)
+                       .values(status="queued"), execution_options={"synchronize_session": False})
+    ids = db.session.scalars(select(ExportJob.id).where(table.status == "queued",
+                                                        table.created_at < now - RELAY_QUEUED_AFTER)).all()
+    db.session.commit()
+    return sum(1 for job_id in ids if _enqueue(job_id))
 
 
 def _progress(job_id: int):
@@ -46,13 +69,18 @@ def _progress(job_id: int):
     return report
 
 
+class _Gone(Exception):
+    """The export row was deleted or handed to another run while this one wrote the file."""
+
+
 def build(job_id: int) -> str:
     """The job: write the file, store it, mark the export done (or failed)."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or job.status == "done":
-        return "nothing to do"
-    job.status = "running"
+    claimed = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+                                 .values(status="running"), execution_options={"synchronize_session": False})
     db.session.commit()
+    if not claimed.rowcount:        # done, failed, or being built by another run
+        return "nothing to do"
+    job = db.session.get(ExportJob, job_id)
     params = json.loads(job.params)
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="mb-export-")
     os.close(handle)
@@ -67,12 +95,18 @@ def build(job_id: int) -> str:
             stored = files.store_file(account_id=job.account_id, kind="export", filename=job.filename,
                                       source=path, checked=XLSX, now=clock.now())
             db.session.flush()
-            job = db.session.get(ExportJob, job_id)
+            job = db.session.scalar(select(ExportJob).where(ExportJob.id == job_id).with_for_update())
+            if job is None or job.status != "running":   # deleted with its send, or relayed to another run
+                raise _Gone()
             job.file_id = stored.id
             job.done = rows
             job.status = "done"
             job.finished_at = clock.now()
         return "done"
+    except _Gone:
+        db.session.rollback()
+        files.discard([stored])
+        return "no longer ours"
     except Exception as exc:
         db.session.rollback()
         if stored is not None:

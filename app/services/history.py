@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from app import clock
 from app.domain.results import CATEGORY_LABELS
 from app.errors import ValidationError
 from app.extensions import db
+from app.services.paging import paginate
 from app.models import Message, Send, SendCategoryCount
 from app.models.sending import MESSAGE_STATES, MESSAGE_TYPES, SEND_STATUSES
 from app.security.tenancy import get_owned
@@ -74,11 +75,8 @@ def parse_moment(value: str | None, field: str, *, end_of_day: bool = False) -> 
 
 
 def list_sends(account_id: int, flt: SendFilter, *, page: int = 1, per_page: int = 20) -> tuple[list[Send], int]:
-    base = flt.apply(select(Send).where(Send.account_id == account_id))
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    rows = db.session.scalars(base.order_by(Send.created_at.desc(), Send.id.desc())
-                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total or 0)
+    return paginate(flt.apply(select(Send).where(Send.account_id == account_id)), Send.created_at.desc(),
+                    Send.id.desc(), page=page, per_page=per_page)
 
 
 def get_send(account_id: int, send_id) -> Send:
@@ -141,10 +139,8 @@ def parse_message_filter(states, categories_) -> MessageFilter:
 
 
 def list_messages(send: Send, flt: MessageFilter, *, page: int = 1, per_page: int = 50):
-    base = flt.apply(select(Message).where(Message.send_id == send.id))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(base.order_by(Message.id).offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total or 0)
+    return paginate(flt.apply(select(Message).where(Message.send_id == send.id)), Message.id, page=page,
+                    per_page=per_page)
 
 
 def message_dict(m: Message) -> dict:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app.domain import sms
 from app.domain import text as rules
 from app.errors import ValidationError
 from app.extensions import db
+from app.services.paging import paginate
 from app.models import MessageTemplate, Send
 from app.security.tenancy import get_owned
 from app.services.uow import transaction
@@ -41,10 +42,7 @@ def listing(account_id: int, *, query: str | None = None, page: int = 1, per_pag
     if query:
         stmt = stmt.where(or_(MessageTemplate.name.like(f"%{query}%"), MessageTemplate.body.like(f"%{query}%"),
                               MessageTemplate.title.like(f"%{query}%")))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(MessageTemplate.updated_at.desc(), MessageTemplate.id.desc())
-                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total or 0)
+    return paginate(stmt, MessageTemplate.updated_at.desc(), MessageTemplate.id.desc(), page=page, per_page=per_page)
 
 
 def all_of(account_id: int) -> list[MessageTemplate]:

@@ -8,7 +8,9 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.domain.numbers import digits_in
 from app.extensions import db
+from app.services.paging import paginate
 from app.models import OptOut
 
 
@@ -35,16 +37,15 @@ def add_many(account_id: int, numbers: Iterable[str], *, source: str, now: dt.da
 
 # --- the 수신거부 목록 page (SMS-13) ----------------------------------------------------------------------
 
-def listing(account_id: int, *, query: str | None = None, page: int = 1, per_page: int = 20):
-    from sqlalchemy import func
+PER_PAGE = 20
+
+
+def listing(account_id: int, *, query: str | None = None, page: int = 1, per_page: int = PER_PAGE):
     stmt = select(OptOut).where(OptOut.account_id == account_id)
-    digits = "".join(ch for ch in (query or "") if ch.isdigit())
+    digits = digits_in(query or "")
     if digits:
         stmt = stmt.where(OptOut.number.like(f"%{digits}%"))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(OptOut.created_at.desc(), OptOut.id.desc())
-                              .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
-    return list(rows), int(total or 0)
+    return paginate(stmt, OptOut.created_at.desc(), OptOut.id.desc(), page=page, per_page=per_page)
 
 
 def add_typed(*, account_id: int, text: str, memo: str | None, now: dt.datetime) -> dict:

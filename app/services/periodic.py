@@ -95,6 +95,11 @@ def _settle(now):
     return results.settle(now)
 
 
+def _relay_exports(now):
+    from app.services import export_jobs
+    return export_jobs.relay(now)
+
+
 def _purge_history(now):
     from app.services import send_admin
     return send_admin.purge_expired(now)
@@ -109,6 +114,7 @@ TASKS: list[Task] = [
     Task("reports", _reports),
     Task("timeouts", _timeouts, every=dt.timedelta(minutes=1)),
     Task("settle", _settle),
+    Task("relay_exports", _relay_exports, every=dt.timedelta(minutes=1)),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
     Task("purge_history", _purge_history, daily_at_kst=2),

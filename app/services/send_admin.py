@@ -54,10 +54,7 @@ def delete_sends(*, account_id: int, send_ids=None, flt: history.SendFilter | No
     gone: list[StoredFile] = []
     with transaction():
         if send_ids is not None:
-            ids = []
-            for value in send_ids:
-                ids.append(get_owned(Send, value, account_id, for_update=True).id)
-            sends = [db.session.get(Send, i) for i in ids]
+            sends = [get_owned(Send, value, account_id, for_update=True) for value in send_ids]
         else:
             sends = list(db.session.scalars((flt or history.SendFilter()).apply(
                 select(Send).where(Send.account_id == account_id))))

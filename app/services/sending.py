@@ -23,7 +23,7 @@ from app.domain.numbers import digits_only
 from app.domain.recipients import Recipient, Rejected
 from app.errors import InvalidState, ValidationError
 from app.extensions import db
-from app.models import ApiRequest, DailyUsage, Message, PricePlan, Send, SendImage, SenderNumber
+from app.models import Account, ApiRequest, DailyUsage, Message, PricePlan, Send, SendImage, SenderNumber
 from app.security.tenancy import get_owned
 from app.services import bulk, files, optouts, wallet
 from app.services.rollups import Deltas
@@ -123,7 +123,10 @@ def plan(request: SmsRequest, now: dt.datetime) -> Plan:
     sms.check_characters(body, "내용")
     ad = None
     if request.is_ad:
-        ad = sms.ad_settings(request.ad_company, request.ad_optout)
+        # a blank 080 number is the account's default (마이페이지), for the page and the API alike
+        optout = request.ad_optout or db.session.scalar(select(Account.optout_number)
+                                                        .where(Account.id == request.account_id))
+        ad = sms.ad_settings(request.ad_company, optout)
         sms.check_ad_time(scheduled_at=request.scheduled_at, now=now)
     if request.scheduled_at is not None:
         sms.check_schedule(request.scheduled_at, now)
@@ -210,14 +213,29 @@ def check_daily_cap(account, count: int, now: dt.datetime) -> None:
                               details={"daily_cap": account.daily_cap, "remaining": left})
 
 
-def unsendable(account, p: Plan, now: dt.datetime):
-    """(opted-out numbers of an ad, numbers that got the same text within the hour,
-    the content fingerprint): the recipients that end failed at once and cost nothing."""
+@dataclass(frozen=True)
+class Pricing:
+    """What a plan costs an account: the frozen unit price (WAL-05), the recipients that
+    end failed at once and cost nothing (opted out of an ad, the same text within the
+    hour), the content fingerprint, and the hold (WAL-06)."""
+    unit: int
+    blocked: set[str]
+    repeated: set[str]
+    hashes: object
+    hold: int
+
+
+def price(account, p: Plan, now: dt.datetime) -> Pricing:
+    """The checks and figures that accept() applies and the confirmation dialog shows
+    (SMS-11): suspension, the daily cap, the price, the free recipients, the hold."""
+    wallet.check_can_spend(account)
+    check_daily_cap(account, len(p.recipients), now)
+    unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), PRICE_FIELD[p.msg_type]))
     blocked = optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set()
     hashes = content_hashes(p)
     repeated = (recently_sent(account.id, p.recipients, hashes, now) - blocked
                 if account.duplicate_protection else set())
-    return blocked, repeated, hashes
+    return Pricing(unit, blocked, repeated, hashes, unit * (len(p.recipients) - len(blocked) - len(repeated)))
 
 
 def accept(request: SmsRequest, *, now: dt.datetime,
@@ -229,13 +247,9 @@ def accept(request: SmsRequest, *, now: dt.datetime,
         with transaction():
             sender = approved_sender(request.account_id, request.sender)
             account = wallet.lock_account(request.account_id)
-            wallet.check_can_spend(account)
-            check_daily_cap(account, len(p.recipients), now)
+            pricing = price(account, p, now)
             count_usage(account.id, kst_day(now), len(p.recipients))
-            plan_row = db.session.get(PricePlan, account.price_plan_id)
-            unit = int(getattr(plan_row, PRICE_FIELD[p.msg_type]))
-            blocked, repeated, hashes = unsendable(account, p, now)
-            sendable = len(p.recipients) - len(blocked) - len(repeated)
+            unit, blocked, repeated, hashes = pricing.unit, pricing.blocked, pricing.repeated, pricing.hashes
             starts_at = request.scheduled_at or now
             send = Send(account_id=account.id, source=request.source, channel="sms", msg_type=p.msg_type,
                         status="scheduled" if request.scheduled_at else "in_progress", sender_number=sender,
@@ -243,7 +257,7 @@ def accept(request: SmsRequest, *, now: dt.datetime,
                         ad_company=p.ad.company if p.ad else None, ad_optout=p.ad.optout if p.ad else None,
                         uses_variables=p.uses_variables,
                         group_names=", ".join(request.group_names) or None, unit_price=unit,
-                        hold_amount=unit * sendable, recipient_count=len(p.recipients),
+                        hold_amount=pricing.hold, recipient_count=len(p.recipients),
                         failed_count=len(blocked) + len(repeated), rejected_count=len(p.rejected),
                         duplicate_count=p.duplicates, created_at=now, scheduled_at=request.scheduled_at,
                         started_at=None if request.scheduled_at else now, last_progress_at=now,

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import clock
 from app.errors import ValidationError
 from app.extensions import db
+from app.services.paging import paginate
 from app.models import LedgerEntry
 from app.models.wallet import KIND_LABELS
 
@@ -56,12 +57,8 @@ class StatementFilter:
 
 
 def page(account_id: int, flt: StatementFilter, page_number: int = 1) -> tuple[list[LedgerEntry], int]:
-    base = flt.apply(select(LedgerEntry).where(LedgerEntry.account_id == account_id))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    page_number = max(1, page_number)
-    rows = db.session.scalars(base.order_by(LedgerEntry.id.desc())
-                              .offset((page_number - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    return list(rows), total
+    return paginate(flt.apply(select(LedgerEntry).where(LedgerEntry.account_id == account_id)),
+                    LedgerEntry.id.desc(), page=page_number, per_page=PER_PAGE)
 
 
 EXPORT_HEADERS = ["일시(KST)", "구분", "충전금 변동", "포인트 변동", "충전금 잔액", "포인트 잔액", "발송 ID", "메모"]

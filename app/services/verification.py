@@ -13,6 +13,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.domain.numbers import is_digits
 from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.extensions import db
 from app.models import PhoneVerification
@@ -63,7 +64,7 @@ def check(verification: PhoneVerification, code: str, now: dt.datetime) -> None:
     if verification.attempts >= MAX_TRIES:
         raise ValidationError("인증번호 입력 횟수(5회)를 초과했습니다. 인증번호를 다시 받아주세요.",
                               field="인증번호", code="too_many_tries")
-    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+    if not (len(code) == 6 and is_digits(code)):
         raise ValidationError("인증번호 6자리 숫자를 입력해주세요.", field="인증번호", code="invalid_code")
     if not hmac.compare_digest(verification.code_hash, _hash(verification.phone, code)):
         verification.attempts += 1

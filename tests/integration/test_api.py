@@ -181,6 +181,9 @@ def test_api03_cancel_accepts_an_idempotency_key_too(api):
     again = client.post(url, headers={**bearer(key), "Idempotency-Key": "cancel-1"})
     assert (first.status_code, again.status_code) == (200, 200) and first.get_json() == again.get_json()
     assert first.get_json()["status"] == "cancelled"
+    # a cancelled send has nothing waiting for a result, in the API as on the pages
+    shown = client.get(f"/api/v1/sends/{send_id}", headers=bearer(key)).get_json()
+    assert (shown["status"], shown["counts"]["pending"]) == ("cancelled", 0)
     # the same key for another request is a conflict and cancels nothing
     error_of(client.post(f"/api/v1/sends/{other}/cancel", headers={**bearer(key), "Idempotency-Key": "cancel-1"}),
              409, "idempotency_conflict", "Idempotency-Key")

@@ -96,6 +96,21 @@ def test_a_schedule_from_10_minutes_to_30_days_ahead(app, client, customer):
     send_id = sent(client, customer, phones(1), use_schedule=True, scheduled_at="2026-11-28T09:00")
     row = one(app, Send, Send.id == send_id)
     assert (row["status"], row["scheduled_at"]) == ("scheduled", kst(2026, 11, 28, 9, 0))
+    # a time that names its offset is read as the API reads it, not as KST wall time
+    q = quote(client, customer, phones(2), use_schedule=True, scheduled_at="2026-11-28T00:00:00Z").get_json()
+    assert q["scheduled_at"] == "2026-11-28 09:00"
+
+
+def test_an_ad_without_a_080_number_takes_the_accounts_default_as_the_api_does(app, client, customer):
+    """SMS-06/SMS-08: a blank 무료거부 number is the 마이페이지 default, on the page too."""
+    ad = dict(body="겨울 세일", is_ad=True, ad_company="메가마트", ad_optout="")
+    assert error_of(quote(client, customer, phones(1), **ad))["code"] == "optout_required"
+    with app.app_context():
+        from app.services import accounts
+        accounts.update_sending_settings(account_id=customer.account_id, duplicate_protection=True,
+                                         optout_number="080-222-3333")
+    send_id = sent(client, customer, phones(1), **ad)
+    assert one(app, Send, Send.id == send_id)["ad_optout"] == "0802223333"
 
 
 REFUSALS = [

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from app.models import ExportJob, Message, SandboxMessage, StoredFile
-from tests.support.compose import (JSON, complete, count, csv_bytes, one, phones, raise_daily_cap, read_xlsx,
+from tests.support.compose import (HOUR, JSON, MINUTE, NOW, complete, count, csv_bytes, one, phones, raise_daily_cap, read_xlsx,
                                    rewrite_part, rows, sent, upload, xlsx, xlsx_cells)
 from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
 from tests.support.foundation import flashed, follow
@@ -157,3 +157,36 @@ def test_perf04_a_long_read_on_sqlite_uses_a_small_cache_and_no_mapping_then_res
             assert pragmas(conn) == (-SQLITE_SCAN_CACHE_KIB, 0, SQLITE_SCAN_TEMP_STORE)
         with db.engine.connect() as conn:  # the pool hands back the same connection
             assert pragmas(conn) == (-SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_TEMP_STORE)
+
+
+def test_a_large_export_is_built_once_and_a_lost_one_is_asked_for_again(app, client, customer):
+    """RES-05 jobs: building claims the export, so a job that runs twice writes one file;
+    the tick asks again for an export whose enqueue was lost (Redis down) and puts back
+    one whose worker died while building."""
+    from app.extensions import queue
+    from app.services import export_jobs
+    from tests.support.compose import tick
+    send_id = sent(client, customer, phones(1, 2), body="내보내기")
+    complete(app)
+    with app.app_context():
+        job_id = export_jobs.start_messages_export(account_id=customer.account_id, send_id=send_id, states=[],
+                                                   categories=[], now=NOW).id
+        queue("default").empty()                              # the enqueue never reached a worker
+    tick(app, NOW + MINUTE)
+    assert one(app, ExportJob)["status"] == "queued"         # not yet: it may still be on its way
+    result = tick(app, NOW + 3 * MINUTE)
+    assert result["relay_exports"] == 1
+    run_worker(app)
+    assert (one(app, ExportJob)["status"], count(app, StoredFile, StoredFile.kind == "export")) == ("done", 1)
+    with app.app_context():                                   # the same job once more: nothing new
+        assert export_jobs.build(job_id) == "nothing to do"
+    assert count(app, StoredFile, StoredFile.kind == "export") == 1
+
+    # a worker that died while building leaves it running; long after RQ's timeout it goes back
+    with app.app_context():
+        from app.extensions import db
+        db.session.get(ExportJob, job_id).status = "running"
+        db.session.commit()
+    assert tick(app, NOW + 90 * MINUTE)["relay_exports"] == 0
+    assert tick(app, NOW + 3 * HOUR)["relay_exports"] == 1
+    assert one(app, ExportJob)["status"] == "queued"

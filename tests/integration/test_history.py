@@ -468,7 +468,8 @@ def test_deleting_a_send_deletes_its_exports_and_images_for_good(app, client, cu
     work(app, NOW)
     [export] = rows(app, ExportJob)
     assert (export["status"], export["send_id"]) == ("done", send_id)
-    assert client.get(f"/exports/{job_id}/download").status_code == 200
+    download = client.get(f"/exports/{job_id}/download")
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "private, no-store"
     kept = rows(app, StoredFile, StoredFile.kind.in_(["export", "mms_image"]))
     assert {f["kind"] for f in kept} == {"export", "mms_image"}
     with app.app_context():

@@ -130,8 +130,8 @@ class OptOutView(PortalView):
 
     def _render(self, error=None, status=200, report=None):
         rows, total = optouts.listing(current_account_id(), query=request.args.get("q"), page=page_arg())
-        return self.render_template("portal/optouts.html", rows=rows, total=total, page=page_arg(), per_page=20,
-                                    args=request.args, error=error, report=report), status
+        return self.render_template("portal/optouts.html", rows=rows, total=total, page=page_arg(),
+                                    per_page=optouts.PER_PAGE, args=request.args, error=error, report=report), status
 
     @expose("/")
     @has_access
@@ -175,8 +175,8 @@ class TemplateView(PortalView):
     @has_access
     def index(self):
         rows, total = message_templates.listing(current_account_id(), query=request.args.get("q"), page=page_arg())
-        return self.render_template("portal/templates/list.html", rows=rows, total=total, page=page_arg(), per_page=20,
-                                    args=request.args)
+        return self.render_template("portal/templates/list.html", rows=rows, total=total, page=page_arg(),
+                                    per_page=message_templates.PER_PAGE, args=request.args)
 
     def _form(self, template=None, error=None, status=200, form=None):
         return self.render_template("portal/templates/form.html", tmpl=template, error=error,

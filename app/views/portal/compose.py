@@ -3,7 +3,6 @@ script calls. Every rule is the accept service's; the page only counts bytes liv
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 
 from flask import Response, jsonify, request, url_for
@@ -133,7 +132,3 @@ class ComposeView(PortalView):
 
 def _preview_person(contact) -> dict | None:
     return {"name": contact.name, "vars": contact.variables()} if contact is not None else None
-
-
-def json_dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -11,6 +11,17 @@ from app.security.tenancy import current_account_id, get_owned, is_staff
 from app.services import files
 
 
+def stored_file_response(row: StoredFile, *, download_name: str | None = None, attachment: bool = False):
+    """A stored file to its owner: never cached (an account's data), and anything but a
+    PDF shown in a sandbox (no script runs in an uploaded file)."""
+    response = send_file(files.path_of(row), mimetype=row.content_type, as_attachment=attachment,
+                         download_name=download_name or row.original_name, max_age=0)
+    if not row.is_pdf:  # the browser's PDF viewer does not run in a sandboxed document
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 class FileView(BaseView):
     route_base = "/files"
     default_view = "download"
@@ -26,9 +37,4 @@ class FileView(BaseView):
                 raise NotFound()
         else:
             row = get_owned(StoredFile, file_id, current_account_id())
-        response = send_file(files.path_of(row), mimetype=row.content_type, as_attachment=False,
-                             download_name=row.original_name, max_age=0)
-        if not row.is_pdf:  # the browser's PDF viewer does not run in a sandboxed document
-            response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return stored_file_response(row)

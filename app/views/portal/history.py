@@ -3,7 +3,7 @@ detail with the result breakdown and recipients, exports, resend, delete, templa
 saving and reservations."""
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, request, send_file, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
@@ -12,8 +12,9 @@ from app.errors import MegabirdError
 from app.extensions import db
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
-from app.services import export_jobs, exports, files, history, message_templates, send_admin, sending
+from app.services import export_jobs, exports, history, message_templates, send_admin, sending
 from app.views.base import PortalView, page_arg
+from app.views.portal.files import stored_file_response
 
 PER_PAGE = 20
 RECIPIENTS_PER_PAGE = 50
@@ -146,5 +147,4 @@ class ExportView(PortalView):
         if job.status != "done" or job.file is None:
             flash("아직 만들고 있습니다. 잠시 후 다시 시도해주세요.", "info")
             return redirect(url_for("ExportView.show", job_id=job.id))
-        return send_file(files.path_of(job.file), mimetype=exports.XLSX_MIME, as_attachment=True,
-                         download_name=job.filename, max_age=0)
+        return stored_file_response(job.file, download_name=job.filename, attachment=True)
