@@ -8,7 +8,6 @@ import hashlib
 import json
 
 from flask import g, jsonify, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -17,10 +16,9 @@ from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
 from app.domain import jsonbody
 from app.domain.numbers import is_digits
 from app.domain.recipients import Recipient
-from app.errors import Conflict, MegabirdError, TooManyRequests, ValidationError
+from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.extensions import db
-from app.models import ApiRequest
-from app.services import history, senders, sending, wallet
+from app.services import history, idempotency, senders, sending, wallet
 
 MAX_API_RECIPIENTS = 10_000
 
@@ -105,14 +103,8 @@ def _idempotency(body: bytes):
     if len(key) > 200:
         raise ValidationError("Idempotency-Key는 200자 이하여야 합니다.", field="Idempotency-Key", code="invalid")
     request_hash = hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
-    previous = db.session.scalar(select(ApiRequest).where(ApiRequest.account_id == g.api_account_id,
-                                                          ApiRequest.idempotency_key == key))
-    if previous is not None:
-        if previous.request_hash != request_hash:
-            raise Conflict("같은 Idempotency-Key로 다른 요청을 보냈습니다.", field="Idempotency-Key",
-                           code="idempotency_conflict")
-        return key, (previous.status_code, json.loads(previous.response))
-    return (key, request_hash), None
+    replay = idempotency.previous(g.api_account_id, key, request_hash)
+    return (key, request_hash), replay
 
 
 @api_v1.get("/balance")
@@ -218,18 +210,16 @@ def cancel_send(send_id):
     if replay is not None:
         status, body = replay
         return jsonify(body), status
-    send = sending.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now())
-    body = history.send_summary(send)
-    if idem:  # API-03: a retry with the same key gets this answer again, not "already cancelled"
-        key, request_hash = idem
-        db.session.add(ApiRequest(account_id=g.api_account_id, idempotency_key=key, request_hash=request_hash,
-                                  status_code=200, response=json.dumps(body, ensure_ascii=False), send_id=send.id,
-                                  created_at=clock.now()))
-        try:
-            db.session.commit()
-        except IntegrityError:      # a racing retry recorded it first: the same answer
-            db.session.rollback()
-    return jsonify(body)
+    try:    # API-03: a retry with the same key gets this answer again, not "already cancelled"
+        send = sending.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now(), idempotency=idem,
+                              answer=history.send_summary)
+    except IntegrityError:      # a racing retry with the same key cancelled it first: its answer
+        db.session.rollback()
+        replay = _idempotency(request.get_data(cache=True))[1]
+        if replay is None:
+            raise
+        return jsonify(replay[1]), replay[0]
+    return jsonify(history.send_summary(send))
 
 
 @api_v1.get("/openapi.json")

@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -17,11 +16,11 @@ from app.domain import jsonbody, recipient_files
 from app.domain.files import CheckedFile
 from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
 from app.domain.recipients import Recipient
-from app.errors import Conflict, ValidationError
+from app.errors import ValidationError
 from app.extensions import db
-from app.models import Account, ApiRequest, RecipientUpload, StoredFile
+from app.models import Account, RecipientUpload, StoredFile
 from app.security.tenancy import get_owned
-from app.services import contacts, files, history, sending, wallet
+from app.services import contacts, files, history, idempotency, sending, wallet
 from app.services.uow import transaction
 
 MAX_TYPED = 1000  # numbers typed on the page; more come from a file or the address book
@@ -191,24 +190,22 @@ def send(account_id: int, payload: dict, now: dt.datetime) -> sending.AcceptResu
     body = json.dumps({k: v for k, v in payload.items() if k != "compose_token"}, sort_keys=True,
                       ensure_ascii=False, default=str).encode()
     request_hash = hashlib.sha256(body).hexdigest()
-    previous = db.session.scalar(select(ApiRequest).where(ApiRequest.account_id == account_id,
-                                                          ApiRequest.idempotency_key == key))
-    if previous is not None:
-        if previous.request_hash != request_hash:
-            raise Conflict("이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.", field="요청",
-                           code="idempotency_conflict")
-        return json.loads(previous.response)
+
+    def answered():
+        replay = idempotency.previous(account_id, key, request_hash, field="요청",
+                                      message="이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.")
+        return replay[1] if replay else None
+    if (replay := answered()) is not None:
+        return replay
     request = build_request(account_id, payload)
     try:
         result = sending.accept(request, now=now, idempotency=(key, request_hash))
     except IntegrityError:
         # the same token committed by a concurrent request (a double click) a moment ago
         db.session.rollback()
-        previous = db.session.scalar(select(ApiRequest).where(ApiRequest.account_id == account_id,
-                                                              ApiRequest.idempotency_key == key))
-        if previous is None:
+        if (replay := answered()) is None:
             raise
-        return json.loads(previous.response)
+        return replay
     sending.enqueue_dispatch(result.send)
     return result
 

@@ -23,9 +23,10 @@ from app.domain.numbers import digits_only
 from app.domain.recipients import Recipient, Rejected
 from app.errors import InvalidState, ValidationError
 from app.extensions import db
-from app.models import Account, ApiRequest, DailyUsage, Message, PricePlan, Send, SendImage, SenderNumber
+from app.models import Account, DailyUsage, Message, PricePlan, Send, SendImage, SenderNumber
 from app.security.tenancy import get_owned
 from app.services import bulk, files, optouts, wallet
+from app.services.idempotency import record as idempotency_record
 from app.services.rollups import Deltas
 from app.services.uow import transaction
 
@@ -283,12 +284,7 @@ def accept(request: SmsRequest, *, now: dt.datetime,
             deltas.flush()
             wallet.hold(account.id, send.id, send.hold_amount, now=now)
             result = AcceptResult(send, p.rejected, p.duplicates, len(blocked), len(repeated))
-            if idempotency:
-                key, request_hash = idempotency
-                db.session.add(ApiRequest(account_id=account.id, idempotency_key=key, request_hash=request_hash,
-                                          status_code=201, response=json.dumps(result.to_api(), ensure_ascii=False),
-                                          send_id=send.id, created_at=now))
-                db.session.flush()
+            idempotency_record(account.id, idempotency, 201, result.to_api(), send_id=send.id, now=now)
     except Exception:
         files.discard(stored)
         raise
@@ -370,9 +366,11 @@ def enqueue_dispatch(send: Send) -> None:
 
 # --- cancel (SMS-07) -------------------------------------------------------------------------------------
 
-def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
+def cancel(*, account_id: int, send_id, now: dt.datetime, idempotency: tuple[str, str] | None = None,
+           answer=None) -> Send:
     """A scheduled send is cancelled until it starts; its whole hold comes back at once,
-    and it leaves the statistics."""
+    and it leaves the statistics. With an idempotency key, `answer(send)` is stored with
+    the cancel in one transaction (API-03)."""
     with transaction():
         send = get_owned(Send, send_id, account_id, for_update=True)
         if send.status != "scheduled":
@@ -393,6 +391,8 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
             deltas.add_category(account_id=account_id, day=send.day, msg_type=send.msg_type, category=category,
                                 count=-count)
         deltas.flush()
+        if idempotency:
+            idempotency_record(account_id, idempotency, 200, answer(send), send_id=send.id, now=now)
     return send
 
 

@@ -9,9 +9,12 @@ from flask import abort, flash, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_login import current_user
 
-from app.errors import MegabirdError
+from app.errors import Conflict, Forbidden, MegabirdError, TooManyRequests, ValidationError
 from app.security.roles import ACCESS, PORTAL
 
+
+#: refusals a form page shows next to the form; NotFound is not among them (the 404 page)
+ON_PAGE = (ValidationError, Conflict, Forbidden, TooManyRequests)
 
 MAX_PAGE = 1_000_000
 

@@ -9,7 +9,7 @@ from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import MegabirdError
 from app.security.tenancy import current_account_id
 from app.services import contacts, exports, files, message_templates, optouts
-from app.views.base import PortalView, page_arg
+from app.views.base import ON_PAGE, PortalView, page_arg
 
 
 def _upload(name: str = "file"):
@@ -52,9 +52,7 @@ class ContactsView(PortalView):
     def rename_group(self, group_id):
         try:
             contacts.rename_group(account_id=current_account_id(), group_id=group_id, name=request.form.get("name"))
-        except MegabirdError as error:
-            if error.status == 404:
-                raise
+        except ON_PAGE as error:      # a missing row still answers 404
             return self._render(error, error.status)
         return self._done("그룹 이름을 바꿨습니다.")
 
@@ -71,9 +69,7 @@ class ContactsView(PortalView):
         try:
             contacts.add_contact(account_id=current_account_id(), group_id=request.form.get("group_id"),
                                  form=request.form, now=clock.now())
-        except MegabirdError as error:
-            if error.status == 404:
-                raise
+        except ON_PAGE as error:      # a missing row still answers 404
             return self._render(error, error.status, request.form)
         return self._done("연락처를 추가했습니다.")
 
@@ -91,9 +87,7 @@ class ContactsView(PortalView):
                                         group_id=request.form.get("group_id"), form=request.form)
                 flash("연락처를 수정했습니다.", "success")
                 return redirect(url_for("ContactsView.index", group_id=request.form.get("group_id")))
-            except MegabirdError as exc:
-                if exc.status == 404:
-                    raise
+            except ON_PAGE as exc:      # a missing row still answers 404
                 error, status = exc, exc.status
         return self.render_template("portal/contacts/edit.html", contact=contact,
                                     groups=contacts.groups(account_id), error=error), status
@@ -112,9 +106,7 @@ class ContactsView(PortalView):
         try:
             report = contacts.import_file(account_id=current_account_id(), group_id=request.form.get("group_id"),
                                           filename=filename, data=data, now=clock.now())
-        except MegabirdError as error:
-            if error.status == 404:
-                raise
+        except ON_PAGE as error:      # a missing row still answers 404
             return self._render(error, error.status)
         return self._render(report=report)
 

@@ -9,7 +9,6 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.domain.results import SMS_CATEGORIES
 from app.errors import MegabirdError
-from app.extensions import db
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
 from app.services import export_jobs, exports, history, message_templates, send_admin, sending
@@ -72,18 +71,13 @@ class HistoryView(PortalView):
     @expose("/<int:send_id>/export.xlsx")
     @has_access
     def export_messages(self, send_id):
-        account_id = current_account_id()
-        send = history.get_send(account_id, send_id)
-        states, categories = request.args.getlist("status"), request.args.getlist("category")
-        flt = history.parse_message_filter(states, categories)
-        if send_admin.count_messages(send, flt) > export_jobs.INLINE_LIMIT:
-            job = export_jobs.start_messages_export(account_id=account_id, send_id=send.id, states=states,
-                                                    categories=categories, now=clock.now())
-            return redirect(url_for("ExportView.show", job_id=job.id))
-        send_id = send.id
-        db.session.commit()  # the rows stream on their own read-only connection
-        return exports.xlsx_response(filename=f"megabird-send-{send_id}.xlsx", title="수신자별 발송내역",
-                                     headers=send_admin.MESSAGE_HEADERS, rows=send_admin.message_rows(send_id, flt))
+        result = export_jobs.export_messages(account_id=current_account_id(), send_id=send_id,
+                                             states=request.args.getlist("status"),
+                                             categories=request.args.getlist("category"), now=clock.now())
+        if isinstance(result, export_jobs.InlineExport):
+            return exports.xlsx_response(filename=result.filename, title="수신자별 발송내역",
+                                         headers=send_admin.MESSAGE_HEADERS, rows=result.rows)
+        return redirect(url_for("ExportView.show", job_id=result.id))
 
     @expose("/export.xlsx", methods=["POST"])
     @has_access

@@ -13,7 +13,7 @@ from app.jobs import enqueue
 from app.jobs.system import deliver_system_messages
 from app.security.tenancy import current_account, current_account_id
 from app.services import files, senders
-from app.views.base import PortalView, page_arg
+from app.views.base import ON_PAGE, PortalView, page_arg
 
 PER_PAGE = 10
 NUMBER_SESSION = "sender_verification_id"
@@ -121,9 +121,7 @@ class SenderView(PortalView):
         """Delete, or show the list with the refusal (a 404 stays a 404)."""
         try:
             action()
-        except MegabirdError as error:
-            if error.status == 404:
-                raise
+        except ON_PAGE as error:      # a missing row still answers 404
             return self._list(error, error.status)
         flash("발신정보를 삭제했습니다.", "info")
         return redirect(url_for("SenderView.index"))
