@@ -63,16 +63,17 @@ def test_a_cancelled_send_does_not_count_and_protection_can_be_switched_off(appc
 
 def test_duplicates_settle_uncharged_and_show_in_the_breakdown(app):
     customer = make_customer(app, cash=10_000)
+    later = T0 + dt.timedelta(minutes=1)
     with app.app_context():
-        now = clock.now()
-        accept(customer, "중복 테스트", [("01023450001", None, {})], now)
+        accept(customer, "중복 테스트", [("01023450001", None, {})], T0)
         send_id = accept(customer, "중복 테스트", [("01023450001", None, {}), ("01023450002", None, {})],
-                         now + dt.timedelta(minutes=1)).send.id
+                         later).send.id
         sending.enqueue_dispatch(db.session.get(sending.Send, send_id))
-    run_worker(app)
+    with clock.frozen(later):                  # the real worker, at the send's time
+        run_worker(app)
     with app.app_context():
         from app.services import periodic
-        periodic.tick(clock.now() + dt.timedelta(minutes=5))
+        periodic.tick(later + dt.timedelta(minutes=5))
         send = db.session.get(sending.Send, send_id)
         assert (send.status, send.delivered_count, send.failed_count, send.charged_amount) == ("completed", 1, 1, 20)
         assert wallet.invariant_violations() == []
