@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -54,6 +55,27 @@ def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetim
             "rejected": [{"row": r.row, "phone": r.phone, "reason": r.reason} for r in parsed.rejected[:100]],
             "preview": [{"phone": r.phone, "name": r.name, "vars": r.vars} for r in parsed.recipients[:5]],
             "has_variables": any(r.vars for r in parsed.recipients[:1000])}
+
+
+DRAFT_KEPT = dt.timedelta(days=7)
+
+
+def purge_drafts(now: dt.datetime) -> int:
+    """The tick, nightly: recipient files and attached images of the compose page are
+    kept a week for the send that uses them (a send keeps its own copies), then deleted
+    with their bytes: customers' recipient lists are not kept without end."""
+    cutoff = now - DRAFT_KEPT
+    uploads = db.session.scalars(select(RecipientUpload).where(RecipientUpload.created_at < cutoff)).all()
+    stored = [upload.file for upload in uploads]
+    stored += db.session.scalars(select(StoredFile).where(StoredFile.kind == "mms_draft",
+                                                          StoredFile.created_at < cutoff)).all()
+    for upload in uploads:
+        db.session.delete(upload)
+    for row in stored:
+        db.session.delete(row)
+    db.session.commit()
+    files.discard(stored)
+    return len(stored)
 
 
 def upload_recipients(account_id: int, upload_id) -> list[Recipient]:

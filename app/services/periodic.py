@@ -100,6 +100,11 @@ def _relay_exports(now):
     return export_jobs.relay(now)
 
 
+def _purge_drafts(now):
+    from app.services import compose
+    return compose.purge_drafts(now)
+
+
 def _purge_history(now):
     from app.services import send_admin
     return send_admin.purge_expired(now)
@@ -118,6 +123,7 @@ TASKS: list[Task] = [
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
     Task("purge_history", _purge_history, daily_at_kst=2),
+    Task("purge_drafts", _purge_drafts, daily_at_kst=2),
 ]
 
 

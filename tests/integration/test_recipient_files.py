@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Message, RecipientUpload, SandboxMessage, Send, StoredFile
 from tests.support.compose import (JSON, PRICES, big_xlsx, complete, count, csv_bytes, deflate_bomb_xlsx,
-                                   error_of, far_cell_xlsx, phones, quote, read_xlsx, rewrite_part, send, sent,
+                                   error_of, far_cell_xlsx, phones, quote, read_xlsx, rewrite_part, rows, send, sent,
                                    upload, xlsx)
 from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
 from tests.support.factories import make_customer
@@ -265,3 +265,26 @@ def test_a_variable_missing_in_the_file_is_refused_before_sending_naming_the_rec
 def test_an_upload_of_another_account_or_a_made_up_id_is_not_found(app, client, customer):
     response = quote(client, customer, upload_id=987654)
     assert response.status_code == 404
+
+
+def test_compose_drafts_are_kept_a_week_then_deleted_with_their_bytes(app, client, customer):
+    """Recipient files and attached images are kept for the send that uses them, not
+    for ever; a send keeps its own copy of its images (its history still shows them)."""
+    import datetime as dt
+    from app.services import periodic
+    from tests.support.compose import NOW
+    from tests.support.uploads import jpeg
+    report = upload(client, csv_bytes([["휴대폰번호"], ["01023456789"]]), "list.csv").get_json()
+    picture = client.post("/sms/images", data={"image": (io.BytesIO(jpeg((200, 100))), "p.jpg")},
+                          content_type="multipart/form-data", headers=JSON).get_json()
+    send_id = sent(client, customer, body="사진", image_ids=[picture["image_id"]], upload_id=report["upload_id"])
+    stored_dir = Path(app.config["UPLOAD_DIR"])
+    assert count(app, StoredFile) == 3 and len(list(stored_dir.iterdir())) == 3    # file, draft image, send's copy
+    with app.app_context():
+        assert periodic.tick(NOW + dt.timedelta(days=6), only={"purge_drafts"})["purge_drafts"] == 0
+        assert periodic.tick(NOW + dt.timedelta(days=8), only={"purge_drafts"})["purge_drafts"] == 2
+    assert count(app, RecipientUpload) == 0
+    [kept] = rows(app, StoredFile)
+    assert kept["kind"] == "mms_image" and [p.name for p in stored_dir.iterdir()] == [kept["stored_name"]]
+    assert client.get(f"/history/{send_id}").status_code == 200
+    assert client.post("/sms/quote", json={"upload_id": report["upload_id"]}, headers=JSON).status_code == 404
