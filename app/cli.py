@@ -17,7 +17,7 @@ megabird = AppGroup("megabird", help="megabird operations.")
 def init_command():
     """Create roles and permissions (and the default price plan). Run after `flask db upgrade`."""
     from app.security.sync import sync_roles
-    from app.services.signup import default_price_plan
+    from app.services.accounts.signup import default_price_plan
     from app.extensions import db
     summary = sync_roles()
     default_price_plan()
@@ -29,7 +29,7 @@ def init_command():
 @megabird.command("seed-demo")
 def seed_demo_command():
     """Demo users and data (ACC-09). Idempotent; prints one line per demo login."""
-    from app.services import demo
+    from app.services.ops import demo
     for line in demo.seed(clock.now()):
         click.echo(line)
 
@@ -56,8 +56,8 @@ def tick_command(now_text, only):
 def ledger_check_command():
     """REL-05: verify the money invariant for every account (and completed send).
     Exits non-zero naming the first violation."""
-    from app.services import wallet
-    problems = wallet.invariant_violations(limit=1)
+    from app.services.wallet import ledger
+    problems = ledger.invariant_violations(limit=1)
     if problems:
         click.echo(f"ledger-check FAILED: {problems[0]}", err=True)
         sys.exit(1)
@@ -75,7 +75,7 @@ def api_key_create_command(login, name):
     """Create a key for the account of LOGIN (its API use must be approved); prints it once."""
     from flask import current_app
     from app.errors import MegabirdError
-    from app.services import api_keys
+    from app.services.accounts import api_keys
     from app.security.tenancy import account_id_for_user
     user = current_app.appbuilder.sm.find_user(username=login)
     account_id = account_id_for_user(user.id) if user else None

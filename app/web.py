@@ -237,8 +237,8 @@ def _staff_counts() -> dict[str, int]:
     if not is_staff():
         return {}
     if "staff_counts" not in g:
-        from app.services import queues
-        g.staff_counts = queues.counts()
+        from app.services.ops import review_queues
+        g.staff_counts = review_queues.counts()
     return g.staff_counts
 
 

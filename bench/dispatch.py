@@ -85,7 +85,9 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
     from app import clock
     from app.extensions import db
     from app.models import Send
-    from app.services import periodic, sending, wallet
+    from app.services import periodic
+    from app.services.sending import acceptance
+    from app.services.wallet import ledger
     from tests.support.factories import make_customer
 
     url = env.database_url(backend, f"bench_dispatch_{run}")
@@ -102,10 +104,10 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
         time.sleep(1.0)  # let the workers import and connect before the clock starts
         t0 = time.perf_counter()
         with app.app_context():
-            result = sending.accept(sending.SmsRequest(account_id=customer.account_id, sender=customer.phone,
+            result = acceptance.accept(acceptance.SmsRequest(account_id=customer.account_id, sender=customer.phone,
                                                        body="[megabird] 벤치마크 메시지입니다.", recipients=people),
                                     now=clock.now())
-            sending.enqueue_dispatch(result.send)
+            acceptance.enqueue_dispatch(result.send)
             send_id = result.send.id
         t_accept = time.perf_counter() - t0
         with app.app_context():
@@ -120,7 +122,7 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
         total = time.perf_counter() - t0
         with app.app_context():
             send = db.session.get(Send, send_id)
-            problems = wallet.invariant_violations()
+            problems = ledger.invariant_violations()
             from app.gateways.sandbox import SandboxGateway
             dupes = SandboxGateway.duplicate_submissions()
             figures = {"backend": backend, "messages": send.recipient_count, "seconds": total,
@@ -135,7 +137,7 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
 
 def api_10k(env, backend: str, run: int) -> float:
     from app.extensions import db
-    from app.services import api_keys
+    from app.services.accounts import api_keys
     from tests.support.factories import make_customer
     app = env.app(env.database_url(backend, f"bench_api_{run}"))
     customer = make_customer(app, kind="corporate", cash=1_000_000)

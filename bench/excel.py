@@ -5,8 +5,8 @@ PERF-03: a recipients file of 100,000 rows (xlsx) parsed and validated (target <
 peak RSS < 300 MB) — app.domain.recipient_files.parse, as the compose page does.
 PERF-04: the per-recipient Excel export of one send of 1,000,000 messages, streamed
 (target: peak RSS < 200 MB and at most 1.3× the time of bare openpyxl write-only
-writing the same rows in the same run) — app.services.send_admin.message_rows into
-app.services.exports.write_xlsx, as the export job does.
+writing the same rows in the same run) — app.services.history.retention.message_rows into
+app.services.shared.xlsx.write_xlsx, as the export job does.
 
     .venv/bin/python bench/excel.py [--import-rows 100000] [--export-rows 1000000] [--backend sqlite]
 """
@@ -85,15 +85,15 @@ def fill_send(app, count: int) -> int:
     from app.domain.recipients import Recipient
     from app.extensions import db
     from app.models import Account
-    from app.services import sending
-    from app.services.results import raw_executemany, time_binder
+    from app.services.sending import acceptance
+    from app.services.sending.outcomes import raw_executemany, time_binder
     from tests.support.factories import make_customer
     customer = make_customer(app, cash=50_000_000)
     with app.app_context():
         db.session.get(Account, customer.account_id).daily_cap = 10_000_000
         db.session.commit()
         now = clock.now()
-        result = sending.accept(sending.SmsRequest(account_id=customer.account_id, sender=customer.phone,
+        result = acceptance.accept(acceptance.SmsRequest(account_id=customer.account_id, sender=customer.phone,
                                                    body="수출 벤치마크", recipients=[Recipient("01020000000", "첫 고객", {}, 1)]),
                                 now=now)
         send_id = result.send.id
@@ -122,9 +122,10 @@ def export_send(database_url: str, redis_url: str, send_id: int, path: str):
     from tests.conftest import make_app
     app = make_app(database_url, REDIS_URL=redis_url)
     with app.app_context():
-        from app.services import exports, history, send_admin
-        return exports.write_xlsx(path, title="수신자별 발송내역", headers=send_admin.MESSAGE_HEADERS,
-                                  rows=send_admin.message_rows(send_id, history.MessageFilter()))
+        from app.services.history import queries, retention
+        from app.services.shared import xlsx
+        return xlsx.write_xlsx(path, title="수신자별 발송내역", headers=retention.MESSAGE_HEADERS,
+                                  rows=retention.message_rows(send_id, queries.MessageFilter()))
 
 
 def bare_openpyxl(rows: int, path: str):

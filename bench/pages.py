@@ -35,7 +35,7 @@ def generate(app, messages: int, sends_per_day: int, seed: int = 7) -> dict:
     from app import clock
     from app.extensions import db
     from app.models import Account
-    from app.services.results import raw_executemany, time_binder
+    from app.services.sending.outcomes import raw_executemany, time_binder
     from tests.support.factories import make_customer
 
     rng = random.Random(seed)
@@ -149,7 +149,7 @@ def main():
         from tests.support.web import login
         client = app.test_client()
         login(client, facts["login"], facts["password"])
-        from app.services import api_keys
+        from app.services.accounts import api_keys
         from app import clock
         with app.app_context():
             _key, token = api_keys.create(account_id=facts["account_id"], name=f"bench {time.time()}", now=clock.now())

@@ -12,7 +12,7 @@ from app import clock
 from app.errors import Forbidden, MegabirdError, TooManyRequests
 from app.extensions import db, redis_connection
 from app.models import Account
-from app.services import api_keys
+from app.services.accounts import api_keys
 
 RATE_PER_SECOND = 100
 MAX_BODY = 1024 * 1024                 # 1 MB, images excluded

@@ -18,7 +18,11 @@ from app.domain.numbers import is_digits
 from app.domain.recipients import Recipient
 from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.extensions import db
-from app.services import history, idempotency, senders, sending, wallet
+from app.services.history import queries
+from app.services.senders import sender_numbers
+from app.services.sending import acceptance
+from app.services.shared import idempotency
+from app.services.wallet import ledger
 
 MAX_API_RECIPIENTS = 10_000
 
@@ -93,7 +97,7 @@ def _scheduled(value):
         return None
     if not isinstance(value, str):
         raise ValidationError("scheduled_at은 ISO-8601 문자열이어야 합니다.", field="scheduled_at", code="invalid_type")
-    return history.parse_moment(value, "scheduled_at")
+    return queries.parse_moment(value, "scheduled_at")
 
 
 def _idempotency(body: bytes):
@@ -110,7 +114,7 @@ def _idempotency(body: bytes):
 @api_v1.get("/balance")
 @require_key
 def balance():
-    b = wallet.balance(g.api_account_id)
+    b = ledger.balance(g.api_account_id)
     return jsonify({"cash": b.cash, "points": b.points})
 
 
@@ -119,8 +123,8 @@ def balance():
 def list_senders():
     from app.domain.numbers import format_number
     numbers = [{"number": s.number, "display": format_number(s.number)} for s in
-               senders.approved_numbers(g.api_account_id)]
-    channels = [{"channel": c.search_id} for c in senders.approved_channels(g.api_account_id)]
+               sender_numbers.approved_numbers(g.api_account_id)]
+    channels = [{"channel": c.search_id} for c in sender_numbers.approved_channels(g.api_account_id)]
     return jsonify({"numbers": numbers, "channels": channels})
 
 
@@ -142,7 +146,7 @@ def send_sms():
                            not isinstance(ad.get("optout"), (str, type(None)))):
         raise ValidationError("ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.", field="ad",
                               code="invalid_type")
-    req = sending.SmsRequest(
+    req = acceptance.SmsRequest(
         account_id=g.api_account_id, sender=_field(data, "from", str, required=True, label="from(발신번호)"),
         body=_field(data, "text", str, required=True, label="text(내용)"), recipients=_recipients(data.get("to")),
         title=_field(data, "title", str), is_ad=ad is not None, ad_company=(ad or {}).get("name"),
@@ -150,7 +154,7 @@ def send_sms():
         images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
         row_label="to[{}]")
     try:
-        result = sending.accept(req, now=clock.now(), idempotency=idem)
+        result = acceptance.accept(req, now=clock.now(), idempotency=idem)
     except IntegrityError:
         # a request racing this one with the same Idempotency-Key committed first (API-03)
         db.session.rollback()
@@ -159,7 +163,7 @@ def send_sms():
             raise
         status, body = replay
         return jsonify(body), status
-    sending.enqueue_dispatch(result.send)
+    acceptance.enqueue_dispatch(result.send)
     return jsonify(result.to_api()), 201
 
 
@@ -176,31 +180,31 @@ def _page_args() -> tuple[int, int]:
 @require_key
 def list_sends():
     page, per_page = _page_args()
-    flt = history.SendFilter(
-        msg_type=history.check_choice(request.args.get("type"), history.VALID_TYPES, "type"),
-        status=history.check_choice(request.args.get("status"), history.VALID_STATUSES, "status"),
-        start=history.parse_moment(request.args.get("from"), "from"),
-        end=history.parse_moment(request.args.get("to"), "to", end_of_day=True))
-    rows, total = history.list_sends(g.api_account_id, flt, page=page, per_page=per_page)
+    flt = queries.SendFilter(
+        msg_type=queries.check_choice(request.args.get("type"), queries.VALID_TYPES, "type"),
+        status=queries.check_choice(request.args.get("status"), queries.VALID_STATUSES, "status"),
+        start=queries.parse_moment(request.args.get("from"), "from"),
+        end=queries.parse_moment(request.args.get("to"), "to", end_of_day=True))
+    rows, total = queries.list_sends(g.api_account_id, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "sends": [history.send_summary(s) for s in rows]})
+                    "sends": [queries.send_summary(s) for s in rows]})
 
 
 @api_v1.get("/sends/<send_id>")
 @require_key
 def get_send(send_id):
-    return jsonify(history.send_summary(history.get_send(g.api_account_id, send_id)))
+    return jsonify(queries.send_summary(queries.get_send(g.api_account_id, send_id)))
 
 
 @api_v1.get("/sends/<send_id>/messages")
 @require_key
 def send_messages(send_id):
-    send = history.get_send(g.api_account_id, send_id)
+    send = queries.get_send(g.api_account_id, send_id)
     page, per_page = _page_args()
-    flt = history.parse_message_filter(request.args.getlist("status"), request.args.getlist("category"))
-    rows, total = history.list_messages(send, flt, page=page, per_page=per_page)
+    flt = queries.parse_message_filter(request.args.getlist("status"), request.args.getlist("category"))
+    rows, total = queries.list_messages(send, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "messages": [history.message_dict(m) for m in rows]})
+                    "messages": [queries.message_dict(m) for m in rows]})
 
 
 @api_v1.post("/sends/<send_id>/cancel")
@@ -211,15 +215,15 @@ def cancel_send(send_id):
         status, body = replay
         return jsonify(body), status
     try:    # API-03: a retry with the same key gets this answer again, not "already cancelled"
-        send = sending.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now(), idempotency=idem,
-                              answer=history.send_summary)
+        send = acceptance.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now(), idempotency=idem,
+                              answer=queries.send_summary)
     except IntegrityError:      # a racing retry with the same key cancelled it first: its answer
         db.session.rollback()
         replay = _idempotency(request.get_data(cache=True))[1]
         if replay is None:
             raise
         return jsonify(replay[1]), replay[0]
-    return jsonify(history.send_summary(send))
+    return jsonify(queries.send_summary(send))
 
 
 @api_v1.get("/openapi.json")

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.services import bulk
+from app import bulk
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report
 from app.models import SandboxMessage, SenderNumber
 

@@ -6,5 +6,5 @@ from app.jobs import job
 
 @job
 def build_export(job_id: int):
-    from app.services import export_jobs
-    return export_jobs.build(job_id)
+    from app.services.history import exports
+    return exports.build(job_id)

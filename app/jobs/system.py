@@ -7,7 +7,7 @@ from app.jobs import job
 
 @job
 def deliver_system_messages():
-    from app.services import system_messages
+    from app.services.shared import system_messages
     return system_messages.deliver_pending(clock.now())
 
 

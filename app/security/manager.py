@@ -38,7 +38,7 @@ class AuditedModelMixin:
         return {name: _value(getattr(item, name)) for name in self.audit_fields}
 
     def _record(self, action: str, item, before, after) -> None:
-        from app.services import audit
+        from app.services.shared import audit
         audit.record(actor=g.user, action=action, object_type=self.audit_object_type, object_id=item.id,
                      before=before, after=after, now=clock.now())
 

@@ -36,7 +36,7 @@ class Task:
 
 
 def _system_messages(now):
-    from app.services import system_messages
+    from app.services.shared import system_messages
     return system_messages.deliver_pending(now)
 
 
@@ -47,8 +47,8 @@ def _purge_login_attempts(now):
 
 def _ledger_check(now):
     """REL-05 nightly: a violation fails the task (recorded in periodic_run, logged)."""
-    from app.services import wallet
-    problems = wallet.invariant_violations(limit=10)
+    from app.services.wallet import ledger
+    problems = ledger.invariant_violations(limit=10)
     if problems:
         raise RuntimeError("ledger invariant violated: " + "; ".join(problems))
     return "ok"
@@ -62,52 +62,52 @@ def _enqueue_dispatch(send_ids) -> None:
 
 
 def _start_scheduled(now):
-    from app.services import dispatch
+    from app.services.sending import dispatch
     started = dispatch.start_due_scheduled(now)
     _enqueue_dispatch(started)
     return len(started)
 
 
 def _recover_claims(now):
-    from app.services import dispatch
+    from app.services.sending import dispatch
     return dispatch.recover_stale_claims(now)
 
 
 def _relay(now):
-    from app.services import dispatch
+    from app.services.sending import dispatch
     relayed = dispatch.sends_to_relay(now)
     _enqueue_dispatch(relayed)
     return len(relayed)
 
 
 def _reports(now):
-    from app.services import results
-    return results.poll_reports(now)
+    from app.services.sending import outcomes
+    return outcomes.poll_reports(now)
 
 
 def _timeouts(now):
-    from app.services import results
-    return results.time_out(now)
+    from app.services.sending import outcomes
+    return outcomes.time_out(now)
 
 
 def _settle(now):
-    from app.services import results
-    return results.settle(now)
+    from app.services.sending import outcomes
+    return outcomes.settle(now)
 
 
 def _relay_exports(now):
-    from app.services import export_jobs
-    return export_jobs.relay(now)
+    from app.services.history import exports
+    return exports.relay(now)
 
 
 def _purge_drafts(now):
-    from app.services import compose
+    from app.services.sending import compose
     return compose.purge_drafts(now)
 
 
 def _purge_history(now):
-    from app.services import send_admin
-    return send_admin.purge_expired(now)
+    from app.services.history import retention
+    return retention.purge_expired(now)
 
 
 TASKS: list[Task] = [

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from app.models import MessageTemplate
-from app.services import contacts, message_templates
+from app.services.contacts import address_book, sms_templates
 from tests.e2e.compose_support import counter, goto_compose, msg_type, open_compose, recipients_xlsx
 
 pytestmark = pytest.mark.e2e
@@ -79,11 +79,11 @@ def test_address_book_picks_with_quotes_in_names_and_values(app, browser_page):
     customer = open_compose(app, page)
     with app.app_context():
         now = clock.now()
-        vip = contacts.create_group(account_id=customer.account_id, name="단골 'VIP'", now=now)
-        contacts.add_contact(account_id=customer.account_id, group_id=vip.id, now=now,
+        vip = address_book.create_group(account_id=customer.account_id, name="단골 'VIP'", now=now)
+        address_book.add_contact(account_id=customer.account_id, group_id=vip.id, now=now,
                              form={"name": "O'Neil", "phone": "010-2345-6711", "var1": 'it\'s "gold"'})
-        plain = contacts.create_group(account_id=customer.account_id, name="일반", now=now)
-        contacts.add_contact(account_id=customer.account_id, group_id=plain.id, now=now,
+        plain = address_book.create_group(account_id=customer.account_id, name="일반", now=now)
+        address_book.add_contact(account_id=customer.account_id, group_id=plain.id, now=now,
                              form={"name": "김철수", "phone": "010-2345-6712"})
     page.click("#open-address-book")
     book = page.locator("#address-book")
@@ -108,8 +108,8 @@ def test_preview_follows_the_servers_order_of_recipients(app, browser_page, tmp_
     page = browser_page
     customer = open_compose(app, page)
     with app.app_context():
-        group = contacts.create_group(account_id=customer.account_id, name="고객", now=clock.now())
-        contacts.add_contact(account_id=customer.account_id, group_id=group.id, now=clock.now(),
+        group = address_book.create_group(account_id=customer.account_id, name="고객", now=clock.now())
+        address_book.add_contact(account_id=customer.account_id, group_id=group.id, now=clock.now(),
                              form={"name": "최주소", "phone": "010-2345-6721", "var1": "주소록"})
     upload = recipients_xlsx(tmp_path / "r.xlsx", [("박파일", "010-2345-6722", "파일")])
     page.set_input_files("#file-input", str(upload))
@@ -129,13 +129,13 @@ def test_preview_of_a_group_shows_its_first_member_before_chosen_contacts(app, b
     customer = open_compose(app, page)
     with app.app_context():
         now = clock.now()
-        contacts.create_group(account_id=customer.account_id, name="가 빈 그룹", now=now)
-        group = contacts.create_group(account_id=customer.account_id, name="나 단골", now=now)
+        address_book.create_group(account_id=customer.account_id, name="가 빈 그룹", now=now)
+        group = address_book.create_group(account_id=customer.account_id, name="나 단골", now=now)
         for name, phone, grade in (("첫째", "010-2345-6741", "골드"), ("둘째", "010-2345-6742", "실버")):
-            contacts.add_contact(account_id=customer.account_id, group_id=group.id, now=now,
+            address_book.add_contact(account_id=customer.account_id, group_id=group.id, now=now,
                                  form={"name": name, "phone": phone, "var1": grade})
-        other = contacts.create_group(account_id=customer.account_id, name="다 기타", now=now)
-        contacts.add_contact(account_id=customer.account_id, group_id=other.id, now=now,
+        other = address_book.create_group(account_id=customer.account_id, name="다 기타", now=now)
+        address_book.add_contact(account_id=customer.account_id, group_id=other.id, now=now,
                              form={"name": "낱개", "phone": "010-2345-6743", "var1": "브론즈"})
     page.click("#open-address-book")
     page.locator("#ab-contacts label", has_text="낱개").locator("input").check()
@@ -194,9 +194,9 @@ def test_a_template_fills_the_form_and_the_form_saves_a_template(app, browser_pa
     page = browser_page
     customer = open_compose(app, page)
     with app.app_context():
-        message_templates.create(account_id=customer.account_id, name="배송 안내", title="배송 시작",
+        sms_templates.create(account_id=customer.account_id, name="배송 안내", title="배송 시작",
                                  body="#[이름]님, 주문하신 상품이 발송되었습니다.", now=clock.now())
-        message_templates.create(account_id=customer.account_id, name="가을 세일", title="",
+        sms_templates.create(account_id=customer.account_id, name="가을 세일", title="",
                                  body="전 품목 20% 할인", is_ad=True, ad_company="메가샵", now=clock.now())
     goto_compose(page)
 
@@ -236,7 +236,7 @@ def test_reset_clears_the_form_after_confirmation(app, browser_page):
     page = browser_page
     customer = open_compose(app, page)
     with app.app_context():
-        message_templates.create(account_id=customer.account_id, name="배송 안내", title="배송 시작",
+        sms_templates.create(account_id=customer.account_id, name="배송 안내", title="배송 시작",
                                  body="주문하신 상품이 발송되었습니다." * 3, now=clock.now())
     goto_compose(page)
     page.select_option("#template", label="배송 안내")
@@ -326,19 +326,19 @@ def test_the_address_book_shows_more_than_one_page_of_contacts(app, browser_page
     customer = open_compose(app, page)
     with app.app_context():
         now = clock.now()
-        group = contacts.create_group(account_id=customer.account_id, name="고객", now=now)
-        for i in range(contacts.PER_PAGE + 5):
-            contacts.add_contact(account_id=customer.account_id, group_id=group.id, now=now,
+        group = address_book.create_group(account_id=customer.account_id, name="고객", now=now)
+        for i in range(address_book.PER_PAGE + 5):
+            address_book.add_contact(account_id=customer.account_id, group_id=group.id, now=now,
                                  form={"name": f"고객{i:02d}", "phone": f"010-2345-{6700 + i}"})
     page.click("#open-address-book")
     rows = page.locator("#ab-contacts .ab-contact")
-    expect(rows).to_have_count(contacts.PER_PAGE)
+    expect(rows).to_have_count(address_book.PER_PAGE)
     more = page.locator("#ab-more")
-    expect(more).to_have_text(f"더 보기 ({contacts.PER_PAGE}/{contacts.PER_PAGE + 5})")
+    expect(more).to_have_text(f"더 보기 ({address_book.PER_PAGE}/{address_book.PER_PAGE + 5})")
     more.click()
-    expect(rows).to_have_count(contacts.PER_PAGE + 5)
+    expect(rows).to_have_count(address_book.PER_PAGE + 5)
     expect(more).to_be_hidden()
-    page.locator("#ab-contacts label", has_text=f"고객{contacts.PER_PAGE + 4:02d}").locator("input").check()
+    page.locator("#ab-contacts label", has_text=f"고객{address_book.PER_PAGE + 4:02d}").locator("input").check()
     page.click("#ab-add")
     expect(page.locator("#recipient-total")).to_have_text("1")
 

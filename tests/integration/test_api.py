@@ -16,7 +16,7 @@ from app import clock
 from app.errors import Forbidden
 from app.extensions import db
 from app.models import ApiKey, ApiRequest, Send
-from app.services import api_keys
+from app.services.accounts import api_keys
 from tests.support.api import HANGUL, error_of, post_sms, sms_body
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, add_sender_number, api_customer, balance, bearer, count, kst,

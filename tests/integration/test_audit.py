@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app import clock
 from app.extensions import db
 from app.models import ApiUseApplication, AuditLog, CorporateConversion
-from app.services import audit
+from app.services.shared import audit
 from tests.support.foundation import apply_conversion, count, customer_client, rows, staff_client
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from app.models import ApiRequest, LedgerEntry, Message, SandboxMessage, Send, SendImage
-from app.services import contacts
+from app.services.contacts import address_book
 from tests.support.compose import (JSON, NOW, PRICES, complete, count, error_of, kst, one, payload, phones, quote,
                                    raise_daily_cap, rows, send, sent)
 from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
@@ -106,7 +106,7 @@ def test_an_ad_without_a_080_number_takes_the_accounts_default_as_the_api_does(a
     ad = dict(body="겨울 세일", is_ad=True, ad_company="메가마트", ad_optout="")
     assert error_of(quote(client, customer, phones(1), **ad))["code"] == "optout_required"
     with app.app_context():
-        from app.services import accounts
+        from app.services.accounts import accounts
         accounts.update_sending_settings(account_id=customer.account_id, duplicate_protection=True,
                                          optout_number="080-222-3333")
     send_id = sent(client, customer, phones(1), **ad)
@@ -225,18 +225,18 @@ def test_a_body_that_is_not_a_json_object_is_refused(app, client):
 def test_groups_and_contacts_are_recipients_and_the_send_records_the_group_names(app, client, customer):
     a, b, c, d = phones(1, 2, 3, 4)
     with app.app_context():
-        vip = contacts.create_group(account_id=customer.account_id, name="VIP 고객", now=NOW).id
-        normal = contacts.create_group(account_id=customer.account_id, name="일반", now=NOW).id
-        other = contacts.create_group(account_id=customer.account_id, name="기타", now=NOW).id
-        contacts.add_contact(account_id=customer.account_id, group_id=vip, form={"name": "가", "phone": a,
+        vip = address_book.create_group(account_id=customer.account_id, name="VIP 고객", now=NOW).id
+        normal = address_book.create_group(account_id=customer.account_id, name="일반", now=NOW).id
+        other = address_book.create_group(account_id=customer.account_id, name="기타", now=NOW).id
+        address_book.add_contact(account_id=customer.account_id, group_id=vip, form={"name": "가", "phone": a,
                                                                                    "var1": "골드"}, now=NOW)
-        contacts.add_contact(account_id=customer.account_id, group_id=vip, form={"name": "나", "phone": b,
+        address_book.add_contact(account_id=customer.account_id, group_id=vip, form={"name": "나", "phone": b,
                                                                                    "var1": "실버"}, now=NOW)
-        contacts.add_contact(account_id=customer.account_id, group_id=normal, form={"name": "다", "phone": c,
+        address_book.add_contact(account_id=customer.account_id, group_id=normal, form={"name": "다", "phone": c,
                                                                                       "var1": "일반"}, now=NOW)
-        contacts.add_contact(account_id=customer.account_id, group_id=normal, form={"name": "가", "phone": a,
+        address_book.add_contact(account_id=customer.account_id, group_id=normal, form={"name": "가", "phone": a,
                                                                                       "var1": "골드"}, now=NOW)
-        picked = contacts.add_contact(account_id=customer.account_id, group_id=other,
+        picked = address_book.add_contact(account_id=customer.account_id, group_id=other,
                                       form={"name": "라", "phone": d, "var1": "브론즈"}, now=NOW).id
     book = client.get("/sms/address-book", headers=JSON).get_json()
     assert [(g["name"], g["count"]) for g in book["groups"]] == [("VIP 고객", 2), ("기타", 1), ("일반", 2)]

@@ -10,7 +10,9 @@ from app import clock
 from app.domain.recipients import Recipient
 from app.extensions import db
 from app.models import Account, Message
-from app.services import history, sending, wallet
+from app.services.history import queries
+from app.services.sending import acceptance
+from app.services.wallet import ledger
 from tests.support.factories import make_customer
 from tests.support.jobs import run_worker
 from tests.support.web import logged_in, text_of
@@ -19,7 +21,7 @@ T0 = dt.datetime(2026, 11, 27, 3, 0)   # 12:00 KST
 
 
 def accept(customer, body, phones, now, **extra):
-    return sending.accept(sending.SmsRequest(account_id=customer.account_id, sender=customer.phone, body=body,
+    return acceptance.accept(acceptance.SmsRequest(account_id=customer.account_id, sender=customer.phone, body=body,
                                              recipients=[Recipient(p, n, v, i + 1) for i, (p, n, v) in
                                                          enumerate(phones)], **extra), now=now)
 
@@ -34,13 +36,13 @@ def test_the_same_text_to_the_same_number_within_an_hour_fails_as_duplicate_and_
     assert (send.recipient_count, send.failed_count, send.hold_amount) == (2, 1, 20)
     states = dict(db.session.execute(select(Message.recipient, Message.category).where(Message.send_id == send.id)).all())
     assert states == {"01023450001": "duplicate", "01023450003": None}
-    assert history.categories(send.id) == {"duplicate": 1}
+    assert queries.categories(send.id) == {"duplicate": 1}
     # another text, or the same text an hour later, is sent
     other = accept(customer, "다른 안내입니다.", [("01023450001", None, {})], T0 + dt.timedelta(minutes=30))
     later = accept(customer, "오늘 배송 예정입니다.", [("01023450002", None, {})], T0 + dt.timedelta(minutes=61))
     assert other.resent == 0 and later.resent == 0
     assert first.resent == 0
-    assert wallet.invariant_violations() == []
+    assert ledger.invariant_violations() == []
 
 
 def test_variables_make_different_texts(appctx):
@@ -54,7 +56,7 @@ def test_variables_make_different_texts(appctx):
 def test_a_cancelled_send_does_not_count_and_protection_can_be_switched_off(appctx):
     customer = make_customer(appctx, cash=10_000)
     scheduled = accept(customer, "예약 안내", [("01023450001", None, {})], T0, scheduled_at=T0 + dt.timedelta(hours=2))
-    sending.cancel(account_id=customer.account_id, send_id=scheduled.send.id, now=T0 + dt.timedelta(minutes=1))
+    acceptance.cancel(account_id=customer.account_id, send_id=scheduled.send.id, now=T0 + dt.timedelta(minutes=1))
     assert accept(customer, "예약 안내", [("01023450001", None, {})], T0 + dt.timedelta(minutes=2)).resent == 0
     db.session.get(Account, customer.account_id).duplicate_protection = False
     db.session.commit()
@@ -68,15 +70,15 @@ def test_duplicates_settle_uncharged_and_show_in_the_breakdown(app):
         accept(customer, "중복 테스트", [("01023450001", None, {})], T0)
         send_id = accept(customer, "중복 테스트", [("01023450001", None, {}), ("01023450002", None, {})],
                          later).send.id
-        sending.enqueue_dispatch(db.session.get(sending.Send, send_id))
+        acceptance.enqueue_dispatch(db.session.get(acceptance.Send, send_id))
     with clock.frozen(later):                  # the real worker, at the send's time
         run_worker(app)
     with app.app_context():
         from app.services import periodic
         periodic.tick(later + dt.timedelta(minutes=5))
-        send = db.session.get(sending.Send, send_id)
+        send = db.session.get(acceptance.Send, send_id)
         assert (send.status, send.delivered_count, send.failed_count, send.charged_amount) == ("completed", 1, 1, 20)
-        assert wallet.invariant_violations() == []
+        assert ledger.invariant_violations() == []
     client = logged_in(app, customer.login, customer.password)
     page = text_of(client.get(f"/history/{send_id}"))
     assert "중복 발송 1건" in page

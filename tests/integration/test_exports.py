@@ -164,12 +164,12 @@ def test_a_large_export_is_built_once_and_a_lost_one_is_asked_for_again(app, cli
     the tick asks again for an export whose enqueue was lost (Redis down) and puts back
     one whose worker died while building."""
     from app.extensions import queue
-    from app.services import export_jobs
+    from app.services.history import exports
     from tests.support.compose import tick
     send_id = sent(client, customer, phones(1, 2), body="내보내기")
     complete(app)
     with app.app_context():
-        job_id = export_jobs.start_messages_export(account_id=customer.account_id, send_id=send_id, states=[],
+        job_id = exports.start_messages_export(account_id=customer.account_id, send_id=send_id, states=[],
                                                    categories=[], now=NOW).id
         queue("default").empty()                              # the enqueue never reached a worker
     tick(app, NOW + MINUTE)
@@ -179,7 +179,7 @@ def test_a_large_export_is_built_once_and_a_lost_one_is_asked_for_again(app, cli
     run_worker(app)
     assert (one(app, ExportJob)["status"], count(app, StoredFile, StoredFile.kind == "export")) == ("done", 1)
     with app.app_context():                                   # the same job once more: nothing new
-        assert export_jobs.build(job_id) == "nothing to do"
+        assert exports.build(job_id) == "nothing to do"
     assert count(app, StoredFile, StoredFile.kind == "export") == 1
 
     # a worker that died while building leaves it running; long after RQ's timeout it goes back

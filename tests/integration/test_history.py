@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import (LedgerEntry, Message, SandboxMessage, Send, SendCategoryCount, SendImage,
                         UsageCategoryRollup, UsageRollup)
 from app.gateways import Report
-from app.services import results, sending
+from app.services.sending import acceptance, outcomes
 from tests.support.compose import (DAY, HOUR, JSON, MINUTE, NOW, PRICES, SECOND, add_sender_number, balance,
                                    breakdown, complete, count, html_unescape, hyphenated, kst, one, phones,
                                    prefilled_recipients, read_xlsx, revoke_sender_number, rows, sent,
@@ -137,7 +137,7 @@ def test_type_status_and_search_filters_and_the_reset_link(app, client, five_per
 def test_columns_statuses_and_api_sends_marked(app, client, customer, five_periods):
     ids = five_periods
     with app.app_context():
-        api = sending.accept(sending.SmsRequest(account_id=customer.account_id, sender=customer.phone,
+        api = acceptance.accept(acceptance.SmsRequest(account_id=customer.account_id, sender=customer.phone,
                                                 body="API로 보낸 문자", recipients=[Recipient(p, None, {}, 1)
                                                                                for p in phones(7)],
                                                 source="api"), now=NOW)
@@ -455,14 +455,15 @@ def test_the_nightly_tick_purges_history_older_than_12_months_and_keeps_the_mone
 def test_deleting_a_send_deletes_its_exports_and_images_for_good(app, client, customer):
     """RES-06: permanent means the job-built export file and the MMS image go too; their
     download URLs answer 404 and the bytes leave the disk."""
-    from app.services import export_jobs, files as stored_files
+    from app.services.history import exports
+    from app.services.shared import files as stored_files
     from app.models import ExportJob, StoredFile
     picture = client.post("/sms/images", data={"image": (io.BytesIO(jpeg((200, 100))), "p.jpg")},
                           content_type="multipart/form-data", headers=JSON).get_json()
     send_id = sent(client, customer, phones(1, 2), body="사진 안내", title="사진", image_ids=[picture["image_id"]])
     complete(app)
     with app.app_context():
-        job = export_jobs.start_messages_export(account_id=customer.account_id, send_id=send_id, states=[],
+        job = exports.start_messages_export(account_id=customer.account_id, send_id=send_id, states=[],
                                                 categories=[], now=NOW)
         job_id = job.id
     work(app, NOW)
@@ -510,7 +511,7 @@ def test_a_late_result_shows_its_code_and_time_in_the_detail_and_the_excel_file(
     late = NOW + 60 * HOUR
     with app.app_context():                     # the carrier's report arrives after all, as the tick applies it
         [message_id] = db.session.scalars(select(Message.id).where(Message.send_id == send_id)).all()
-        assert results.apply_reports([Report(str(message_id), "0000", late)], late)["late"] == 1
+        assert outcomes.apply_reports([Report(str(message_id), "0000", late)], late)["late"] == 1
         db.session.commit()
     shown = clock.to_kst(late).strftime("%Y-%m-%d %H:%M:%S")
     html = text_of(client.get(f"/history/{send_id}?show=1"))
@@ -525,7 +526,7 @@ def test_the_retention_purge_goes_on_until_nothing_old_is_left(app, client, cust
     ids = [send_at(app, client, customer, old_time + i * MINUTE, phones(i), body=f"작년 {i}") for i in range(5)]
     complete(app, old_time + 5 * MINUTE)
     with app.app_context():
-        from app.services import send_admin
-        assert send_admin.purge_expired(NOW, batch=2) == 5
-        assert send_admin.purge_expired(NOW, batch=2) == 0
+        from app.services.history import retention
+        assert retention.purge_expired(NOW, batch=2) == 5
+        assert retention.purge_expired(NOW, batch=2) == 0
     assert count(app, Send, Send.id.in_(ids)) == 0

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app import clock
 from app.extensions import db
 from app.models import AccountMember, Invitation, User
-from app.services import accounts
-from app.services.mail import outbox_messages
+from app.services.accounts import accounts
+from app.services.shared.mail import outbox_messages
 from tests.support.factories import make_customer, make_staff
 from tests.support.foundation import count, customer_client, rows
 from tests.support.web import logged_in, text_of

@@ -18,7 +18,9 @@ from app.domain.recipients import Recipient
 from app.gateways import OutboundMessage
 from app.gateways.sandbox import SandboxGateway
 from app.models import LedgerEntry, Message, OptOut, PricePlan, SenderNumber, UsageRollup
-from app.services import optouts, send_admin, sending
+from app.services.contacts import optouts
+from app.services.history import retention
+from app.services.sending import acceptance
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, add_sender_number, balance, by_recipient, count,
                                     duplicate_submissions, invariant, kst, ledger, messages, phones, recipients,
@@ -257,7 +259,7 @@ def test_refused_sends_change_nothing(app, name, changes, code, words):
     before = snapshot(app, customer.account_id)
     with app.app_context():
         with pytest.raises(MegabirdError) as info:
-            sending.accept(request(customer, numbers, **changes), now=now)
+            acceptance.accept(request(customer, numbers, **changes), now=now)
     assert info.value.code == code and words in info.value.message, info.value.message
     assert snapshot(app, customer.account_id) == before
     assert invariant(app) == []
@@ -269,7 +271,7 @@ def test_acc10_daily_cap_names_the_remaining_allowance_and_changes_nothing(app):
     accept(app, customer, phones(1, 2))
     before = snapshot(app, customer.account_id)
     with app.app_context(), pytest.raises(MegabirdError) as info:
-        sending.accept(request(customer, phones(3, 4)), now=NOW + MINUTE)
+        acceptance.accept(request(customer, phones(3, 4)), now=NOW + MINUTE)
     assert info.value.code == "daily_cap_exceeded"
     assert "일일 발송 한도(3건)" in info.value.message and "남은 발송 가능 건수는 1건" in info.value.message
     assert info.value.details == {"daily_cap": 3, "remaining": 1}
@@ -286,12 +288,12 @@ def test_acc10_deleting_history_gives_no_allowance_back_and_a_cancel_does(app):
     run_to_completion(app)
     booked = accept(app, customer, phones(3), now=NOW + MINUTE, scheduled_at=NOW + HOUR)
     with app.app_context():
-        send_admin.delete_sends(account_id=customer.account_id, send_ids=[done.send_id])
+        retention.delete_sends(account_id=customer.account_id, send_ids=[done.send_id])
     with app.app_context(), pytest.raises(MegabirdError) as info:      # 3 of 3 used: the deleted two count
-        sending.accept(request(customer, phones(4)), now=NOW + 2 * MINUTE)
+        acceptance.accept(request(customer, phones(4)), now=NOW + 2 * MINUTE)
     assert info.value.details == {"daily_cap": 3, "remaining": 0}
     with app.app_context():
-        sending.cancel(account_id=customer.account_id, send_id=booked.send_id, now=NOW + 3 * MINUTE)
+        acceptance.cancel(account_id=customer.account_id, send_id=booked.send_id, now=NOW + 3 * MINUTE)
     accept(app, customer, phones(4), now=NOW + 4 * MINUTE)              # the cancelled one is free again
 
 
@@ -323,7 +325,7 @@ def test_acc08_a_suspended_account_cannot_send_and_nothing_changes(app):
     suspend(app, customer.account_id, reason="스팸 신고 접수")
     before = snapshot(app, customer.account_id)
     with app.app_context(), pytest.raises(MegabirdError) as info:
-        sending.accept(request(customer, phones(1)), now=NOW)
+        acceptance.accept(request(customer, phones(1)), now=NOW)
     assert (info.value.status, info.value.code) == (403, "account_suspended")
     assert "스팸 신고 접수" in info.value.message
     assert snapshot(app, customer.account_id) == before
@@ -333,7 +335,7 @@ def test_wal06_insufficient_balance_names_the_shortfall_and_changes_nothing(app)
     customer = make_customer(app, cash=30, points=5)
     before = snapshot(app, customer.account_id)
     with app.app_context(), pytest.raises(MegabirdError) as info:
-        sending.accept(request(customer, phones(1, 2)), now=NOW)
+        acceptance.accept(request(customer, phones(1, 2)), now=NOW)
     assert info.value.code == "insufficient_balance"
     assert "선차감 금액 40원" in info.value.message and "부족 5원" in info.value.message
     assert info.value.details["shortfall"] == 5
@@ -408,7 +410,7 @@ def test_sms07_cancel_before_the_start_refunds_the_whole_hold_and_leaves_statist
     assert balance(app, customer.account_id) == (990, 0)            # 40: 30 points, 10 cash
     assert requested_rollup(app, customer.account_id) == requested + 3
     with app.app_context():
-        send = sending.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
+        send = acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
         assert (send.status, send.refunded_amount) == ("cancelled", 40)
     assert balance(app, customer.account_id) == before                 # exactly, points included
     assert requested_rollup(app, customer.account_id) == requested
@@ -422,7 +424,7 @@ def test_sms07_cancel_before_the_start_refunds_the_whole_hold_and_leaves_statist
     assert send_row(app, accepted.send_id)["status"] == "cancelled" and sandbox_rows(app, numbers) == []
     # a second cancel is refused and moves no money
     with app.app_context(), pytest.raises(InvalidState):
-        sending.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + 2 * MINUTE)
+        acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + 2 * MINUTE)
     assert balance(app, customer.account_id) == before and invariant(app) == []
 
 
@@ -432,17 +434,17 @@ def test_sms07_cancel_after_the_start_is_refused_with_409(app):
     accepted = accept(app, customer, phones(1), scheduled_at=at)
     tick(app, at)
     with app.app_context(), pytest.raises(InvalidState) as info:
-        sending.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=at + SECOND)
+        acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=at + SECOND)
     assert info.value.status == 409 and "예약 발송만 취소할 수 있습니다" in info.value.message
     assert send_row(app, accepted.send_id)["status"] == "in_progress"
     # an immediate send cannot be cancelled either
     now_send = accept(app, customer, phones(2))
     with app.app_context(), pytest.raises(InvalidState):
-        sending.cancel(account_id=customer.account_id, send_id=now_send.send_id, now=NOW)
+        acceptance.cancel(account_id=customer.account_id, send_id=now_send.send_id, now=NOW)
     # nor can another account's send be found
     stranger = make_customer(app)
     with app.app_context(), pytest.raises(MegabirdError) as info:
-        sending.cancel(account_id=stranger.account_id, send_id=now_send.send_id, now=NOW)
+        acceptance.cancel(account_id=stranger.account_id, send_id=now_send.send_id, now=NOW)
     assert info.value.status == 404
 
 
@@ -457,7 +459,7 @@ def test_snd06_the_number_of_a_scheduled_send_cannot_be_deleted_until_it_is_canc
         assert "예약 발송에 사용 중인 발신번호는 삭제할 수 없습니다" in text_of(response)
         assert count(app, SenderNumber, SenderNumber.id == sender_id) == 1
         with app.app_context():
-            sending.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
+            acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
         assert client.post(f"/senders/numbers/{sender_id}/delete").status_code == 302
     assert count(app, SenderNumber, SenderNumber.id == sender_id) == 0
     assert count(app, LedgerEntry, LedgerEntry.send_id == accepted.send_id) == 2      # hold and refund stay

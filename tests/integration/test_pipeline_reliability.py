@@ -16,7 +16,7 @@ from app import clock
 from app.extensions import db
 from app.gateways import OutboundMessage, Report, get_gateway
 from app.models import UsageCategoryRollup, UsageRollup
-from app.services import dispatch, results
+from app.services.sending import dispatch, outcomes
 from tests.conftest import make_app
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, api_customer, balance, bearer, by_recipient, duplicate_submissions,
@@ -43,7 +43,7 @@ def logger_enabled(name: str):
 def apply(app, reports: list[Report], now: dt.datetime) -> dict:
     """Apply reports as the tick does: one transaction, committed."""
     with app.app_context():
-        outcome = results.apply_reports(reports, now)
+        outcome = outcomes.apply_reports(reports, now)
         db.session.commit()
         return outcome
 

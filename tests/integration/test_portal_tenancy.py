@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import db
 from app.models import Contact, ContactGroup, ExportJob, MessageTemplate, OptOut, Send
-from app.services import contacts, export_jobs, message_templates, optouts
+from app.services.contacts import address_book, optouts, sms_templates
+from app.services.history import exports
 from tests.support.factories import make_customer
 from tests.support.tenancy import assert_foreign_404
 from tests.support.uploads import jpeg
@@ -56,7 +57,7 @@ def test_export_jobs_of_another_account_answer_404(app):
     alice, alice_client, bob, bob_client = two_customers(app)
     send_id = alices_send(app, alice_client, alice)
     with app.app_context():
-        job_id = export_jobs.start_messages_export(account_id=alice.account_id, send_id=send_id, states=[],
+        job_id = exports.start_messages_export(account_id=alice.account_id, send_id=send_id, states=[],
                                                    categories=[], now=clock.now()).id
     assert_foreign_404(bob_client, "GET", f"/exports/{job_id}")
     assert_foreign_404(bob_client, "GET", f"/exports/{job_id}/download")
@@ -67,10 +68,10 @@ def test_export_jobs_of_another_account_answer_404(app):
 def test_address_book_routes_refuse_another_accounts_groups_and_contacts(app):
     alice, alice_client, bob, bob_client = two_customers(app)
     with app.app_context():
-        group_id = contacts.create_group(account_id=alice.account_id, name="VIP 고객", now=clock.now()).id
-        contact_id = contacts.add_contact(account_id=alice.account_id, group_id=group_id,
+        group_id = address_book.create_group(account_id=alice.account_id, name="VIP 고객", now=clock.now()).id
+        contact_id = address_book.add_contact(account_id=alice.account_id, group_id=group_id,
                                           form={"name": "비밀고객", "phone": "010-2345-6789"}, now=clock.now()).id
-        bobs = contacts.create_group(account_id=bob.account_id, name="밥 그룹", now=clock.now()).id
+        bobs = address_book.create_group(account_id=bob.account_id, name="밥 그룹", now=clock.now()).id
     assert_foreign_404(bob_client, "GET", f"/contacts/?group_id={group_id}", secret="비밀고객")
     assert_foreign_404(bob_client, "GET", f"/contacts/export.xlsx?group_id={group_id}")
     assert_foreign_404(bob_client, "POST", f"/contacts/groups/{group_id}/rename", data={"name": "x"})
@@ -93,7 +94,7 @@ def test_address_book_routes_refuse_another_accounts_groups_and_contacts(app):
 def test_templates_and_optouts_of_another_account_answer_404(app):
     alice, alice_client, bob, bob_client = two_customers(app)
     with app.app_context():
-        template_id = message_templates.create(account_id=alice.account_id, name="앨리스 템플릿", title=None,
+        template_id = sms_templates.create(account_id=alice.account_id, name="앨리스 템플릿", title=None,
                                                body="비밀 문구", now=clock.now()).id
         optouts.add_many(alice.account_id, ["01023456789"], source="manual", now=clock.now())
         db.session.commit()
@@ -115,11 +116,11 @@ def test_compose_refuses_another_accounts_uploads_images_groups_contacts_and_tem
     image = alice_client.post("/sms/images", content_type="multipart/form-data",
                               data={"image": (io.BytesIO(jpeg()), "a.jpg")}).get_json()
     with app.app_context():
-        group = contacts.create_group(account_id=alice.account_id, name="앨리스 그룹", now=clock.now())
-        contact = contacts.add_contact(account_id=alice.account_id, group_id=group.id,
+        group = address_book.create_group(account_id=alice.account_id, name="앨리스 그룹", now=clock.now())
+        contact = address_book.add_contact(account_id=alice.account_id, group_id=group.id,
                                        form={"phone": "010-3456-7890"}, now=clock.now())
         group.id, contact.id  # noqa: B018  (loaded while the session is open)
-        template_id = message_templates.create(account_id=alice.account_id, name="t", title=None, body="b",
+        template_id = sms_templates.create(account_id=alice.account_id, name="t", title=None, body="b",
                                                now=clock.now()).id
         group_id, contact_id = group.id, contact.id
     base = {"sender": bob.phone, "body": "밥의 문자", "recipients": ["010-4567-8901"], "compose_token": "bob-token-12345"}

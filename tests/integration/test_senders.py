@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, KakaoChannel, SandboxMessage, SenderDocument, SenderNumber, StoredFile
-from app.services import senders
+from app.services.senders import sender_numbers
 from tests.support.factories import make_customer, make_staff
 from tests.support.jobs import run_worker
 from tests.support.tenancy import assert_foreign_404
@@ -211,12 +211,12 @@ def test_a_delete_guard_refuses_with_its_reason(app):
     corporate_request(client, owner_type="company")
     sender = rows(app, SenderNumber)[-1]
     guard = lambda s: "예약 발송에 사용 중인 발신번호입니다." if s.id == sender.id else None  # noqa: E731
-    senders.DELETE_GUARDS.append(guard)
+    sender_numbers.DELETE_GUARDS.append(guard)
     try:
         response = client.post(f"/senders/numbers/{sender.id}/delete")
         assert response.status_code == 409 and "예약 발송에 사용 중" in text_of(response)
     finally:
-        senders.DELETE_GUARDS.remove(guard)
+        sender_numbers.DELETE_GUARDS.remove(guard)
     files_before = uploaded_files(app)
     assert client.post(f"/senders/numbers/{sender.id}/delete").status_code == 302
     assert len(rows(app, SenderNumber)) == 1 and len(uploaded_files(app)) == len(files_before) - 1
@@ -226,7 +226,7 @@ def test_list_is_paginated(app):
     c = make_customer(app, kind="corporate")
     with app.app_context():
         for i in range(12):
-            senders.request_by_documents(account_id=c.account_id, number=f"0212345{i:03d}", owner_type="company",
+            sender_numbers.request_by_documents(account_id=c.account_id, number=f"0212345{i:03d}", owner_type="company",
                                          telecom=("t.pdf", PDF), employment=None, note=None,
                                          now=__import__("app").clock.now())
     client = logged_in(app, c.login, c.password)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LedgerEntry
-from app.services import wallet
+from app.services.wallet import ledger
 from tests.support.factories import make_customer
 
 NOW = dt.datetime(2026, 11, 27, 3, 0)
@@ -27,9 +27,9 @@ def test_twenty_racing_holds_pass_exactly_as_many_as_the_money_covers(app):
         with app.app_context():
             barrier.wait()
             try:
-                wallet.hold(c.account_id, 1000 + i, UNIT, now=NOW, commit=True)
+                ledger.hold(c.account_id, 1000 + i, UNIT, now=NOW, commit=True)
                 result = "ok"
-            except wallet.InsufficientBalance:
+            except ledger.InsufficientBalance:
                 result = "refused"
             except Exception as exc:  # anything else is a failure of the test
                 result = f"error: {exc!r}"
@@ -47,10 +47,10 @@ def test_twenty_racing_holds_pass_exactly_as_many_as_the_money_covers(app):
     assert [o for o in outcomes if o.startswith("error")] == []
     assert outcomes.count("ok") == COVERED
     with app.app_context():
-        assert wallet.balance(c.account_id) == wallet.Balance(0, 0)
+        assert ledger.balance(c.account_id) == ledger.Balance(0, 0)
         holds = db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "hold"))
         assert holds == COVERED
-        assert wallet.invariant_violations() == []
+        assert ledger.invariant_violations() == []
 
 
 def test_the_same_idempotency_key_racing_credits_once(app):
@@ -62,7 +62,7 @@ def test_the_same_idempotency_key_racing_credits_once(app):
         with app.app_context():
             barrier.wait()
             try:
-                ids.append(wallet.topup(c.account_id, 1000, key="same-key", now=NOW).id)
+                ids.append(ledger.topup(c.account_id, 1000, key="same-key", now=NOW).id)
             finally:
                 db.session.remove()
 
@@ -73,4 +73,4 @@ def test_the_same_idempotency_key_racing_credits_once(app):
         t.join(60)
     assert len(ids) == 8 and len(set(ids)) == 1
     with app.app_context():
-        assert wallet.balance(c.account_id).cash == 1000
+        assert ledger.balance(c.account_id).cash == 1000

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, LedgerEntry, PricePlan, TopupRequest
-from app.services import wallet
+from app.services.wallet import ledger
 from tests.support.factories import make_customer, make_staff
 from tests.support.tenancy import assert_foreign_404
 from tests.support.web import logged_in, text_of
@@ -15,7 +15,7 @@ from tests.support.web import logged_in, text_of
 
 def balance(app, account_id):
     with app.app_context():
-        return wallet.balance(account_id)
+        return ledger.balance(account_id)
 
 
 def test_bank_transfer_is_credited_when_an_operator_confirms_the_deposit(app):
@@ -102,7 +102,7 @@ def test_cash_refund_request_is_paid_out_by_an_operator(app):
         from app.models import CashRefundRequest
         request_id = db.session.scalar(select(CashRefundRequest.id))
     operator.post(f"/staff/queues/refunds/decide/{request_id}", data={"decision": "approve"})
-    assert balance(app, c.account_id) == wallet.Balance(10_000, 5_000)
+    assert balance(app, c.account_id) == ledger.Balance(10_000, 5_000)
     assert "환불 완료" in text_of(customer.get("/wallet/refund"))
 
 
@@ -112,7 +112,7 @@ def test_a_refund_the_customer_spent_meanwhile_cannot_be_paid_out(app):
     customer.post("/wallet/refund", data={"amount": "10000", "bank_name": "국민은행",
                                           "bank_account": "12345678", "account_holder": "홍"})
     with app.app_context():
-        wallet.hold(c.account_id, 1, 5_000, now=wallet_now(), commit=True)
+        ledger.hold(c.account_id, 1, 5_000, now=wallet_now(), commit=True)
         from app.models import CashRefundRequest
         request_id = db.session.scalar(select(CashRefundRequest.id))
     operator = logged_in(app, *make_staff(app, "Operator"))
@@ -130,7 +130,7 @@ def wallet_now():
 def test_statement_filters_and_excel_export(app):
     c = make_customer(app, cash=5_000, points=100)
     with app.app_context():
-        wallet.topup(c.account_id, 1000, key="memo-formula", now=wallet_now(), memo="=HYPERLINK(\"x\")")
+        ledger.topup(c.account_id, 1000, key="memo-formula", now=wallet_now(), memo="=HYPERLINK(\"x\")")
     customer = logged_in(app, c.login, c.password)
     page = text_of(customer.get("/wallet/statement"))
     assert "충전" in page and "포인트 지급" in page and "총 3건" in page

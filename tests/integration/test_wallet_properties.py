@@ -12,7 +12,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
                                  run_state_machine_as_test)
 
 from app.extensions import db
-from app.services import wallet
+from app.services.wallet import ledger
 from tests.support.factories import make_customer
 
 NOW = dt.datetime(2026, 11, 27, 3, 0)
@@ -52,23 +52,23 @@ def test_wallet_state_machine(machine_app):
         @rule(amount=amounts)
         def topup(self, amount):
             key = self._key()
-            wallet.topup(self.account_id, amount, key=key, now=NOW)
+            ledger.topup(self.account_id, amount, key=key, now=NOW)
             self.cash += amount
-            self.keys.append(lambda: wallet.topup(self.account_id, amount, key=key, now=NOW))
+            self.keys.append(lambda: ledger.topup(self.account_id, amount, key=key, now=NOW))
 
         @rule(amount=amounts)
         def grant(self, amount):
             key = self._key()
-            wallet.grant_points(self.account_id, amount, reason="prop", key=key, now=NOW)
+            ledger.grant_points(self.account_id, amount, reason="prop", key=key, now=NOW)
             self.points += amount
-            self.keys.append(lambda: wallet.grant_points(self.account_id, amount, reason="prop", key=key, now=NOW))
+            self.keys.append(lambda: ledger.grant_points(self.account_id, amount, reason="prop", key=key, now=NOW))
 
         @rule(amount=amounts)
         def revoke(self, amount):
             key = self._key()
             try:
-                wallet.revoke_points(self.account_id, amount, reason="prop", key=key, now=NOW)
-            except wallet.InsufficientBalance:
+                ledger.revoke_points(self.account_id, amount, reason="prop", key=key, now=NOW)
+            except ledger.InsufficientBalance:
                 assert amount > self.points
                 return
             self.points -= amount
@@ -77,15 +77,15 @@ def test_wallet_state_machine(machine_app):
         def hold(self, amount):
             send_id = next(send_ids)
             try:
-                wallet.hold(self.account_id, send_id, amount, now=NOW, commit=True)
-            except wallet.InsufficientBalance:
+                ledger.hold(self.account_id, send_id, amount, now=NOW, commit=True)
+            except ledger.InsufficientBalance:
                 assert amount > self.cash + self.points
                 return
             from_points = min(self.points, amount)
             self.points -= from_points
             self.cash -= amount - from_points
             self.holds[send_id] = (amount - from_points, from_points)
-            self.keys.append(lambda: wallet.hold(self.account_id, send_id, amount, now=NOW, commit=True))
+            self.keys.append(lambda: ledger.hold(self.account_id, send_id, amount, now=NOW, commit=True))
 
         @precondition(lambda self: any(s not in self.refunded for s in self.holds))
         @rule(data=st.data())
@@ -93,18 +93,18 @@ def test_wallet_state_machine(machine_app):
             send_id = data.draw(st.sampled_from(sorted(s for s in self.holds if s not in self.refunded)))
             cash_taken, points_taken = self.holds[send_id]
             charged = data.draw(st.integers(min_value=0, max_value=cash_taken + points_taken))
-            wallet.refund(self.account_id, send_id, charged, now=NOW, commit=True)
+            ledger.refund(self.account_id, send_id, charged, now=NOW, commit=True)
             back = cash_taken + points_taken - charged
             self.cash += min(back, cash_taken)
             self.points += back - min(back, cash_taken)
             self.refunded.add(send_id)
-            self.keys.append(lambda: wallet.refund(self.account_id, send_id, charged, now=NOW, commit=True))
+            self.keys.append(lambda: ledger.refund(self.account_id, send_id, charged, now=NOW, commit=True))
 
         @rule(amount=amounts)
         def cash_refund(self, amount):
             try:
-                wallet.cash_refund(self.account_id, amount, key=self._key(), now=NOW)
-            except wallet.InsufficientBalance:
+                ledger.cash_refund(self.account_id, amount, key=self._key(), now=NOW)
+            except ledger.InsufficientBalance:
                 assert amount > self.cash
                 return
             self.cash -= amount
@@ -119,9 +119,9 @@ def test_wallet_state_machine(machine_app):
             if not hasattr(self, "account_id"):
                 return
             db.session.expire_all()
-            assert wallet.balance(self.account_id) == wallet.Balance(self.cash, self.points)
+            assert ledger.balance(self.account_id) == ledger.Balance(self.cash, self.points)
             assert self.cash >= 0 and self.points >= 0
-            assert wallet.invariant_violations() == []
+            assert ledger.invariant_violations() == []
 
     run_state_machine_as_test(WalletMachine, settings=settings(
         max_examples=25, stateful_step_count=25, deadline=None,

@@ -18,7 +18,7 @@ def build_schema(app) -> None:
 
     from app.extensions import db
     from app.security.sync import sync_roles
-    from app.services.signup import default_price_plan
+    from app.services.accounts.signup import default_price_plan
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
         sync_roles()

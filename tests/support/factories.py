@@ -8,7 +8,7 @@ from app import clock
 from app.extensions import db
 from app.models import AccountMember, SenderNumber
 from app.security.roles import CUSTOMER
-from app.services import signup, users
+from app.services.accounts import signup, users
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

@@ -18,7 +18,8 @@ from app.domain.recipients import Recipient
 from app.extensions import db, queue
 from app.gateways.sandbox import SandboxGateway
 from app.models import Send
-from app.services import sending, wallet
+from app.services.sending import acceptance
+from app.services.wallet import ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = ROOT / ".venv" / "bin" / "flask"
@@ -79,7 +80,7 @@ def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, b
     crash = f"{crash_point}:{rng.randint(1, 3 if crash_point.startswith('dispatch') else 2)}"
     start = clock.now()
     with app.app_context():
-        result = sending.accept(sending.SmsRequest(account_id=account_id, sender=sender,
+        result = acceptance.accept(acceptance.SmsRequest(account_id=account_id, sender=sender,
                                                    body=f"REL-02 seed {seed}", recipients=recipients_for(rng, size)),
                                 now=start)
         send_id = result.send.id
@@ -103,7 +104,7 @@ def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, b
     with app.app_context():
         send = db.session.get(Send, send_id)
         outcome = Outcome(seed, crash, kills, rounds, send.status, SandboxGateway.duplicate_submissions(),
-                          wallet.invariant_violations(limit=5), send.delivered_count, send.failed_count,
+                          ledger.invariant_violations(limit=5), send.delivered_count, send.failed_count,
                           send.recipient_count)
         db.session.commit()
     return outcome

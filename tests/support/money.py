@@ -4,12 +4,12 @@ from __future__ import annotations
 import uuid
 
 from app import clock
-from app.services import wallet
+from app.services.wallet import ledger
 
 
 def fund(app, account_id: int, *, cash: int = 0, points: int = 0) -> None:
     with app.app_context():
         if cash:
-            wallet.topup(account_id, cash, key=f"test:{uuid.uuid4().hex}", now=clock.now(), memo="test")
+            ledger.topup(account_id, cash, key=f"test:{uuid.uuid4().hex}", now=clock.now(), memo="test")
         if points:
-            wallet.grant_points(account_id, points, reason="test", key=f"test:{uuid.uuid4().hex}", now=clock.now())
+            ledger.grant_points(account_id, points, reason="test", key=f"test:{uuid.uuid4().hex}", now=clock.now())

@@ -16,7 +16,11 @@ from app.extensions import db
 from app.gateways.sandbox import SandboxGateway
 from app.models import (LedgerEntry, Message, SandboxMessage, Send, SenderNumber, UsageCategoryRollup,
                         UsageRollup)
-from app.services import accounts, api_keys, history, periodic, sending, wallet
+from app.services import periodic
+from app.services.accounts import accounts, api_keys
+from app.services.history import queries
+from app.services.sending import acceptance
+from app.services.wallet import ledger as wallet_ledger
 from tests.support.factories import Customer, make_customer, make_staff
 from tests.support.jobs import run_worker
 
@@ -41,9 +45,9 @@ def recipients(numbers, **names) -> list[Recipient]:
     return [Recipient(n, names.get(n), {}, i) for i, n in enumerate(numbers, start=1)]
 
 
-def request(customer: Customer, numbers, body: str = "[메가버드] 배송이 시작되었습니다.", **changes) -> sending.SmsRequest:
+def request(customer: Customer, numbers, body: str = "[메가버드] 배송이 시작되었습니다.", **changes) -> acceptance.SmsRequest:
     entries = changes.pop("entries", None) or recipients(numbers)
-    return sending.SmsRequest(account_id=customer.account_id, sender=changes.pop("sender", customer.phone),
+    return acceptance.SmsRequest(account_id=customer.account_id, sender=changes.pop("sender", customer.phone),
                               body=body, recipients=entries, **changes)
 
 
@@ -57,9 +61,9 @@ def accept(app, customer: Customer, numbers, *, now: dt.datetime = NOW, enqueue:
            **changes) -> Accepted:
     """Accept a send as the compose page does (accept, then enqueue after commit)."""
     with app.app_context():
-        result = sending.accept(request(customer, numbers, **changes), now=now)
+        result = acceptance.accept(request(customer, numbers, **changes), now=now)
         if enqueue:
-            sending.enqueue_dispatch(result.send)
+            acceptance.enqueue_dispatch(result.send)
         return Accepted(result.send.id, result.to_api())
 
 
@@ -86,7 +90,7 @@ def send_row(app, send_id: int) -> dict:
     with app.app_context():
         send = db.session.get(Send, send_id)
         row = {c.key: getattr(send, c.key) for c in Send.__table__.columns}
-        row["categories"] = history.categories(send_id)
+        row["categories"] = queries.categories(send_id)
         db.session.commit()
         return row
 
@@ -106,7 +110,7 @@ def by_recipient(app, send_id: int) -> dict[str, dict]:
 def balance(app, account_id: int) -> tuple[int, int]:
     """(cash, points)"""
     with app.app_context():
-        result = wallet.balance(account_id)
+        result = wallet_ledger.balance(account_id)
         db.session.commit()
         return result.cash, result.points
 
@@ -122,7 +126,7 @@ def ledger(app, account_id: int) -> list[dict]:
 
 def invariant(app) -> list[str]:
     with app.app_context():
-        problems = wallet.invariant_violations(limit=10)
+        problems = wallet_ledger.invariant_violations(limit=10)
         db.session.commit()
         return problems
 

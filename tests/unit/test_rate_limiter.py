@@ -3,7 +3,7 @@ its batches so that it never hands more than the limit per second to the gateway
 The clock and the sleep are injected: nothing here waits."""
 import pytest
 
-from app.services.dispatch import RateLimiter
+from app.services.sending.dispatch import RateLimiter
 
 
 class FakeTime:

@@ -3,7 +3,7 @@ of cases (SMS-01), the automatic type (SMS-02), titles, variables (SMS-05), ad w
 and the KST night window (SMS-06), the schedule window (SMS-07), MMS image checks
 (SMS-14) and recipient cleaning (SMS-04).
 
-`sending.plan()` is the validation half of `accept()`: it writes nothing and reads no
+`acceptance.plan()` is the validation half of `accept()`: it writes nothing and reads no
 database, so the rules that combine (variables + ad + type + limit) are tested here."""
 import datetime as dt
 import io
@@ -17,7 +17,7 @@ from PIL import Image
 from app.domain import images, recipients, sms
 from app.domain.recipients import Recipient
 from app.errors import ValidationError
-from app.services import sending
+from app.services.sending import acceptance
 
 CASES = json.loads((Path(sms.__file__).parent / "data" / "byte_cases.json").read_text(encoding="utf-8"))["cases"]
 NOW = dt.datetime(2026, 11, 27, 3, 0)           # 12:00 KST, a Friday
@@ -51,9 +51,9 @@ def to(*phones) -> list[Recipient]:
 
 
 def plan(body="안녕하세요", recipients_=None, now=NOW, **changes):
-    request = sending.SmsRequest(account_id=1, sender="01020001234", body=body,
+    request = acceptance.SmsRequest(account_id=1, sender="01020001234", body=body,
                                  recipients=to("01023456789") if recipients_ is None else recipients_, **changes)
-    return sending.plan(request, now)
+    return acceptance.plan(request, now)
 
 
 def refused(call) -> ValidationError:

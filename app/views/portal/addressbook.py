@@ -8,7 +8,8 @@ from app import clock
 from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import MegabirdError
 from app.security.tenancy import current_account_id
-from app.services import contacts, exports, files, message_templates, optouts
+from app.services.contacts import address_book, optouts, sms_templates
+from app.services.shared import files, xlsx
 from app.views.base import ON_PAGE, PortalView, page_arg
 
 
@@ -22,9 +23,9 @@ class ContactsView(PortalView):
     def _render(self, error=None, status=200, form=None, report=None):
         account_id = current_account_id()
         group_id = request.args.get("group_id") or None
-        rows, total = contacts.search(account_id, group_id=group_id, query=request.args.get("q"), page=page_arg())
-        return self.render_template("portal/contacts/index.html", groups=contacts.groups(account_id), rows=rows,
-                                    total=total, page=page_arg(), per_page=contacts.PER_PAGE, group_id=group_id,
+        rows, total = address_book.search(account_id, group_id=group_id, query=request.args.get("q"), page=page_arg())
+        return self.render_template("portal/contacts/index.html", groups=address_book.groups(account_id), rows=rows,
+                                    total=total, page=page_arg(), per_page=address_book.PER_PAGE, group_id=group_id,
                                     args=request.args, error=error, form=form or {}, report=report), status
 
     def _done(self, message: str):
@@ -40,7 +41,7 @@ class ContactsView(PortalView):
     @has_access
     def add_group(self):
         try:
-            group = contacts.create_group(account_id=current_account_id(), name=request.form.get("name"),
+            group = address_book.create_group(account_id=current_account_id(), name=request.form.get("name"),
                                           now=clock.now())
         except MegabirdError as error:
             return self._render(error, error.status)
@@ -51,7 +52,7 @@ class ContactsView(PortalView):
     @has_access
     def rename_group(self, group_id):
         try:
-            contacts.rename_group(account_id=current_account_id(), group_id=group_id, name=request.form.get("name"))
+            address_book.rename_group(account_id=current_account_id(), group_id=group_id, name=request.form.get("name"))
         except ON_PAGE as error:      # a missing row still answers 404
             return self._render(error, error.status)
         return self._done("그룹 이름을 바꿨습니다.")
@@ -59,7 +60,7 @@ class ContactsView(PortalView):
     @expose("/groups/<int:group_id>/delete", methods=["POST"])
     @has_access
     def delete_group(self, group_id):
-        contacts.delete_group(account_id=current_account_id(), group_id=group_id)
+        address_book.delete_group(account_id=current_account_id(), group_id=group_id)
         flash("그룹과 그 연락처를 삭제했습니다.", "info")
         return redirect(url_for("ContactsView.index"))
 
@@ -67,7 +68,7 @@ class ContactsView(PortalView):
     @has_access
     def add(self):
         try:
-            contacts.add_contact(account_id=current_account_id(), group_id=request.form.get("group_id"),
+            address_book.add_contact(account_id=current_account_id(), group_id=request.form.get("group_id"),
                                  form=request.form, now=clock.now())
         except ON_PAGE as error:      # a missing row still answers 404
             return self._render(error, error.status, request.form)
@@ -83,19 +84,19 @@ class ContactsView(PortalView):
         error, status = None, 200
         if request.method == "POST":
             try:
-                contacts.update_contact(account_id=account_id, contact_id=contact_id,
+                address_book.update_contact(account_id=account_id, contact_id=contact_id,
                                         group_id=request.form.get("group_id"), form=request.form)
                 flash("연락처를 수정했습니다.", "success")
                 return redirect(url_for("ContactsView.index", group_id=request.form.get("group_id")))
             except ON_PAGE as exc:      # a missing row still answers 404
                 error, status = exc, exc.status
         return self.render_template("portal/contacts/edit.html", contact=contact,
-                                    groups=contacts.groups(account_id), error=error), status
+                                    groups=address_book.groups(account_id), error=error), status
 
     @expose("/delete", methods=["POST"])
     @has_access
     def delete(self):
-        count = contacts.delete_contacts(account_id=current_account_id(),
+        count = address_book.delete_contacts(account_id=current_account_id(),
                                          contact_ids=request.form.getlist("contact_id"))
         return self._done(f"연락처 {count}건을 삭제했습니다.")
 
@@ -104,7 +105,7 @@ class ContactsView(PortalView):
     def import_file(self):
         filename, data = _upload()
         try:
-            report = contacts.import_file(account_id=current_account_id(), group_id=request.form.get("group_id"),
+            report = address_book.import_file(account_id=current_account_id(), group_id=request.form.get("group_id"),
                                           filename=filename, data=data, now=clock.now())
         except ON_PAGE as error:      # a missing row still answers 404
             return self._render(error, error.status)
@@ -113,8 +114,8 @@ class ContactsView(PortalView):
     @expose("/export.xlsx")
     @has_access
     def export(self):
-        return exports.xlsx_response(filename="megabird-contacts.xlsx", title="주소록", headers=contacts.EXPORT_HEADERS,
-                                     rows=contacts.export_rows(current_account_id(), request.args.get("group_id")))
+        return xlsx.xlsx_response(filename="megabird-contacts.xlsx", title="주소록", headers=address_book.EXPORT_HEADERS,
+                                     rows=address_book.export_rows(current_account_id(), request.args.get("group_id")))
 
 
 class OptOutView(PortalView):
@@ -166,13 +167,13 @@ class TemplateView(PortalView):
     @expose("/")
     @has_access
     def index(self):
-        rows, total = message_templates.listing(current_account_id(), query=request.args.get("q"), page=page_arg())
+        rows, total = sms_templates.listing(current_account_id(), query=request.args.get("q"), page=page_arg())
         return self.render_template("portal/templates/list.html", rows=rows, total=total, page=page_arg(),
-                                    per_page=message_templates.PER_PAGE, args=request.args)
+                                    per_page=sms_templates.PER_PAGE, args=request.args)
 
     def _form(self, template=None, error=None, status=200, form=None):
         return self.render_template("portal/templates/form.html", tmpl=template, error=error,
-                                    form=form or (message_templates.as_dict(template) if template else {})), status
+                                    form=form or (sms_templates.as_dict(template) if template else {})), status
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
@@ -180,7 +181,7 @@ class TemplateView(PortalView):
         if request.method == "POST":
             f = request.form
             try:
-                message_templates.create(account_id=current_account_id(), name=f.get("name"), title=f.get("title"),
+                sms_templates.create(account_id=current_account_id(), name=f.get("name"), title=f.get("title"),
                                          body=f.get("body"), is_ad=f.get("is_ad") == "1",
                                          ad_company=f.get("ad_company"), ad_optout=f.get("ad_optout"),
                                          now=clock.now())
@@ -194,11 +195,11 @@ class TemplateView(PortalView):
     @has_access
     def edit(self, template_id):
         account_id = current_account_id()
-        template = message_templates.get(account_id, template_id)
+        template = sms_templates.get(account_id, template_id)
         if request.method == "POST":
             f = request.form
             try:
-                message_templates.update(account_id=account_id, template_id=template_id, name=f.get("name"),
+                sms_templates.update(account_id=account_id, template_id=template_id, name=f.get("name"),
                                          title=f.get("title"), body=f.get("body"), is_ad=f.get("is_ad") == "1",
                                          ad_company=f.get("ad_company"), ad_optout=f.get("ad_optout"),
                                          now=clock.now())
@@ -211,6 +212,6 @@ class TemplateView(PortalView):
     @expose("/<int:template_id>/delete", methods=["POST"])
     @has_access
     def delete(self, template_id):
-        message_templates.delete(account_id=current_account_id(), template_id=template_id)
+        sms_templates.delete(account_id=current_account_id(), template_id=template_id)
         flash("템플릿을 삭제했습니다.", "info")
         return redirect(url_for("TemplateView.index"))

@@ -13,7 +13,10 @@ from app.domain import sms
 from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import ValidationError
 from app.security.tenancy import current_account, current_account_id
-from app.services import compose, contacts, files, message_templates, senders
+from app.services.contacts import address_book, sms_templates
+from app.services.senders import sender_numbers
+from app.services.sending import compose
+from app.services.shared import files
 from app.views.base import PortalView, page_arg
 
 SPECIAL_CHARACTERS = list("☆★○●◎◇◆□■△▲▽▼→←↑↓↔〓◁◀▷▶♤♠♡♥♧♣⊙◈▣◐◑▒▤▥▨▧▦▩♨☏☎☜☞¶†‡↕↗↙↖↘♭♩♪♬㉿㈜№㏇™㏂㏘℡"
@@ -47,15 +50,15 @@ class ComposeView(PortalView):
         prefill = {}
         template_id = request.args.get("template_id")
         if template_id:
-            prefill = message_templates.as_dict(message_templates.get(account.id, template_id))
+            prefill = sms_templates.as_dict(sms_templates.get(account.id, template_id))
         resend = request.args.get("resend")
         if resend:
-            from app.services import send_admin
-            prefill = send_admin.prefill(account.id, resend, request.args.getlist("status"),
+            from app.services.history import retention
+            prefill = retention.prefill(account.id, resend, request.args.getlist("status"),
                                          request.args.getlist("category"))
         return self.render_template(
-            "portal/compose.html", account=account, senders=senders.approved_numbers(account.id),
-            templates=message_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
+            "portal/compose.html", account=account, senders=sender_numbers.approved_numbers(account.id),
+            templates=sms_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
             specials=SPECIAL_CHARACTERS, prefill=prefill, limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT,
                                                                   "title": sms.TITLE_LIMIT},
             min_schedule=_next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
@@ -103,28 +106,28 @@ class ComposeView(PortalView):
         account_id = current_account_id()
         if request.method == "POST":
             data = _payload()
-            template = message_templates.create(account_id=account_id, name=data.get("name"), title=data.get("title"),
+            template = sms_templates.create(account_id=account_id, name=data.get("name"), title=data.get("title"),
                                                 body=data.get("body"), is_ad=data.get("is_ad"),
                                                 ad_company=data.get("ad_company"), ad_optout=data.get("ad_optout"),
                                                 now=clock.now())
-            return jsonify(message_templates.as_dict(template)), 201
-        return jsonify([message_templates.as_dict(t) for t in message_templates.all_of(account_id)])
+            return jsonify(sms_templates.as_dict(template)), 201
+        return jsonify([sms_templates.as_dict(t) for t in sms_templates.all_of(account_id)])
 
     @expose("/templates/<int:template_id>")
     @has_access
     def template(self, template_id):
-        return jsonify(message_templates.as_dict(message_templates.get(current_account_id(), template_id)))
+        return jsonify(sms_templates.as_dict(sms_templates.get(current_account_id(), template_id)))
 
     @expose("/address-book")
     @has_access
     def address_book(self):
         account_id = current_account_id()
-        rows, total = contacts.search(account_id, group_id=request.args.get("group_id") or None,
+        rows, total = address_book.search(account_id, group_id=request.args.get("group_id") or None,
                                       query=request.args.get("q"), page=page_arg())
-        firsts = contacts.first_members(account_id)
+        firsts = address_book.first_members(account_id)
         return jsonify({"groups": [{"id": g.id, "name": g.name, "count": n,
                                     "first": _preview_person(firsts.get(g.id))}
-                                   for g, n in contacts.groups(account_id)],
+                                   for g, n in address_book.groups(account_id)],
                         "contacts": [{"id": c.id, "name": c.name, "phone": c.phone, "group_id": c.group_id,
                                       "vars": c.variables()} for c in rows],
                         "total": total})

@@ -5,7 +5,8 @@ from flask_appbuilder import expose, has_access
 
 from app import clock
 from app.security.tenancy import current_account
-from app.services import accounts, dashboard
+from app.services.accounts import accounts
+from app.services.stats import dashboard
 from app.views.base import PortalView
 
 

@@ -8,7 +8,7 @@ from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models import StoredFile
 from app.security.tenancy import current_account_id, get_owned, is_staff
-from app.services import files
+from app.services.shared import files
 
 
 def stored_file_response(row: StoredFile, *, download_name: str | None = None, attachment: bool = False):

@@ -11,7 +11,10 @@ from app.domain.results import SMS_CATEGORIES
 from app.errors import MegabirdError
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
-from app.services import export_jobs, exports, history, message_templates, send_admin, sending
+from app.services.contacts import sms_templates
+from app.services.history import exports, queries, retention
+from app.services.sending import acceptance
+from app.services.shared import xlsx
 from app.views.base import PortalView, page_arg
 from app.views.portal.files import stored_file_response
 
@@ -21,11 +24,11 @@ RECIPIENTS_PER_PAGE = 50
 
 def _filter_args(args):
     """The list's filters (RES-02) → (SendFilter, Period)."""
-    period = history.period_of(args.get("period"), args.get("from"), args.get("to"), clock.now())
-    flt = history.SendFilter(
+    period = queries.period_of(args.get("period"), args.get("from"), args.get("to"), clock.now())
+    flt = queries.SendFilter(
         channel="sms",
-        msg_type=history.check_choice(args.get("type"), ("SMS", "LMS", "MMS"), "유형"),
-        status=history.check_choice(args.get("status"), SEND_STATUS_LABELS, "상태"),
+        msg_type=queries.check_choice(args.get("type"), ("SMS", "LMS", "MMS"), "유형"),
+        status=queries.check_choice(args.get("status"), SEND_STATUS_LABELS, "상태"),
         start=period.start, end=period.end, search=(args.get("q") or "").strip() or None)
     return flt, period
 
@@ -43,49 +46,49 @@ class HistoryView(PortalView):
         except MegabirdError as exc:
             error, status = exc, exc.status
             flt, period = _filter_args({})
-        rows, total = history.list_sends(account_id, flt, page=page_arg(), per_page=PER_PAGE)
+        rows, total = queries.list_sends(account_id, flt, page=page_arg(), per_page=PER_PAGE)
         return self.render_template("portal/history/list.html", rows=rows, total=total, page=page_arg(),
-                                    per_page=PER_PAGE, sentence=period.sentence(total), periods=history.PERIODS,
+                                    per_page=PER_PAGE, sentence=period.sentence(total), periods=queries.PERIODS,
                                     statuses=SEND_STATUS_LABELS, args=request.args, error=error), status
 
     @expose("/<int:send_id>")
     @has_access
     def detail(self, send_id):
         account_id = current_account_id()
-        send = history.get_send(account_id, send_id)
+        send = queries.get_send(account_id, send_id)
         states = request.args.getlist("status")
         categories = request.args.getlist("category")
-        flt = history.parse_message_filter(states, categories)
+        flt = queries.parse_message_filter(states, categories)
         recipients, recipients_total = ([], 0)
         if request.args.get("show"):
-            recipients, recipients_total = history.list_messages(send, flt, page=page_arg(), per_page=RECIPIENTS_PER_PAGE)
-        from app.services import dispatch
+            recipients, recipients_total = queries.list_messages(send, flt, page=page_arg(), per_page=RECIPIENTS_PER_PAGE)
+        from app.services.sending import dispatch
         content = dispatch.load_content(send)
         return self.render_template(
-            "portal/history/detail.html", send=send, categories=history.categories(send.id),
+            "portal/history/detail.html", send=send, categories=queries.categories(send.id),
             category_labels=SMS_CATEGORIES, preview=content.as_composed(),
             recipients=recipients, recipients_total=recipients_total, page=page_arg(), per_page=RECIPIENTS_PER_PAGE,
-            states=states, checked_categories=categories, status_labels=history.MESSAGE_STATUS_LABELS,
-            args=request.args, inline_limit=export_jobs.INLINE_LIMIT)
+            states=states, checked_categories=categories, status_labels=queries.MESSAGE_STATUS_LABELS,
+            args=request.args, inline_limit=exports.INLINE_LIMIT)
 
     @expose("/<int:send_id>/export.xlsx")
     @has_access
     def export_messages(self, send_id):
-        result = export_jobs.export_messages(account_id=current_account_id(), send_id=send_id,
+        result = exports.export_messages(account_id=current_account_id(), send_id=send_id,
                                              states=request.args.getlist("status"),
                                              categories=request.args.getlist("category"), now=clock.now())
-        if isinstance(result, export_jobs.InlineExport):
-            return exports.xlsx_response(filename=result.filename, title="수신자별 발송내역",
-                                         headers=send_admin.MESSAGE_HEADERS, rows=result.rows)
+        if isinstance(result, exports.InlineExport):
+            return xlsx.xlsx_response(filename=result.filename, title="수신자별 발송내역",
+                                         headers=retention.MESSAGE_HEADERS, rows=result.rows)
         return redirect(url_for("ExportView.show", job_id=result.id))
 
     @expose("/export.xlsx", methods=["POST"])
     @has_access
     def export_sends(self):
         ids = request.form.getlist("send_id")
-        rows = list(send_admin.send_rows(current_account_id(), ids))
-        return exports.xlsx_response(filename="megabird-sends.xlsx", title="문자 발송내역",
-                                     headers=send_admin.SEND_HEADERS, rows=rows)
+        rows = list(retention.send_rows(current_account_id(), ids))
+        return xlsx.xlsx_response(filename="megabird-sends.xlsx", title="문자 발송내역",
+                                     headers=retention.SEND_HEADERS, rows=rows)
 
     @expose("/delete", methods=["POST"])
     @has_access
@@ -93,16 +96,16 @@ class HistoryView(PortalView):
         account_id = current_account_id()
         if request.form.get("all") == "1":
             flt, _period = _filter_args(request.form)
-            count = send_admin.delete_sends(account_id=account_id, flt=flt)
+            count = retention.delete_sends(account_id=account_id, flt=flt)
         else:
-            count = send_admin.delete_sends(account_id=account_id, send_ids=request.form.getlist("send_id"))
+            count = retention.delete_sends(account_id=account_id, send_ids=request.form.getlist("send_id"))
         flash(f"발송내역 {count}건을 삭제했습니다. 진행중이거나 예약된 발송은 삭제되지 않습니다.", "info")
         return redirect(url_for("HistoryView.index"))
 
     @expose("/<int:send_id>/template", methods=["POST"])
     @has_access
     def save_template(self, send_id):
-        template = message_templates.save_from_send(account_id=current_account_id(), send_id=send_id,
+        template = sms_templates.save_from_send(account_id=current_account_id(), send_id=send_id,
                                                     now=clock.now())
         flash(f"'{template.name}' 템플릿으로 저장했습니다.", "success")
         return redirect(request.referrer or url_for("HistoryView.index"))
@@ -110,7 +113,7 @@ class HistoryView(PortalView):
     @expose("/<int:send_id>/cancel", methods=["POST"])
     @has_access
     def cancel(self, send_id):
-        sending.cancel(account_id=current_account_id(), send_id=send_id, now=clock.now())
+        acceptance.cancel(account_id=current_account_id(), send_id=send_id, now=clock.now())
         flash("예약 발송을 취소했습니다. 선차감 금액은 모두 재충전되었습니다.", "success")
         return redirect(request.referrer or url_for("HistoryView.reservations"))
 
@@ -118,7 +121,7 @@ class HistoryView(PortalView):
     @has_access
     def reservations(self):
         return self.render_template("portal/history/reservations.html",
-                                    rows=send_admin.scheduled(current_account_id(), "sms"))
+                                    rows=retention.scheduled(current_account_id(), "sms"))
 
 
 class ExportView(PortalView):
@@ -129,15 +132,15 @@ class ExportView(PortalView):
     @expose("/<int:job_id>")
     @has_access
     def show(self, job_id):
-        job = export_jobs.get(current_account_id(), job_id)
+        job = exports.get(current_account_id(), job_id)
         if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
-            return jsonify(export_jobs.as_dict(job))
+            return jsonify(exports.as_dict(job))
         return self.render_template("portal/history/export.html", job=job)
 
     @expose("/<int:job_id>/download")
     @has_access
     def download(self, job_id):
-        job = export_jobs.get(current_account_id(), job_id)
+        job = exports.get(current_account_id(), job_id)
         if job.status != "done" or job.file is None:
             flash("아직 만들고 있습니다. 잠시 후 다시 시도해주세요.", "info")
             return redirect(url_for("ExportView.show", job_id=job.id))

@@ -12,7 +12,8 @@ from app.errors import MegabirdError
 from app.jobs import enqueue
 from app.jobs.system import deliver_system_messages
 from app.security.tenancy import current_account, current_account_id
-from app.services import files, senders
+from app.services.senders import sender_numbers
+from app.services.shared import files
 from app.views.base import ON_PAGE, PortalView, page_arg
 
 PER_PAGE = 10
@@ -28,7 +29,7 @@ class SenderView(PortalView):
     route_base = "/senders"
 
     def _list(self, error=None, status=200):
-        items = senders.list_items(current_account_id())
+        items = sender_numbers.list_items(current_account_id())
         page = page_arg()
         shown = items[(page - 1) * PER_PAGE: page * PER_PAGE]
         return self.render_template("portal/senders/list.html", items=shown, total=len(items), page=page,
@@ -49,7 +50,7 @@ class SenderView(PortalView):
     def _number_form(self, error=None, status=200, form=None, verifying=False):
         return self.render_template("portal/senders/number_form.html", account=current_account(),
                                     form=form or {}, error=error, verifying=verifying,
-                                    note_max=senders.NOTE_MAX), status
+                                    note_max=sender_numbers.NOTE_MAX), status
 
     @expose("/numbers/new", methods=["GET", "POST"])
     @has_access
@@ -60,13 +61,13 @@ class SenderView(PortalView):
         account = current_account()
         try:
             if not account.is_corporate and form.get("method") == "phone":
-                pending = senders.start_phone_verification(account_id=account.id, number=form.get("number"),
+                pending = sender_numbers.start_phone_verification(account_id=account.id, number=form.get("number"),
                                                            now=clock.now())
                 enqueue("default", deliver_system_messages)
                 session[NUMBER_SESSION] = pending.id
                 flash("입력하신 번호로 인증번호를 보냈습니다. 3분 안에 입력해주세요.", "info")
                 return self._number_form(form=form, verifying=True)
-            senders.request_by_documents(
+            sender_numbers.request_by_documents(
                 account_id=account.id, number=form.get("number"),
                 owner_type=form.get("owner_type") if account.is_corporate else None,
                 telecom=_upload("telecom_certificate"), employment=_upload("employment_certificate"),
@@ -80,7 +81,7 @@ class SenderView(PortalView):
     @has_access
     def verify_number(self):
         try:
-            senders.confirm_phone_verification(account_id=current_account_id(),
+            sender_numbers.confirm_phone_verification(account_id=current_account_id(),
                                                verification_id=session.get(NUMBER_SESSION),
                                                code=request.form.get("code"), now=clock.now(),
                                                owner_name=g.user.first_name)
@@ -93,27 +94,27 @@ class SenderView(PortalView):
     @expose("/numbers/<int:sender_id>")
     @has_access
     def number(self, sender_id):
-        sender = senders.get_number(current_account_id(), sender_id)
+        sender = sender_numbers.get_number(current_account_id(), sender_id)
         return self.render_template("portal/senders/number_detail.html", sender=sender, account=current_account(),
-                                    label=senders.number_label(sender), status_labels=senders.STATUS_LABELS,
-                                    owner_types=senders.OWNER_TYPES, error=None, note_max=senders.NOTE_MAX)
+                                    label=sender_numbers.number_label(sender), status_labels=sender_numbers.STATUS_LABELS,
+                                    owner_types=sender_numbers.OWNER_TYPES, error=None, note_max=sender_numbers.NOTE_MAX)
 
     @expose("/numbers/<int:sender_id>/resubmit", methods=["POST"])
     @has_access
     def resubmit_number(self, sender_id):
         account = current_account()
-        sender = senders.get_number(account.id, sender_id)
+        sender = sender_numbers.get_number(account.id, sender_id)
         try:
-            senders.request_by_documents(
+            sender_numbers.request_by_documents(
                 account_id=account.id, number=sender.number,
                 owner_type=request.form.get("owner_type") if account.is_corporate else None,
                 telecom=_upload("telecom_certificate"), employment=_upload("employment_certificate"),
                 note=request.form.get("note"), now=clock.now())
         except MegabirdError as error:
             return self.render_template("portal/senders/number_detail.html", sender=sender, account=account,
-                                        label=senders.number_label(sender), status_labels=senders.STATUS_LABELS,
-                                        owner_types=senders.OWNER_TYPES, error=error,
-                                        note_max=senders.NOTE_MAX), error.status
+                                        label=sender_numbers.number_label(sender), status_labels=sender_numbers.STATUS_LABELS,
+                                        owner_types=sender_numbers.OWNER_TYPES, error=error,
+                                        note_max=sender_numbers.NOTE_MAX), error.status
         flash("발신번호 등록을 다시 요청했습니다.", "success")
         return redirect(url_for("SenderView.index"))
 
@@ -129,7 +130,7 @@ class SenderView(PortalView):
     @expose("/numbers/<int:sender_id>/delete", methods=["POST"])
     @has_access
     def delete_number(self, sender_id):
-        return self._delete(lambda: senders.delete_number(account_id=current_account_id(), sender_id=sender_id,
+        return self._delete(lambda: sender_numbers.delete_number(account_id=current_account_id(), sender_id=sender_id,
                                                           now=clock.now()))
 
     # --- Kakao channels -----------------------------------------------------------------------------
@@ -144,7 +145,7 @@ class SenderView(PortalView):
         if request.method == "GET":
             return self._channel_form()
         try:
-            pending = senders.start_channel_verification(account_id=current_account_id(),
+            pending = sender_numbers.start_channel_verification(account_id=current_account_id(),
                                                          search_id=request.form.get("search_id"),
                                                          admin_phone=request.form.get("admin_phone"),
                                                          now=clock.now())
@@ -159,7 +160,7 @@ class SenderView(PortalView):
     @has_access
     def verify_channel(self):
         try:
-            senders.confirm_channel(account_id=current_account_id(), verification_id=session.get(CHANNEL_SESSION),
+            sender_numbers.confirm_channel(account_id=current_account_id(), verification_id=session.get(CHANNEL_SESSION),
                                     code=request.form.get("code"), now=clock.now())
         except MegabirdError as error:
             return self._channel_form(error, error.status, request.form, verifying=True)
@@ -170,12 +171,12 @@ class SenderView(PortalView):
     @expose("/channels/<int:channel_id>")
     @has_access
     def channel(self, channel_id):
-        channel = senders.get_channel(current_account_id(), channel_id)
+        channel = sender_numbers.get_channel(current_account_id(), channel_id)
         return self.render_template("portal/senders/channel_detail.html", channel=channel,
-                                    status_labels=senders.STATUS_LABELS)
+                                    status_labels=sender_numbers.STATUS_LABELS)
 
     @expose("/channels/<int:channel_id>/delete", methods=["POST"])
     @has_access
     def delete_channel(self, channel_id):
-        return self._delete(lambda: senders.delete_channel(account_id=current_account_id(), channel_id=channel_id,
+        return self._delete(lambda: sender_numbers.delete_channel(account_id=current_account_id(), channel_id=channel_id,
                                                            now=clock.now()))

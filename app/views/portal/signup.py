@@ -9,7 +9,7 @@ from app import clock
 from app.errors import MegabirdError
 from app.jobs import enqueue
 from app.jobs.system import deliver_system_messages
-from app.services import accounts, signup
+from app.services.accounts import accounts, signup
 from app.views.base import no_cache
 
 SESSION_KEY = "signup_verification_id"

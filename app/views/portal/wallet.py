@@ -9,7 +9,8 @@ from app import clock
 from app.errors import MegabirdError
 from app.models.wallet import KIND_LABELS
 from app.security.tenancy import current_account, current_account_id
-from app.services import exports, statements, topups
+from app.services.shared import xlsx
+from app.services.wallet import statements, topups
 from app.views.base import PortalView, page_arg
 
 
@@ -77,7 +78,7 @@ class WalletView(PortalView):
     def statement_export(self):
         account_id = current_account_id()
         flt = statements.StatementFilter.parse(request.args)
-        return exports.xlsx_response(filename="megabird-statement.xlsx", title="충전사용내역",
+        return xlsx.xlsx_response(filename="megabird-statement.xlsx", title="충전사용내역",
                                      headers=statements.EXPORT_HEADERS,
                                      rows=statements.export_rows(account_id, flt))
 

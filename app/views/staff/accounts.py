@@ -8,7 +8,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app import clock
 from app.models import Account
 from app.security.roles import OPERATIONS
-from app.services import accounts
+from app.services.accounts import accounts
 from app.views.base import StaffModelView, flash_outcome
 from app.web import app_filters
 

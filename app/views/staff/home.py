@@ -5,7 +5,7 @@ from flask_appbuilder import expose, has_access
 
 from app import clock
 from app.security.roles import STAFF_HOME
-from app.services import operations, queues
+from app.services.ops import review_queues, staff_dashboard
 from app.views.base import StaffView
 
 
@@ -16,6 +16,6 @@ class StaffHomeView(StaffView):
     @expose("/")
     @has_access
     def index(self):
-        return self.render_template("staff/home.html", queues=queues.definitions(), counts=queues.counts(),
-                                    today=operations.today_by_type(clock.now()), backlog=operations.backlog(),
-                                    depths=operations.queue_depths())
+        return self.render_template("staff/home.html", queues=review_queues.definitions(), counts=review_queues.counts(),
+                                    today=staff_dashboard.today_by_type(clock.now()), backlog=staff_dashboard.backlog(),
+                                    depths=staff_dashboard.queue_depths())

@@ -13,7 +13,7 @@ from app import clock
 from app.errors import InvalidState, MegabirdError, NotFound
 from app.models import ApiUseApplication, CorporateConversion
 from app.security.roles import OPERATIONS
-from app.services import accounts
+from app.services.accounts import accounts
 from app.views.base import StaffModelView
 
 

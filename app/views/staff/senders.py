@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import KakaoChannel, SenderNumber
-from app.services import senders
+from app.services.senders import sender_numbers
 from app.views.staff.reviews import ReviewQueueView
 from app.web import app_filters
 
@@ -20,10 +20,10 @@ class SenderNumberQueueView(ReviewQueueView):
     search_columns = ["number", "account"]
     formatters_columns = {**ReviewQueueView.formatters_columns,
                           "number": lambda v: app_filters("phone")(v),
-                          "owner_type": lambda v: senders.OWNER_TYPES.get(v, v)}
+                          "owner_type": lambda v: sender_numbers.OWNER_TYPES.get(v, v)}
 
     def decide(self, pk, *, approve, actor, now, reason=None):
-        return senders.decide_number(pk, approve=approve, actor=actor, now=now, reason=reason)
+        return sender_numbers.decide_number(pk, approve=approve, actor=actor, now=now, reason=reason)
 
     def documents(self, item):
         return [(doc.label, doc.file) for doc in item.documents]
@@ -43,4 +43,4 @@ class KakaoChannelQueueView(ReviewQueueView):
                           "verified_at": lambda v: app_filters("kst")(v)}
 
     def decide(self, pk, *, approve, actor, now, reason=None):
-        return senders.decide_channel(pk, approve=approve, actor=actor, now=now, reason=reason)
+        return sender_numbers.decide_channel(pk, approve=approve, actor=actor, now=now, reason=reason)

@@ -8,7 +8,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app import clock
 from app.models import SandboxMessage
 from app.security.roles import JOBS, SANDBOX
-from app.services import jobs_admin
+from app.services.ops import rq_queues
 from app.views.base import StaffModelView, StaffView
 from app.web import app_filters
 
@@ -40,18 +40,18 @@ class JobsView(StaffView):
     @expose("/")
     @has_access
     def index(self):
-        return self.render_template("staff/jobs.html", overview=jobs_admin.overview())
+        return self.render_template("staff/jobs.html", overview=rq_queues.overview())
 
     @expose("/failed/<job_id>/requeue", methods=["POST"])
     @has_access
     def requeue(self, job_id):
-        jobs_admin.requeue_failed(request.form.get("queue", ""), job_id, actor=g.user, now=clock.now())
+        rq_queues.requeue_failed(request.form.get("queue", ""), job_id, actor=g.user, now=clock.now())
         flash("작업을 다시 대기열에 넣었습니다.", "success")
         return redirect(url_for("JobsView.index"))
 
     @expose("/failed/<job_id>/delete", methods=["POST"])
     @has_access
     def delete(self, job_id):
-        jobs_admin.delete_failed(request.form.get("queue", ""), job_id, actor=g.user, now=clock.now())
+        rq_queues.delete_failed(request.form.get("queue", ""), job_id, actor=g.user, now=clock.now())
         flash("실패한 작업을 삭제했습니다.", "info")
         return redirect(url_for("JobsView.index"))

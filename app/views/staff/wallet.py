@@ -15,7 +15,7 @@ from app.errors import Forbidden
 from app.extensions import db
 from app.models import Account, CashRefundRequest, LedgerEntry, PricePlan, TopupRequest
 from app.security.roles import ADMIN, LEDGER, OPERATIONS, PRICING
-from app.services import pricing, topups, wallet
+from app.services.wallet import ledger, pricing, topups
 from app.views.base import StaffModelView, StaffView, flash_outcome
 from app.views.staff.reviews import ReviewQueueView
 from app.web import app_filters
@@ -105,10 +105,10 @@ class StaffWalletView(StaffView):
         form = request.form
         key = f"staff:{form.get('nonce') or uuid.uuid4().hex}"
         if form.get("op") == "revoke":
-            return self._act(account_id, lambda: wallet.revoke_points(
+            return self._act(account_id, lambda: ledger.revoke_points(
                 account_id, form.get("amount"), reason=form.get("reason"), key=key, now=clock.now(),
                 actor=g.user), "포인트를 회수했습니다.")
-        return self._act(account_id, lambda: wallet.grant_points(
+        return self._act(account_id, lambda: ledger.grant_points(
             account_id, form.get("amount"), reason=form.get("reason"), key=key, now=clock.now(), actor=g.user),
             "포인트를 지급했습니다.")
 
@@ -118,7 +118,7 @@ class StaffWalletView(StaffView):
         if not self._is_admin():
             raise Forbidden("조정은 관리자만 할 수 있습니다.")
         form = request.form
-        return self._act(account_id, lambda: wallet.adjust(
+        return self._act(account_id, lambda: ledger.adjust(
             account_id, cash_delta=form.get("cash_delta") or 0, points_delta=form.get("points_delta") or 0,
             reason=form.get("reason"), key=f"staff:{form.get('nonce') or uuid.uuid4().hex}", now=clock.now(),
             actor=g.user), "잔액을 조정했습니다.")

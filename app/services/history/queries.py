@@ -1,0 +1,202 @@
+"""Reading sends and messages (05-results.md, 09-api.md): lists with filters, one send's
+counts and breakdown, its recipients. Scoped to one account; counts come from the
+send's own counters and category table, never from scanning messages."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+
+from app import clock
+from app.domain.results import CATEGORY_LABELS
+from app.errors import ValidationError
+from app.extensions import db
+from app.services.shared.paging import paginate
+from app.models import Message, Send, SendCategoryCount
+from app.models.sending import MESSAGE_STATES, MESSAGE_TYPES, SEND_STATUSES
+from app.security.tenancy import get_owned
+
+MESSAGE_STATUS_LABELS = {"pending": "결과확인중", "submitting": "결과확인중", "submitted": "결과확인중",
+                         "delivered": "발송성공", "failed": "발송실패"}
+
+
+@dataclass(frozen=True)
+class SendFilter:
+    channel: str | None = None
+    msg_type: str | None = None
+    status: str | None = None
+    source: str | None = None
+    start: dt.datetime | None = None     # naive UTC, inclusive
+    end: dt.datetime | None = None       # naive UTC, exclusive
+    search: str | None = None
+
+    def apply(self, stmt):
+        if self.channel:
+            stmt = stmt.where(Send.channel == self.channel)
+        if self.msg_type:
+            stmt = stmt.where(Send.msg_type == self.msg_type)
+        if self.status:
+            stmt = stmt.where(Send.status == self.status)
+        if self.source:
+            stmt = stmt.where(Send.source == self.source)
+        if self.start:
+            stmt = stmt.where(Send.created_at >= self.start)
+        if self.end:
+            stmt = stmt.where(Send.created_at < self.end)
+        if self.search:
+            pattern = f"%{self.search}%"
+            stmt = stmt.where(or_(Send.title.like(pattern), Send.body.like(pattern)))
+        return stmt
+
+
+def check_choice(value: str | None, allowed, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in allowed:
+        raise ValidationError(f"{field} 값이 올바르지 않습니다: {value}", field=field, code="invalid_filter")
+    return value
+
+
+def parse_moment(value: str | None, field: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """A date (KST; the whole day) or an ISO-8601 time, as naive UTC."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text) + (dt.timedelta(days=1) if end_of_day else dt.timedelta())
+            return clock.kst_to_utc(dt.datetime.combine(day, dt.time()))
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return clock.kst_to_utc(moment) if moment.tzinfo is None else clock.to_naive_utc(moment)
+    except (ValueError, OverflowError):     # OverflowError: 0001-01-01 or 9999-12-31 shifted by KST
+        raise ValidationError(f"{field}은(는) YYYY-MM-DD 또는 ISO-8601 형식이어야 합니다.", field=field,
+                              code="invalid_date") from None
+
+
+def list_sends(account_id: int, flt: SendFilter, *, page: int = 1, per_page: int = 20) -> tuple[list[Send], int]:
+    return paginate(flt.apply(select(Send).where(Send.account_id == account_id)), Send.created_at.desc(),
+                    Send.id.desc(), page=page, per_page=per_page)
+
+
+def get_send(account_id: int, send_id) -> Send:
+    return get_owned(Send, send_id, account_id)
+
+
+def categories(send_id: int) -> dict[str, int]:
+    return {c: n for c, n in db.session.execute(
+        select(SendCategoryCount.category, SendCategoryCount.count).where(SendCategoryCount.send_id == send_id))
+        if n}
+
+
+def send_summary(send: Send) -> dict:
+    """GET /api/v1/sends/{id} (09-api.md)."""
+    def iso(value):
+        return clock.to_kst(value).isoformat() if value else None
+    return {
+        "send_id": str(send.id), "channel": send.channel, "type": send.msg_type, "status": send.status,
+        "source": send.source,
+        "counts": {"requested": send.recipient_count, "delivered": send.delivered_count,
+                   "failed": send.failed_count, "pending": send.pending_count},
+        "categories": categories(send.id),
+        "fallback": None,
+        "hold": send.hold_amount, "charged": send.charged_amount, "refunded": send.refunded_amount,
+        "created_at": iso(send.created_at), "scheduled_at": iso(send.scheduled_at),
+        "completed_at": iso(send.completed_at),
+    }
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    states: tuple[str, ...] = ()          # delivered | failed | pending (= every open state)
+    categories: tuple[str, ...] = ()
+
+    def apply(self, stmt):
+        conditions = []
+        for state in self.states:
+            if state == "pending":
+                conditions.append(Message.state.in_(("pending", "submitting", "submitted")))
+            elif state == "failed" and self.categories:
+                continue            # narrowed by the categories below
+            else:
+                conditions.append(Message.state == state)
+        if self.categories:
+            # categories belong to failed messages: naming the state lets the (send_id, state)
+            # index narrow a large send to its failures before the category is checked
+            conditions.append(and_(Message.state == "failed", Message.category.in_(self.categories)))
+        return stmt.where(or_(*conditions)) if conditions else stmt
+
+
+def parse_message_filter(states, categories_) -> MessageFilter:
+    allowed_states = {"delivered", "failed", "pending"}
+    states = tuple(s for s in states if s)
+    cats = tuple(c for c in categories_ if c)
+    for s in states:
+        check_choice(s, allowed_states, "상태")
+    for c in cats:
+        check_choice(c, CATEGORY_LABELS, "분류")
+    return MessageFilter(states, cats)
+
+
+def list_messages(send: Send, flt: MessageFilter, *, page: int = 1, per_page: int = 50):
+    return paginate(flt.apply(select(Message).where(Message.send_id == send.id)), Message.id, page=page,
+                    per_page=per_page)
+
+
+def message_dict(m: Message) -> dict:
+    def iso(value):
+        return clock.to_kst(value).isoformat() if value else None
+    status = "pending" if m.state in ("pending", "submitting", "submitted") else m.state
+    return {"id": str(m.id), "phone": m.recipient, "name": m.name, "type": m.msg_type, "status": status,
+            "category": m.category, "code": m.result_code, "submitted_at": iso(m.submitted_at),
+            "reported_at": iso(m.reported_at), "charge": m.charge,
+            "late_code": m.late_code, "late_at": iso(m.late_at)}
+
+
+VALID_TYPES = MESSAGE_TYPES
+VALID_STATUSES = SEND_STATUSES
+VALID_STATES = MESSAGE_STATES
+
+
+# --- the history list's period (RES-02) -----------------------------------------------------------------------
+
+PERIODS = {"1h": "최근 1시간", "today": "오늘", "7d": "최근 7일", "1m": "최근 1개월", "custom": "직접 선택"}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime          # naive UTC, inclusive
+    end: dt.datetime            # naive UTC, exclusive
+    first_day: dt.date          # KST, for the sentence
+    last_day: dt.date
+
+    def sentence(self, count: int) -> str:
+        def korean(day: dt.date) -> str:
+            return f"{day.year}년 {day.month}월 {day.day}일"
+        return f"{korean(self.first_day)} ~ {korean(self.last_day)}의 발송건수는 {count:,}건 입니다."
+
+
+def period_of(kind: str | None, date_from: str | None, date_to: str | None, now: dt.datetime) -> Period:
+    kind = kind or "1m"
+    if kind not in PERIODS:
+        raise ValidationError("발송일시 값이 올바르지 않습니다.", field="발송일시", code="invalid_filter")
+    today = clock.to_kst(now).date()
+    midnight = clock.kst_to_utc(dt.datetime.combine(today, dt.time()))
+    end = now + dt.timedelta(seconds=1)
+    if kind == "1h":
+        start = now - dt.timedelta(hours=1)
+    elif kind == "today":
+        start = midnight
+    elif kind == "7d":
+        start = midnight - dt.timedelta(days=6)
+    elif kind == "1m":
+        start = midnight - dt.timedelta(days=29)
+    else:
+        start = parse_moment(date_from, "시작일") or midnight - dt.timedelta(days=29)
+        end = parse_moment(date_to, "종료일", end_of_day=True) or end
+        if start >= end:
+            raise ValidationError("시작일이 종료일보다 늦습니다.", field="시작일", code="invalid_range")
+        if end - start > dt.timedelta(days=366):
+            raise ValidationError("조회 기간은 최대 1년입니다.", field="발송일시", code="invalid_range")
+    last = clock.to_kst(end - dt.timedelta(seconds=1)).date()
+    return Period(start, end, clock.to_kst(start).date(), last)

@@ -1,0 +1,176 @@
+"""Demo data (ACC-09): one login per role, two customers with sender numbers and
+money, so that every page has something to show. Idempotent: running it again
+resets the demo passwords and adds only what is missing."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.domain.brn import brn_check_digit
+from app.extensions import db
+from app.models import Account, AccountMember, KakaoChannel, SenderNumber
+from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
+from app.services.accounts import signup, users
+
+DEMO_BRN = "220811234" + str(brn_check_digit("220811234"))
+
+STAFF = [("admin", "관리자", ADMIN), ("operator", "운영자", OPERATOR), ("finance", "재무담당", FINANCE)]
+CUSTOMERS = {
+    "kim": {"name": "김민지", "kind": "individual", "cap": None, "phone": "01021133451",
+            "extra_senders": [], "cash": 100_000, "points": 1_000},
+    "megazone": {"name": "메가존", "kind": "corporate", "cap": 1_000_000, "phone": "01021133452",
+                 "extra_senders": [("0212345678", "company"), ("15881234", "company")],
+                 "cash": 10_000_000, "points": 50_000},
+}
+#: hooks later capabilities add: each is called with (accounts by login, now) after the base data
+EXTRA_SEEDERS: list = []
+
+
+def demo_password(login: str) -> str:
+    return f"mb-{login}-demo-2026"
+
+
+def _ensure_user(login: str, name: str, role_name: str):
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=login)
+    password_hash = users.hash_password(demo_password(login))
+    if user is None:
+        user = users.create_user(username=login, email=f"{login}@megabird.test", name=name,
+                                 password_hash=password_hash, role_name=role_name)
+    else:
+        user.password = password_hash
+        user.active = True
+        role = sm.find_role(role_name)
+        if role not in user.roles:
+            user.roles.append(role)
+    db.session.flush()
+    return user
+
+
+def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
+    member = db.session.scalar(select(AccountMember).where(AccountMember.user_id == user.id))
+    if member is not None:
+        account = member.account
+    else:
+        account = signup.create_account(name=spec["name"], now=now)
+        db.session.add(AccountMember(account_id=account.id, user_id=user.id, is_owner=True, created_at=now))
+    if spec["cap"]:
+        account.daily_cap = spec["cap"]
+    if spec["kind"] == "corporate" and not account.is_corporate:
+        account.kind = "corporate"
+        account.display_name = "메가존(주)"
+        account.brn = DEMO_BRN
+        account.company_name = "메가존(주)"
+        account.representative = "홍길동"
+        account.business_address = "서울특별시 강남구 논현로85길 46"
+        account.business_type = "서비스"
+        account.business_item = "소프트웨어"
+        account.tax_contact_name = "홍길동"
+        account.tax_contact_email = "tax@megabird.test"
+        account.tax_contact_phone = "0212345678"
+        account.tax_invoice_auto = True
+        account.api_status = "approved"
+        account.optout_number = "0801234567"
+    senders = [(spec["phone"], "personal", True)] + [(n, t, False) for n, t in spec["extra_senders"]]
+    for number, owner_type, is_signup in senders:
+        exists = db.session.scalar(select(SenderNumber).where(SenderNumber.account_id == account.id,
+                                                              SenderNumber.number == number))
+        if exists is None:
+            db.session.add(SenderNumber(account_id=account.id, number=number, owner_name=spec["name"],
+                                        owner_type=owner_type, method="signup" if is_signup else "document",
+                                        is_signup=is_signup, status="approved", requested_at=now,
+                                        reviewed_at=now))
+    if spec["kind"] == "corporate":
+        channel = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account.id,
+                                                               KakaoChannel.search_id == "@megabird"))
+        if channel is None:
+            db.session.add(KakaoChannel(account_id=account.id, search_id="@megabird", admin_phone=spec["phone"],
+                                        verified_at=now, status="approved", requested_at=now, reviewed_at=now,
+                                        sender_key="SANDBOX-@megabird"))
+    db.session.flush()
+    return account
+
+
+def _ensure_money(login: str, account: Account, spec: dict, now: dt.datetime) -> None:
+    """The demo balances, credited once (the keys make a second run a no-op)."""
+    from app.services.wallet import ledger
+    ledger.topup(account.id, spec["cash"], key=f"demo:{login}:topup", now=now, memo="데모 충전", commit=False)
+    ledger.grant_points(account.id, spec["points"], reason="데모 포인트", key=f"demo:{login}:points", now=now,
+                        commit=False)
+
+
+DEMO_CONTACTS = [("홍길동", "01023450001", "골드"), ("김영희", "01023450002", "실버"), ("이철수", "01023450003", "골드"),
+                 ("박민수", "01023450090", "브론즈"), ("최지우", "01023450094", "실버")]
+
+
+def _ensure_address_book(account: Account, now: dt.datetime) -> None:
+    from app.models import Contact, ContactGroup, MessageTemplate
+    group = db.session.scalar(select(ContactGroup).where(ContactGroup.account_id == account.id,
+                                                         ContactGroup.name == "고객사1"))
+    if group is None:
+        group = ContactGroup(account_id=account.id, name="고객사1", created_at=now)
+        db.session.add(group)
+        db.session.flush()
+        for name, phone, grade in DEMO_CONTACTS:
+            db.session.add(Contact(account_id=account.id, group_id=group.id, name=name, phone=phone, var1=grade,
+                                   created_at=now))
+    if db.session.scalar(select(MessageTemplate.id).where(MessageTemplate.account_id == account.id)) is None:
+        db.session.add(MessageTemplate(account_id=account.id, name="등급 안내", title="[메가존] 회원 등급 안내",
+                                       body="#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", created_at=now,
+                                       updated_at=now))
+    db.session.commit()
+
+
+def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
+    """A few completed sends, run through the real pipeline (the sandbox answers at once
+    when the clock is moved past its report delay)."""
+    from app.domain.recipients import Recipient
+    from app.models import Send
+    from app.services.sending import acceptance, dispatch, outcomes
+    created = []
+    for login, body, phones in (
+            ("megazone", "#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", None),
+            ("megazone", "[메가존] 12월 정기 점검 안내\n12월 10일 02:00~04:00 서비스 점검이 있습니다. "
+                         "이용에 참고 부탁드립니다. 항상 메가존을 이용해주셔서 감사합니다. " * 2, None),
+            ("kim", "안녕하세요, 김민지입니다. 내일 모임 잊지 마세요!", ["01023450011", "01023450012", "01023450097"])):
+        account = accounts[login]
+        if db.session.scalar(select(Send.id).where(Send.account_id == account.id, Send.body == body)):
+            continue
+        sender = db.session.scalar(select(SenderNumber.number).where(SenderNumber.account_id == account.id,
+                                                                     SenderNumber.status == "approved"))
+        people = ([Recipient(p, n, {"1": g}, i + 1) for i, (n, p, g) in enumerate(DEMO_CONTACTS)] if phones is None
+                  else [Recipient(p, None, {}, i + 1) for i, p in enumerate(phones)])
+        result = acceptance.accept(acceptance.SmsRequest(account_id=account.id, sender=sender, body=body, recipients=people,
+                                                   group_names=["고객사1"] if phones is None else []), now=now)
+        created.append(result.send.id)
+    for send_id in created:
+        dispatch.dispatch_send(send_id, now_fn=lambda: now)
+    if created:
+        outcomes.poll_reports(now + dt.timedelta(minutes=1))
+        outcomes.settle(now + dt.timedelta(minutes=1))
+
+
+def seed(now: dt.datetime) -> list[str]:
+    lines = []
+    for login, name, role in STAFF:
+        _ensure_user(login, name, role)
+        lines.append(f"login={login} password={demo_password(login)} role={role}")
+    accounts: dict[str, Account] = {}
+    for login, spec in CUSTOMERS.items():
+        user = _ensure_user(login, spec["name"], CUSTOMER)
+        accounts[login] = _ensure_account(user, spec, now)
+        _ensure_money(login, accounts[login], spec, now)
+        lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
+    db.session.commit()
+    from app.services.accounts import api_keys
+    _key, plaintext = api_keys.create(account_id=accounts["megazone"].id, name="데모 키", now=now,
+                                      plaintext=api_keys.demo_key())
+    lines.append(f"api_key={plaintext}")
+    _ensure_address_book(accounts["megazone"], now)
+    _ensure_sends(accounts, now)
+    for seeder in EXTRA_SEEDERS:
+        lines.extend(seeder(accounts, now) or [])
+        db.session.commit()
+    return lines

@@ -1,0 +1,72 @@
+"""What the admin sees of RQ: queue depths, workers, failed jobs."""
+from __future__ import annotations
+
+from redis.exceptions import RedisError
+from rq import Worker
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+
+from app import clock
+from app.errors import NotFound
+from app.extensions import all_queues, queue, redis_connection
+
+
+def overview() -> dict:
+    try:
+        conn = redis_connection()
+        queues = []
+        for q in all_queues():
+            failed = FailedJobRegistry(queue=q)
+            failed_jobs = []
+            for job_id in failed.get_job_ids(0, 49):
+                job = Job.fetch(job_id, connection=conn) if Job.exists(job_id, connection=conn) else None
+                failed_jobs.append({
+                    "id": job_id,
+                    "func": job.func_name if job else "?",
+                    "ended_at": job.ended_at if job else None,
+                    "error": ((job.latest_result().exc_string if job and job.latest_result() else "") or "")
+                    .strip().splitlines()[-1:] if job else [],
+                })
+            queues.append({"name": q.name, "queued": q.count, "started": q.started_job_registry.count,
+                           "scheduled": q.scheduled_job_registry.count, "failed": failed.count,
+                           "failed_jobs": failed_jobs})
+        workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
+                    "heartbeat": w.last_heartbeat} for w in Worker.all(connection=conn)]
+        return {"ok": True, "queues": queues, "workers": workers}
+    except RedisError as exc:
+        return {"ok": False, "error": str(exc), "queues": [], "workers": []}
+
+
+def _failed_registry(queue_name: str) -> FailedJobRegistry:
+    names = {q.name: q for q in all_queues()}
+    if queue_name not in names:
+        raise NotFound("대기열을 찾을 수 없습니다.")
+    return FailedJobRegistry(queue=names[queue_name])
+
+
+def _audit(action: str, queue_name: str, job_id: str, actor, now) -> None:
+    """ACC-08: a staff action on a job is a state change too (recorded once done)."""
+    from app.extensions import db
+    from app.services.shared import audit
+    audit.record(actor=actor, action=action, object_type="rq_job", object_id=job_id,
+                 after={"queue": queue_name}, now=now)
+    db.session.commit()
+
+
+def requeue_failed(queue_name: str, job_id: str, *, actor=None, now=None) -> None:
+    registry = _failed_registry(queue_name)
+    if job_id not in registry.get_job_ids():
+        raise NotFound("실패한 작업을 찾을 수 없습니다.")
+    registry.requeue(job_id)
+    _audit("requeue_failed_job", queue_name, job_id, actor, now or clock.now())
+
+
+def delete_failed(queue_name: str, job_id: str, *, actor=None, now=None) -> None:
+    registry = _failed_registry(queue_name)
+    if job_id not in registry.get_job_ids():
+        raise NotFound("실패한 작업을 찾을 수 없습니다.")
+    registry.remove(job_id, delete_job=True)
+    _audit("delete_failed_job", queue_name, job_id, actor, now or clock.now())
+
+
+__all__ = ["overview", "requeue_failed", "delete_failed", "queue"]

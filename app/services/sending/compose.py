@@ -1,0 +1,240 @@
+"""The 문자 발송 page's server side (04-sms.md): it turns what the page holds (typed
+recipients, address-book picks, an uploaded recipients file, images) into one
+`SmsRequest` for the accept service — no rule lives here that accept does not own —
+quotes the confirmation dialog (SMS-11) and sends exactly once per compose token."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.domain import jsonbody, recipient_files
+from app.domain.files import CheckedFile
+from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
+from app.domain.recipients import Recipient
+from app.errors import ValidationError
+from app.extensions import db
+from app.models import Account, RecipientUpload, StoredFile
+from app.security.tenancy import get_owned
+from app.services.contacts import address_book
+from app.services.history import queries
+from app.services.sending import acceptance
+from app.services.shared import files, idempotency
+from app.services.wallet import ledger
+from app.services.shared.uow import transaction
+
+MAX_TYPED = 1000  # numbers typed on the page; more come from a file or the address book
+
+
+# --- recipient files (SMS-04) ------------------------------------------------------------------------------
+
+def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
+    """Parse and validate a recipients file; keep its valid rows for the send."""
+    parsed = recipient_files.parse(filename, data)
+    lines = "\n".join(json.dumps([r.phone, r.name, r.vars, r.row], ensure_ascii=False) for r in parsed.recipients)
+    payload = lines.encode("utf-8")
+    stored = []
+    try:
+        with transaction():
+            row = files.store(account_id=account_id, kind="recipient_upload", filename=filename, data=payload,
+                              checked=CheckedFile("application/x-ndjson", "jsonl"), now=now)
+            stored.append(row)
+            db.session.flush()
+            upload = RecipientUpload(account_id=account_id, filename=(filename or "file")[-255:], file_id=row.id,
+                                     total_rows=parsed.total, valid_rows=len(parsed.recipients),
+                                     report=json.dumps([r.to_dict() for r in parsed.rejected[:1000]],
+                                                       ensure_ascii=False), created_at=now)
+            db.session.add(upload)
+    except Exception:
+        files.discard(stored)
+        raise
+    return {"upload_id": upload.id, "filename": upload.filename, "total": parsed.total,
+            "valid": len(parsed.recipients), "duplicates": parsed.duplicates,
+            "rejected_count": len(parsed.rejected),
+            "rejected": [{"row": r.row, "phone": r.phone, "reason": r.reason} for r in parsed.rejected[:100]],
+            "preview": [{"phone": r.phone, "name": r.name, "vars": r.vars} for r in parsed.recipients[:5]],
+            "has_variables": any(r.vars for r in parsed.recipients[:1000])}
+
+
+DRAFT_KEPT = dt.timedelta(days=7)
+
+
+def purge_drafts(now: dt.datetime) -> int:
+    """The tick, nightly: recipient files and attached images of the compose page are
+    kept a week for the send that uses them (a send keeps its own copies), then deleted
+    with their bytes: customers' recipient lists are not kept without end."""
+    cutoff = now - DRAFT_KEPT
+    uploads = db.session.scalars(select(RecipientUpload).where(RecipientUpload.created_at < cutoff)).all()
+    stored = [upload.file for upload in uploads]
+    stored += db.session.scalars(select(StoredFile).where(StoredFile.kind == "mms_draft",
+                                                          StoredFile.created_at < cutoff)).all()
+    for upload in uploads:
+        db.session.delete(upload)
+    for row in stored:
+        db.session.delete(row)
+    db.session.commit()
+    files.discard(stored)
+    return len(stored)
+
+
+def upload_recipients(account_id: int, upload_id) -> list[Recipient]:
+    upload = get_owned(RecipientUpload, upload_id, account_id)
+    text = files.path_of(upload.file).read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        phone, name, values, row = json.loads(line)
+        out.append(Recipient(phone, name, values, row))
+    return out
+
+
+def sample_file() -> bytes:
+    from openpyxl import Workbook
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "수신자"
+    sheet.append(recipient_files.SAMPLE_HEADERS)
+    sheet.append(["홍길동", "010-2345-6789", "A등급", "2026-12-01", "", ""])
+    sheet.append(["김영희", "010-3456-7890", "B등급", "2026-12-02", "", ""])
+    for column in "ABCDEF":
+        sheet.column_dimensions[column].width = 16
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- images (SMS-14) ----------------------------------------------------------------------------------------
+
+def store_image(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
+    checked = check_mms_image(data)
+    with transaction():
+        row = files.store(account_id=account_id, kind="mms_draft", filename=filename or "image.jpg", data=data,
+                          checked=CheckedFile("image/jpeg", "jpg", checked.width, checked.height), now=now)
+        db.session.flush()
+    return {"image_id": row.id, "width": checked.width, "height": checked.height, "size": len(data),
+            "name": row.original_name}
+
+
+def _images(account_id: int, image_ids) -> list[tuple[str, bytes]]:
+    ids = list(image_ids or [])
+    check_image_count(len(ids))
+    out = []
+    for image_id in ids:
+        row = get_owned(StoredFile, image_id, account_id)
+        if row.kind not in ("mms_draft", "mms_image"):
+            raise ValidationError("이미지를 찾을 수 없습니다. 다시 첨부해주세요.", field="이미지첨부", code="invalid_image")
+        out.append((row.original_name, files.path_of(row).read_bytes()))
+    return out
+
+
+# --- the request ---------------------------------------------------------------------------------------------
+
+def _schedule(payload: dict) -> dt.datetime | None:
+    if not payload.get("use_schedule"):
+        return None
+    text = _text(payload, "scheduled_at", "예약시간").strip()
+    if not text:
+        raise ValidationError("예약 시간을 선택해주세요.", field="예약시간", code="required")
+    return queries.parse_moment(text, "예약시간")      # KST unless it names its offset, as the API reads it
+
+
+def _text(payload: dict, key: str, label: str) -> str:
+    return jsonbody.field(payload, key, str, name=label, label=label) or ""
+
+
+def _list(payload: dict, key: str, label: str) -> list:
+    return jsonbody.field(payload, key, list, name=label, label=label) or []
+
+
+def _typed_recipient(item, position: int) -> Recipient:
+    parsed = jsonbody.recipient(item, 0)
+    if parsed is None:
+        raise ValidationError(f"{position}번째 수신자의 형식이 올바르지 않습니다 (번호, 이름, 변수).", field="수신자",
+                              code="invalid_type")
+    # an emptied variable field of the page is no value (the send then names the row)
+    return Recipient(parsed.phone, parsed.name or None, {k: v for k, v in parsed.vars.items() if v}, 0)
+
+
+def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
+    if not isinstance(payload, dict):
+        raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
+    typed = _list(payload, "recipients", "수신자")
+    if len(typed) > MAX_TYPED:
+        raise ValidationError(f"직접 입력한 수신자는 {MAX_TYPED:,}명까지입니다. 더 많은 수신자는 파일로 불러와주세요.",
+                              field="수신자", code="too_many_recipients")
+    recipients = [_typed_recipient(item, position) for position, item in enumerate(typed, start=1)]
+    book, group_names = address_book.recipients_from(account_id, group_ids=_list(payload, "group_ids", "주소록 그룹"),
+                                                 contact_ids=_list(payload, "contact_ids", "주소록 연락처"))
+    recipients += book
+    if payload.get("upload_id"):
+        recipients += upload_recipients(account_id, payload["upload_id"])
+    # rows as the person sees them: the n-th recipient of the list
+    recipients = [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)]
+    template_id = payload.get("template_id") or None
+    if template_id:
+        from app.services.contacts import sms_templates
+        template_id = sms_templates.get(account_id, template_id).id
+    return acceptance.SmsRequest(
+        account_id=account_id, sender=_text(payload, "sender", "발신번호"), body=_text(payload, "body", "내용"),
+        recipients=recipients, title=_text(payload, "title", "제목") or None, is_ad=bool(payload.get("is_ad")),
+        ad_company=_text(payload, "ad_company", "업체명"), ad_optout=_text(payload, "ad_optout", "무료거부 번호"),
+        scheduled_at=_schedule(payload), images=_images(account_id, _list(payload, "image_ids", "이미지첨부")),
+        group_names=group_names, template_id=template_id,
+        source="web", row_label="{}번째 수신자")
+
+
+def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
+    """What the confirmation dialog shows (SMS-11); refuses exactly as sending would."""
+    request = build_request(account_id, payload)
+    plan = acceptance.plan(request, now)
+    acceptance.approved_sender(account_id, request.sender)   # as accept() checks them, before the dialog opens
+    pricing = acceptance.price(db.session.get(Account, account_id), plan, now)     # as accept() will hold
+    unit, hold, blocked, repeated = pricing.unit, pricing.hold, pricing.blocked, pricing.repeated
+    count = len(plan.recipients)
+    balance = ledger.balance(account_id)
+    return {"type": plan.msg_type, "unit_price": unit, "recipients": count, "hold": hold,
+            "cash": balance.cash, "points": balance.points, "remaining": balance.total - hold,
+            "enough": balance.total >= hold, "scheduled_at": clock.to_kst(request.scheduled_at).strftime(
+                "%Y-%m-%d %H:%M") if request.scheduled_at else None,
+            "duplicates": plan.duplicates, "optouts": len(blocked), "duplicate_sends": len(repeated),
+            "rejected_count": len(plan.rejected),
+            "rejected": [r.to_dict() for r in plan.rejected[:20]], "bytes": plan.longest_bytes,
+            "title_dropped": bool(request.title) and plan.title is None}
+
+
+def send(account_id: int, payload: dict, now: dt.datetime) -> acceptance.AcceptResult | dict:
+    """Send once per compose token: a double click, a resubmitted form or a second tab
+    with the same page get the first answer back (a dict) instead of a second send."""
+    token = str(payload.get("compose_token") or "").strip()
+    if not (8 <= len(token) <= 64):
+        raise ValidationError("페이지를 새로고침한 후 다시 시도해주세요.", field="요청", code="missing_token")
+    key = f"web:{token}"
+    body = json.dumps({k: v for k, v in payload.items() if k != "compose_token"}, sort_keys=True,
+                      ensure_ascii=False, default=str).encode()
+    request_hash = hashlib.sha256(body).hexdigest()
+
+    def answered():
+        replay = idempotency.previous(account_id, key, request_hash, field="요청",
+                                      message="이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.")
+        return replay[1] if replay else None
+    if (replay := answered()) is not None:
+        return replay
+    request = build_request(account_id, payload)
+    try:
+        result = acceptance.accept(request, now=now, idempotency=(key, request_hash))
+    except IntegrityError:
+        # the same token committed by a concurrent request (a double click) a moment ago
+        db.session.rollback()
+        if (replay := answered()) is None:
+            raise
+        return replay
+    acceptance.enqueue_dispatch(result.send)
+    return result
+
+
+__all__ = ["store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
+           "MAX_IMAGES", "MAX_IMAGE_BYTES"]

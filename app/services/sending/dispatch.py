@@ -1,0 +1,271 @@
+"""Dispatch (../shared/design/send-pipeline.md): messages go to the gateway in claimed
+batches, exactly once.
+
+1. Claim: `pending → submitting` for a batch, with a fresh claim token (one UPDATE …
+   RETURNING; PostgreSQL adds FOR UPDATE SKIP LOCKED so workers share a send). The
+   claim is committed before the gateway is called: it is our record that the batch
+   may have left.
+2. Submit the batch; the message id is the client reference.
+3. `submitting → submitted` for the accepted ones (conditional on the claim token).
+
+A job that dies between 1 and 3 leaves `submitting` rows. `recover_stale_claims` (the
+tick) asks the gateway which of them it received: those become `submitted` (their
+report will come, or the 49-hour timeout); the others go back to `pending`. A gateway
+that cannot say gets them all as `submitted`: an uncertain message is never sent
+twice. RQ state decides nothing here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import exists, select, update
+
+from app import clock, faults
+from app.domain import sms
+from app.domain.results import FAILED
+from app.errors import InvalidState
+from app.extensions import db
+from app.gateways import OutboundMessage, get_gateway
+from app.models import Account, Message, Send, SenderNumber
+from app.models.sending import GATEWAY_CHANNEL
+from app.services.sending import acceptance
+from app.services.shared import files
+from app.services.sending.outcomes import Outcome, finalize, send_facts
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+MAX_BATCHES_PER_JOB = 200
+CLAIM_STALE_AFTER = dt.timedelta(minutes=5)      # far longer than any job may run (job timeout)
+RELAY_AFTER = dt.timedelta(seconds=30)
+SENDER_NOT_APPROVED_CODE = "SENDER"
+ACCOUNT_SUSPENDED_CODE = "SUSPENDED"
+
+
+@dataclass(frozen=True)
+class SendContent:
+    """What every message of a send shares, read once per job."""
+    id: int
+    account_id: int
+    sender: str
+    msg_type: str
+    title: str | None
+    body: str
+    ad: sms.AdSettings | None
+    uses_variables: bool
+    images: tuple[bytes, ...]
+
+    def as_composed(self) -> tuple[str | None, str]:
+        """Title and text as composed, variables shown as #[…] (the detail page's preview)."""
+        return self.title, (self.ad.wrap(self.body) if self.ad else self.body)
+
+    def text_for(self, name: str | None, vars_json: str | None) -> tuple[str | None, str]:
+        title, body = self.title, self.body
+        if self.uses_variables:
+            values = json.loads(vars_json) if vars_json else {}
+            if name:
+                values["이름"] = name
+            title = sms.render(title, values) if title else title
+            body = sms.render(body, values)
+        return title, (self.ad.wrap(body) if self.ad else body)
+
+
+def load_content(send: Send) -> SendContent:
+    images = tuple(files.path_of(img.file).read_bytes() for img in send.images)
+    ad = sms.AdSettings(send.ad_company, send.ad_optout) if send.is_ad else None
+    return SendContent(send.id, send.account_id, send.sender_number, send.msg_type, send.title, send.body, ad,
+                       send.uses_variables, images)
+
+
+class RateLimiter:
+    """At most `per_second` messages a second through one job (0 = unlimited)."""
+
+    def __init__(self, per_second: int, *, sleep=time.sleep, monotonic=time.monotonic):
+        self.per_second = per_second
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.started = monotonic()
+        self.sent = 0
+
+    def account(self, count: int) -> float:
+        """Record `count` messages sent; sleep as long as needed; returns the pause."""
+        if not self.per_second:
+            return 0.0
+        self.sent += count
+        ahead = self.sent / self.per_second - (self.monotonic() - self.started)
+        if ahead > 0:
+            self.sleep(ahead)
+            return ahead
+        return 0.0
+
+
+MESSAGE = Message.__table__   # hot paths use Core statements on the table (no ORM bookkeeping)
+
+
+def _claim(send_id: int, token: str, now: dt.datetime, size: int):
+    m = MESSAGE.c
+    pick = select(m.id).where(m.send_id == send_id, m.state == "pending").order_by(m.id).limit(size)
+    if db.engine.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (update(MESSAGE).where(m.id.in_(pick.scalar_subquery()))
+            .values(state="submitting", claim_token=token, claimed_at=now)
+            .returning(m.id, m.recipient, m.name, m.vars))
+    rows = db.session.execute(stmt).all()
+    db.session.commit()
+    return rows
+
+
+def _refusal(account_id: int, number: str) -> tuple[str, str] | None:
+    """(code, category) when the batch may not go out: the account was suspended
+    (ACC-10: no sending) or the sender number lost its approval since the send was
+    accepted. Asked before every batch."""
+    if db.session.scalar(select(Account.suspended_at).where(Account.id == account_id)) is not None:
+        return ACCOUNT_SUSPENDED_CODE, "other"
+    approved = db.session.scalar(select(SenderNumber.id).where(
+        SenderNumber.account_id == account_id, SenderNumber.number == number, SenderNumber.status == "approved"))
+    return None if approved is not None else (SENDER_NOT_APPROVED_CODE, "sender_number_error")
+
+
+def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
+    done = 0
+    for start in range(0, len(ids), 1000):
+        m = MESSAGE.c
+        result = db.session.execute(
+            update(MESSAGE).where(m.id.in_(ids[start:start + 1000]), m.state == "submitting", m.claim_token == token)
+            .values(state="submitted", submitted_at=now))
+        done += result.rowcount or 0
+    return done
+
+
+def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = None,
+                  max_batches: int = MAX_BATCHES_PER_JOB, limiter: RateLimiter | None = None) -> dict:
+    """Submit a send's pending messages in batches. Returns what it did and whether
+    pending messages remain (the job then enqueues itself again, so that other sends
+    get their turn)."""
+    send = db.session.get(Send, send_id)
+    if send is None or send.status != "in_progress":
+        db.session.commit()
+        return {"submitted": 0, "failed": 0, "more": False}
+    content = load_content(send)
+    db.session.commit()
+    batch_size = batch_size or int(current_app.config.get("DISPATCH_BATCH_SIZE", BATCH_SIZE))
+    gateway = get_gateway("sms")
+    limiter = limiter or RateLimiter(gateway.throughput_limit)
+    channel = GATEWAY_CHANNEL[content.msg_type]
+    submitted = failed = 0
+    for _ in range(max_batches):
+        now = now_fn()
+        token = uuid.uuid4().hex
+        rows = _claim(send_id, token, now, batch_size)
+        if not rows:
+            return {"submitted": submitted, "failed": failed, "more": False}
+        faults.point("dispatch.after_claim")
+        ids = [row.id for row in rows]
+        refusal = _refusal(content.account_id, content.sender)
+        if refusal:
+            code, category = refusal
+            failed += len(finalize([Outcome(i, send_id, FAILED, code, category, now, 0) for i in ids],
+                                   send_facts([send_id]), from_states=("submitting",)))
+        else:
+            batch = []
+            for row in rows:
+                title, text = content.text_for(row.name, row.vars)
+                batch.append(OutboundMessage(ref=str(row.id), channel=channel, sender=content.sender,
+                                             recipient=row.recipient, text=text, title=title,
+                                             account_id=content.account_id, images=content.images))
+            db.session.commit()  # no open transaction while the gateway works (SQLite: one writer)
+            receipts = gateway.submit(batch, now)
+            faults.point("dispatch.after_submit")
+            accepted = [int(r.ref) for r in receipts if r.accepted]
+            submitted += _mark_submitted(accepted, token, now)
+            refused = [Outcome(int(r.ref), send_id, FAILED, r.error_code or "REJECTED", "other", now, 0)
+                       for r in receipts if not r.accepted]
+            if refused:
+                failed += len(finalize(refused, send_facts([send_id]), from_states=("submitting",)))
+        db.session.commit()
+        faults.point("dispatch.after_mark")
+        db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(last_progress_at=now))
+        db.session.commit()
+        limiter.account(len(rows))
+    more = db.session.scalar(select(exists().where(Message.send_id == send_id, Message.state == "pending")))
+    db.session.commit()
+    return {"submitted": submitted, "failed": failed, "more": bool(more)}
+
+
+# --- the tick's part of dispatch ------------------------------------------------------------------------------
+
+def start_due_scheduled(now: dt.datetime) -> list[int]:
+    """Scheduled sends whose time has come start (conditionally: a cancel may race).
+    Those of a suspended account (ACC-10: no sending) are cancelled instead, their
+    whole hold refunded."""
+    due = db.session.execute(select(Send.id, Send.account_id, Account.suspended_at).join(
+        Account, Account.id == Send.account_id).where(Send.status == "scheduled", Send.scheduled_at <= now)).all()
+    db.session.commit()
+    started = []
+    for send_id, account_id, suspended_at in due:
+        if suspended_at is not None:
+            try:
+                acceptance.cancel(account_id=account_id, send_id=send_id, now=now)
+            except InvalidState:      # cancelled or started meanwhile
+                db.session.rollback()
+            continue
+        result = db.session.execute(update(Send).where(Send.id == send_id, Send.status == "scheduled")
+                                    .values(status="in_progress", started_at=now, last_progress_at=now),
+                                    execution_options={"synchronize_session": False})
+        if result.rowcount:
+            started.append(send_id)
+    db.session.commit()
+    return started
+
+
+def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, int]:
+    """Claims older than CLAIM_STALE_AFTER belong to a job that died."""
+    cutoff = now - CLAIM_STALE_AFTER
+    totals = {"submitted": 0, "pending": 0}
+    gateway = get_gateway("sms")
+    in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
+    while True:
+        rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.claim_token).where(
+            MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitting",
+            MESSAGE.c.claimed_at < cutoff).limit(batch)).all()
+        db.session.commit()
+        if not rows:
+            return totals
+        known = gateway.lookup([str(r.id) for r in rows])
+        received = [r.id for r in rows] if known is None else [r.id for r in rows if str(r.id) in known]
+        unsent = [] if known is None else [r.id for r in rows if str(r.id) not in known]
+        for start in range(0, max(len(received), len(unsent)), 1000):
+            if received[start:start + 1000]:
+                totals["submitted"] += db.session.execute(
+                    update(Message).where(Message.id.in_(received[start:start + 1000]),
+                                          Message.state == "submitting", Message.claimed_at < cutoff)
+                    .values(state="submitted", submitted_at=Message.claimed_at),
+                    execution_options={"synchronize_session": False}).rowcount or 0
+            if unsent[start:start + 1000]:
+                totals["pending"] += db.session.execute(
+                    update(Message).where(Message.id.in_(unsent[start:start + 1000]),
+                                          Message.state == "submitting", Message.claimed_at < cutoff)
+                    .values(state="pending", claim_token=None, claimed_at=None),
+                    execution_options={"synchronize_session": False}).rowcount or 0
+        db.session.commit()
+
+
+def sends_to_relay(now: dt.datetime) -> list[int]:
+    """In-progress sends with pending messages and no dispatch progress for a while:
+    their job was lost (Redis down, enqueue failed, worker killed). Marks them as
+    relayed now, so the next tick does not enqueue them again at once."""
+    stale = select(Send.id).where(Send.status == "in_progress",
+                                  (Send.last_progress_at.is_(None)) | (Send.last_progress_at < now - RELAY_AFTER))
+    ids = db.session.scalars(stale.where(exists().where(Message.send_id == Send.id,
+                                                        Message.state == "pending"))).all()
+    if ids:
+        db.session.execute(update(Send).where(Send.id.in_(ids)).values(last_progress_at=now),
+                           execution_options={"synchronize_session": False})
+    db.session.commit()
+    return list(ids)

@@ -1,0 +1,91 @@
+"""Phone verification by a 6-digit code sent by SMS (ACC-01, SND-02).
+
+A code is valid 3 minutes and allows 5 tries; a number receives at most 5 codes an
+hour. The code is stored only as an HMAC."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.domain.numbers import is_digits
+from app.errors import MegabirdError, TooManyRequests, ValidationError
+from app.extensions import db
+from app.models import PhoneVerification
+from app.services.shared import system_messages
+
+CODE_TTL = dt.timedelta(minutes=3)
+MAX_TRIES = 5
+MAX_CODES_PER_HOUR = 5
+
+
+def _hash(verification_phone: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{verification_phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue(*, purpose: str, phone: str, now: dt.datetime, account_id: int | None = None,
+          payload: dict | None = None) -> PhoneVerification:
+    """Create a code and queue its SMS in the caller's transaction."""
+    sent_last_hour = db.session.scalar(
+        select(func.count(PhoneVerification.id)).where(
+            PhoneVerification.phone == phone,
+            PhoneVerification.created_at > now - dt.timedelta(hours=1)))
+    if sent_last_hour >= MAX_CODES_PER_HOUR:
+        raise TooManyRequests("인증번호는 한 번호로 1시간에 5회까지 받을 수 있습니다. 잠시 후 다시 시도해주세요.",
+                              field="휴대폰번호", retry_after=600)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    verification = PhoneVerification(
+        purpose=purpose, phone=phone, code_hash=_hash(phone, code), account_id=account_id,
+        payload=json.dumps(payload, ensure_ascii=False) if payload is not None else None,
+        attempts=0, created_at=now, expires_at=now + CODE_TTL)
+    db.session.add(verification)
+    system_messages.queue_message(
+        purpose=f"verify_{purpose}", recipient=phone, now=now,
+        text=f"[megabird] 인증번호 [{code}]를 입력해주세요. (3분 이내)")
+    return verification
+
+
+def check(verification: PhoneVerification, code: str, now: dt.datetime) -> None:
+    """Mark the verification as verified, or raise. A wrong code counts as a try,
+    and that count is committed even though the request is refused."""
+    code = (code or "").strip()
+    if verification.consumed_at is not None or verification.verified_at is not None:
+        raise ValidationError("이미 사용된 인증번호입니다. 인증번호를 다시 받아주세요.", field="인증번호",
+                              code="code_used")
+    if now > verification.expires_at:
+        raise ValidationError("인증번호 유효시간(3분)이 지났습니다. 인증번호를 다시 받아주세요.",
+                              field="인증번호", code="code_expired")
+    if verification.attempts >= MAX_TRIES:
+        raise ValidationError("인증번호 입력 횟수(5회)를 초과했습니다. 인증번호를 다시 받아주세요.",
+                              field="인증번호", code="too_many_tries")
+    if not (len(code) == 6 and is_digits(code)):
+        raise ValidationError("인증번호 6자리 숫자를 입력해주세요.", field="인증번호", code="invalid_code")
+    if not hmac.compare_digest(verification.code_hash, _hash(verification.phone, code)):
+        verification.attempts += 1
+        left = MAX_TRIES - verification.attempts
+        db.session.commit()
+        message = (f"인증번호가 일치하지 않습니다. (남은 입력 횟수 {left}회)" if left > 0 else
+                   "인증번호 입력 횟수(5회)를 초과했습니다. 인증번호를 다시 받아주세요.")
+        raise ValidationError(message, field="인증번호", code="wrong_code")
+    verification.verified_at = now
+
+
+def payload_of(verification: PhoneVerification) -> dict:
+    return json.loads(verification.payload) if verification.payload else {}
+
+
+def get(verification_id, purpose: str, account_id: int | None = None) -> PhoneVerification:
+    try:
+        verification_id = int(verification_id)
+    except (TypeError, ValueError):
+        raise MegabirdError("인증 요청을 찾을 수 없습니다. 처음부터 다시 진행해주세요.", field="인증번호") from None
+    row = db.session.get(PhoneVerification, verification_id)
+    if row is None or row.purpose != purpose or row.account_id != account_id:
+        raise MegabirdError("인증 요청을 찾을 수 없습니다. 처음부터 다시 진행해주세요.", field="인증번호")
+    return row

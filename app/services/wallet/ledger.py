@@ -1,0 +1,314 @@
+"""The wallet service: the only code that moves money (02-wallet.md).
+
+Every movement is one ledger entry with a unique idempotency key, written in the same
+transaction as the balance change on the account row, which is locked first (`FOR
+UPDATE` on PostgreSQL; on SQLite every write transaction is `BEGIN IMMEDIATE`). The
+database refuses negative balances and duplicate keys as a last line of defence.
+
+Functions named without a leading underscore run in the caller's transaction when
+`commit=False` and commit themselves otherwise; a repeated key returns the first entry
+and changes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain import text as rules
+from app.errors import Conflict, Forbidden, ValidationError
+from app.extensions import db
+from app.models import Account, LedgerEntry
+from app.services.shared import audit
+
+MAX_AMOUNT = 1_000_000_000  # one movement; far above any real top-up or send
+
+
+class InsufficientBalance(ValidationError):
+    code = "insufficient_balance"
+
+
+@dataclass(frozen=True)
+class Balance:
+    cash: int
+    points: int
+
+    @property
+    def total(self) -> int:
+        return self.cash + self.points
+
+
+def amount_of(value, field: str = "금액", *, minimum: int = 1, maximum: int = MAX_AMOUNT) -> int:
+    """A money amount: an integer number of won, within bounds (no floats, no strings of
+    decimals, no booleans)."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValidationError(f"{field}은(는) 원 단위 정수로 입력해주세요.", field=field, code="invalid_amount")
+        value = int(value)
+    return rules.positive_int(value, field, minimum=minimum, maximum=maximum)
+
+
+def balance(account_id: int) -> Balance:
+    row = db.session.execute(select(Account.cash, Account.points).where(Account.id == account_id)).one()
+    return Balance(int(row.cash), int(row.points))
+
+
+def find_entry(key: str) -> LedgerEntry | None:
+    return db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+
+
+def lock_account(account_id: int) -> Account:
+    """The account row, locked for the rest of the transaction."""
+    return _lock_account(account_id)
+
+
+def _lock_account(account_id: int) -> Account:
+    account = db.session.scalar(select(Account).where(Account.id == account_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    if account is None:
+        raise ValidationError("계정을 찾을 수 없습니다.", field="계정", code="not_found")
+    return account
+
+
+def _post(account: Account, *, kind: str, cash_delta: int, points_delta: int, key: str, now: dt.datetime,
+          actor=None, memo: str | None = None, **refs) -> LedgerEntry:
+    cash_after = account.cash + cash_delta
+    points_after = account.points + points_delta
+    if cash_after < 0 or points_after < 0:
+        raise InsufficientBalance("잔액이 부족합니다.", field="금액")
+    account.cash = cash_after
+    account.points = points_after
+    entry = LedgerEntry(account_id=account.id, kind=kind, cash_delta=cash_delta, points_delta=points_delta,
+                        cash_after=cash_after, points_after=points_after, idempotency_key=key,
+                        actor_id=getattr(actor, "id", None), memo=memo, created_at=now, **refs)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _same_operation(entry: LedgerEntry, account_id: int, kind: str) -> LedgerEntry:
+    if entry.account_id != account_id or entry.kind != kind:
+        raise Conflict("같은 멱등 키가 다른 거래에 이미 사용되었습니다.", field="멱등 키", code="idempotency_conflict")
+    return entry
+
+
+def _run(key: str, commit: bool, body, *, account_id: int, kind: str) -> LedgerEntry:
+    """Idempotency around one movement: a known key returns its entry; a key that
+    another transaction wrote first (unique violation) rolls back and returns theirs.
+    A key already used for another account or kind of movement is a conflict."""
+    existing = find_entry(key)
+    if existing is not None:
+        return _same_operation(existing, account_id, kind)
+    if not commit:
+        return body()
+    try:
+        entry = body()
+        db.session.commit()
+        return entry
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_entry(key)
+        if existing is None:
+            raise
+        return _same_operation(existing, account_id, kind)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _money_audit(entry: LedgerEntry, actor, reason: str | None) -> None:
+    """Movements a person made (staff, or a customer paying by card) also go to the
+    audit log (ACC-08); the system's holds and refunds are in the ledger alone."""
+    if actor is None:
+        return
+    audit.record(actor=actor, action=entry.kind, object_type="account", object_id=entry.account_id,
+                 account_id=entry.account_id,
+                 before={"cash": entry.cash_after - entry.cash_delta,
+                         "points": entry.points_after - entry.points_delta},
+                 after={"cash": entry.cash_after, "points": entry.points_after},
+                 reason=reason, now=entry.created_at)
+
+
+# --- movements -------------------------------------------------------------------------------
+
+def topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=None, memo: str | None = None,
+          topup_id: int | None = None, commit: bool = True) -> LedgerEntry:
+    amount = amount_of(amount, "충전 금액")
+
+    def body():
+        entry = _post(_lock_account(account_id), kind="topup", cash_delta=amount, points_delta=0, key=key,
+                      now=now, actor=actor, memo=memo, topup_id=topup_id)
+        _money_audit(entry, actor, memo)
+        return entry
+    return _run(key, commit, body, account_id=account_id, kind="topup")
+
+
+def grant_points(account_id: int, amount, *, reason: str, key: str, now: dt.datetime, actor=None,
+                 commit: bool = True) -> LedgerEntry:
+    amount = amount_of(amount, "포인트")
+    reason = rules.required(reason, "지급 사유", max_length=500)
+
+    def body():
+        entry = _post(_lock_account(account_id), kind="point_grant", cash_delta=0, points_delta=amount,
+                      key=key, now=now, actor=actor, memo=reason)
+        _money_audit(entry, actor, reason)
+        return entry
+    return _run(key, commit, body, account_id=account_id, kind="point_grant")
+
+
+def revoke_points(account_id: int, amount, *, reason: str, key: str, now: dt.datetime, actor=None,
+                  commit: bool = True) -> LedgerEntry:
+    amount = amount_of(amount, "포인트")
+    reason = rules.required(reason, "회수 사유", max_length=500)
+
+    def body():
+        account = _lock_account(account_id)
+        if account.points < amount:
+            raise InsufficientBalance(f"회수할 포인트가 보유 포인트({account.points:,}P)보다 많습니다.",
+                                      field="포인트")
+        entry = _post(account, kind="point_revoke", cash_delta=0, points_delta=-amount, key=key, now=now,
+                      actor=actor, memo=reason)
+        _money_audit(entry, actor, reason)
+        return entry
+    return _run(key, commit, body, account_id=account_id, kind="point_revoke")
+
+
+def hold_key(send_id: int) -> str:
+    return f"hold:send:{send_id}"
+
+
+def refund_key(send_id: int) -> str:
+    return f"refund:send:{send_id}"
+
+
+def check_can_spend(account: Account) -> None:
+    if account.is_suspended:
+        raise Forbidden(f"이용이 정지된 계정입니다: {account.suspended_reason}", code="account_suspended")
+
+
+def hold(account_id: int, send_id: int, amount, *, now: dt.datetime, commit: bool = False) -> LedgerEntry:
+    """선차감 (WAL-06): points first, then cash. Refused with the shortfall named."""
+    amount = amount_of(amount, "선차감 금액", minimum=0)
+
+    def body():
+        account = _lock_account(account_id)
+        check_can_spend(account)
+        if account.cash + account.points < amount:
+            short = amount - account.cash - account.points
+            raise InsufficientBalance(
+                f"잔액이 부족합니다. 선차감 금액 {amount:,}원, 사용 가능 금액 {account.cash + account.points:,}원"
+                f" (부족 {short:,}원). 충전 후 다시 시도해주세요.", field="잔액",
+                details={"required": amount, "available": account.cash + account.points, "shortfall": short})
+        from_points = min(account.points, amount)
+        return _post(account, kind="hold", cash_delta=-(amount - from_points), points_delta=-from_points,
+                     key=hold_key(send_id), now=now, send_id=send_id)
+    return _run(hold_key(send_id), commit, body, account_id=account_id, kind="hold")
+
+
+def refund(account_id: int, send_id: int, charged, *, now: dt.datetime, commit: bool = False) -> LedgerEntry:
+    """재충전 (WAL-08): hold − charged goes back, cash first (up to the cash the hold
+    took), then points. Exactly once per send (its key); a zero refund is recorded too,
+    so that 'settled' is a fact in the ledger."""
+    charged = amount_of(charged, "과금 금액", minimum=0)
+
+    def body():
+        held = find_entry(hold_key(send_id))
+        if held is None or held.account_id != account_id:
+            raise ValidationError("선차감 내역이 없는 발송은 재충전할 수 없습니다.", field="발송", code="no_hold")
+        hold_cash, hold_points = -held.cash_delta, -held.points_delta
+        total = hold_cash + hold_points
+        if charged > total:
+            raise ValidationError(f"과금 금액({charged:,}원)이 선차감 금액({total:,}원)보다 클 수 없습니다.",
+                                  field="과금 금액", code="refund_exceeds_hold")
+        back = total - charged
+        cash_back = min(back, hold_cash)
+        return _post(_lock_account(account_id), kind="refund", cash_delta=cash_back,
+                     points_delta=back - cash_back, key=refund_key(send_id), now=now, send_id=send_id)
+    return _run(refund_key(send_id), commit, body, account_id=account_id, kind="refund")
+
+
+def cash_refund(account_id: int, amount, *, key: str, now: dt.datetime, actor=None,
+                refund_request_id: int | None = None, memo: str | None = None,
+                commit: bool = True) -> LedgerEntry:
+    """환불 (WAL-09): cash paid back to the customer; points are never paid out."""
+    amount = amount_of(amount, "환불 금액")
+
+    def body():
+        account = _lock_account(account_id)
+        if account.cash < amount:
+            raise InsufficientBalance(f"환불 금액({amount:,}원)이 현재 충전금({account.cash:,}원)보다 많습니다.",
+                                      field="환불 금액")
+        entry = _post(account, kind="cash_refund", cash_delta=-amount, points_delta=0, key=key, now=now,
+                      actor=actor, memo=memo, refund_request_id=refund_request_id)
+        _money_audit(entry, actor, memo)
+        return entry
+    return _run(key, commit, body, account_id=account_id, kind="cash_refund")
+
+
+def cancel_topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=None, topup_id: int | None = None,
+                 memo: str | None = None, commit: bool = True) -> LedgerEntry:
+    """Reverses a credited top-up (e.g. a card payment cancelled by the PG)."""
+    amount = amount_of(amount, "취소 금액")
+
+    def body():
+        account = _lock_account(account_id)
+        if account.cash < amount:
+            raise InsufficientBalance("이미 사용한 충전금은 취소할 수 없습니다.", field="취소 금액")
+        entry = _post(account, kind="topup_cancel", cash_delta=-amount, points_delta=0, key=key, now=now,
+                      actor=actor, memo=memo, topup_id=topup_id)
+        _money_audit(entry, actor, memo)
+        return entry
+    return _run(key, commit, body, account_id=account_id, kind="topup_cancel")
+
+
+def adjust(account_id: int, *, cash_delta=0, points_delta=0, reason: str, key: str, now: dt.datetime,
+           actor=None, commit: bool = True) -> LedgerEntry:
+    """A correction by an admin, with a reason; may not make a balance negative."""
+    cash_delta = rules.positive_int(cash_delta, "충전금 조정액", minimum=-MAX_AMOUNT, maximum=MAX_AMOUNT)
+    points_delta = rules.positive_int(points_delta, "포인트 조정액", minimum=-MAX_AMOUNT, maximum=MAX_AMOUNT)
+    if cash_delta == 0 and points_delta == 0:
+        raise ValidationError("조정액을 입력해주세요.", field="조정액", code="required")
+    reason = rules.required(reason, "조정 사유", max_length=500)
+
+    def body():
+        entry = _post(_lock_account(account_id), kind="adjust", cash_delta=cash_delta, points_delta=points_delta,
+                      key=key, now=now, actor=actor, memo=reason)
+        _money_audit(entry, actor, reason)
+        return entry
+    return _run(key, commit, body, account_id=account_id, kind="adjust")
+
+
+# --- the invariant (REL-05) ------------------------------------------------------------------------
+
+def invariant_violations(limit: int = 1) -> list[str]:
+    """Accounts whose balances are not the sums of their ledger, or whose last entry's
+    balances disagree with the account row; the extra checks of later capabilities
+    (completed sends) are added to CHECKS."""
+    import app.services.sending.outcomes  # noqa: F401  (adds the completed-send check to CHECKS)
+    problems: list[str] = []
+    sums = select(LedgerEntry.account_id, func.coalesce(func.sum(LedgerEntry.cash_delta), 0).label("cash"),
+                  func.coalesce(func.sum(LedgerEntry.points_delta), 0).label("points")) \
+        .group_by(LedgerEntry.account_id).subquery()
+    rows = db.session.execute(
+        select(Account.id, Account.cash, Account.points, sums.c.cash, sums.c.points)
+        .outerjoin(sums, sums.c.account_id == Account.id).order_by(Account.id))
+    for account_id, cash, points, ledger_cash, ledger_points in rows:
+        ledger_cash, ledger_points = int(ledger_cash or 0), int(ledger_points or 0)
+        if cash < 0 or points < 0:
+            problems.append(f"account {account_id}: negative balance (cash {cash}, points {points})")
+        elif (cash, points) != (ledger_cash, ledger_points):
+            problems.append(f"account {account_id}: balance cash {cash} points {points} but ledger sums "
+                            f"cash {ledger_cash} points {ledger_points}")
+        if len(problems) >= limit:
+            return problems
+    for check in CHECKS:
+        problems.extend(check(limit - len(problems)))
+        if len(problems) >= limit:
+            break
+    return problems[:limit]
+
+
+#: more invariant checks: functions (limit) -> list of problems; the send pipeline adds one.
+CHECKS: list = []
