@@ -5,10 +5,23 @@ import json
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from rq import SimpleWorker
+from rq.cron import CronScheduler
 
 from app import clock
+from app.domain.numbers import digits_only
+from app.errors import MegabirdError
+from app.extensions import all_queues, db, queue, redis_connection
+from app.gateways.sandbox import SandboxGateway
+from app.jobs.system import run_tick
+from app.security.sync import sync_roles
+from app.security.tenancy import account_id_for_user
+from app.services import checks, periodic
+from app.services.accounts import api_keys
+from app.services.accounts.signup import default_price_plan
+from app.services.ops import demo
 
 megabird = AppGroup("megabird", help="megabird operations.")
 
@@ -16,9 +29,6 @@ megabird = AppGroup("megabird", help="megabird operations.")
 @megabird.command("init")
 def init_command():
     """Create roles and permissions (and the default price plan). Run after `flask db upgrade`."""
-    from app.security.sync import sync_roles
-    from app.services.accounts.signup import default_price_plan
-    from app.extensions import db
     summary = sync_roles()
     default_price_plan()
     db.session.commit()
@@ -29,7 +39,6 @@ def init_command():
 @megabird.command("seed-demo")
 def seed_demo_command():
     """Demo users and data (ACC-09). Idempotent; prints one line per demo login."""
-    from app.services.ops import demo
     for line in demo.seed(clock.now()):
         click.echo(line)
 
@@ -39,7 +48,6 @@ def seed_demo_command():
 @click.option("--only", multiple=True, help="run only these tasks, due or not")
 def tick_command(now_text, only):
     """Run the periodic work that is due at NOW."""
-    from app.services import periodic
     try:
         now = clock.parse_iso(now_text) if now_text else clock.now()
     except ValueError:
@@ -56,8 +64,7 @@ def tick_command(now_text, only):
 def ledger_check_command():
     """REL-05: verify the money invariant for every account (and completed send).
     Exits non-zero naming the first violation."""
-    from app.services.wallet import ledger
-    problems = ledger.invariant_violations(limit=1)
+    problems = checks.invariant_violations(limit=1)
     if problems:
         click.echo(f"ledger-check FAILED: {problems[0]}", err=True)
         sys.exit(1)
@@ -73,10 +80,6 @@ megabird.add_command(api_key)
 @click.option("--name", default="CLI", show_default=True, help="a name to recognise the key by")
 def api_key_create_command(login, name):
     """Create a key for the account of LOGIN (its API use must be approved); prints it once."""
-    from flask import current_app
-    from app.errors import MegabirdError
-    from app.services.accounts import api_keys
-    from app.security.tenancy import account_id_for_user
     user = current_app.appbuilder.sm.find_user(username=login)
     account_id = account_id_for_user(user.id) if user else None
     if account_id is None:
@@ -93,8 +96,6 @@ def api_key_create_command(login, name):
 @click.option("--last", default=20, show_default=True, help="how many of the newest messages")
 def sandbox_outbox_command(to, last):
     """What the sandbox carrier delivered (sign-up codes included)."""
-    from app.domain.numbers import digits_only
-    from app.gateways.sandbox import SandboxGateway
     for m in reversed(SandboxGateway.outbox(to=digits_only(to) if to else None, last=last)):
         when = clock.to_kst(m.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{when}  {m.channel:<10} {m.sender} -> {m.recipient}  [{m.result_code or '-'}]  {m.text}")
@@ -106,8 +107,6 @@ def sandbox_outbox_command(to, last):
               help="RQ's log level (INFO logs every job, the tick included)")
 def worker_command(burst, log_level):
     """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler."""
-    from rq import SimpleWorker
-    from app.extensions import all_queues, redis_connection
     worker = SimpleWorker(all_queues(), connection=redis_connection())
     worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
 
@@ -115,10 +114,6 @@ def worker_command(burst, log_level):
 @megabird.command("scheduler")
 def scheduler_command():
     """Enqueue the tick every TICK_INTERVAL_SECONDS (RQ's cron scheduler)."""
-    from flask import current_app
-    from rq.cron import CronScheduler
-    from app.extensions import queue, redis_connection
-    from app.jobs.system import run_tick
     interval = int(current_app.config["TICK_INTERVAL_SECONDS"])
     cron = CronScheduler(connection=redis_connection(), name="megabird-tick")
     cron.register(run_tick, queue_name=queue("periodic").name, interval=interval, ttl=max(30, interval * 3),

@@ -52,3 +52,18 @@ class Environment:
 def peak_rss_mb() -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def raw_executemany(sql: str, rows: list[tuple]) -> None:
+    """executemany on the session's DB-API cursor ({p} is the placeholder): the
+    benchmarks' bulk loads of history, faster than any ORM path."""
+    from app.extensions import db
+    placeholder = "%s" if db.engine.dialect.name == "postgresql" else "?"
+    db.session.connection().exec_driver_sql(sql.format(p=placeholder), rows)
+
+
+def time_binder():
+    """app.bulk.time_binder for the session's connection."""
+    from app import bulk
+    from app.extensions import db
+    return bulk.time_binder(db.session.connection())

@@ -87,7 +87,7 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
     from app.models import Send
     from app.services import periodic
     from app.services.sending import acceptance
-    from app.services.wallet import ledger
+    from app.services import checks
     from tests.support.factories import make_customer
 
     url = env.database_url(backend, f"bench_dispatch_{run}")
@@ -122,7 +122,7 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
         total = time.perf_counter() - t0
         with app.app_context():
             send = db.session.get(Send, send_id)
-            problems = ledger.invariant_violations()
+            problems = checks.invariant_violations()
             from app.gateways.sandbox import SandboxGateway
             dupes = SandboxGateway.duplicate_submissions()
             figures = {"backend": backend, "messages": send.recipient_count, "seconds": total,

@@ -5,7 +5,7 @@ PERF-03: a recipients file of 100,000 rows (xlsx) parsed and validated (target <
 peak RSS < 300 MB) — app.domain.recipient_files.parse, as the compose page does.
 PERF-04: the per-recipient Excel export of one send of 1,000,000 messages, streamed
 (target: peak RSS < 200 MB and at most 1.3× the time of bare openpyxl write-only
-writing the same rows in the same run) — app.services.history.retention.message_rows into
+writing the same rows in the same run) — app.services.history.exports.message_rows into
 app.services.shared.xlsx.write_xlsx, as the export job does.
 
     .venv/bin/python bench/excel.py [--import-rows 100000] [--export-rows 1000000] [--backend sqlite]
@@ -86,7 +86,7 @@ def fill_send(app, count: int) -> int:
     from app.extensions import db
     from app.models import Account
     from app.services.sending import acceptance
-    from app.services.sending.outcomes import raw_executemany, time_binder
+    from _env import raw_executemany, time_binder
     from tests.support.factories import make_customer
     customer = make_customer(app, cash=50_000_000)
     with app.app_context():
@@ -122,10 +122,10 @@ def export_send(database_url: str, redis_url: str, send_id: int, path: str):
     from tests.conftest import make_app
     app = make_app(database_url, REDIS_URL=redis_url)
     with app.app_context():
-        from app.services.history import queries, retention
+        from app.services.history import exports, queries
         from app.services.shared import xlsx
-        return xlsx.write_xlsx(path, title="수신자별 발송내역", headers=retention.MESSAGE_HEADERS,
-                                  rows=retention.message_rows(send_id, queries.MessageFilter()))
+        return xlsx.write_xlsx(path, title="수신자별 발송내역", headers=exports.MESSAGE_HEADERS,
+                                  rows=exports.message_rows(send_id, queries.MessageFilter()))
 
 
 def bare_openpyxl(rows: int, path: str):

@@ -35,7 +35,7 @@ def generate(app, messages: int, sends_per_day: int, seed: int = 7) -> dict:
     from app import clock
     from app.extensions import db
     from app.models import Account
-    from app.services.sending.outcomes import raw_executemany, time_binder
+    from _env import raw_executemany, time_binder
     from tests.support.factories import make_customer
 
     rng = random.Random(seed)

@@ -9,10 +9,9 @@ from flask import g, request
 from redis.exceptions import RedisError
 
 from app import clock
-from app.errors import Forbidden, MegabirdError, TooManyRequests
-from app.extensions import db, redis_connection
-from app.models import Account
-from app.services.accounts import api_keys
+from app.errors import MegabirdError, TooManyRequests
+from app.extensions import redis_connection
+from app.services.accounts import access, api_keys
 
 RATE_PER_SECOND = 100
 MAX_BODY = 1024 * 1024                 # 1 MB, images excluded
@@ -55,11 +54,7 @@ def require_key(view):
         key = api_keys.authenticate(token.strip(), ip=request.remote_addr, now=clock.now())
         if key is None:
             raise Unauthorized("유효하지 않거나 폐기된 API 키이거나, 허용되지 않은 IP에서의 요청입니다.")
-        account = db.session.get(Account, key.account_id)
-        if account.is_suspended:
-            raise Forbidden(f"이용이 정지된 계정입니다: {account.suspended_reason}", code="account_suspended")
-        if account.api_status != "approved":
-            raise Forbidden("API 사용 승인이 취소된 계정입니다.", code="api_not_approved")
+        access.api_client(key.account_id)
         _rate_limit(key.id)
         if request.content_length and request.content_length > MAX_BODY_WITH_IMAGES:
             raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")

@@ -7,22 +7,22 @@ import binascii
 import hashlib
 import json
 
-from flask import g, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from flask import Blueprint, g, jsonify, request
 
 from app import clock
-from app.api import api_v1
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
-from app.domain import jsonbody
-from app.domain.numbers import is_digits
+from app.api.openapi import spec
+from app.domain import jsonbody, moments
+from app.domain.numbers import format_number, is_digits
 from app.domain.recipients import Recipient
 from app.errors import MegabirdError, TooManyRequests, ValidationError
-from app.extensions import db
 from app.services.history import queries
-from app.services.senders import sender_numbers
-from app.services.sending import acceptance
+from app.services.senders import kakao_channels, sender_numbers
+from app.services.sending import acceptance, lifecycle
 from app.services.shared import idempotency
 from app.services.wallet import ledger
+
+api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 MAX_API_RECIPIENTS = 10_000
 
@@ -97,18 +97,18 @@ def _scheduled(value):
         return None
     if not isinstance(value, str):
         raise ValidationError("scheduled_at은 ISO-8601 문자열이어야 합니다.", field="scheduled_at", code="invalid_type")
-    return queries.parse_moment(value, "scheduled_at")
+    return moments.parse_moment(value, "scheduled_at")
 
 
-def _idempotency(body: bytes):
+def _idempotency_key() -> idempotency.Key | None:
+    """API-03: the Idempotency-Key header, bound to the path and body it came with."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        return None, None
+        return None
     if len(key) > 200:
         raise ValidationError("Idempotency-Key는 200자 이하여야 합니다.", field="Idempotency-Key", code="invalid")
-    request_hash = hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
-    replay = idempotency.previous(g.api_account_id, key, request_hash)
-    return (key, request_hash), replay
+    body = request.get_data(cache=True)
+    return idempotency.Key(key, hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest())
 
 
 @api_v1.get("/balance")
@@ -121,10 +121,9 @@ def balance():
 @api_v1.get("/senders")
 @require_key
 def list_senders():
-    from app.domain.numbers import format_number
     numbers = [{"number": s.number, "display": format_number(s.number)} for s in
                sender_numbers.approved_numbers(g.api_account_id)]
-    channels = [{"channel": c.search_id} for c in sender_numbers.approved_channels(g.api_account_id)]
+    channels = [{"channel": c.search_id} for c in kakao_channels.approved_channels(g.api_account_id)]
     return jsonify({"numbers": numbers, "channels": channels})
 
 
@@ -137,10 +136,7 @@ def send_sms():
     size_without_images = len(raw) - (len(json.dumps(images)) if images else 0)
     if size_without_images > MAX_BODY:
         raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")
-    idem, replay = _idempotency(raw)
-    if replay is not None:
-        status, body = replay
-        return jsonify(body), status
+    key = _idempotency_key()
     ad = _field(data, "ad", dict)
     if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
                            not isinstance(ad.get("optout"), (str, type(None)))):
@@ -153,16 +149,11 @@ def send_sms():
         ad_optout=(ad or {}).get("optout"), scheduled_at=_scheduled(data.get("scheduled_at")),
         images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
         row_label="to[{}]")
-    try:
-        result = acceptance.accept(req, now=clock.now(), idempotency=idem)
-    except IntegrityError:
-        # a request racing this one with the same Idempotency-Key committed first (API-03)
-        db.session.rollback()
-        _key, replay = _idempotency(raw) if idem else (None, None)
-        if replay is None:
-            raise
-        status, body = replay
-        return jsonify(body), status
+    now = clock.now()
+    result = idempotency.once(g.api_account_id, key, lambda: acceptance.accept(req, now=now),
+                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
     acceptance.enqueue_dispatch(result.send)
     return jsonify(result.to_api()), 201
 
@@ -181,10 +172,10 @@ def _page_args() -> tuple[int, int]:
 def list_sends():
     page, per_page = _page_args()
     flt = queries.SendFilter(
-        msg_type=queries.check_choice(request.args.get("type"), queries.VALID_TYPES, "type"),
-        status=queries.check_choice(request.args.get("status"), queries.VALID_STATUSES, "status"),
-        start=queries.parse_moment(request.args.get("from"), "from"),
-        end=queries.parse_moment(request.args.get("to"), "to", end_of_day=True))
+        msg_type=moments.check_choice(request.args.get("type"), queries.VALID_TYPES, "type"),
+        status=moments.check_choice(request.args.get("status"), queries.VALID_STATUSES, "status"),
+        start=moments.parse_moment(request.args.get("from"), "from"),
+        end=moments.parse_moment(request.args.get("to"), "to", end_of_day=True))
     rows, total = queries.list_sends(g.api_account_id, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
                     "sends": [queries.send_summary(s) for s in rows]})
@@ -210,23 +201,15 @@ def send_messages(send_id):
 @api_v1.post("/sends/<send_id>/cancel")
 @require_key
 def cancel_send(send_id):
-    idem, replay = _idempotency(request.get_data(cache=True))
-    if replay is not None:
-        status, body = replay
-        return jsonify(body), status
-    try:    # API-03: a retry with the same key gets this answer again, not "already cancelled"
-        send = acceptance.cancel(account_id=g.api_account_id, send_id=send_id, now=clock.now(), idempotency=idem,
-                              answer=queries.send_summary)
-    except IntegrityError:      # a racing retry with the same key cancelled it first: its answer
-        db.session.rollback()
-        replay = _idempotency(request.get_data(cache=True))[1]
-        if replay is None:
-            raise
-        return jsonify(replay[1]), replay[0]
-    return jsonify(queries.send_summary(send))
+    now = clock.now()    # API-03: a retry with the same key gets this answer again, not "already cancelled"
+    result = idempotency.once(g.api_account_id, _idempotency_key(),
+                              lambda: lifecycle.cancel(account_id=g.api_account_id, send_id=send_id, now=now),
+                              lambda send: (200, queries.send_summary(send), send.id), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
+    return jsonify(queries.send_summary(result))
 
 
 @api_v1.get("/openapi.json")
 def openapi():
-    from app.api.openapi import spec
     return jsonify(spec())

@@ -20,7 +20,6 @@ TITLE_LIMIT = 30
 MAX_RECIPIENTS = 100_000
 
 SMS, LMS, MMS = "SMS", "LMS", "MMS"
-TYPE_LABELS = {SMS: "SMS", LMS: "LMS", MMS: "MMS"}
 
 
 def normalize_text(text: str | None) -> str:

@@ -1,15 +1,33 @@
-"""Choosing the adapter by configuration (GATEWAY_SMS, GATEWAY_KAKAO)."""
+"""Choosing the adapter for each gateway by configuration: GATEWAY_SMS carries SMS, LMS
+and MMS, GATEWAY_KAKAO carries AlimTalk and 친구톡 (app/domain/message_types.py says which
+message goes where). The sandbox plays both."""
 from __future__ import annotations
 
 from flask import current_app
 
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report  # noqa: F401
+from app.gateways.sandbox import SandboxGateway
+
+SETTINGS = {"sms": "GATEWAY_SMS", "kakao": "GATEWAY_KAKAO"}
+
+
+def _adapter_name(kind: str) -> str:
+    if kind not in SETTINGS:
+        raise ValueError(f"no gateway {kind!r}: one of {', '.join(SETTINGS)}")
+    return current_app.config.get(SETTINGS[kind], "sandbox")
 
 
 def get_gateway(kind: str = "sms") -> Gateway:
-    key = "GATEWAY_KAKAO" if kind == "kakao" else "GATEWAY_SMS"
-    name = current_app.config.get(key, "sandbox")
+    name = _adapter_name(kind)
     if name == "sandbox":
-        from app.gateways.sandbox import SandboxGateway
-        return SandboxGateway(throughput_limit=int(current_app.config.get("GATEWAY_SMS_THROUGHPUT", 0)))
-    raise RuntimeError(f"unknown gateway adapter {name!r} for {key}")
+        return SandboxGateway(throughput_limit=int(current_app.config.get(f"{SETTINGS[kind]}_THROUGHPUT", 0)))
+    raise RuntimeError(f"unknown gateway adapter {name!r} for {SETTINGS[kind]}")
+
+
+def adapters() -> list[Gateway]:
+    """Each configured adapter once, for what every gateway is asked in turn (reports):
+    two kinds configured with the same adapter share it."""
+    seen: dict[str, Gateway] = {}
+    for kind in SETTINGS:
+        seen.setdefault(_adapter_name(kind), get_gateway(kind))
+    return list(seen.values())

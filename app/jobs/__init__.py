@@ -1,16 +1,15 @@
 """RQ entry points: one-line shims into services, each inside an app context.
 
-Jobs are enqueued after the request commits (`enqueue()`); a lost enqueue is
-harmless because the tick finds committed work on its own."""
+Services enqueue them by dotted name after their commit (app/services/shared/background.py);
+a lost enqueue is harmless because the tick finds committed work on its own."""
 from __future__ import annotations
 
 import functools
 import logging
 
 from flask import current_app, has_app_context
-from redis.exceptions import RedisError
 
-from app.extensions import db, queue
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 _worker_app = None
@@ -23,7 +22,7 @@ def _app():
     if has_app_context():
         return current_app._get_current_object()
     if _worker_app is None:
-        from app import create_app
+        from app import create_app  # deferred: the app factory, for a worker process started without an app
         _worker_app = create_app()
     return _worker_app
 
@@ -38,15 +37,3 @@ def job(func):
             finally:
                 db.session.remove()
     return wrapper
-
-
-def enqueue(queue_name: str, func, *args, job_id: str | None = None, **options) -> bool:
-    """Enqueue after commit. Returns False (and logs) when Redis is unreachable:
-    the committed work is then picked up by the tick."""
-    try:
-        queue(queue_name).enqueue(func, *args, job_id=job_id, **options)
-        return True
-    except RedisError as exc:
-        log.warning("enqueue of %s failed (%s); the tick will pick the work up",
-                    getattr(func, "__name__", func), exc)
-        return False

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from app.jobs import job
+from app.services.history import exports
 
 
 @job
 def build_export(job_id: int):
-    from app.services.history import exports
     return exports.build(job_id)

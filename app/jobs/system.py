@@ -1,13 +1,17 @@
 """Jobs for the service's own messages and the periodic tick."""
 from __future__ import annotations
 
+from flask import current_app
+
 from app import clock
+from app.extensions import redis_connection
 from app.jobs import job
+from app.services import periodic
+from app.services.shared import system_messages
 
 
 @job
 def deliver_system_messages():
-    from app.services.shared import system_messages
     return system_messages.deliver_pending(clock.now())
 
 
@@ -18,10 +22,6 @@ def run_tick(now_iso: str | None = None):
     mid-tick delays the next one by seconds, not minutes. Every task is safe to run
     twice anyway. `now_iso` runs the tick at another time without the lock (the fault
     tests move the clock forward this way)."""
-    from flask import current_app
-
-    from app.extensions import redis_connection
-    from app.services import periodic
     if now_iso:
         return periodic.tick(clock.parse_iso(now_iso))
     ttl = max(10, 2 * int(current_app.config.get("TICK_INTERVAL_SECONDS", 5)))

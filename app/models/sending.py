@@ -14,6 +14,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, 
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain import message_types
 from app.models.base import Timestamp, one_of, utcnow
 
 BigInt = BigInteger().with_variant(Integer, "sqlite")
@@ -23,21 +24,14 @@ SEND_STATUS_LABELS = {"scheduled": "예약", "in_progress": "진행중", "comple
 MESSAGE_STATES = ("pending", "submitting", "submitted", "delivered", "failed")
 FINAL_STATES = ("delivered", "failed")
 OPEN_STATES = ("pending", "submitting", "submitted")
-CHANNELS = ("sms", "alimtalk", "friendtalk")
-MESSAGE_TYPES = ("SMS", "LMS", "MMS", "ALIMTALK", "FRIENDTALK_TEXT", "FRIENDTALK_IMAGE")
-TYPE_LABELS = {"SMS": "SMS", "LMS": "LMS", "MMS": "MMS", "ALIMTALK": "알림톡", "FRIENDTALK_TEXT": "친구톡 텍스트",
-               "FRIENDTALK_IMAGE": "친구톡 포토"}
-#: the gateway channel of each message type
-GATEWAY_CHANNEL = {"SMS": "sms", "LMS": "lms", "MMS": "mms", "ALIMTALK": "alimtalk",
-                   "FRIENDTALK_TEXT": "friendtalk", "FRIENDTALK_IMAGE": "friendtalk"}
 
 
 class Send(Model):
     __tablename__ = "send"
     __table_args__ = (
         one_of("status", SEND_STATUSES, "ck_send_status"),
-        one_of("channel", CHANNELS, "ck_send_channel"),
-        one_of("msg_type", MESSAGE_TYPES, "ck_send_msg_type"),
+        one_of("channel", message_types.CHANNELS, "ck_send_channel"),
+        one_of("msg_type", message_types.CODES, "ck_send_msg_type"),
         one_of("source", ("web", "api"), "ck_send_source"),
         CheckConstraint("hold_amount >= 0 AND unit_price >= 0 AND recipient_count >= 0", name="ck_send_amounts"),
         Index("ix_send_account_created", "account_id", "created_at"),
@@ -99,7 +93,7 @@ class Send(Model):
 
     @property
     def type_label(self) -> str:
-        return TYPE_LABELS.get(self.msg_type, self.msg_type)
+        return message_types.label(self.msg_type)
 
 
 class SendImage(Model):

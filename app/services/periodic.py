@@ -2,8 +2,9 @@
 and the RQ scheduler every few seconds). Each task says how often it runs; the
 tick runs the tasks that are due at `now` and records when each ran.
 
-Later capabilities add their tasks to `TASKS`. Every task must be safe to run twice
-and at any time: the tick may be repeated, late, or run by two processes."""
+This module sits above every capability and names their tasks in `TASKS`; a later
+capability adds its own there. Every task must be safe to run twice and at any time:
+the tick may be repeated, late, or run by two processes."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +13,15 @@ import traceback
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
+
 from app import clock
 from app.extensions import db
 from app.models import PeriodicRun
+from app.services import checks
+from app.services.history import exports, retention
+from app.services.sending import compose, dispatch, lifecycle, reports
+from app.services.shared import system_messages
 
 log = logging.getLogger(__name__)
 
@@ -35,102 +42,45 @@ class Task:
         return last_run is None or now - last_run >= self.every or now < last_run
 
 
-def _system_messages(now):
-    from app.services.shared import system_messages
-    return system_messages.deliver_pending(now)
-
-
 def _purge_login_attempts(now):
-    from flask import current_app
     return current_app.appbuilder.sm.purge_login_attempts(now)
 
 
 def _ledger_check(now):
     """REL-05 nightly: a violation fails the task (recorded in periodic_run, logged)."""
-    from app.services.wallet import ledger
-    problems = ledger.invariant_violations(limit=10)
+    problems = checks.invariant_violations(limit=10)
     if problems:
         raise RuntimeError("ledger invariant violated: " + "; ".join(problems))
     return "ok"
 
 
-def _enqueue_dispatch(send_ids) -> None:
-    from app.jobs import enqueue
-    from app.jobs.sending import JOB_TIMEOUT, dispatch_send
-    for send_id in send_ids:
-        enqueue("dispatch", dispatch_send, send_id, job_timeout=JOB_TIMEOUT)
-
-
 def _start_scheduled(now):
-    from app.services.sending import dispatch
-    started = dispatch.start_due_scheduled(now)
-    _enqueue_dispatch(started)
+    started = lifecycle.start_due_scheduled(now)
+    dispatch.enqueue(started)
     return len(started)
 
 
-def _recover_claims(now):
-    from app.services.sending import dispatch
-    return dispatch.recover_stale_claims(now)
-
-
 def _relay(now):
-    from app.services.sending import dispatch
     relayed = dispatch.sends_to_relay(now)
-    _enqueue_dispatch(relayed)
+    dispatch.enqueue(relayed)
     return len(relayed)
 
 
-def _reports(now):
-    from app.services.sending import outcomes
-    return outcomes.poll_reports(now)
-
-
-def _timeouts(now):
-    from app.services.sending import outcomes
-    return outcomes.time_out(now)
-
-
-def _settle(now):
-    from app.services.sending import outcomes
-    return outcomes.settle(now)
-
-
-def _relay_exports(now):
-    from app.services.history import exports
-    return exports.relay(now)
-
-
-def _purge_drafts(now):
-    from app.services.sending import compose
-    return compose.purge_drafts(now)
-
-
-def _purge_history(now):
-    from app.services.history import retention
-    return retention.purge_expired(now)
-
-
 TASKS: list[Task] = [
-    Task("system_messages", _system_messages),
+    Task("system_messages", system_messages.deliver_pending),
     # the send pipeline, in this order at every tick (design/send-pipeline.md)
     Task("start_scheduled", _start_scheduled),
-    Task("recover_claims", _recover_claims),
+    Task("recover_claims", dispatch.recover_stale_claims),
     Task("relay", _relay),
-    Task("reports", _reports),
-    Task("timeouts", _timeouts, every=dt.timedelta(minutes=1)),
-    Task("settle", _settle),
-    Task("relay_exports", _relay_exports, every=dt.timedelta(minutes=1)),
+    Task("reports", reports.poll_reports),
+    Task("timeouts", reports.time_out, every=dt.timedelta(minutes=1)),
+    Task("settle", lifecycle.settle),
+    Task("relay_exports", exports.relay, every=dt.timedelta(minutes=1)),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
-    Task("purge_history", _purge_history, daily_at_kst=2),
-    Task("purge_drafts", _purge_drafts, daily_at_kst=2),
+    Task("purge_history", retention.purge_expired, daily_at_kst=2),
+    Task("purge_drafts", compose.purge_drafts, daily_at_kst=2),
 ]
-
-
-def register(task: Task) -> None:
-    if any(t.name == task.name for t in TASKS):
-        raise ValueError(f"periodic task {task.name} registered twice")
-    TASKS.append(task)
 
 
 def tick(now: dt.datetime, only: set[str] | None = None) -> dict[str, object]:

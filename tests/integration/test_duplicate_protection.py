@@ -11,8 +11,8 @@ from app.domain.recipients import Recipient
 from app.extensions import db
 from app.models import Account, Message
 from app.services.history import queries
-from app.services.sending import acceptance
-from app.services.wallet import ledger
+from app.services.sending import acceptance, lifecycle
+from app.services import checks
 from tests.support.factories import make_customer
 from tests.support.jobs import run_worker
 from tests.support.web import logged_in, text_of
@@ -42,7 +42,7 @@ def test_the_same_text_to_the_same_number_within_an_hour_fails_as_duplicate_and_
     later = accept(customer, "오늘 배송 예정입니다.", [("01023450002", None, {})], T0 + dt.timedelta(minutes=61))
     assert other.resent == 0 and later.resent == 0
     assert first.resent == 0
-    assert ledger.invariant_violations() == []
+    assert checks.invariant_violations() == []
 
 
 def test_variables_make_different_texts(appctx):
@@ -56,7 +56,7 @@ def test_variables_make_different_texts(appctx):
 def test_a_cancelled_send_does_not_count_and_protection_can_be_switched_off(appctx):
     customer = make_customer(appctx, cash=10_000)
     scheduled = accept(customer, "예약 안내", [("01023450001", None, {})], T0, scheduled_at=T0 + dt.timedelta(hours=2))
-    acceptance.cancel(account_id=customer.account_id, send_id=scheduled.send.id, now=T0 + dt.timedelta(minutes=1))
+    lifecycle.cancel(account_id=customer.account_id, send_id=scheduled.send.id, now=T0 + dt.timedelta(minutes=1))
     assert accept(customer, "예약 안내", [("01023450001", None, {})], T0 + dt.timedelta(minutes=2)).resent == 0
     db.session.get(Account, customer.account_id).duplicate_protection = False
     db.session.commit()
@@ -78,7 +78,7 @@ def test_duplicates_settle_uncharged_and_show_in_the_breakdown(app):
         periodic.tick(later + dt.timedelta(minutes=5))
         send = db.session.get(acceptance.Send, send_id)
         assert (send.status, send.delivered_count, send.failed_count, send.charged_amount) == ("completed", 1, 1, 20)
-        assert ledger.invariant_violations() == []
+        assert checks.invariant_violations() == []
     client = logged_in(app, customer.login, customer.password)
     page = text_of(client.get(f"/history/{send_id}"))
     assert "중복 발송 1건" in page

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import (LedgerEntry, Message, SandboxMessage, Send, SendCategoryCount, SendImage,
                         UsageCategoryRollup, UsageRollup)
 from app.gateways import Report
-from app.services.sending import acceptance, outcomes
+from app.services.sending import acceptance, reports
 from tests.support.compose import (DAY, HOUR, JSON, MINUTE, NOW, PRICES, SECOND, add_sender_number, balance,
                                    breakdown, complete, count, html_unescape, hyphenated, kst, one, phones,
                                    prefilled_recipients, read_xlsx, revoke_sender_number, rows, sent,
@@ -511,7 +511,7 @@ def test_a_late_result_shows_its_code_and_time_in_the_detail_and_the_excel_file(
     late = NOW + 60 * HOUR
     with app.app_context():                     # the carrier's report arrives after all, as the tick applies it
         [message_id] = db.session.scalars(select(Message.id).where(Message.send_id == send_id)).all()
-        assert outcomes.apply_reports([Report(str(message_id), "0000", late)], late)["late"] == 1
+        assert reports.apply_reports([Report(str(message_id), "0000", late)], late)["late"] == 1
         db.session.commit()
     shown = clock.to_kst(late).strftime("%Y-%m-%d %H:%M:%S")
     html = text_of(client.get(f"/history/{send_id}?show=1"))

@@ -20,7 +20,7 @@ from app.gateways.sandbox import SandboxGateway
 from app.models import LedgerEntry, Message, OptOut, PricePlan, SenderNumber, UsageRollup
 from app.services.contacts import optouts
 from app.services.history import retention
-from app.services.sending import acceptance
+from app.services.sending import acceptance, lifecycle
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, add_sender_number, balance, by_recipient, count,
                                     duplicate_submissions, invariant, kst, ledger, messages, phones, recipients,
@@ -293,7 +293,7 @@ def test_acc10_deleting_history_gives_no_allowance_back_and_a_cancel_does(app):
         acceptance.accept(request(customer, phones(4)), now=NOW + 2 * MINUTE)
     assert info.value.details == {"daily_cap": 3, "remaining": 0}
     with app.app_context():
-        acceptance.cancel(account_id=customer.account_id, send_id=booked.send_id, now=NOW + 3 * MINUTE)
+        lifecycle.cancel(account_id=customer.account_id, send_id=booked.send_id, now=NOW + 3 * MINUTE)
     accept(app, customer, phones(4), now=NOW + 4 * MINUTE)              # the cancelled one is free again
 
 
@@ -410,7 +410,7 @@ def test_sms07_cancel_before_the_start_refunds_the_whole_hold_and_leaves_statist
     assert balance(app, customer.account_id) == (990, 0)            # 40: 30 points, 10 cash
     assert requested_rollup(app, customer.account_id) == requested + 3
     with app.app_context():
-        send = acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
+        send = lifecycle.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
         assert (send.status, send.refunded_amount) == ("cancelled", 40)
     assert balance(app, customer.account_id) == before                 # exactly, points included
     assert requested_rollup(app, customer.account_id) == requested
@@ -424,7 +424,7 @@ def test_sms07_cancel_before_the_start_refunds_the_whole_hold_and_leaves_statist
     assert send_row(app, accepted.send_id)["status"] == "cancelled" and sandbox_rows(app, numbers) == []
     # a second cancel is refused and moves no money
     with app.app_context(), pytest.raises(InvalidState):
-        acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + 2 * MINUTE)
+        lifecycle.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + 2 * MINUTE)
     assert balance(app, customer.account_id) == before and invariant(app) == []
 
 
@@ -434,17 +434,17 @@ def test_sms07_cancel_after_the_start_is_refused_with_409(app):
     accepted = accept(app, customer, phones(1), scheduled_at=at)
     tick(app, at)
     with app.app_context(), pytest.raises(InvalidState) as info:
-        acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=at + SECOND)
+        lifecycle.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=at + SECOND)
     assert info.value.status == 409 and "예약 발송만 취소할 수 있습니다" in info.value.message
     assert send_row(app, accepted.send_id)["status"] == "in_progress"
     # an immediate send cannot be cancelled either
     now_send = accept(app, customer, phones(2))
     with app.app_context(), pytest.raises(InvalidState):
-        acceptance.cancel(account_id=customer.account_id, send_id=now_send.send_id, now=NOW)
+        lifecycle.cancel(account_id=customer.account_id, send_id=now_send.send_id, now=NOW)
     # nor can another account's send be found
     stranger = make_customer(app)
     with app.app_context(), pytest.raises(MegabirdError) as info:
-        acceptance.cancel(account_id=stranger.account_id, send_id=now_send.send_id, now=NOW)
+        lifecycle.cancel(account_id=stranger.account_id, send_id=now_send.send_id, now=NOW)
     assert info.value.status == 404
 
 
@@ -459,7 +459,7 @@ def test_snd06_the_number_of_a_scheduled_send_cannot_be_deleted_until_it_is_canc
         assert "예약 발송에 사용 중인 발신번호는 삭제할 수 없습니다" in text_of(response)
         assert count(app, SenderNumber, SenderNumber.id == sender_id) == 1
         with app.app_context():
-            acceptance.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
+            lifecycle.cancel(account_id=customer.account_id, send_id=accepted.send_id, now=NOW + MINUTE)
         assert client.post(f"/senders/numbers/{sender_id}/delete").status_code == 302
     assert count(app, SenderNumber, SenderNumber.id == sender_id) == 0
     assert count(app, LedgerEntry, LedgerEntry.send_id == accepted.send_id) == 2      # hold and refund stay

@@ -16,7 +16,8 @@ from app import clock
 from app.extensions import db
 from app.gateways import OutboundMessage, Report, get_gateway
 from app.models import UsageCategoryRollup, UsageRollup
-from app.services.sending import dispatch, outcomes
+from app.services.sending import dispatch
+from app.services.sending.reports import apply_reports
 from tests.conftest import make_app
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, api_customer, balance, bearer, by_recipient, duplicate_submissions,
@@ -43,7 +44,7 @@ def logger_enabled(name: str):
 def apply(app, reports: list[Report], now: dt.datetime) -> dict:
     """Apply reports as the tick does: one transaction, committed."""
     with app.app_context():
-        outcome = outcomes.apply_reports(reports, now)
+        outcome = apply_reports(reports, now)
         db.session.commit()
         return outcome
 
@@ -271,13 +272,13 @@ def test_rel03_redis_down_at_accept_and_restarted_empty_loses_nothing(app, caplo
         first, second = phones(1, 90, 2), phones(3, 4)
         # 1. Redis is down: the API still accepts; the enqueue fails and is logged
         server.stop()
-        with clock.frozen(NOW), logger_enabled("app.jobs"), caplog.at_level(logging.WARNING, logger="app.jobs"):
+        enqueuing = "app.services.shared.background"
+        with clock.frozen(NOW), logger_enabled(enqueuing), caplog.at_level(logging.WARNING, logger=enqueuing):
             response = client.post("/api/v1/sends/sms", headers=bearer(key),
                                    json={"from": customer.phone, "to": first, "text": "레디스 장애 중 접수"})
             with other.app_context():
-                from app.jobs import enqueue
-                from app.jobs.sending import dispatch_send
-                assert enqueue("dispatch", dispatch_send, 0) is False
+                from app.services.shared import background
+                assert background.enqueue("dispatch", "app.jobs.sending.dispatch_send", 0) is False
         assert response.status_code == 201, response.get_json()
         down_id = int(response.get_json()["send_id"])
         assert caplog.text.count("enqueue of dispatch_send failed") == 2, repr(caplog.text)

@@ -1,14 +1,19 @@
 """발신정보 (SND-02..08): phone self-verification, document review with operator
 decisions, the list and its delete rules, Kakao channels, and tenancy of every route."""
+import datetime as dt
 import os
 import re
 
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
+from app.domain.recipients import Recipient
+from app.domain.sms_plan import SmsRequest
 from app.extensions import db
 from app.models import AuditLog, KakaoChannel, SandboxMessage, SenderDocument, SenderNumber, StoredFile
 from app.services.senders import sender_numbers
+from app.services.sending import acceptance, lifecycle
 from tests.support.factories import make_customer, make_staff
 from tests.support.jobs import run_worker
 from tests.support.tenancy import assert_foreign_404
@@ -205,18 +210,23 @@ def test_list_shows_the_signup_number_with_name_and_no_delete(app):
     assert len(rows(app, SenderNumber)) == 1
 
 
-def test_a_delete_guard_refuses_with_its_reason(app):
-    c = make_customer(app, kind="corporate")
+def test_a_number_a_scheduled_send_uses_is_kept_with_the_reason_until_the_send_is_cancelled(app):
+    """SND-06: the refusal names its reason and changes nothing; once the send is
+    cancelled the number and its documents go."""
+    c = make_customer(app, kind="corporate", cash=10_000)
     client = logged_in(app, c.login, c.password)
     corporate_request(client, owner_type="company")
     sender = rows(app, SenderNumber)[-1]
-    guard = lambda s: "예약 발송에 사용 중인 발신번호입니다." if s.id == sender.id else None  # noqa: E731
-    sender_numbers.DELETE_GUARDS.append(guard)
-    try:
-        response = client.post(f"/senders/numbers/{sender.id}/delete")
-        assert response.status_code == 409 and "예약 발송에 사용 중" in text_of(response)
-    finally:
-        sender_numbers.DELETE_GUARDS.remove(guard)
+    now = clock.now()
+    with app.app_context():
+        sender_numbers.decide_number(sender.id, approve=True, actor=None, now=now)
+        booked = acceptance.accept(SmsRequest(account_id=c.account_id, sender=sender.number, body="예약 안내",
+                                              recipients=[Recipient("01023456701", None, {}, 1)],
+                                              scheduled_at=now + dt.timedelta(days=1)), now=now).send.id
+    response = client.post(f"/senders/numbers/{sender.id}/delete")
+    assert response.status_code == 409 and "예약 발송에 사용 중" in text_of(response)
+    with app.app_context():
+        lifecycle.cancel(account_id=c.account_id, send_id=booked, now=now)
     files_before = uploaded_files(app)
     assert client.post(f"/senders/numbers/{sender.id}/delete").status_code == 302
     assert len(rows(app, SenderNumber)) == 1 and len(uploaded_files(app)) == len(files_before) - 1

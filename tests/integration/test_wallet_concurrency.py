@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LedgerEntry
+from app.services import checks
 from app.services.wallet import ledger
 from tests.support.factories import make_customer
 
@@ -27,7 +28,7 @@ def test_twenty_racing_holds_pass_exactly_as_many_as_the_money_covers(app):
         with app.app_context():
             barrier.wait()
             try:
-                ledger.hold(c.account_id, 1000 + i, UNIT, now=NOW, commit=True)
+                ledger.hold(c.account_id, 1000 + i, UNIT, now=NOW)
                 result = "ok"
             except ledger.InsufficientBalance:
                 result = "refused"
@@ -50,7 +51,7 @@ def test_twenty_racing_holds_pass_exactly_as_many_as_the_money_covers(app):
         assert ledger.balance(c.account_id) == ledger.Balance(0, 0)
         holds = db.session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "hold"))
         assert holds == COVERED
-        assert ledger.invariant_violations() == []
+        assert checks.invariant_violations() == []
 
 
 def test_the_same_idempotency_key_racing_credits_once(app):

@@ -112,7 +112,7 @@ def test_a_refund_the_customer_spent_meanwhile_cannot_be_paid_out(app):
     customer.post("/wallet/refund", data={"amount": "10000", "bank_name": "국민은행",
                                           "bank_account": "12345678", "account_holder": "홍"})
     with app.app_context():
-        ledger.hold(c.account_id, 1, 5_000, now=wallet_now(), commit=True)
+        ledger.hold(c.account_id, 1, 5_000, now=wallet_now())
         from app.models import CashRefundRequest
         request_id = db.session.scalar(select(CashRefundRequest.id))
     operator = logged_in(app, *make_staff(app, "Operator"))

@@ -12,6 +12,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
                                  run_state_machine_as_test)
 
 from app.extensions import db
+from app.services import checks
 from app.services.wallet import ledger
 from tests.support.factories import make_customer
 
@@ -77,7 +78,7 @@ def test_wallet_state_machine(machine_app):
         def hold(self, amount):
             send_id = next(send_ids)
             try:
-                ledger.hold(self.account_id, send_id, amount, now=NOW, commit=True)
+                ledger.hold(self.account_id, send_id, amount, now=NOW)
             except ledger.InsufficientBalance:
                 assert amount > self.cash + self.points
                 return
@@ -85,7 +86,7 @@ def test_wallet_state_machine(machine_app):
             self.points -= from_points
             self.cash -= amount - from_points
             self.holds[send_id] = (amount - from_points, from_points)
-            self.keys.append(lambda: ledger.hold(self.account_id, send_id, amount, now=NOW, commit=True))
+            self.keys.append(lambda: ledger.hold(self.account_id, send_id, amount, now=NOW))
 
         @precondition(lambda self: any(s not in self.refunded for s in self.holds))
         @rule(data=st.data())
@@ -93,12 +94,12 @@ def test_wallet_state_machine(machine_app):
             send_id = data.draw(st.sampled_from(sorted(s for s in self.holds if s not in self.refunded)))
             cash_taken, points_taken = self.holds[send_id]
             charged = data.draw(st.integers(min_value=0, max_value=cash_taken + points_taken))
-            ledger.refund(self.account_id, send_id, charged, now=NOW, commit=True)
+            ledger.refund(self.account_id, send_id, charged, now=NOW)
             back = cash_taken + points_taken - charged
             self.cash += min(back, cash_taken)
             self.points += back - min(back, cash_taken)
             self.refunded.add(send_id)
-            self.keys.append(lambda: ledger.refund(self.account_id, send_id, charged, now=NOW, commit=True))
+            self.keys.append(lambda: ledger.refund(self.account_id, send_id, charged, now=NOW))
 
         @rule(amount=amounts)
         def cash_refund(self, amount):
@@ -121,7 +122,7 @@ def test_wallet_state_machine(machine_app):
             db.session.expire_all()
             assert ledger.balance(self.account_id) == ledger.Balance(self.cash, self.points)
             assert self.cash >= 0 and self.points >= 0
-            assert ledger.invariant_violations() == []
+            assert checks.invariant_violations() == []
 
     run_state_machine_as_test(WalletMachine, settings=settings(
         max_examples=25, stateful_step_count=25, deadline=None,

@@ -9,6 +9,7 @@ from app.errors import Forbidden, ValidationError
 from app.extensions import db
 from app.models import Account, LedgerEntry
 from app.services.accounts import accounts
+from app.services import checks
 from app.services.wallet import ledger
 from tests.support.factories import make_customer, make_staff
 
@@ -26,22 +27,22 @@ def bal(account_id):
 
 def test_hold_takes_points_first_and_refund_returns_cash_first(appctx):
     c = make_customer(appctx, cash=1000, points=300)
-    entry = ledger.hold(c.account_id, 1, 500, now=NOW, commit=True)
+    entry = ledger.hold(c.account_id, 1, 500, now=NOW)
     assert (entry.points_delta, entry.cash_delta) == (-300, -200)
     assert bal(c.account_id) == ledger.Balance(cash=800, points=0)
     # 100 charged: 400 back = all 200 cash the hold took, then 200 points (WAL-08)
-    back = ledger.refund(c.account_id, 1, 100, now=NOW, commit=True)
+    back = ledger.refund(c.account_id, 1, 100, now=NOW)
     assert (back.cash_delta, back.points_delta) == (200, 200)
     assert bal(c.account_id) == ledger.Balance(cash=1000, points=200)
-    assert ledger.invariant_violations() == []
+    assert checks.invariant_violations() == []
 
 
 def test_refund_is_once_per_send_and_zero_refund_is_recorded(appctx):
     c = make_customer(appctx, cash=100)
-    ledger.hold(c.account_id, 7, 60, now=NOW, commit=True)
-    first = ledger.refund(c.account_id, 7, 60, now=NOW, commit=True)
+    ledger.hold(c.account_id, 7, 60, now=NOW)
+    first = ledger.refund(c.account_id, 7, 60, now=NOW)
     assert (first.cash_delta, first.points_delta) == (0, 0)
-    again = ledger.refund(c.account_id, 7, 0, now=NOW, commit=True)  # a second run changes nothing
+    again = ledger.refund(c.account_id, 7, 0, now=NOW)  # a second run changes nothing
     assert again.id == first.id
     assert bal(c.account_id).cash == 40
 
@@ -49,13 +50,13 @@ def test_refund_is_once_per_send_and_zero_refund_is_recorded(appctx):
 @pytest.mark.parametrize("operation", ["topup", "grant", "revoke", "hold", "refund", "cash_refund", "adjust"])
 def test_every_money_operation_is_idempotent(appctx, operation):
     c = make_customer(appctx, cash=5000, points=500)
-    ledger.hold(c.account_id, 99, 100, now=NOW, commit=True)
+    ledger.hold(c.account_id, 99, 100, now=NOW)
     calls = {
         "topup": lambda: ledger.topup(c.account_id, 1000, key="k-topup", now=NOW),
         "grant": lambda: ledger.grant_points(c.account_id, 10, reason="이벤트", key="k-grant", now=NOW),
         "revoke": lambda: ledger.revoke_points(c.account_id, 10, reason="회수", key="k-revoke", now=NOW),
-        "hold": lambda: ledger.hold(c.account_id, 100, 300, now=NOW, commit=True),
-        "refund": lambda: ledger.refund(c.account_id, 99, 20, now=NOW, commit=True),
+        "hold": lambda: ledger.hold(c.account_id, 100, 300, now=NOW),
+        "refund": lambda: ledger.refund(c.account_id, 99, 20, now=NOW),
         "cash_refund": lambda: ledger.cash_refund(c.account_id, 1000, key="k-cash", now=NOW),
         "adjust": lambda: ledger.adjust(c.account_id, cash_delta=-5, reason="정정", key="k-adjust", now=NOW),
     }
@@ -64,7 +65,7 @@ def test_every_money_operation_is_idempotent(appctx, operation):
     second = calls[operation]()
     assert second.id == first.id
     assert bal(c.account_id) == after_first and ledger_count() == count
-    assert ledger.invariant_violations() == []
+    assert checks.invariant_violations() == []
 
 
 @pytest.mark.parametrize("amount", [0, -1, "1.5", 1.5, "abc", "", None, True, 10**12, "9" * 40])
@@ -84,19 +85,19 @@ def test_hold_beyond_the_balance_names_the_shortfall_and_writes_nothing(appctx):
     c = make_customer(appctx, cash=300, points=100)
     count = ledger_count()
     with pytest.raises(ledger.InsufficientBalance) as info:
-        ledger.hold(c.account_id, 5, 1000, now=NOW, commit=True)
+        ledger.hold(c.account_id, 5, 1000, now=NOW)
     assert "부족 600원" in info.value.message and info.value.code == "insufficient_balance"
     assert bal(c.account_id) == ledger.Balance(300, 100) and ledger_count() == count
 
 
 def test_refund_larger_than_the_hold_is_refused(appctx):
     c = make_customer(appctx, cash=300)
-    ledger.hold(c.account_id, 5, 100, now=NOW, commit=True)
+    ledger.hold(c.account_id, 5, 100, now=NOW)
     with pytest.raises(ValidationError) as info:
-        ledger.refund(c.account_id, 5, 101, now=NOW, commit=True)
+        ledger.refund(c.account_id, 5, 101, now=NOW)
     assert info.value.code == "refund_exceeds_hold"
     with pytest.raises(ValidationError):
-        ledger.refund(c.account_id, 6, 0, now=NOW, commit=True)  # no hold for this send
+        ledger.refund(c.account_id, 6, 0, now=NOW)  # no hold for this send
     assert bal(c.account_id).cash == 200
 
 
@@ -107,7 +108,7 @@ def test_hold_on_a_suspended_account_is_refused(appctx):
     accounts.suspend(account_id=c.account_id, actor=actor, reason="스팸 신고", now=NOW)
     count = ledger_count()
     with pytest.raises(Forbidden) as info:
-        ledger.hold(c.account_id, 1, 20, now=NOW, commit=True)
+        ledger.hold(c.account_id, 1, 20, now=NOW)
     assert "정지" in info.value.message
     assert ledger_count() == count and bal(c.account_id).cash == 300
 
@@ -176,8 +177,8 @@ def test_nightly_tick_runs_ledger_check(appctx):
 
 def test_balance_is_the_sum_of_the_ledger(appctx):
     c = make_customer(appctx, cash=7000, points=300)
-    ledger.hold(c.account_id, 1, 1000, now=NOW, commit=True)
-    ledger.refund(c.account_id, 1, 400, now=NOW, commit=True)
+    ledger.hold(c.account_id, 1, 1000, now=NOW)
+    ledger.refund(c.account_id, 1, 400, now=NOW)
     ledger.cash_refund(c.account_id, 2000, key="cr", now=NOW)
     sums = db.session.execute(select(func.sum(LedgerEntry.cash_delta), func.sum(LedgerEntry.points_delta))
                               .where(LedgerEntry.account_id == c.account_id)).one()

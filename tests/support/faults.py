@@ -19,7 +19,7 @@ from app.extensions import db, queue
 from app.gateways.sandbox import SandboxGateway
 from app.models import Send
 from app.services.sending import acceptance
-from app.services.wallet import ledger
+from app.services import checks
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = ROOT / ".venv" / "bin" / "flask"
@@ -68,7 +68,8 @@ def enqueue_tick(app, now: dt.datetime) -> None:
 
 
 def enqueue_dispatch(app, send_id: int) -> None:
-    from app.jobs.sending import JOB_TIMEOUT, dispatch_send
+    from app.jobs.sending import dispatch_send
+    from app.services.sending.dispatch import JOB_TIMEOUT
     with app.app_context():
         queue("dispatch").enqueue(dispatch_send, send_id, job_timeout=JOB_TIMEOUT)
 
@@ -104,7 +105,7 @@ def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, b
     with app.app_context():
         send = db.session.get(Send, send_id)
         outcome = Outcome(seed, crash, kills, rounds, send.status, SandboxGateway.duplicate_submissions(),
-                          ledger.invariant_violations(limit=5), send.delivered_count, send.failed_count,
+                          checks.invariant_violations(limit=5), send.delivered_count, send.failed_count,
                           send.recipient_count)
         db.session.commit()
     return outcome

@@ -20,6 +20,7 @@ from app.services import periodic
 from app.services.accounts import accounts, api_keys
 from app.services.history import queries
 from app.services.sending import acceptance
+from app.services import checks
 from app.services.wallet import ledger as wallet_ledger
 from tests.support.factories import Customer, make_customer, make_staff
 from tests.support.jobs import run_worker
@@ -126,7 +127,7 @@ def ledger(app, account_id: int) -> list[dict]:
 
 def invariant(app) -> list[str]:
     with app.app_context():
-        problems = wallet_ledger.invariant_violations(limit=10)
+        problems = checks.invariant_violations(limit=10)
         db.session.commit()
         return problems
 

@@ -152,25 +152,19 @@ def apply_conversion(*, account_id: int, form: dict, certificate: tuple[str, byt
     if not data and not filename:
         raise ValidationError("사업자등록증 사본을 첨부해주세요.", field="사업자등록증", code="required")
     checked = check_document(filename, data, field="사업자등록증")
-    stored = []
-    try:
-        with transaction():
-            account = get_account(account_id, for_update=True)
-            if account.is_corporate:
-                raise InvalidState("이미 기업회원입니다.")
-            waiting = pending_conversion(account_id)
-            if waiting is not None and waiting.status == "requested":
-                raise InvalidState("이미 기업전환을 신청하셨습니다. 검토가 끝날 때까지 기다려주세요.")
-            row = files.store(account_id=account_id, kind="business_certificate", filename=filename,
-                              data=data, checked=checked, now=now)
-            stored.append(row)
-            db.session.flush()
-            conversion = CorporateConversion(account_id=account_id, certificate_file_id=row.id,
-                                             status="requested", requested_at=now, **fields)
-            db.session.add(conversion)
-    except Exception:
-        files.discard(stored)
-        raise
+    with transaction():
+        account = get_account(account_id, for_update=True)
+        if account.is_corporate:
+            raise InvalidState("이미 기업회원입니다.")
+        waiting = pending_conversion(account_id)
+        if waiting is not None and waiting.status == "requested":
+            raise InvalidState("이미 기업전환을 신청하셨습니다. 검토가 끝날 때까지 기다려주세요.")
+        row = files.store(account_id=account_id, kind="business_certificate", filename=filename,
+                          data=data, checked=checked, now=now)
+        db.session.flush()
+        conversion = CorporateConversion(account_id=account_id, certificate_file_id=row.id,
+                                         status="requested", requested_at=now, **fields)
+        db.session.add(conversion)
     return conversion
 
 

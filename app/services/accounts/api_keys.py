@@ -13,10 +13,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.domain import text as rules
-from app.errors import Forbidden, ValidationError
+from app.errors import ValidationError
 from app.extensions import db
 from app.models import Account, ApiKey
 from app.security.tenancy import get_owned
+from app.services.accounts import access
 from app.services.shared.uow import transaction
 
 PREFIX = "mb_"
@@ -45,10 +46,7 @@ def create(*, account_id: int, name: str, now: dt.datetime, actor=None, ip_allow
     name = rules.required(name, "키 이름", max_length=100)
     allow = _allowlist(ip_allowlist)
     with transaction():
-        account = db.session.get(Account, account_id)
-        if account is None or account.api_status != "approved":
-            raise Forbidden("API 사용이 승인된 계정만 API 키를 만들 수 있습니다. 마이페이지에서 API 사용을 신청해주세요.",
-                            code="api_not_approved")
+        access.check_api_approved(db.session.get(Account, account_id), to="create_key")
         plaintext = plaintext or PREFIX + secrets.token_urlsafe(30)
         existing = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(plaintext)))
         if existing is not None:          # the deterministic demo key, seeded twice

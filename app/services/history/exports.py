@@ -1,6 +1,7 @@
-"""Per-recipient exports (RES-05): up to 10,000 rows they stream straight to the
-browser; beyond that an RQ job writes the file (constant memory: openpyxl write-only)
-and records its progress, and the person downloads it when it is done."""
+"""엑셀 다운로드 of history (05-results.md RES-05): the rows of the send list and of one
+send's recipients. Up to 10,000 recipients stream straight to the browser; beyond that an
+RQ job writes the file (constant memory: openpyxl write-only) and records its progress,
+and the person downloads it when it is done."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,20 +11,72 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app import clock
+from app.domain import message_types
 from app.domain.files import CheckedFile
-from app.extensions import db
-from app.models import ExportJob
+from app.domain.results import CATEGORY_LABELS
+from app.errors import ValidationError
+from app.extensions import db, read_only_connection
+from app.models import ExportJob, Message, Send
 from app.security.tenancy import get_owned
-from app.services.history import queries, retention
-from app.services.shared import files, xlsx
+from app.services.history import queries
+from app.services.shared import background, files, xlsx
 from app.services.shared.uow import transaction
 
 INLINE_LIMIT = 10_000
 XLSX = CheckedFile(xlsx.XLSX_MIME, "xlsx")
 
+
+# --- rows -----------------------------------------------------------------------------------------------------
+
+SEND_HEADERS = ["발송일시(KST)", "유형", "제목", "내용", "발신번호", "발송건수", "성공", "실패", "대기", "상태",
+                "발송요금", "출처"]
+MESSAGE_HEADERS = ["수신번호", "이름", "유형", "상태", "실패 분류", "결과 코드", "발송 시각(KST)", "결과 수신 시각(KST)",
+                   "요금", "늦게 도착한 결과 코드", "늦게 도착한 결과 수신 시각(KST)"]
+
+
+def send_rows(account_id: int, send_ids):
+    sends = [get_owned(Send, value, account_id) for value in send_ids]
+    if not sends:
+        raise ValidationError("엑셀로 내려받을 발송내역을 선택해주세요.", field="발송내역", code="required")
+    for s in sends:
+        yield [clock.to_kst(s.created_at).strftime("%Y-%m-%d %H:%M"), message_types.label(s.msg_type),
+               s.title or "", s.body, s.sender_number, s.recipient_count, s.delivered_count, s.failed_count,
+               s.pending_count, s.status_label, s.charged_amount, "연동API" if s.source == "api" else "웹"]
+
+
+def _kst(value):
+    return clock.to_kst(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def message_rows(send_id: int, flt: queries.MessageFilter, progress=None):
+    """One row per recipient of the send `send_id` (already checked to be the account's),
+    streamed in id order (constant memory). The caller ends its session's transaction
+    first: on SQLite an open one holds the write lock for as long as the rows stream."""
+    stmt = flt.apply(select(Message.recipient, Message.name, Message.msg_type, Message.state, Message.category,
+                            Message.result_code, Message.submitted_at, Message.reported_at, Message.charge,
+                            Message.late_code, Message.late_at).where(Message.send_id == send_id)).order_by(Message.id)
+    count = 0
+    with read_only_connection() as conn:   # no write lock held while a million rows stream
+        for row in conn.execute(stmt.execution_options(yield_per=5000)):
+            count += 1
+            if progress and count % 5000 == 0:
+                progress(count)
+            yield [row.recipient, row.name or "", message_types.label(row.msg_type),
+                   queries.MESSAGE_STATUS_LABELS[row.state],
+                   CATEGORY_LABELS.get(row.category, "") if row.category else "",
+                   row.result_code or "", _kst(row.submitted_at), _kst(row.reported_at), row.charge,
+                   row.late_code or "", _kst(row.late_at)]
+
+
+def count_messages(send: Send, flt: queries.MessageFilter) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(
+        flt.apply(select(Message.id).where(Message.send_id == send.id)).subquery())) or 0)
+
+
+# --- the per-recipient export: inline or by a job ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class InlineExport:
@@ -37,12 +90,12 @@ def export_messages(*, account_id: int, send_id, states, categories, now: dt.dat
     to an RQ job whose progress the person watches."""
     send = queries.get_send(account_id, send_id)
     flt = queries.parse_message_filter(states, categories)
-    if retention.count_messages(send, flt) > INLINE_LIMIT:
+    if count_messages(send, flt) > INLINE_LIMIT:
         return start_messages_export(account_id=account_id, send_id=send.id, states=states, categories=categories,
                                      now=now)
     send_id = send.id
     db.session.commit()  # the rows stream on their own read-only connection; no write lock held meanwhile
-    return InlineExport(f"megabird-send-{send_id}.xlsx", retention.message_rows(send_id, flt))
+    return InlineExport(f"megabird-send-{send_id}.xlsx", message_rows(send_id, flt))
 
 
 def start_messages_export(*, account_id: int, send_id, states, categories, now: dt.datetime) -> ExportJob:
@@ -52,7 +105,7 @@ def start_messages_export(*, account_id: int, send_id, states, categories, now: 
         job = ExportJob(account_id=account_id, kind="messages", send_id=send.id, filename=f"megabird-send-{send.id}.xlsx",
                         params=json.dumps({"send_id": send.id, "states": list(flt.states),
                                            "categories": list(flt.categories)}),
-                        status="queued", total=retention.count_messages(send, flt), created_at=now)
+                        status="queued", total=count_messages(send, flt), created_at=now)
         db.session.add(job)
     _enqueue(job.id)
     return job
@@ -64,9 +117,7 @@ RELAY_RUNNING_AFTER = dt.timedelta(seconds=2 * JOB_TIMEOUT)   # its worker died:
 
 
 def _enqueue(job_id: int) -> bool:
-    from app.jobs import enqueue
-    from app.jobs.exports import build_export
-    return enqueue("default", build_export, job_id, job_timeout=JOB_TIMEOUT)
+    return background.enqueue("default", "app.jobs.exports.build_export", job_id, job_timeout=JOB_TIMEOUT)
 
 
 def relay(now: dt.datetime) -> int:
@@ -86,7 +137,7 @@ def relay(now: dt.datetime) -> int:
 def _progress(job_id: int):
     def report(done: int) -> None:
         # its own short transaction: visible while the export runs (the rows stream on a
-        # read-only connection that holds no write lock, see retention.message_rows)
+        # read-only connection that holds no write lock, see message_rows)
         with db.engine.begin() as conn:
             conn.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id).values(done=done))
     return report
@@ -97,7 +148,8 @@ class _Gone(Exception):
 
 
 def build(job_id: int) -> str:
-    """The job: write the file, store it, mark the export done (or failed)."""
+    """The job: write the file, store it, mark the export done (or failed). Claims the
+    export first, so that an export asked for twice is built once; commits as it goes."""
     claimed = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
                                  .values(status="running"), execution_options={"synchronize_session": False})
     db.session.commit()
@@ -107,14 +159,13 @@ def build(job_id: int) -> str:
     params = json.loads(job.params)
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="mb-export-")
     os.close(handle)
-    stored = None
     try:
         send_id = queries.get_send(job.account_id, params["send_id"]).id
         flt = queries.MessageFilter(tuple(params["states"]), tuple(params["categories"]))
         db.session.commit()  # end the session's transaction: on SQLite it would hold the write lock
-        rows = xlsx.write_xlsx(path, title="수신자별 발송내역", headers=retention.MESSAGE_HEADERS,
-                                  rows=retention.message_rows(send_id, flt, progress=_progress(job_id)))
-        with transaction():
+        rows = xlsx.write_xlsx(path, title="수신자별 발송내역", headers=MESSAGE_HEADERS,
+                               rows=message_rows(send_id, flt, progress=_progress(job_id)))
+        with transaction():     # the stored file goes again if this rolls back
             stored = files.store_file(account_id=job.account_id, kind="export", filename=job.filename,
                                       source=path, checked=XLSX, now=clock.now())
             db.session.flush()
@@ -127,21 +178,17 @@ def build(job_id: int) -> str:
             job.finished_at = clock.now()
         return "done"
     except _Gone:
-        db.session.rollback()
-        files.discard([stored])
         return "no longer ours"
-    except Exception as exc:
+    except Exception:
         db.session.rollback()
-        if stored is not None:
-            files.discard([stored])
-        job = db.session.get(ExportJob, job_id)
-        if job is None:         # its send was deleted meanwhile, and the export with it
-            return "send deleted"
-        job.status = "failed"
-        job.error = "내보내기를 만들지 못했습니다. 다시 시도해주세요."
-        job.finished_at = clock.now()
-        db.session.commit()
-        raise exc
+        with transaction():
+            job = db.session.get(ExportJob, job_id)
+            if job is None:         # its send was deleted meanwhile, and the export with it
+                return "send deleted"
+            job.status = "failed"
+            job.error = "내보내기를 만들지 못했습니다. 다시 시도해주세요."
+            job.finished_at = clock.now()
+        raise
     finally:
         os.path.exists(path) and os.unlink(path)
 

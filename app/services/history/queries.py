@@ -14,7 +14,9 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.services.shared.paging import paginate
 from app.models import Message, Send, SendCategoryCount
-from app.models.sending import MESSAGE_STATES, MESSAGE_TYPES, SEND_STATUSES
+from app.domain import message_types
+from app.domain.moments import check_choice, parse_moment
+from app.models.sending import MESSAGE_STATES, SEND_STATUSES
 from app.security.tenancy import get_owned
 
 MESSAGE_STATUS_LABELS = {"pending": "결과확인중", "submitting": "결과확인중", "submitted": "결과확인중",
@@ -48,30 +50,6 @@ class SendFilter:
             pattern = f"%{self.search}%"
             stmt = stmt.where(or_(Send.title.like(pattern), Send.body.like(pattern)))
         return stmt
-
-
-def check_choice(value: str | None, allowed, field: str) -> str | None:
-    if value in (None, ""):
-        return None
-    if value not in allowed:
-        raise ValidationError(f"{field} 값이 올바르지 않습니다: {value}", field=field, code="invalid_filter")
-    return value
-
-
-def parse_moment(value: str | None, field: str, *, end_of_day: bool = False) -> dt.datetime | None:
-    """A date (KST; the whole day) or an ISO-8601 time, as naive UTC."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text) + (dt.timedelta(days=1) if end_of_day else dt.timedelta())
-            return clock.kst_to_utc(dt.datetime.combine(day, dt.time()))
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return clock.kst_to_utc(moment) if moment.tzinfo is None else clock.to_naive_utc(moment)
-    except (ValueError, OverflowError):     # OverflowError: 0001-01-01 or 9999-12-31 shifted by KST
-        raise ValidationError(f"{field}은(는) YYYY-MM-DD 또는 ISO-8601 형식이어야 합니다.", field=field,
-                              code="invalid_date") from None
 
 
 def list_sends(account_id: int, flt: SendFilter, *, page: int = 1, per_page: int = 20) -> tuple[list[Send], int]:
@@ -153,7 +131,7 @@ def message_dict(m: Message) -> dict:
             "late_code": m.late_code, "late_at": iso(m.late_at)}
 
 
-VALID_TYPES = MESSAGE_TYPES
+VALID_TYPES = message_types.CODES
 VALID_STATUSES = SEND_STATUSES
 VALID_STATES = MESSAGE_STATES
 
@@ -200,3 +178,10 @@ def period_of(kind: str | None, date_from: str | None, date_to: str | None, now:
             raise ValidationError("조회 기간은 최대 1년입니다.", field="발송일시", code="invalid_range")
     last = clock.to_kst(end - dt.timedelta(seconds=1)).date()
     return Period(start, end, clock.to_kst(start).date(), last)
+
+
+# --- reservations (RES-07) --------------------------------------------------------------------------------
+
+def scheduled(account_id: int, channel: str = "sms") -> list[Send]:
+    return list(db.session.scalars(select(Send).where(Send.account_id == account_id, Send.status == "scheduled",
+                                                      Send.channel == channel).order_by(Send.scheduled_at)))

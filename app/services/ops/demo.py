@@ -9,10 +9,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.domain.brn import brn_check_digit
+from app.domain.recipients import Recipient
+from app.domain.sms_plan import SmsRequest
 from app.extensions import db
-from app.models import Account, AccountMember, KakaoChannel, SenderNumber
+from app.models import (Account, AccountMember, Contact, ContactGroup, KakaoChannel, MessageTemplate, Send,
+                        SenderNumber)
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
-from app.services.accounts import signup, users
+from app.services.accounts import api_keys, signup, users
+from app.services.sending import acceptance, dispatch, lifecycle, reports
+from app.services.shared.uow import transaction
+from app.services.wallet import ledger
 
 DEMO_BRN = "220811234" + str(brn_check_digit("220811234"))
 
@@ -24,8 +30,6 @@ CUSTOMERS = {
                  "extra_senders": [("0212345678", "company"), ("15881234", "company")],
                  "cash": 10_000_000, "points": 50_000},
 }
-#: hooks later capabilities add: each is called with (accounts by login, now) after the base data
-EXTRA_SEEDERS: list = []
 
 
 def demo_password(login: str) -> str:
@@ -95,10 +99,8 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
 
 def _ensure_money(login: str, account: Account, spec: dict, now: dt.datetime) -> None:
     """The demo balances, credited once (the keys make a second run a no-op)."""
-    from app.services.wallet import ledger
-    ledger.topup(account.id, spec["cash"], key=f"demo:{login}:topup", now=now, memo="데모 충전", commit=False)
-    ledger.grant_points(account.id, spec["points"], reason="데모 포인트", key=f"demo:{login}:points", now=now,
-                        commit=False)
+    ledger.topup(account.id, spec["cash"], key=f"demo:{login}:topup", now=now, memo="데모 충전")
+    ledger.grant_points(account.id, spec["points"], reason="데모 포인트", key=f"demo:{login}:points", now=now)
 
 
 DEMO_CONTACTS = [("홍길동", "01023450001", "골드"), ("김영희", "01023450002", "실버"), ("이철수", "01023450003", "골드"),
@@ -106,7 +108,6 @@ DEMO_CONTACTS = [("홍길동", "01023450001", "골드"), ("김영희", "01023450
 
 
 def _ensure_address_book(account: Account, now: dt.datetime) -> None:
-    from app.models import Contact, ContactGroup, MessageTemplate
     group = db.session.scalar(select(ContactGroup).where(ContactGroup.account_id == account.id,
                                                          ContactGroup.name == "고객사1"))
     if group is None:
@@ -120,15 +121,11 @@ def _ensure_address_book(account: Account, now: dt.datetime) -> None:
         db.session.add(MessageTemplate(account_id=account.id, name="등급 안내", title="[메가존] 회원 등급 안내",
                                        body="#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", created_at=now,
                                        updated_at=now))
-    db.session.commit()
 
 
 def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
     """A few completed sends, run through the real pipeline (the sandbox answers at once
     when the clock is moved past its report delay)."""
-    from app.domain.recipients import Recipient
-    from app.models import Send
-    from app.services.sending import acceptance, dispatch, outcomes
     created = []
     for login, body, phones in (
             ("megazone", "#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", None),
@@ -142,35 +139,32 @@ def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
                                                                      SenderNumber.status == "approved"))
         people = ([Recipient(p, n, {"1": g}, i + 1) for i, (n, p, g) in enumerate(DEMO_CONTACTS)] if phones is None
                   else [Recipient(p, None, {}, i + 1) for i, p in enumerate(phones)])
-        result = acceptance.accept(acceptance.SmsRequest(account_id=account.id, sender=sender, body=body, recipients=people,
+        result = acceptance.accept(SmsRequest(account_id=account.id, sender=sender, body=body, recipients=people,
                                                    group_names=["고객사1"] if phones is None else []), now=now)
         created.append(result.send.id)
     for send_id in created:
         dispatch.dispatch_send(send_id, now_fn=lambda: now)
     if created:
-        outcomes.poll_reports(now + dt.timedelta(minutes=1))
-        outcomes.settle(now + dt.timedelta(minutes=1))
+        reports.poll_reports(now + dt.timedelta(minutes=1))
+        lifecycle.settle(now + dt.timedelta(minutes=1))
 
 
 def seed(now: dt.datetime) -> list[str]:
     lines = []
-    for login, name, role in STAFF:
-        _ensure_user(login, name, role)
-        lines.append(f"login={login} password={demo_password(login)} role={role}")
-    accounts: dict[str, Account] = {}
-    for login, spec in CUSTOMERS.items():
-        user = _ensure_user(login, spec["name"], CUSTOMER)
-        accounts[login] = _ensure_account(user, spec, now)
-        _ensure_money(login, accounts[login], spec, now)
-        lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
-    db.session.commit()
-    from app.services.accounts import api_keys
+    with transaction():
+        for login, name, role in STAFF:
+            _ensure_user(login, name, role)
+            lines.append(f"login={login} password={demo_password(login)} role={role}")
+        accounts: dict[str, Account] = {}
+        for login, spec in CUSTOMERS.items():
+            user = _ensure_user(login, spec["name"], CUSTOMER)
+            accounts[login] = _ensure_account(user, spec, now)
+            _ensure_money(login, accounts[login], spec, now)
+            lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
     _key, plaintext = api_keys.create(account_id=accounts["megazone"].id, name="데모 키", now=now,
                                       plaintext=api_keys.demo_key())
     lines.append(f"api_key={plaintext}")
-    _ensure_address_book(accounts["megazone"], now)
+    with transaction():
+        _ensure_address_book(accounts["megazone"], now)
     _ensure_sends(accounts, now)
-    for seeder in EXTRA_SEEDERS:
-        lines.extend(seeder(accounts, now) or [])
-        db.session.commit()
     return lines

@@ -8,6 +8,8 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel, SenderNumber,
+                        TopupRequest)
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,7 @@ def _waiting(model, *conditions):
     return count
 
 
-def _definitions() -> list[Queue]:
-    from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel,
-                            SenderNumber, TopupRequest)
+def definitions() -> list[Queue]:
     return [
         Queue("SenderNumberQueue", "발신번호 심사", "SenderNumberQueueView.list", _waiting(SenderNumber)),
         Queue("KakaoChannelQueue", "카카오 채널 심사", "KakaoChannelQueueView.list", _waiting(KakaoChannel)),
@@ -37,13 +37,6 @@ def _definitions() -> list[Queue]:
         Queue("ConversionQueue", "기업전환 심사", "ConversionQueueView.list", _waiting(CorporateConversion)),
         Queue("ApiUseQueue", "API 사용 신청", "ApiUseQueueView.list", _waiting(ApiUseApplication)),
     ]
-
-
-EXTRA: list[Queue] = []
-
-
-def definitions() -> list[Queue]:
-    return _definitions() + EXTRA
 
 
 def counts() -> dict[str, int]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import all_queues, db
 from app.models import Message, Send, UsageRollup
-from app.models.sending import TYPE_LABELS
+from app.domain import message_types
 
 
 def today_by_type(now: dt.datetime) -> list[dict]:
@@ -23,7 +23,7 @@ def today_by_type(now: dt.datetime) -> list[dict]:
     out = []
     for msg_type, requested, delivered, failed, charged in rows:
         done = int(delivered or 0) + int(failed or 0)
-        out.append({"type": TYPE_LABELS.get(msg_type, msg_type), "requested": int(requested or 0),
+        out.append({"type": message_types.label(msg_type), "requested": int(requested or 0),
                     "delivered": int(delivered or 0), "failed": int(failed or 0), "charged": int(charged or 0),
                     "failure_rate": (int(failed or 0) / done) if done else 0.0})
     return out

@@ -10,10 +10,9 @@ import io
 import json
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.domain import jsonbody, recipient_files
+from app.domain import jsonbody, moments, recipient_files
 from app.domain.files import CheckedFile
 from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
 from app.domain.recipients import Recipient
@@ -21,12 +20,12 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.models import Account, RecipientUpload, StoredFile
 from app.security.tenancy import get_owned
-from app.services.contacts import address_book
-from app.services.history import queries
+from app.services.contacts import address_book, sms_templates
+from app.services.senders import sender_numbers
 from app.services.sending import acceptance
 from app.services.shared import files, idempotency
-from app.services.wallet import ledger
 from app.services.shared.uow import transaction
+from app.services.wallet import ledger
 
 MAX_TYPED = 1000  # numbers typed on the page; more come from a file or the address book
 
@@ -38,21 +37,15 @@ def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetim
     parsed = recipient_files.parse(filename, data)
     lines = "\n".join(json.dumps([r.phone, r.name, r.vars, r.row], ensure_ascii=False) for r in parsed.recipients)
     payload = lines.encode("utf-8")
-    stored = []
-    try:
-        with transaction():
-            row = files.store(account_id=account_id, kind="recipient_upload", filename=filename, data=payload,
-                              checked=CheckedFile("application/x-ndjson", "jsonl"), now=now)
-            stored.append(row)
-            db.session.flush()
-            upload = RecipientUpload(account_id=account_id, filename=(filename or "file")[-255:], file_id=row.id,
-                                     total_rows=parsed.total, valid_rows=len(parsed.recipients),
-                                     report=json.dumps([r.to_dict() for r in parsed.rejected[:1000]],
-                                                       ensure_ascii=False), created_at=now)
-            db.session.add(upload)
-    except Exception:
-        files.discard(stored)
-        raise
+    with transaction():
+        row = files.store(account_id=account_id, kind="recipient_upload", filename=filename, data=payload,
+                          checked=CheckedFile("application/x-ndjson", "jsonl"), now=now)
+        db.session.flush()
+        upload = RecipientUpload(account_id=account_id, filename=(filename or "file")[-255:], file_id=row.id,
+                                 total_rows=parsed.total, valid_rows=len(parsed.recipients),
+                                 report=json.dumps([r.to_dict() for r in parsed.rejected[:1000]],
+                                                   ensure_ascii=False), created_at=now)
+        db.session.add(upload)
     return {"upload_id": upload.id, "filename": upload.filename, "total": parsed.total,
             "valid": len(parsed.recipients), "duplicates": parsed.duplicates,
             "rejected_count": len(parsed.rejected),
@@ -69,16 +62,14 @@ def purge_drafts(now: dt.datetime) -> int:
     kept a week for the send that uses them (a send keeps its own copies), then deleted
     with their bytes: customers' recipient lists are not kept without end."""
     cutoff = now - DRAFT_KEPT
-    uploads = db.session.scalars(select(RecipientUpload).where(RecipientUpload.created_at < cutoff)).all()
-    stored = [upload.file for upload in uploads]
-    stored += db.session.scalars(select(StoredFile).where(StoredFile.kind == "mms_draft",
-                                                          StoredFile.created_at < cutoff)).all()
-    for upload in uploads:
-        db.session.delete(upload)
-    for row in stored:
-        db.session.delete(row)
-    db.session.commit()
-    files.discard(stored)
+    with transaction():
+        uploads = db.session.scalars(select(RecipientUpload).where(RecipientUpload.created_at < cutoff)).all()
+        stored = [upload.file for upload in uploads]
+        stored += db.session.scalars(select(StoredFile).where(StoredFile.kind == "mms_draft",
+                                                              StoredFile.created_at < cutoff)).all()
+        for upload in uploads:
+            db.session.delete(upload)
+        files.delete(stored)
     return len(stored)
 
 
@@ -139,7 +130,7 @@ def _schedule(payload: dict) -> dt.datetime | None:
     text = _text(payload, "scheduled_at", "예약시간").strip()
     if not text:
         raise ValidationError("예약 시간을 선택해주세요.", field="예약시간", code="required")
-    return queries.parse_moment(text, "예약시간")      # KST unless it names its offset, as the API reads it
+    return moments.parse_moment(text, "예약시간")      # KST unless it names its offset, as the API reads it
 
 
 def _text(payload: dict, key: str, label: str) -> str:
@@ -176,7 +167,6 @@ def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
     recipients = [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)]
     template_id = payload.get("template_id") or None
     if template_id:
-        from app.services.contacts import sms_templates
         template_id = sms_templates.get(account_id, template_id).id
     return acceptance.SmsRequest(
         account_id=account_id, sender=_text(payload, "sender", "발신번호"), body=_text(payload, "body", "내용"),
@@ -191,8 +181,10 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
     """What the confirmation dialog shows (SMS-11); refuses exactly as sending would."""
     request = build_request(account_id, payload)
     plan = acceptance.plan(request, now)
-    acceptance.approved_sender(account_id, request.sender)   # as accept() checks them, before the dialog opens
-    pricing = acceptance.price(db.session.get(Account, account_id), plan, now)     # as accept() will hold
+    sender_numbers.approved_number(account_id, request.sender)    # as accept() checks them, before the dialog opens
+    account = db.session.get(Account, account_id)
+    acceptance.admit(account, len(plan.recipients), now)
+    pricing = acceptance.price(account, plan, now)                  # as accept() will hold
     unit, hold, blocked, repeated = pricing.unit, pricing.hold, pricing.blocked, pricing.repeated
     count = len(plan.recipients)
     balance = ledger.balance(account_id)
@@ -215,23 +207,13 @@ def send(account_id: int, payload: dict, now: dt.datetime) -> acceptance.AcceptR
     key = f"web:{token}"
     body = json.dumps({k: v for k, v in payload.items() if k != "compose_token"}, sort_keys=True,
                       ensure_ascii=False, default=str).encode()
-    request_hash = hashlib.sha256(body).hexdigest()
-
-    def answered():
-        replay = idempotency.previous(account_id, key, request_hash, field="요청",
-                                      message="이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.")
-        return replay[1] if replay else None
-    if (replay := answered()) is not None:
-        return replay
-    request = build_request(account_id, payload)
-    try:
-        result = acceptance.accept(request, now=now, idempotency=(key, request_hash))
-    except IntegrityError:
-        # the same token committed by a concurrent request (a double click) a moment ago
-        db.session.rollback()
-        if (replay := answered()) is None:
-            raise
-        return replay
+    result = idempotency.once(
+        account_id, idempotency.Key(key, hashlib.sha256(body).hexdigest()),
+        lambda: acceptance.accept(build_request(account_id, payload), now=now),
+        lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now, field="요청",
+        message="이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.")
+    if isinstance(result, idempotency.Replay):
+        return result.body
     acceptance.enqueue_dispatch(result.send)
     return result
 

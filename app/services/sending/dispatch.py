@@ -23,23 +23,27 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from collections import defaultdict
+
 from flask import current_app
 from sqlalchemy import exists, select, update
 
 from app import clock, faults
-from app.domain import sms
+from app.domain import message_types, sms
+from app.domain.message_types import MessageType
 from app.domain.results import FAILED
-from app.errors import InvalidState
 from app.extensions import db
-from app.gateways import OutboundMessage, get_gateway
-from app.models import Account, Message, Send, SenderNumber
-from app.models.sending import GATEWAY_CHANNEL
-from app.services.sending import acceptance
-from app.services.shared import files
+from app.gateways import Gateway, OutboundMessage, get_gateway
+from app.models import Message, Send
+from app.services.accounts import access
+from app.services.senders import sender_numbers
 from app.services.sending.outcomes import Outcome, finalize, send_facts
+from app.services.shared import background, files
 
 log = logging.getLogger(__name__)
 
+JOB = "app.jobs.sending.dispatch_send"
+JOB_TIMEOUT = 180  # seconds; far below CLAIM_STALE_AFTER
 BATCH_SIZE = 1000
 MAX_BATCHES_PER_JOB = 200
 CLAIM_STALE_AFTER = dt.timedelta(minutes=5)      # far longer than any job may run (job timeout)
@@ -115,21 +119,37 @@ def _claim(send_id: int, token: str, now: dt.datetime, size: int):
         pick = pick.with_for_update(skip_locked=True)
     stmt = (update(MESSAGE).where(m.id.in_(pick.scalar_subquery()))
             .values(state="submitting", claim_token=token, claimed_at=now)
-            .returning(m.id, m.recipient, m.name, m.vars))
+            .returning(m.id, m.msg_type, m.recipient, m.name, m.vars))
     rows = db.session.execute(stmt).all()
     db.session.commit()
     return rows
 
 
-def _refusal(account_id: int, number: str) -> tuple[str, str] | None:
-    """(code, category) when the batch may not go out: the account was suspended
-    (ACC-10: no sending) or the sender number lost its approval since the send was
-    accepted. Asked before every batch."""
-    if db.session.scalar(select(Account.suspended_at).where(Account.id == account_id)) is not None:
+def _refusal(content: SendContent, kind: MessageType) -> tuple[str, str] | None:
+    """(code, category) when a batch may not go out: the account was suspended (ACC-10:
+    no sending) or, for the SMS gateway, the sender number lost its approval since the
+    send was accepted. Asked before every batch."""
+    if access.is_suspended(content.account_id):
         return ACCOUNT_SUSPENDED_CODE, "other"
-    approved = db.session.scalar(select(SenderNumber.id).where(
-        SenderNumber.account_id == account_id, SenderNumber.number == number, SenderNumber.status == "approved"))
-    return None if approved is not None else (SENDER_NOT_APPROVED_CODE, "sender_number_error")
+    if kind.gateway == message_types.SMS_GATEWAY and not sender_numbers.is_approved(content.account_id,
+                                                                                    content.sender):
+        return SENDER_NOT_APPROVED_CODE, "sender_number_error"
+    return None
+
+
+class _Gateways:
+    """The gateways one job hands batches to, each with its own throughput limit."""
+
+    def __init__(self, limiter: RateLimiter | None):
+        self.gateways: dict[str, Gateway] = {}
+        self.limiters: dict[str, RateLimiter] = {}
+        self.given = limiter
+
+    def for_(self, kind: MessageType) -> tuple[Gateway, RateLimiter]:
+        if kind.gateway not in self.gateways:
+            gateway = self.gateways[kind.gateway] = get_gateway(kind.gateway)
+            self.limiters[kind.gateway] = self.given or RateLimiter(gateway.throughput_limit)
+        return self.gateways[kind.gateway], self.limiters[kind.gateway]
 
 
 def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
@@ -155,9 +175,7 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
     content = load_content(send)
     db.session.commit()
     batch_size = batch_size or int(current_app.config.get("DISPATCH_BATCH_SIZE", BATCH_SIZE))
-    gateway = get_gateway("sms")
-    limiter = limiter or RateLimiter(gateway.throughput_limit)
-    channel = GATEWAY_CHANNEL[content.msg_type]
+    gateways = _Gateways(limiter)
     submitted = failed = 0
     for _ in range(max_batches):
         now = now_fn()
@@ -166,17 +184,23 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
         if not rows:
             return {"submitted": submitted, "failed": failed, "more": False}
         faults.point("dispatch.after_claim")
-        ids = [row.id for row in rows]
-        refusal = _refusal(content.account_id, content.sender)
-        if refusal:
-            code, category = refusal
-            failed += len(finalize([Outcome(i, send_id, FAILED, code, category, now, 0) for i in ids],
-                                   send_facts([send_id]), from_states=("submitting",)))
-        else:
+        by_type: dict[str, list] = defaultdict(list)      # each message type goes through its own gateway
+        for row in rows:
+            by_type[row.msg_type].append(row)
+        for msg_type, group in by_type.items():
+            kind = message_types.get(msg_type)
+            gateway, limiter_ = gateways.for_(kind)
+            refusal = _refusal(content, kind)
+            if refusal:
+                code, category = refusal
+                failed += len(finalize([Outcome(row.id, send_id, FAILED, code, category, now, 0) for row in group],
+                                       send_facts([send_id]), from_states=("submitting",)))
+                db.session.commit()
+                continue
             batch = []
-            for row in rows:
+            for row in group:
                 title, text = content.text_for(row.name, row.vars)
-                batch.append(OutboundMessage(ref=str(row.id), channel=channel, sender=content.sender,
+                batch.append(OutboundMessage(ref=str(row.id), channel=kind.wire, sender=content.sender,
                                              recipient=row.recipient, text=text, title=title,
                                              account_id=content.account_id, images=content.images))
             db.session.commit()  # no open transaction while the gateway works (SQLite: one writer)
@@ -188,58 +212,47 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
                        for r in receipts if not r.accepted]
             if refused:
                 failed += len(finalize(refused, send_facts([send_id]), from_states=("submitting",)))
-        db.session.commit()
+            db.session.commit()
+            limiter_.account(len(group))
         faults.point("dispatch.after_mark")
         db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(last_progress_at=now))
         db.session.commit()
-        limiter.account(len(rows))
     more = db.session.scalar(select(exists().where(Message.send_id == send_id, Message.state == "pending")))
     db.session.commit()
     return {"submitted": submitted, "failed": failed, "more": bool(more)}
 
 
+def enqueue(send_ids) -> None:
+    """Ask a worker to dispatch these sends (after the commit that made them due)."""
+    for send_id in send_ids:
+        background.enqueue("dispatch", JOB, send_id, job_timeout=JOB_TIMEOUT)
+
+
 # --- the tick's part of dispatch ------------------------------------------------------------------------------
 
-def start_due_scheduled(now: dt.datetime) -> list[int]:
-    """Scheduled sends whose time has come start (conditionally: a cancel may race).
-    Those of a suspended account (ACC-10: no sending) are cancelled instead, their
-    whole hold refunded."""
-    due = db.session.execute(select(Send.id, Send.account_id, Account.suspended_at).join(
-        Account, Account.id == Send.account_id).where(Send.status == "scheduled", Send.scheduled_at <= now)).all()
-    db.session.commit()
-    started = []
-    for send_id, account_id, suspended_at in due:
-        if suspended_at is not None:
-            try:
-                acceptance.cancel(account_id=account_id, send_id=send_id, now=now)
-            except InvalidState:      # cancelled or started meanwhile
-                db.session.rollback()
-            continue
-        result = db.session.execute(update(Send).where(Send.id == send_id, Send.status == "scheduled")
-                                    .values(status="in_progress", started_at=now, last_progress_at=now),
-                                    execution_options={"synchronize_session": False})
-        if result.rowcount:
-            started.append(send_id)
-    db.session.commit()
-    return started
-
-
 def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, int]:
-    """Claims older than CLAIM_STALE_AFTER belong to a job that died."""
+    """Claims older than CLAIM_STALE_AFTER belong to a job that died: each message's
+    gateway is asked whether it received it. Commits per batch (a loop of the tick)."""
     cutoff = now - CLAIM_STALE_AFTER
     totals = {"submitted": 0, "pending": 0}
-    gateway = get_gateway("sms")
+    gateways: dict[str, Gateway] = {}
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
     while True:
-        rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.claim_token).where(
+        rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.msg_type).where(
             MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitting",
             MESSAGE.c.claimed_at < cutoff).limit(batch)).all()
         db.session.commit()
         if not rows:
             return totals
-        known = gateway.lookup([str(r.id) for r in rows])
-        received = [r.id for r in rows] if known is None else [r.id for r in rows if str(r.id) in known]
-        unsent = [] if known is None else [r.id for r in rows if str(r.id) not in known]
+        by_gateway: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            by_gateway[message_types.get(row.msg_type).gateway].append(row.id)
+        received, unsent = [], []
+        for kind, ids in by_gateway.items():
+            gateway = gateways.setdefault(kind, get_gateway(kind))
+            known = gateway.lookup([str(i) for i in ids])
+            received += ids if known is None else [i for i in ids if str(i) in known]
+            unsent += [] if known is None else [i for i in ids if str(i) not in known]
         for start in range(0, max(len(received), len(unsent)), 1000):
             if received[start:start + 1000]:
                 totals["submitted"] += db.session.execute(

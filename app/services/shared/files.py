@@ -1,4 +1,9 @@
-"""Storing and serving uploaded files outside the web root (SEC-07)."""
+"""Storing and serving uploaded files outside the web root (SEC-07).
+
+A stored file is a row and its bytes on disk, and the two come and go together with the
+use case's transaction: `store()` writes the bytes at once and removes them again if the
+transaction rolls back; `delete()` deletes the rows and removes the bytes once it has
+committed (app/services/shared/uow.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +18,7 @@ from app.domain.files import CheckedFile
 from app.errors import NotFound
 from app.extensions import db
 from app.models import StoredFile
+from app.services.shared import uow
 
 
 def _upload_dir() -> Path:
@@ -31,9 +37,9 @@ def read_upload(storage, *, limit: int) -> tuple[str, bytes]:
 
 def store(*, account_id: int | None, kind: str, filename: str, data: bytes, checked: CheckedFile,
           now: dt.datetime) -> StoredFile:
-    """Write the bytes under a random name and add the row to the current transaction.
-    The caller commits; on rollback `discard()` removes the bytes again."""
-    stored_name = secrets.token_hex(16)
+    """Write the bytes under a random name and add the row to the current transaction;
+    if it rolls back, the bytes go too."""
+    stored_name = _staged_name()
     (_upload_dir() / stored_name).write_bytes(data)
     return _add_row(account_id=account_id, kind=kind, filename=filename, stored_name=stored_name,
                     checked=checked, size=len(data), sha256=hashlib.sha256(data).hexdigest(), now=now)
@@ -42,7 +48,7 @@ def store(*, account_id: int | None, kind: str, filename: str, data: bytes, chec
 def store_file(*, account_id: int | None, kind: str, filename: str, source: str | Path,
                checked: CheckedFile, now: dt.datetime) -> StoredFile:
     """Like store(), for a file we wrote ourselves (an export): moved, not read into memory."""
-    stored_name = secrets.token_hex(16)
+    stored_name = _staged_name()
     target = _upload_dir() / stored_name
     digest = hashlib.sha256()
     with open(source, "rb") as handle:
@@ -53,6 +59,13 @@ def store_file(*, account_id: int | None, kind: str, filename: str, source: str 
                     checked=checked, size=target.stat().st_size, sha256=digest.hexdigest(), now=now)
 
 
+def _staged_name() -> str:
+    """A new random name whose bytes are removed if the current transaction rolls back."""
+    stored_name = secrets.token_hex(16)
+    uow.after_rollback(lambda: _unlink(stored_name))
+    return stored_name
+
+
 def _add_row(*, account_id, kind, filename, stored_name, checked, size, sha256, now) -> StoredFile:
     row = StoredFile(account_id=account_id, kind=kind, original_name=(filename or "file")[-255:],
                      stored_name=stored_name, content_type=checked.content_type, size=size,
@@ -61,12 +74,21 @@ def _add_row(*, account_id, kind, filename, stored_name, checked, size, sha256, 
     return row
 
 
-def discard(rows) -> None:
+def delete(rows) -> None:
+    """Delete the rows in the current transaction; their bytes go once it has committed."""
+    names = [row.stored_name for row in rows if row is not None]
     for row in rows:
-        try:
-            (_upload_dir() / row.stored_name).unlink(missing_ok=True)
-        except OSError:
-            pass
+        if row is not None:
+            db.session.delete(row)
+    if names:
+        uow.after_commit(lambda: [_unlink(name) for name in names])
+
+
+def _unlink(stored_name: str) -> None:
+    try:
+        (_upload_dir() / stored_name).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def path_of(row: StoredFile) -> Path:

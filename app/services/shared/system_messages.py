@@ -1,7 +1,7 @@
 """Messages megabird sends on its own behalf (verification codes).
 
-The request commits a `SystemMessage` and enqueues `deliver_pending`; the tick runs
-it too, so a lost enqueue only delays the code by one tick. Each message is claimed
+A use case adds a `SystemMessage` to its transaction, and delivery is enqueued once it
+has committed; the tick delivers too, so a lost enqueue only delays the code by one tick. Each message is claimed
 with a conditional UPDATE before it is handed to the gateway: at most once."""
 from __future__ import annotations
 
@@ -13,17 +13,23 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.gateways import OutboundMessage, get_gateway
 from app.models import SystemMessage
+from app.services.shared import background, uow
+
+DELIVERY_JOB = "app.jobs.system.deliver_system_messages"
 
 
 def queue_message(*, purpose: str, recipient: str, text: str, now: dt.datetime) -> SystemMessage:
-    """Add to the caller's transaction; the caller enqueues delivery after commit."""
+    """Add to the caller's transaction; delivery is enqueued once it has committed."""
     message = SystemMessage(purpose=purpose, sender=current_app.config["SYSTEM_SENDER_NUMBER"],
                             recipient=recipient, text=text, state="pending", created_at=now)
     db.session.add(message)
+    uow.after_commit(lambda: background.enqueue("default", DELIVERY_JOB), key=DELIVERY_JOB)
     return message
 
 
 def deliver_pending(now: dt.datetime, limit: int = 500) -> int:
+    """Claim pending messages one by one (at most once each), then hand them over.
+    Commits (a job and a task of the tick)."""
     ids = list(db.session.scalars(select(SystemMessage.id).where(SystemMessage.state == "pending")
                                   .order_by(SystemMessage.id).limit(limit)))
     db.session.commit()

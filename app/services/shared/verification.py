@@ -5,19 +5,20 @@ hour. The code is stored only as an HMAC."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
 import secrets
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.domain.numbers import is_digits
 from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.extensions import db
 from app.models import PhoneVerification
-from app.services.shared import system_messages
+from app.services.shared import system_messages, uow
 
 CODE_TTL = dt.timedelta(minutes=3)
 MAX_TRIES = 5
@@ -52,8 +53,8 @@ def issue(*, purpose: str, phone: str, now: dt.datetime, account_id: int | None 
 
 
 def check(verification: PhoneVerification, code: str, now: dt.datetime) -> None:
-    """Mark the verification as verified, or raise. A wrong code counts as a try,
-    and that count is committed even though the request is refused."""
+    """Mark the verification as verified, or raise; runs in the caller's transaction. A
+    wrong code counts as a try, recorded after the refused use case has rolled back."""
     code = (code or "").strip()
     if verification.consumed_at is not None or verification.verified_at is not None:
         raise ValidationError("이미 사용된 인증번호입니다. 인증번호를 다시 받아주세요.", field="인증번호",
@@ -67,13 +68,18 @@ def check(verification: PhoneVerification, code: str, now: dt.datetime) -> None:
     if not (len(code) == 6 and is_digits(code)):
         raise ValidationError("인증번호 6자리 숫자를 입력해주세요.", field="인증번호", code="invalid_code")
     if not hmac.compare_digest(verification.code_hash, _hash(verification.phone, code)):
-        verification.attempts += 1
-        left = MAX_TRIES - verification.attempts
-        db.session.commit()
+        left = MAX_TRIES - verification.attempts - 1
+        uow.after_rollback(functools.partial(_count_wrong_try, verification.id))
         message = (f"인증번호가 일치하지 않습니다. (남은 입력 횟수 {left}회)" if left > 0 else
                    "인증번호 입력 횟수(5회)를 초과했습니다. 인증번호를 다시 받아주세요.")
         raise ValidationError(message, field="인증번호", code="wrong_code")
     verification.verified_at = now
+
+
+def _count_wrong_try(verification_id: int) -> None:
+    with uow.transaction():
+        db.session.execute(update(PhoneVerification).where(PhoneVerification.id == verification_id)
+                           .values(attempts=PhoneVerification.attempts + 1))
 
 
 def payload_of(verification: PhoneVerification) -> dict:

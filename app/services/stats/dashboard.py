@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import db
 from app.models import Send, UsageRollup
-from app.models.sending import MESSAGE_TYPES, TYPE_LABELS
+from app.domain import message_types
 
 
 def month_start(now: dt.datetime) -> dt.date:
@@ -23,25 +23,27 @@ def monthly_usage(account_id: int, now: dt.datetime) -> dict:
         select(UsageRollup.msg_type, func.sum(UsageRollup.delivered), func.sum(UsageRollup.charged))
         .where(UsageRollup.account_id == account_id, UsageRollup.day >= month_start(now))
         .group_by(UsageRollup.msg_type)).all()
-    delivered = dict.fromkeys(MESSAGE_TYPES, 0)
-    charged = dict.fromkeys(MESSAGE_TYPES, 0)
+    delivered = dict.fromkeys(message_types.CODES, 0)
+    charged = dict.fromkeys(message_types.CODES, 0)
     for msg_type, n, won in rows:
         delivered[msg_type] = int(n or 0)
         charged[msg_type] = int(won or 0)
     return {"delivered": delivered, "charged": charged, "total_delivered": sum(delivered.values()),
-            "total_charged": sum(charged.values()), "labels": TYPE_LABELS}
+            "total_charged": sum(charged.values()), "labels": message_types.LABELS}
 
 
 def reservations(account_id: int) -> dict:
     rows = db.session.execute(select(Send.channel, func.count(Send.id)).where(
         Send.account_id == account_id, Send.status == "scheduled").group_by(Send.channel)).all()
     counts = {channel: int(n) for channel, n in rows}
-    return {"sms": counts.get("sms", 0), "kakao": counts.get("alimtalk", 0) + counts.get("friendtalk", 0)}
+    return {group: sum(counts.get(channel, 0) for channel in message_types.channels_of_group(group))
+            for group in ("sms", "kakao")}
 
 
 def recent(account_id: int, limit: int = 5) -> dict:
     def latest(*conditions):
         return list(db.session.scalars(select(Send).where(Send.account_id == account_id, *conditions)
                                        .order_by(Send.created_at.desc(), Send.id.desc()).limit(limit)))
-    return {"sms": latest(Send.channel == "sms"), "kakao": latest(Send.channel.in_(("alimtalk", "friendtalk"))),
+    return {"sms": latest(Send.channel.in_(message_types.channels_of_group("sms"))),
+            "kakao": latest(Send.channel.in_(message_types.channels_of_group("kakao"))),
             "api": latest(Send.source == "api")}

@@ -5,9 +5,10 @@ transaction as the balance change on the account row, which is locked first (`FO
 UPDATE` on PostgreSQL; on SQLite every write transaction is `BEGIN IMMEDIATE`). The
 database refuses negative balances and duplicate keys as a last line of defence.
 
-Functions named without a leading underscore run in the caller's transaction when
-`commit=False` and commit themselves otherwise; a repeated key returns the first entry
-and changes nothing.
+Each movement runs in the caller's transaction when there is one (a review approving a
+bank transfer, a send accepted with its hold) and in a transaction of its own otherwise
+(app/services/shared/uow.py); a repeated key returns the first entry and changes
+nothing, and a key that a racing transaction committed first returns that one's entry.
 """
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.domain import text as rules
-from app.errors import Conflict, Forbidden, ValidationError
+from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.models import Account, LedgerEntry
-from app.services.shared import audit
+from app.services.accounts import access
+from app.services.shared import audit, uow
 
 MAX_AMOUNT = 1_000_000_000  # one movement; far above any real top-up or send
 
@@ -94,28 +95,11 @@ def _same_operation(entry: LedgerEntry, account_id: int, kind: str) -> LedgerEnt
     return entry
 
 
-def _run(key: str, commit: bool, body, *, account_id: int, kind: str) -> LedgerEntry:
+def _run(key: str, body, *, account_id: int, kind: str) -> LedgerEntry:
     """Idempotency around one movement: a known key returns its entry; a key that
-    another transaction wrote first (unique violation) rolls back and returns theirs.
-    A key already used for another account or kind of movement is a conflict."""
-    existing = find_entry(key)
-    if existing is not None:
-        return _same_operation(existing, account_id, kind)
-    if not commit:
-        return body()
-    try:
-        entry = body()
-        db.session.commit()
-        return entry
-    except IntegrityError:
-        db.session.rollback()
-        existing = find_entry(key)
-        if existing is None:
-            raise
-        return _same_operation(existing, account_id, kind)
-    except BaseException:
-        db.session.rollback()
-        raise
+    another transaction wrote first (unique violation) returns theirs. A key already
+    used for another account or kind of movement is a conflict."""
+    return _same_operation(uow.first_or_make(lambda: find_entry(key), body), account_id, kind)
 
 
 def _money_audit(entry: LedgerEntry, actor, reason: str | None) -> None:
@@ -134,7 +118,7 @@ def _money_audit(entry: LedgerEntry, actor, reason: str | None) -> None:
 # --- movements -------------------------------------------------------------------------------
 
 def topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=None, memo: str | None = None,
-          topup_id: int | None = None, commit: bool = True) -> LedgerEntry:
+          topup_id: int | None = None) -> LedgerEntry:
     amount = amount_of(amount, "충전 금액")
 
     def body():
@@ -142,11 +126,10 @@ def topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=None, me
                       now=now, actor=actor, memo=memo, topup_id=topup_id)
         _money_audit(entry, actor, memo)
         return entry
-    return _run(key, commit, body, account_id=account_id, kind="topup")
+    return _run(key, body, account_id=account_id, kind="topup")
 
 
-def grant_points(account_id: int, amount, *, reason: str, key: str, now: dt.datetime, actor=None,
-                 commit: bool = True) -> LedgerEntry:
+def grant_points(account_id: int, amount, *, reason: str, key: str, now: dt.datetime, actor=None) -> LedgerEntry:
     amount = amount_of(amount, "포인트")
     reason = rules.required(reason, "지급 사유", max_length=500)
 
@@ -155,11 +138,10 @@ def grant_points(account_id: int, amount, *, reason: str, key: str, now: dt.date
                       key=key, now=now, actor=actor, memo=reason)
         _money_audit(entry, actor, reason)
         return entry
-    return _run(key, commit, body, account_id=account_id, kind="point_grant")
+    return _run(key, body, account_id=account_id, kind="point_grant")
 
 
-def revoke_points(account_id: int, amount, *, reason: str, key: str, now: dt.datetime, actor=None,
-                  commit: bool = True) -> LedgerEntry:
+def revoke_points(account_id: int, amount, *, reason: str, key: str, now: dt.datetime, actor=None) -> LedgerEntry:
     amount = amount_of(amount, "포인트")
     reason = rules.required(reason, "회수 사유", max_length=500)
 
@@ -172,7 +154,7 @@ def revoke_points(account_id: int, amount, *, reason: str, key: str, now: dt.dat
                       actor=actor, memo=reason)
         _money_audit(entry, actor, reason)
         return entry
-    return _run(key, commit, body, account_id=account_id, kind="point_revoke")
+    return _run(key, body, account_id=account_id, kind="point_revoke")
 
 
 def hold_key(send_id: int) -> str:
@@ -183,18 +165,13 @@ def refund_key(send_id: int) -> str:
     return f"refund:send:{send_id}"
 
 
-def check_can_spend(account: Account) -> None:
-    if account.is_suspended:
-        raise Forbidden(f"이용이 정지된 계정입니다: {account.suspended_reason}", code="account_suspended")
-
-
-def hold(account_id: int, send_id: int, amount, *, now: dt.datetime, commit: bool = False) -> LedgerEntry:
+def hold(account_id: int, send_id: int, amount, *, now: dt.datetime) -> LedgerEntry:
     """선차감 (WAL-06): points first, then cash. Refused with the shortfall named."""
     amount = amount_of(amount, "선차감 금액", minimum=0)
 
     def body():
         account = _lock_account(account_id)
-        check_can_spend(account)
+        access.check_not_suspended(account)
         if account.cash + account.points < amount:
             short = amount - account.cash - account.points
             raise InsufficientBalance(
@@ -204,10 +181,10 @@ def hold(account_id: int, send_id: int, amount, *, now: dt.datetime, commit: boo
         from_points = min(account.points, amount)
         return _post(account, kind="hold", cash_delta=-(amount - from_points), points_delta=-from_points,
                      key=hold_key(send_id), now=now, send_id=send_id)
-    return _run(hold_key(send_id), commit, body, account_id=account_id, kind="hold")
+    return _run(hold_key(send_id), body, account_id=account_id, kind="hold")
 
 
-def refund(account_id: int, send_id: int, charged, *, now: dt.datetime, commit: bool = False) -> LedgerEntry:
+def refund(account_id: int, send_id: int, charged, *, now: dt.datetime) -> LedgerEntry:
     """재충전 (WAL-08): hold − charged goes back, cash first (up to the cash the hold
     took), then points. Exactly once per send (its key); a zero refund is recorded too,
     so that 'settled' is a fact in the ledger."""
@@ -226,12 +203,11 @@ def refund(account_id: int, send_id: int, charged, *, now: dt.datetime, commit: 
         cash_back = min(back, hold_cash)
         return _post(_lock_account(account_id), kind="refund", cash_delta=cash_back,
                      points_delta=back - cash_back, key=refund_key(send_id), now=now, send_id=send_id)
-    return _run(refund_key(send_id), commit, body, account_id=account_id, kind="refund")
+    return _run(refund_key(send_id), body, account_id=account_id, kind="refund")
 
 
 def cash_refund(account_id: int, amount, *, key: str, now: dt.datetime, actor=None,
-                refund_request_id: int | None = None, memo: str | None = None,
-                commit: bool = True) -> LedgerEntry:
+                refund_request_id: int | None = None, memo: str | None = None) -> LedgerEntry:
     """환불 (WAL-09): cash paid back to the customer; points are never paid out."""
     amount = amount_of(amount, "환불 금액")
 
@@ -244,11 +220,11 @@ def cash_refund(account_id: int, amount, *, key: str, now: dt.datetime, actor=No
                       actor=actor, memo=memo, refund_request_id=refund_request_id)
         _money_audit(entry, actor, memo)
         return entry
-    return _run(key, commit, body, account_id=account_id, kind="cash_refund")
+    return _run(key, body, account_id=account_id, kind="cash_refund")
 
 
 def cancel_topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=None, topup_id: int | None = None,
-                 memo: str | None = None, commit: bool = True) -> LedgerEntry:
+                 memo: str | None = None) -> LedgerEntry:
     """Reverses a credited top-up (e.g. a card payment cancelled by the PG)."""
     amount = amount_of(amount, "취소 금액")
 
@@ -260,11 +236,11 @@ def cancel_topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=N
                       actor=actor, memo=memo, topup_id=topup_id)
         _money_audit(entry, actor, memo)
         return entry
-    return _run(key, commit, body, account_id=account_id, kind="topup_cancel")
+    return _run(key, body, account_id=account_id, kind="topup_cancel")
 
 
 def adjust(account_id: int, *, cash_delta=0, points_delta=0, reason: str, key: str, now: dt.datetime,
-           actor=None, commit: bool = True) -> LedgerEntry:
+           actor=None) -> LedgerEntry:
     """A correction by an admin, with a reason; may not make a balance negative."""
     cash_delta = rules.positive_int(cash_delta, "충전금 조정액", minimum=-MAX_AMOUNT, maximum=MAX_AMOUNT)
     points_delta = rules.positive_int(points_delta, "포인트 조정액", minimum=-MAX_AMOUNT, maximum=MAX_AMOUNT)
@@ -277,16 +253,14 @@ def adjust(account_id: int, *, cash_delta=0, points_delta=0, reason: str, key: s
                       key=key, now=now, actor=actor, memo=reason)
         _money_audit(entry, actor, reason)
         return entry
-    return _run(key, commit, body, account_id=account_id, kind="adjust")
+    return _run(key, body, account_id=account_id, kind="adjust")
 
 
 # --- the invariant (REL-05) ------------------------------------------------------------------------
 
-def invariant_violations(limit: int = 1) -> list[str]:
-    """Accounts whose balances are not the sums of their ledger, or whose last entry's
-    balances disagree with the account row; the extra checks of later capabilities
-    (completed sends) are added to CHECKS."""
-    import app.services.sending.outcomes  # noqa: F401  (adds the completed-send check to CHECKS)
+def balance_violations(limit: int = 1) -> list[str]:
+    """Accounts whose balances are not the sums of their ledger, or are negative. The
+    whole ledger-check (with the settled sends) is app/services/checks.py."""
     problems: list[str] = []
     sums = select(LedgerEntry.account_id, func.coalesce(func.sum(LedgerEntry.cash_delta), 0).label("cash"),
                   func.coalesce(func.sum(LedgerEntry.points_delta), 0).label("points")) \
@@ -302,13 +276,5 @@ def invariant_violations(limit: int = 1) -> list[str]:
             problems.append(f"account {account_id}: balance cash {cash} points {points} but ledger sums "
                             f"cash {ledger_cash} points {ledger_points}")
         if len(problems) >= limit:
-            return problems
-    for check in CHECKS:
-        problems.extend(check(limit - len(problems)))
-        if len(problems) >= limit:
             break
-    return problems[:limit]
-
-
-#: more invariant checks: functions (limit) -> list of problems; the send pipeline adds one.
-CHECKS: list = []
+    return problems

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import inspect, select
 
+from app.domain import message_types
 from app.domain.numbers import is_digits
 from app.errors import NotFound
 from app.extensions import db
@@ -14,9 +15,8 @@ from app.services.shared import audit
 from app.services.accounts.accounts import get_account
 from app.services.shared.uow import transaction
 
-PRICE_FIELDS = ("sms", "lms", "mms", "alimtalk", "friendtalk_text", "friendtalk_image")
-PRICE_LABELS = {"sms": "SMS", "lms": "LMS", "mms": "MMS", "alimtalk": "알림톡",
-                "friendtalk_text": "친구톡 텍스트", "friendtalk_image": "친구톡 포토"}
+PRICE_FIELDS = message_types.PRICE_COLUMNS          # a PricePlan column per message type
+PRICE_LABELS = message_types.PRICE_LABELS
 
 
 def prices(plan: PricePlan) -> dict[str, int]:
@@ -35,6 +35,13 @@ def record_plan_change(plan: PricePlan, *, actor, now: dt.datetime, created: boo
     audit.record(actor=actor, action="create_price_plan" if created else "change_price_plan",
                  object_type="price_plan", object_id=plan.id, before=None if created else before, after=after,
                  now=now)
+
+
+def record_plan_created(plan: PricePlan, *, actor, now: dt.datetime) -> None:
+    """Called by the admin view once FAB has committed a new plan (it has its id only
+    then): the creation's audit entry, in a transaction of its own."""
+    with transaction():
+        record_plan_change(plan, actor=actor, now=now, created=True)
 
 
 def plans() -> list[PricePlan]:

@@ -61,6 +61,12 @@ def page(account_id: int, flt: StatementFilter, page_number: int = 1) -> tuple[l
                     LedgerEntry.id.desc(), page=page_number, per_page=PER_PAGE)
 
 
+def latest(account_id: int, *, limit: int = 20) -> list[LedgerEntry]:
+    """The newest entries of an account's ledger (the staff wallet page)."""
+    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == account_id)
+                                   .order_by(LedgerEntry.id.desc()).limit(limit)))
+
+
 EXPORT_HEADERS = ["일시(KST)", "구분", "충전금 변동", "포인트 변동", "충전금 잔액", "포인트 잔액", "발송 ID", "메모"]
 
 

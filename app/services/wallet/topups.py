@@ -58,7 +58,7 @@ def pay_by_card(*, account_id: int, amount, customer: str, now: dt.datetime, act
         request.payment_ref = result.transaction_id
         request.reviewed_at = now
         ledger.topup(account_id, amount, key=f"topup:{request.id}", now=now, topup_id=request.id,
-                     memo="카드 결제", commit=False, actor=actor)
+                     memo="카드 결제", actor=actor)
     return request
 
 
@@ -77,7 +77,7 @@ def decide_bank_transfer(topup_id, *, approve: bool, actor, now: dt.datetime, re
     """입금확인 by an operator: the cash is credited in the same transaction."""
     def credit(item: TopupRequest):
         ledger.topup(item.account_id, item.amount, key=f"topup:{item.id}", now=now, actor=actor,
-                     topup_id=item.id, memo=f"무통장입금 확인 ({item.depositor_name})", commit=False)
+                     topup_id=item.id, memo=f"무통장입금 확인 ({item.depositor_name})")
 
     with transaction():
         return reviews.decide(TopupRequest, topup_id, approve=approve, actor=actor, now=now, reason=reason,
@@ -142,8 +142,7 @@ def decide_cash_refund(request_id, *, approve: bool, actor, now: dt.datetime, re
     customer has spent it in the meantime)."""
     def pay_out(item: CashRefundRequest):
         ledger.cash_refund(item.account_id, item.amount, key=f"cash_refund:{item.id}", now=now, actor=actor,
-                           refund_request_id=item.id, memo=f"{item.bank_name} {item.bank_account} {item.account_holder}",
-                           commit=False)
+                           refund_request_id=item.id, memo=f"{item.bank_name} {item.bank_account} {item.account_holder}")
 
     with transaction():
         return reviews.decide(CashRefundRequest, request_id, approve=approve, actor=actor, now=now,

@@ -14,6 +14,7 @@ from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import ValidationError
 from app.security.tenancy import current_account, current_account_id
 from app.services.contacts import address_book, sms_templates
+from app.services.history import resend
 from app.services.senders import sender_numbers
 from app.services.sending import compose
 from app.services.shared import files
@@ -51,11 +52,10 @@ class ComposeView(PortalView):
         template_id = request.args.get("template_id")
         if template_id:
             prefill = sms_templates.as_dict(sms_templates.get(account.id, template_id))
-        resend = request.args.get("resend")
-        if resend:
-            from app.services.history import retention
-            prefill = retention.prefill(account.id, resend, request.args.getlist("status"),
-                                         request.args.getlist("category"))
+        resent_send = request.args.get("resend")
+        if resent_send:
+            prefill = resend.prefill(account.id, resent_send, request.args.getlist("status"),
+                                     request.args.getlist("category"))
         return self.render_template(
             "portal/compose.html", account=account, senders=sender_numbers.approved_numbers(account.id),
             templates=sms_templates.all_of(account.id), compose_token=uuid.uuid4().hex,

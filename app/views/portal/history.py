@@ -7,13 +7,14 @@ from flask import flash, jsonify, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
+from app.domain import moments
 from app.domain.results import SMS_CATEGORIES
 from app.errors import MegabirdError
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
 from app.services.contacts import sms_templates
 from app.services.history import exports, queries, retention
-from app.services.sending import acceptance
+from app.services.sending import lifecycle
 from app.services.shared import xlsx
 from app.views.base import PortalView, page_arg
 from app.views.portal.files import stored_file_response
@@ -27,8 +28,8 @@ def _filter_args(args):
     period = queries.period_of(args.get("period"), args.get("from"), args.get("to"), clock.now())
     flt = queries.SendFilter(
         channel="sms",
-        msg_type=queries.check_choice(args.get("type"), ("SMS", "LMS", "MMS"), "유형"),
-        status=queries.check_choice(args.get("status"), SEND_STATUS_LABELS, "상태"),
+        msg_type=moments.check_choice(args.get("type"), ("SMS", "LMS", "MMS"), "유형"),
+        status=moments.check_choice(args.get("status"), SEND_STATUS_LABELS, "상태"),
         start=period.start, end=period.end, search=(args.get("q") or "").strip() or None)
     return flt, period
 
@@ -79,16 +80,16 @@ class HistoryView(PortalView):
                                              categories=request.args.getlist("category"), now=clock.now())
         if isinstance(result, exports.InlineExport):
             return xlsx.xlsx_response(filename=result.filename, title="수신자별 발송내역",
-                                         headers=retention.MESSAGE_HEADERS, rows=result.rows)
+                                         headers=exports.MESSAGE_HEADERS, rows=result.rows)
         return redirect(url_for("ExportView.show", job_id=result.id))
 
     @expose("/export.xlsx", methods=["POST"])
     @has_access
     def export_sends(self):
         ids = request.form.getlist("send_id")
-        rows = list(retention.send_rows(current_account_id(), ids))
+        rows = list(exports.send_rows(current_account_id(), ids))
         return xlsx.xlsx_response(filename="megabird-sends.xlsx", title="문자 발송내역",
-                                     headers=retention.SEND_HEADERS, rows=rows)
+                                     headers=exports.SEND_HEADERS, rows=rows)
 
     @expose("/delete", methods=["POST"])
     @has_access
@@ -113,7 +114,7 @@ class HistoryView(PortalView):
     @expose("/<int:send_id>/cancel", methods=["POST"])
     @has_access
     def cancel(self, send_id):
-        acceptance.cancel(account_id=current_account_id(), send_id=send_id, now=clock.now())
+        lifecycle.cancel(account_id=current_account_id(), send_id=send_id, now=clock.now())
         flash("예약 발송을 취소했습니다. 선차감 금액은 모두 재충전되었습니다.", "success")
         return redirect(request.referrer or url_for("HistoryView.reservations"))
 
@@ -121,7 +122,7 @@ class HistoryView(PortalView):
     @has_access
     def reservations(self):
         return self.render_template("portal/history/reservations.html",
-                                    rows=retention.scheduled(current_account_id(), "sms"))
+                                    rows=queries.scheduled(current_account_id(), "sms"))
 
 
 class ExportView(PortalView):

@@ -9,10 +9,8 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.domain.files import MAX_DOCUMENT_BYTES
 from app.errors import MegabirdError
-from app.jobs import enqueue
-from app.jobs.system import deliver_system_messages
 from app.security.tenancy import current_account, current_account_id
-from app.services.senders import sender_numbers
+from app.services.senders import kakao_channels, sender_numbers
 from app.services.shared import files
 from app.views.base import ON_PAGE, PortalView, page_arg
 
@@ -63,7 +61,6 @@ class SenderView(PortalView):
             if not account.is_corporate and form.get("method") == "phone":
                 pending = sender_numbers.start_phone_verification(account_id=account.id, number=form.get("number"),
                                                            now=clock.now())
-                enqueue("default", deliver_system_messages)
                 session[NUMBER_SESSION] = pending.id
                 flash("입력하신 번호로 인증번호를 보냈습니다. 3분 안에 입력해주세요.", "info")
                 return self._number_form(form=form, verifying=True)
@@ -145,13 +142,12 @@ class SenderView(PortalView):
         if request.method == "GET":
             return self._channel_form()
         try:
-            pending = sender_numbers.start_channel_verification(account_id=current_account_id(),
+            pending = kakao_channels.start_channel_verification(account_id=current_account_id(),
                                                          search_id=request.form.get("search_id"),
                                                          admin_phone=request.form.get("admin_phone"),
                                                          now=clock.now())
         except MegabirdError as error:
             return self._channel_form(error, error.status, request.form)
-        enqueue("default", deliver_system_messages)
         session[CHANNEL_SESSION] = pending.id
         flash("채널 관리자 휴대전화번호로 인증번호를 보냈습니다.", "info")
         return self._channel_form(form=request.form, verifying=True)
@@ -160,7 +156,7 @@ class SenderView(PortalView):
     @has_access
     def verify_channel(self):
         try:
-            sender_numbers.confirm_channel(account_id=current_account_id(), verification_id=session.get(CHANNEL_SESSION),
+            kakao_channels.confirm_channel(account_id=current_account_id(), verification_id=session.get(CHANNEL_SESSION),
                                     code=request.form.get("code"), now=clock.now())
         except MegabirdError as error:
             return self._channel_form(error, error.status, request.form, verifying=True)
@@ -171,12 +167,12 @@ class SenderView(PortalView):
     @expose("/channels/<int:channel_id>")
     @has_access
     def channel(self, channel_id):
-        channel = sender_numbers.get_channel(current_account_id(), channel_id)
+        channel = kakao_channels.get_channel(current_account_id(), channel_id)
         return self.render_template("portal/senders/channel_detail.html", channel=channel,
                                     status_labels=sender_numbers.STATUS_LABELS)
 
     @expose("/channels/<int:channel_id>/delete", methods=["POST"])
     @has_access
     def delete_channel(self, channel_id):
-        return self._delete(lambda: sender_numbers.delete_channel(account_id=current_account_id(), channel_id=channel_id,
+        return self._delete(lambda: kakao_channels.delete_channel(account_id=current_account_id(), channel_id=channel_id,
                                                            now=clock.now()))

@@ -7,16 +7,10 @@ from flask_login import login_user
 
 from app import clock
 from app.errors import MegabirdError
-from app.jobs import enqueue
-from app.jobs.system import deliver_system_messages
 from app.services.accounts import accounts, signup
 from app.views.base import no_cache
 
 SESSION_KEY = "signup_verification_id"
-
-
-def _deliver_codes():
-    enqueue("default", deliver_system_messages)
 
 
 class SignupView(BaseView):
@@ -35,7 +29,6 @@ class SignupView(BaseView):
                                        phone=form.get("phone"), now=clock.now())
             except MegabirdError as error:
                 return self.render_template("portal/signup.html", form=form, error=error), error.status
-            _deliver_codes()
             session[SESSION_KEY] = pending.id
             flash("입력하신 휴대폰 번호로 인증번호를 보냈습니다. 3분 안에 입력해주세요.", "info")
             return redirect(url_for("SignupView.verify"))
@@ -68,7 +61,6 @@ class SignupView(BaseView):
             pending = signup.resend(verification_id, clock.now())
         except MegabirdError as error:
             return self.render_template("portal/signup_verify.html", error=error), error.status
-        _deliver_codes()
         session[SESSION_KEY] = pending.id
         flash("인증번호를 다시 보냈습니다.", "info")
         return redirect(url_for("SignupView.verify"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import KakaoChannel, SenderNumber
-from app.services.senders import sender_numbers
+from app.services.senders import kakao_channels, sender_numbers
 from app.views.staff.reviews import ReviewQueueView
 from app.web import app_filters
 
@@ -43,4 +43,4 @@ class KakaoChannelQueueView(ReviewQueueView):
                           "verified_at": lambda v: app_filters("kst")(v)}
 
     def decide(self, pk, *, approve, actor, now, reason=None):
-        return sender_numbers.decide_channel(pk, approve=approve, actor=actor, now=now, reason=reason)
+        return kakao_channels.decide_channel(pk, approve=approve, actor=actor, now=now, reason=reason)

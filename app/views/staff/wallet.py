@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, g, request
+from flask import g, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -12,10 +12,10 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app import clock
 from app.errors import Forbidden
-from app.extensions import db
-from app.models import Account, CashRefundRequest, LedgerEntry, PricePlan, TopupRequest
+from app.models import CashRefundRequest, LedgerEntry, PricePlan, TopupRequest
 from app.security.roles import ADMIN, LEDGER, OPERATIONS, PRICING
-from app.services.wallet import ledger, pricing, topups
+from app.services.accounts import accounts
+from app.services.wallet import ledger, pricing, statements, topups
 from app.views.base import StaffModelView, StaffView, flash_outcome
 from app.views.staff.reviews import ReviewQueueView
 from app.web import app_filters
@@ -88,11 +88,8 @@ class StaffWalletView(StaffView):
     @expose("/<int:account_id>")
     @has_access
     def show(self, account_id):
-        account = db.session.get(Account, account_id)
-        if account is None:
-            abort(404)
-        entries = db.session.query(LedgerEntry).filter(LedgerEntry.account_id == account_id) \
-            .order_by(LedgerEntry.id.desc()).limit(20).all()
+        account = accounts.get_account(account_id)
+        entries = statements.latest(account_id, limit=20)
         return self.render_template("staff/wallet.html", account=account, entries=entries,
                                     is_admin=self._is_admin(), plans=pricing.plans(), nonce=uuid.uuid4().hex)
 
@@ -149,12 +146,8 @@ class PricePlanView(StaffModelView):
     label_columns = {"name": "이름", "is_default": "기본", **pricing.PRICE_LABELS}
     validators_columns = {name: _PRICE_VALIDATORS for name in pricing.PRICE_FIELDS}
 
-    def pre_add(self, item):
-        db.session.flush()
-
     def post_add(self, item):
-        pricing.record_plan_change(item, actor=g.user, now=clock.now(), created=True)
-        db.session.commit()
+        pricing.record_plan_created(item, actor=g.user, now=clock.now())
 
     def pre_update(self, item):
         pricing.record_plan_change(item, actor=g.user, now=clock.now())

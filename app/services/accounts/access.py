@@ -1,0 +1,39 @@
+"""What an account may do right now (ACC-06, ACC-10): the refusals that the pages, the
+integration API and the send pipeline share, so that each is worded and decided once."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.errors import Forbidden
+from app.extensions import db
+from app.models import Account
+
+API_REFUSALS = {
+    "use": "API 사용 승인이 취소된 계정입니다.",
+    "create_key": "API 사용이 승인된 계정만 API 키를 만들 수 있습니다. 마이페이지에서 API 사용을 신청해주세요.",
+}
+
+
+def check_not_suspended(account: Account) -> None:
+    """ACC-10: a suspended account sends nothing and spends nothing."""
+    if account.is_suspended:
+        raise Forbidden(f"이용이 정지된 계정입니다: {account.suspended_reason}", code="account_suspended")
+
+
+def is_suspended(account_id: int) -> bool:
+    """Asked before every dispatched batch (one small read)."""
+    return db.session.scalar(select(Account.suspended_at).where(Account.id == account_id)) is not None
+
+
+def check_api_approved(account: Account | None, *, to: str = "use") -> None:
+    """ACC-06: the API, and API keys, only for accounts whose API use is approved."""
+    if account is None or account.api_status != "approved":
+        raise Forbidden(API_REFUSALS[to], code="api_not_approved")
+
+
+def api_client(account_id: int) -> Account:
+    """The account an API key acts for, refused when it may not use the API now."""
+    account = db.session.get(Account, account_id)
+    check_not_suspended(account)
+    check_api_approved(account)
+    return account

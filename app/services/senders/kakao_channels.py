@@ -1,0 +1,110 @@
+"""카카오톡 채널 (03-senders.md SND-07, SND-08): a channel is proven by a code sent to the
+phone of its admin (asked of the Kakao gateway), reviewed by an operator, and on approval
+gets its sender key from the gateway."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from app.domain.numbers import is_digits, normalize_mobile
+from app.errors import Conflict, Forbidden, ValidationError
+from app.extensions import db
+from app.gateways import get_gateway
+from app.models import KakaoChannel
+from app.security.tenancy import get_owned
+from app.services.accounts.accounts import get_account
+from app.services.shared import reviews, verification
+from app.services.shared.uow import transaction
+
+_CHANNEL_ID = re.compile(r"^@[0-9A-Za-z가-힣_.\-]{1,50}$")
+
+
+def approved_channels(account_id: int) -> list[KakaoChannel]:
+    return list(db.session.scalars(select(KakaoChannel).where(
+        KakaoChannel.account_id == account_id, KakaoChannel.status == "approved").order_by(KakaoChannel.id)))
+
+
+def channel_search_id(value: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError("채널 아이디를 입력해주세요.", field="채널 아이디", code="required")
+    if not text.startswith("@"):
+        text = "@" + text
+    if not _CHANNEL_ID.match(text):
+        raise ValidationError("채널 아이디는 @로 시작하는 카카오톡 채널 검색용 아이디입니다 (공백·특수문자 불가, 50자 이내).",
+                              field="채널 아이디", code="invalid_channel")
+    return text
+
+
+def _require_corporate(account_id: int):
+    account = get_account(account_id)
+    if not account.is_corporate:
+        raise Forbidden("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요.",
+                        field="채널 아이디", code="corporate_only")
+    return account
+
+
+def start_channel_verification(*, account_id: int, search_id: str, admin_phone: str, now: dt.datetime):
+    _require_corporate(account_id)
+    search_id = channel_search_id(search_id)
+    phone_text = (admin_phone or "").strip()
+    if phone_text and not is_digits(phone_text):
+        raise ValidationError("관리자 휴대전화번호는 -없이 숫자만 입력해주세요.", field="관리자 휴대전화번호",
+                              code="invalid_number")
+    try:
+        phone = normalize_mobile(phone_text)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="관리자 휴대전화번호", code="invalid_number") from None
+    with transaction():
+        existing = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account_id,
+                                                                KakaoChannel.search_id == search_id))
+        if existing is not None and existing.status in ("requested", "approved"):
+            raise Conflict("이미 등록했거나 등록 요청 중인 채널입니다.", field="채널 아이디", code="duplicate_channel")
+        if not get_gateway("kakao").verify_channel_admin(search_id, phone):
+            raise ValidationError("카카오톡 채널 관리자에 등록된 휴대전화번호와 일치해야 인증번호가 발송됩니다.",
+                                  field="관리자 휴대전화번호", code="not_channel_admin")
+        return verification.issue(purpose="channel", phone=phone, account_id=account_id, now=now,
+                                  payload={"search_id": search_id})
+
+
+def confirm_channel(*, account_id: int, verification_id, code: str, now: dt.datetime) -> KakaoChannel:
+    with transaction():
+        pending = verification.get(verification_id, "channel", account_id=account_id)
+        verification.check(pending, code, now)
+        pending.consumed_at = now
+        search_id = verification.payload_of(pending)["search_id"]
+        channel = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account_id,
+                                                               KakaoChannel.search_id == search_id)
+                                    .with_for_update())
+        if channel is not None and channel.status in ("requested", "approved"):
+            raise Conflict("이미 등록했거나 등록 요청 중인 채널입니다.", field="채널 아이디", code="duplicate_channel")
+        channel = channel or KakaoChannel(account_id=account_id, search_id=search_id)
+        channel.admin_phone = pending.phone
+        channel.verified_at = now
+        channel.status = "requested"
+        channel.reject_reason = None
+        channel.requested_at = now
+        channel.reviewed_at = None
+        db.session.add(channel)
+    return channel
+
+
+def get_channel(account_id: int, channel_id) -> KakaoChannel:
+    return get_owned(KakaoChannel, channel_id, account_id)
+
+
+def delete_channel(*, account_id: int, channel_id, now: dt.datetime) -> None:
+    with transaction():
+        channel = get_owned(KakaoChannel, channel_id, account_id, for_update=True)
+        db.session.delete(channel)
+
+
+def decide_channel(channel_id, *, approve: bool, actor, now: dt.datetime, reason: str | None = None):
+    def record_key(item: KakaoChannel):
+        item.sender_key = get_gateway("kakao").channel_sender_key(item.search_id)
+
+    with transaction():
+        return reviews.decide(KakaoChannel, channel_id, approve=approve, actor=actor, now=now, reason=reason,
+                              object_type="kakao_channel", on_approve=record_key)
