@@ -2,61 +2,59 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
 
 def create_app(config: object | str | None = None, **overrides) -> Flask:
+    # The factory imports the web layer when it is called, not when the package is
+    # imported: every `from app import clock` imports this package, which must stay light
+    # and free of cycles. The only imports inside a function that need no reason.
+    from app import models as _models  # noqa: F401  (every table on db.metadata)
+    from app import web
+    from app.api import register_api
+    from app.cli import register_cli
+    from app.extensions import csrf, db, migrate
+    from app.i18n import ensure_compiled
+    from app.security.manager import fab_password_rules
+    from app.security.sync import ensure_roles
+    from app.views.menu import register_views
+
     app = Flask(__name__, static_folder="static", template_folder="templates")
-    from app.web import bound_int_routes
-    bound_int_routes(app)
+    web.bound_int_routes(app)
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)
-    from app.security.manager import fab_password_rules
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_rules)
     for key in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR"):
-        from pathlib import Path
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("flask_appbuilder", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from app.i18n import ensure_compiled
     ensure_compiled()
-    from app.extensions import csrf, db, migrate
-    from app import models as _models  # noqa: F401  (every table on db.metadata)
-
     _engine_options(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
 
     with app.app_context():
         _configure_engine(db.engine)
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
-        from app.views import register_views
         register_views(appbuilder)
-        from app.api import register_api
         register_api(app)
         if app.config.get("SYNC_MISSING_ROLES", True):
-            from app.security.sync import ensure_roles
             ensure_roles()
 
-    from app import web
     web.init_app(app)
-    from app.cli import register_cli
     register_cli(app)
     return app
-
-
-def _migrations_dir():
-    from pathlib import Path
-    return Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _engine_options(app: Flask) -> None:
@@ -79,7 +77,7 @@ def _configure_engine(engine) -> None:
     for each other instead of failing with 'database is locked' on lock upgrade."""
     if engine.dialect.name != "sqlite":
         return
-    from app.extensions import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_TEMP_STORE
+    from app.extensions import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_TEMP_STORE  # the factory's (above)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

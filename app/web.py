@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from app import clock
+from app.domain.numbers import format_number
 from app.errors import MegabirdError, TooManyRequests
-from app.security.tenancy import MAX_ID
+from app.extensions import db
+from app.security.tenancy import MAX_ID, is_staff
+from app.services.ops import review_queues
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -63,7 +69,6 @@ def error_response(status: int, message: str, *, code: str | None = None, field:
             body["request_id"] = g.get("request_id")
         response = jsonify({"error": body})
     else:
-        from flask import current_app, make_response
         context = dict(status=status, message=message, field=field, request_id=g.get("request_id"))
         try:  # the site's layout (menu and all); a bare page if the layout itself is what fails
             html = render_template("errors/error.html", appbuilder=current_app.appbuilder,
@@ -128,12 +133,10 @@ def init_app(app: Flask) -> None:
         if _is_id_out_of_range(error):
             # an id beyond what the column holds, in a URL that reaches the database through
             # FAB's generic views (show/edit pages, list filters): no such row
-            from app.extensions import db
             db.session.rollback()
             return error_response(404, HTTP_MESSAGES[404])
         log.exception("unhandled error, request id %s", g.get("request_id"))
         try:
-            from app.extensions import db
             db.session.rollback()
         except Exception:  # the session itself may be the problem
             pass
@@ -150,7 +153,6 @@ def init_app(app: Flask) -> None:
 def _is_id_out_of_range(error: BaseException | None) -> bool:
     """SQLite cannot bind an int beyond 64 bits (OverflowError); PostgreSQL refuses a
     number beyond an integer column's range in a SELECT (SQLSTATE 22003)."""
-    from sqlalchemy.exc import DBAPIError
     for _ in range(5):          # the error itself or what it was raised from
         if error is None:
             return False
@@ -193,11 +195,6 @@ def _menu_access() -> set[str]:
     """Menu names the user's roles may see, read once per request (one query instead of
     one per menu item)."""
     if "menu_access" not in g:
-        from flask_appbuilder.security.sqla.models import (Permission, PermissionView, ViewMenu,
-                                                           assoc_permissionview_role)
-        from sqlalchemy import select
-
-        from app.extensions import db
         user = g.get("user")
         role_ids = [role.id for role in getattr(user, "roles", [])] if user is not None else []
         names: set[str] = set()
@@ -213,7 +210,6 @@ def _menu_access() -> set[str]:
 
 def _sidebar_menu() -> list[tuple[object, list]]:
     """The menu items this user may see: (item, visible children); empty categories dropped."""
-    from flask import current_app
     appbuilder = current_app.appbuilder
     allowed = _menu_access()
 
@@ -233,11 +229,9 @@ def _sidebar_menu() -> list[tuple[object, list]]:
 
 def _staff_counts() -> dict[str, int]:
     """Waiting items per operator queue, for the staff menu badges (cached per request)."""
-    from app.security.tenancy import is_staff
     if not is_staff():
         return {}
     if "staff_counts" not in g:
-        from app.services.ops import review_queues
         g.staff_counts = review_queues.counts()
     return g.staff_counts
 
@@ -251,7 +245,6 @@ def app_filters(name: str):
 
 
 def _filters(app: Flask) -> None:
-    from app.domain.numbers import format_number
 
     @app.template_filter("kst")
     def kst(value, fmt: str = "%Y-%m-%d %H:%M"):

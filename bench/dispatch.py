@@ -21,9 +21,8 @@ import subprocess
 import sys
 import time
 
-from _env import ROOT, Environment
-
 import sqlalchemy as sa  # noqa: E402
+from _env import ROOT, Environment
 
 
 def raw_rate(url: str, rows: int) -> float:
@@ -85,9 +84,8 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int) -> di
     from app import clock
     from app.extensions import db
     from app.models import Send
-    from app.services import periodic
+    from app.services import checks, periodic
     from app.services.sending import acceptance
-    from app.services import checks
     from tests.support.factories import make_customer
 
     url = env.database_url(backend, f"bench_dispatch_{run}")

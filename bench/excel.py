@@ -81,12 +81,13 @@ def parse_file(path: str):
 # --- PERF-04 ------------------------------------------------------------------------------------------
 
 def fill_send(app, count: int) -> int:
+    from _env import raw_executemany, time_binder
+
     from app import clock
     from app.domain.recipients import Recipient
     from app.extensions import db
     from app.models import Account
     from app.services.sending import acceptance
-    from _env import raw_executemany, time_binder
     from tests.support.factories import make_customer
     customer = make_customer(app, cash=50_000_000)
     with app.app_context():

@@ -30,12 +30,12 @@ ENDINGS = [(0.90, "delivered", None, "0000"), (0.02, "failed", "power_off", "300
 
 def generate(app, messages: int, sends_per_day: int, seed: int = 7) -> dict:
     """Sends over the last 365 days with sizes drawn so that they add up to `messages`."""
+    from _env import raw_executemany, time_binder
     from sqlalchemy import text
 
     from app import clock
     from app.extensions import db
     from app.models import Account
-    from _env import raw_executemany, time_binder
     from tests.support.factories import make_customer
 
     rng = random.Random(seed)
@@ -149,8 +149,8 @@ def main():
         from tests.support.web import login
         client = app.test_client()
         login(client, facts["login"], facts["password"])
-        from app.services.accounts import api_keys
         from app import clock
+        from app.services.accounts import api_keys
         with app.app_context():
             _key, token = api_keys.create(account_id=facts["account_id"], name=f"bench {time.time()}", now=clock.now())
         big = facts["largest_send"]

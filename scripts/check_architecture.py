@@ -11,6 +11,9 @@
    everything together only when it is called.
 4. app/domain is pure: it imports no Flask, no SQLAlchemy, nothing of ours but
    app.errors, app.clock and itself.
+5. One owner of `Send.status`: only app/services/sending/lifecycle.py changes it (an
+   `update(Send…).values(status=…)`, a `send.status = …`), and a new Send takes its
+   first status from `lifecycle.initial_status()`.
 
 Run it (`python scripts/check_architecture.py`): it prints one line a finding and exits
 1 when there is any. tests/unit/test_architecture.py runs it with the suite.
@@ -49,6 +52,7 @@ DOMAIN = "app.domain"
 DOMAIN_MAY_IMPORT = ("app.domain", "app.errors", "app.clock")
 IMPURE = ("flask", "flask_appbuilder", "flask_babel", "sqlalchemy", "werkzeug", "redis", "rq")
 REASON_MARK = "# deferred:"
+STATUS_OWNER = "app.services.sending.lifecycle"
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,49 @@ def imports_of(root: Path, path: Path) -> list[Import]:
     return found
 
 
+def _names_send(node) -> bool:
+    """`Send` or `Send.__table__`."""
+    if isinstance(node, ast.Attribute) and node.attr == "__table__":
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == "Send"
+
+
+def _is_update_of_send(node) -> bool:
+    """Somewhere down the call chain: update(Send) / update(Send.__table__)."""
+    while isinstance(node, (ast.Call, ast.Attribute)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "update" and node.args and _names_send(node.args[0]):
+                return True
+            node = func
+        else:
+            node = node.value
+    return False
+
+
+def status_writes(path: Path) -> list[int]:
+    """Lines that write Send.status (rule 5)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values" \
+                and any(k.arg == "status" for k in node.keywords) and _is_update_of_send(node.func.value):
+            lines.append(node.lineno)
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and t.attr == "status" and isinstance(t.value, ast.Name)
+                   and t.value.id == "send" for t in targets):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Send":
+            for keyword in node.keywords:
+                value = keyword.value
+                initial = (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                           and value.func.attr == "initial_status")
+                if keyword.arg == "status" and not initial:
+                    lines.append(node.lineno)
+    return lines
+
+
 def layer_of(module: str) -> tuple[int, str] | None:
     best = None
     for index, layer in enumerate(LAYERS):
@@ -181,6 +228,11 @@ def check(root: Path) -> list[str]:
     graph: dict[str, set[str]] = {}
     edges: dict[tuple[str, str], Import] = {}
     for path in sorted((root / "app").rglob("*.py")):
+        if module_name(root, path) != STATUS_OWNER:
+            for line in status_writes(path):
+                findings.append(f"owner: {path.relative_to(root)}:{line} writes Send.status "
+                                f"(only {STATUS_OWNER} does)")
+        seen_hidden: set[int] = set()
         for imp in imports_of(root, path):
             where = f"{imp.path.relative_to(root)}:{imp.line}"
             ours = imp.target == "app" or imp.target.startswith("app.")
@@ -191,7 +243,8 @@ def check(root: Path) -> list[str]:
                     findings.append(f"impure: {where} app/domain imports {imp.target}")
             if not ours or imp.source == FACTORY:
                 continue
-            if imp.in_function and not imp.reason:
+            if imp.in_function and not imp.reason and imp.line not in seen_hidden:
+                seen_hidden.add(imp.line)
                 findings.append(f"hidden: {where} imports {imp.target} inside a function without "
                                 f"'{REASON_MARK} <why>' on its line")
             if imp.target == FACTORY and imp.in_function:

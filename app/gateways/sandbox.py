@@ -8,8 +8,8 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
-from app.extensions import db
 from app import bulk
+from app.extensions import db
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report
 from app.models import SandboxMessage, SenderNumber
 

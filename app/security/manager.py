@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import lazy_gettext
@@ -18,6 +18,10 @@ from flask_login import login_user
 from sqlalchemy import delete, func, select
 
 from app import clock
+from app.domain.passwords import check_password
+from app.errors import ValidationError
+from app.models import LoginAttempt
+from app.services.shared import audit
 from app.views.base import GuardedActionsMixin, no_cache
 
 
@@ -38,7 +42,6 @@ class AuditedModelMixin:
         return {name: _value(getattr(item, name)) for name in self.audit_fields}
 
     def _record(self, action: str, item, before, after) -> None:
-        from app.services.shared import audit
         audit.record(actor=g.user, action=action, object_type=self.audit_object_type, object_id=item.id,
                      before=before, after=after, now=clock.now())
 
@@ -98,8 +101,6 @@ class PermissionViewModelView(GuardedActionsMixin, fab_views.PermissionViewModel
 def fab_password_rules(password: str) -> None:
     """FAB_PASSWORD_COMPLEXITY_VALIDATOR: FAB's own password forms (an admin adding a
     user or resetting a password) apply the same ACC-11 rules as our pages."""
-    from app.domain.passwords import check_password
-    from app.errors import ValidationError
     try:
         check_password(password)
     except ValidationError as exc:
@@ -148,18 +149,15 @@ class MegabirdSecurityManager(SecurityManager):
     permissionviewmodelview = PermissionViewModelView
 
     def login_failures(self, login: str, now: dt.datetime) -> int:
-        from app.models import LoginAttempt
         window = dt.timedelta(seconds=self._config("LOGIN_FAILURE_WINDOW_SECONDS"))
         return self.session.scalar(
             select(func.count(LoginAttempt.id)).where(
                 LoginAttempt.login == login, LoginAttempt.attempted_at > now - window))
 
     def _config(self, key):
-        from flask import current_app
         return current_app.config[key]
 
     def auth_user_db(self, username, password):
-        from app.models import LoginAttempt
         login = (username or "").strip().lower()[:320]
         now = clock.now()
         if login and self.login_failures(login, now) >= self._config("LOGIN_MAX_FAILURES"):
@@ -174,7 +172,6 @@ class MegabirdSecurityManager(SecurityManager):
 
     def purge_login_attempts(self, now: dt.datetime) -> int:
         """Forget failures older than a day (registered in the tick)."""
-        from app.models import LoginAttempt
         result = self.session.execute(
             delete(LoginAttempt).where(LoginAttempt.attempted_at < now - dt.timedelta(days=1)))
         self.session.commit()

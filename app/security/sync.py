@@ -10,13 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.security.roles import ACCESS, ADMIN, ROLE_RESOURCES
+from app.views import MENU_LINK_RESOURCES
 
 PUBLIC = "Public"
 
 
 def _menu_grants(appbuilder) -> dict[str, set[str]]:
     """resource -> menu item names (items and their categories) it makes visible."""
-    from app.views import MENU_LINK_RESOURCES
     grants: dict[str, set[str]] = {}
 
     def resource_of(item):

@@ -2,17 +2,18 @@
 
 Customer requests act for exactly one account: the account of the logged-in user.
 Views get it from `current_account_id()`; services take `account_id` and load rows
-with `get_owned()` / `owned()`; FAB model views use `AccountScopeFilter`. An id of
-another account's row is simply not found (404).
+with `get_owned()` / `owned()`. An id of another account's row is simply not found
+(404). Customer pages are plain views over services; FAB's model views serve staff
+only (their roles see every account), so no FAB row filter is needed.
 """
 from __future__ import annotations
 
 from flask import g
-from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import select
 
 from app.errors import Forbidden, NotFound
 from app.extensions import db
+from app.models import Account, AccountMember
 from app.security.roles import STAFF_ROLES
 
 
@@ -28,7 +29,6 @@ def is_staff(user=None) -> bool:
 
 
 def account_id_for_user(user_id: int) -> int | None:
-    from app.models import AccountMember
     return db.session.scalar(select(AccountMember.account_id).where(AccountMember.user_id == user_id))
 
 
@@ -45,7 +45,6 @@ def current_account_id(required: bool = True) -> int | None:
 
 
 def current_account():
-    from app.models import Account
     account_id = current_account_id()
     if "megabird_account" not in g:
         g.megabird_account = db.session.get(Account, account_id)
@@ -75,20 +74,3 @@ def get_owned(model, pk, account_id: int, *, for_update: bool = False):
     if row is None:
         raise NotFound()
     return row
-
-
-class AccountScopeFilter(BaseFilter):
-    """FAB base filter: customers see their account's rows; staff see all.
-
-    Use as `base_filters = [["account_id", AccountScopeFilter, None]]`. Remember that
-    FAB's actions load rows without base filters: re-check with `get_owned`."""
-
-    name = "account scope"
-
-    def apply(self, query, value):
-        if is_staff():
-            return query
-        account_id = current_account_id(required=False)
-        if account_id is None:
-            return query.filter(False)
-        return query.filter(self.model.account_id == account_id)

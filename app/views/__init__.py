@@ -1,88 +1,13 @@
-"""Registers every page with AppBuilder and builds the two menus: the customer's, laid
-out like the manual, and the staff's, with queue counts. A menu item is shown only to
-roles that may open it (FAB's menu_access), so customers and staff each see theirs."""
+"""The pages: portal/ for customers, staff/ for operators, finance staff and admins (the
+permission axis), base.py for what they share; menu.py registers them and builds the
+menus."""
 from __future__ import annotations
-
-from flask_babel import lazy_gettext as _
 
 from app.security.tenancy import current_account_id
 
 
 def has_account() -> bool:
     return current_account_id(required=False) is not None
-
-
-def register_views(appbuilder) -> None:
-    from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
-    from app.views.portal.compose import ComposeView
-    from app.views.portal.dashboard import DashboardView
-    from app.views.portal.history import ExportView, HistoryView
-    from app.views.portal.files import FileView
-    from app.views.portal.mypage import MyPageView
-    from app.views.portal.senders import SenderView
-    from app.views.portal.signup import InvitationView, SignupView
-    from app.views.portal.wallet import WalletView
-    from app.views.staff.accounts import AccountAdminView
-    from app.views.staff.audit import AuditLogView
-    from app.views.staff.home import StaffHomeView
-    from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
-    from app.views.staff.senders import KakaoChannelQueueView, SenderNumberQueueView
-    from app.views.staff.system import JobsView, SandboxOutboxView
-    from app.views.staff.wallet import (CashRefundQueueView, LedgerAdminView, PricePlanView,
-                                        StaffWalletView, TopupQueueView)
-
-    # Public pages.
-    appbuilder.add_view_no_menu(SignupView)
-    appbuilder.add_view_no_menu(InvitationView)
-    appbuilder.add_view_no_menu(FileView)
-
-    # Customer menu (manual order): 대시보드, 발신정보관리, 문자, 알림톡, 친구톡, 발송내역,
-    # 템플릿 관리, 주소록, 충전, 마이페이지. Capabilities not built yet are not listed.
-    portal = {"menu_cond": has_account}
-    appbuilder.add_view(DashboardView, "Dashboard", label=_("대시보드"), icon="fa-home", **portal)
-    appbuilder.add_view(SenderView, "Senders", label=_("발신정보관리"), icon="fa-id-card", **portal)
-    appbuilder.add_view(ComposeView, "Compose", label=_("문자"), icon="fa-envelope", **portal)
-    appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
-                        category_label=_("발송내역"), **portal)
-    appbuilder.add_link("Reservations", href="HistoryView.reservations", label=_("예약 메시징 현황"),
-                        category="History", cond=has_account)
-    appbuilder.add_view_no_menu(ExportView)
-    appbuilder.add_view(TemplateView, "SmsTemplates", label=_("문자 템플릿"), category="Templates",
-                        category_label=_("템플릿 관리"), **portal)
-    appbuilder.add_view(ContactsView, "Contacts", label=_("주소록"), category="AddressBook",
-                        category_label=_("주소록"), **portal)
-    appbuilder.add_view(OptOutView, "OptOuts", label=_("수신거부 목록"), category="AddressBook", **portal)
-    appbuilder.add_view(WalletView, "Wallet", label=_("충전하기"), category="Charge",
-                        category_label=_("충전"), **portal)
-    appbuilder.add_link("Statement", href="WalletView.statement", label=_("충전/사용 내역"), category="Charge",
-                        cond=has_account)
-    appbuilder.add_link("CashRefund", href="WalletView.refund", label=_("환불 신청"), category="Charge",
-                        cond=has_account)
-    appbuilder.add_view(MyPageView, "MyInfo", label=_("내 정보"), category="MyPage",
-                        category_label=_("마이페이지"), **portal)
-    appbuilder.add_link("Conversion", href="MyPageView.conversion", label=_("기업전환"), category="MyPage",
-                        cond=has_account)
-    appbuilder.add_link("ApiUse", href="MyPageView.api_use", label=_("API 사용 신청"), category="MyPage",
-                        cond=has_account)
-
-    # Staff menu.
-    appbuilder.add_view(StaffHomeView, "StaffHome", label=_("운영 대시보드"), icon="fa-tachometer")
-    appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
-                        category="Queues", category_label=_("심사 대기열"))
-    appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
-    appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"), category="Queues")
-    appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")
-    appbuilder.add_view(TopupQueueView, "TopupQueue", label=_("무통장입금 확인"), category="Queues")
-    appbuilder.add_view(CashRefundQueueView, "CashRefundQueue", label=_("환불 요청"), category="Queues")
-    appbuilder.add_view(AccountAdminView, "Accounts", label=_("고객 계정"), category="Customers",
-                        category_label=_("고객 관리"))
-    appbuilder.add_view(LedgerAdminView, "Ledger", label=_("원장"), category="Customers")
-    appbuilder.add_view_no_menu(StaffWalletView)
-    appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")
-    appbuilder.add_view(SandboxOutboxView, "SandboxOutbox", label=_("샌드박스 발신함"), category="System",
-                        category_label=_("시스템"))
-    appbuilder.add_view(JobsView, "Jobs", label=_("작업 큐"), category="System")
-    appbuilder.add_view(PricePlanView, "PricePlans", label=_("요금제"), category="System")
 
 
 # Menu links (add_link) have no view of their own: the resource that grants them.

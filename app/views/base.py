@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import inspect
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, g, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_login import current_user
 
 from app.errors import Conflict, Forbidden, MegabirdError, TooManyRequests, ValidationError
 from app.security.roles import ACCESS, PORTAL
-
+from app.security.tenancy import current_account_id
 
 #: refusals a form page shows next to the form; NotFound is not among them (the 404 page)
 ON_PAGE = (ValidationError, Conflict, Forbidden, TooManyRequests)
@@ -61,9 +61,6 @@ def _require_account():
     """Every customer route acts for an account: a staff login (an admin has every
     permission, but no account) gets 403; anonymous visitors are left to has_access,
     which sends them to the login page."""
-    from flask import g
-
-    from app.security.tenancy import current_account_id
     user = g.get("user")
     if user is not None and getattr(user, "is_authenticated", False):
         current_account_id()
@@ -143,7 +140,6 @@ class StaffModelView(GuardedActionsMixin, CoarsePermissionMixin, ModelView):
 
 def flash_outcome(action, done: str, then: str, **values):
     """Run a staff action; flash its Korean refusal or `done`; redirect to `then`."""
-    from flask import url_for
     try:
         action()
     except MegabirdError as error:
@@ -151,10 +147,6 @@ def flash_outcome(action, done: str, then: str, **values):
     else:
         flash(done, "success")
     return redirect(url_for(then, **values))
-
-
-def form_errors_flash(error: MegabirdError) -> None:
-    flash(error.message, "danger")
 
 
 def redirect_back(default: str):

@@ -19,9 +19,9 @@ from app.models import ApiKey, ApiRequest, Send
 from app.services.accounts import api_keys
 from tests.support.api import HANGUL, error_of, post_sms, sms_body
 from tests.support.factories import make_customer
-from tests.support.pipeline import (NOW, accept, add_sender_number, api_customer, balance, bearer, count, kst,
-                                    new_key, phones, run_to_completion, sandbox_rows, send_row, set_daily_cap,
-                                    suspend, tick, work)
+from tests.support.pipeline import (NOW, accept, add_sender_number, api_customer, balance, bearer, count, kst, new_key,
+                                    phones, run_to_completion, sandbox_rows, send_row, set_daily_cap, suspend, tick,
+                                    work)
 
 SECOND, MINUTE, HOUR = dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1)
 

@@ -13,9 +13,25 @@ from app import clock
 from app.extensions import db
 from app.models import ApiRequest, LedgerEntry, Message, SandboxMessage, Send, SendImage
 from app.services.contacts import address_book
-from tests.support.compose import (JSON, NOW, PRICES, complete, count, error_of, kst, one, payload, phones, quote,
-                                   raise_daily_cap, rows, send, sent)
-from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
+from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock at NOW)
+    JSON,
+    NOW,
+    PRICES,
+    client,
+    complete,
+    count,
+    error_of,
+    kst,
+    one,
+    payload,
+    phones,
+    pinned,
+    quote,
+    raise_daily_cap,
+    rows,
+    send,
+    sent,
+)
 from tests.support.factories import make_customer
 from tests.support.uploads import jpeg, png
 from tests.support.web import logged_in, text_of

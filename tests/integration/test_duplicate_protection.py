@@ -10,9 +10,9 @@ from app import clock
 from app.domain.recipients import Recipient
 from app.extensions import db
 from app.models import Account, Message
+from app.services import checks
 from app.services.history import queries
 from app.services.sending import acceptance, lifecycle
-from app.services import checks
 from tests.support.factories import make_customer
 from tests.support.jobs import run_worker
 from tests.support.web import logged_in, text_of

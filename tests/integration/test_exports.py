@@ -7,11 +7,29 @@ import zipfile
 import pytest
 
 from app.models import ExportJob, Message, SandboxMessage, StoredFile
-from tests.support.compose import (HOUR, JSON, MINUTE, NOW, complete, count, csv_bytes, one, phones, raise_daily_cap, read_xlsx,
-                                   rewrite_part, rows, sent, upload, xlsx, xlsx_cells)
-from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
-from tests.support.foundation import flashed, follow
+from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock at NOW)
+    HOUR,
+    JSON,
+    MINUTE,
+    NOW,
+    client,
+    complete,
+    count,
+    csv_bytes,
+    one,
+    phones,
+    pinned,
+    raise_daily_cap,
+    read_xlsx,
+    rewrite_part,
+    rows,
+    sent,
+    upload,
+    xlsx,
+    xlsx_cells,
+)
 from tests.support.factories import make_customer
+from tests.support.foundation import flashed, follow
 from tests.support.jobs import run_worker
 from tests.support.web import text_of
 
@@ -144,8 +162,15 @@ def test_perf04_a_long_read_on_sqlite_uses_a_small_cache_and_no_mapping_then_res
     million rows (PERF-04's flat memory); the pooled connection gets its tuning back."""
     if backend != "sqlite":
         pytest.skip("SQLite connection tuning")
-    from app.extensions import (SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, SQLITE_SCAN_CACHE_KIB,
-                                SQLITE_SCAN_TEMP_STORE, SQLITE_TEMP_STORE, db, read_only_connection)
+    from app.extensions import (
+        SQLITE_CACHE_KIB,
+        SQLITE_MMAP_BYTES,
+        SQLITE_SCAN_CACHE_KIB,
+        SQLITE_SCAN_TEMP_STORE,
+        SQLITE_TEMP_STORE,
+        db,
+        read_only_connection,
+    )
 
     def pragmas(conn):
         return tuple(conn.exec_driver_sql(f"PRAGMA {name}").scalar()

@@ -12,17 +12,41 @@ from app import clock
 from app.domain.recipients import Recipient
 from app.domain.results import SMS_CATEGORIES
 from app.extensions import db
-from app.models import (LedgerEntry, Message, SandboxMessage, Send, SendCategoryCount, SendImage,
-                        UsageCategoryRollup, UsageRollup)
 from app.gateways import Report
+from app.models import (LedgerEntry, Message, SandboxMessage, Send, SendCategoryCount, SendImage, UsageCategoryRollup,
+                        UsageRollup)
 from app.services.sending import acceptance, reports
-from tests.support.compose import (DAY, HOUR, JSON, MINUTE, NOW, PRICES, SECOND, add_sender_number, balance,
-                                   breakdown, complete, count, html_unescape, hyphenated, kst, one, phones,
-                                   prefilled_recipients, read_xlsx, revoke_sender_number, rows, sent,
-                                   table_rows, tick, work)
-from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
-from tests.support.foundation import flashed, follow
+from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock at NOW)
+    DAY,
+    HOUR,
+    JSON,
+    MINUTE,
+    NOW,
+    PRICES,
+    SECOND,
+    add_sender_number,
+    balance,
+    breakdown,
+    client,
+    complete,
+    count,
+    html_unescape,
+    hyphenated,
+    kst,
+    one,
+    phones,
+    pinned,
+    prefilled_recipients,
+    read_xlsx,
+    revoke_sender_number,
+    rows,
+    sent,
+    table_rows,
+    tick,
+    work,
+)
 from tests.support.factories import make_customer
+from tests.support.foundation import flashed, follow
 from tests.support.uploads import jpeg
 from tests.support.web import text_of
 
@@ -455,9 +479,9 @@ def test_the_nightly_tick_purges_history_older_than_12_months_and_keeps_the_mone
 def test_deleting_a_send_deletes_its_exports_and_images_for_good(app, client, customer):
     """RES-06: permanent means the job-built export file and the MMS image go too; their
     download URLs answer 404 and the bytes leave the disk."""
+    from app.models import ExportJob, StoredFile
     from app.services.history import exports
     from app.services.shared import files as stored_files
-    from app.models import ExportJob, StoredFile
     picture = client.post("/sms/images", data={"image": (io.BytesIO(jpeg((200, 100))), "p.jpg")},
                           content_type="multipart/form-data", headers=JSON).get_json()
     send_id = sent(client, customer, phones(1, 2), body="사진 안내", title="사진", image_ids=[picture["image_id"]])

@@ -12,9 +12,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from app import clock
+from app.domain.recipients import Recipient
 from app.errors import InvalidState, MegabirdError
 from app.extensions import db
-from app.domain.recipients import Recipient
 from app.gateways import OutboundMessage
 from app.gateways.sandbox import SandboxGateway
 from app.models import LedgerEntry, Message, OptOut, PricePlan, SenderNumber, UsageRollup
@@ -22,10 +22,10 @@ from app.services.contacts import optouts
 from app.services.history import retention
 from app.services.sending import acceptance, lifecycle
 from tests.support.factories import make_customer
-from tests.support.pipeline import (NOW, accept, add_sender_number, balance, by_recipient, count,
-                                    duplicate_submissions, invariant, kst, ledger, messages, phones, recipients,
-                                    request, requested_rollup, run_to_completion, sandbox_rows, send_row,
-                                    set_daily_cap, set_sender_status, snapshot, suspend, tick, work)
+from tests.support.pipeline import (NOW, accept, add_sender_number, balance, by_recipient, count, duplicate_submissions,
+                                    invariant, kst, ledger, messages, phones, recipients, request, requested_rollup,
+                                    run_to_completion, sandbox_rows, send_row, set_daily_cap, set_sender_status,
+                                    snapshot, suspend, tick, work)
 from tests.support.web import logged_in, text_of
 
 SECOND, MINUTE, HOUR = dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1)

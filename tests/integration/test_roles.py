@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 from flask import current_app
+from flask_appbuilder import ModelView
 from flask_appbuilder.const import PERMISSION_PREFIX
 from flask_appbuilder.security.views import AuthView
 from sqlalchemy import func, select
@@ -14,8 +15,8 @@ from app.extensions import db
 from app.models import Account, AuditLog, CorporateConversion, User
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR, PORTAL, ROLE_RESOURCES
 from app.security.sync import sync_roles
-from tests.support.foundation import (apply_conversion, customer_client, customer_endpoints, rows,
-                                     sidebar_links, staff_client)
+from tests.support.foundation import (apply_conversion, customer_client, customer_endpoints, rows, sidebar_links,
+                                      staff_client)
 
 STAFF_RESOURCES = frozenset().union(*(r for role, r in ROLE_RESOURCES.items() if role != CUSTOMER)) - {PORTAL}
 
@@ -122,6 +123,17 @@ def test_sec02_customers_never_reach_a_staff_route(app):
     assert rows(app, AuditLog) == []
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == users_before
+
+
+def test_acc07_no_fab_model_view_is_a_customers(app):
+    """FAB's model views filter no rows by account: every one of them belongs to a staff
+    resource, so that customer pages are only our own views over the services (which
+    scope every read with get_owned)."""
+    with app.app_context():
+        model_views = [v for v in current_app.appbuilder.baseviews if isinstance(v, ModelView)]
+    assert model_views, "the enumeration found no model view"
+    customers = [type(v).__name__ for v in model_views if v.class_permission_name in ROLE_RESOURCES[CUSTOMER]]
+    assert customers == []
 
 
 def test_sec02_anonymous_visitors_are_sent_to_the_login_page(app):

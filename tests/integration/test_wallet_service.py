@@ -8,8 +8,8 @@ from sqlalchemy import func, select, text
 from app.errors import Forbidden, ValidationError
 from app.extensions import db
 from app.models import Account, LedgerEntry
-from app.services.accounts import accounts
 from app.services import checks
+from app.services.accounts import accounts
 from app.services.wallet import ledger
 from tests.support.factories import make_customer, make_staff
 

@@ -18,8 +18,8 @@ from app.domain.recipients import Recipient
 from app.extensions import db, queue
 from app.gateways.sandbox import SandboxGateway
 from app.models import Send
-from app.services.sending import acceptance
 from app.services import checks
+from app.services.sending import acceptance
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = ROOT / ".venv" / "bin" / "flask"

@@ -14,13 +14,11 @@ from app import clock
 from app.domain.recipients import Recipient
 from app.extensions import db
 from app.gateways.sandbox import SandboxGateway
-from app.models import (LedgerEntry, Message, SandboxMessage, Send, SenderNumber, UsageCategoryRollup,
-                        UsageRollup)
-from app.services import periodic
+from app.models import LedgerEntry, Message, SandboxMessage, Send, SenderNumber, UsageCategoryRollup, UsageRollup
+from app.services import checks, periodic
 from app.services.accounts import accounts, api_keys
 from app.services.history import queries
 from app.services.sending import acceptance
-from app.services import checks
 from app.services.wallet import ledger as wallet_ledger
 from tests.support.factories import Customer, make_customer, make_staff
 from tests.support.jobs import run_worker

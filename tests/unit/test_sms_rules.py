@@ -3,7 +3,7 @@ of cases (SMS-01), the automatic type (SMS-02), titles, variables (SMS-05), ad w
 and the KST night window (SMS-06), the schedule window (SMS-07), MMS image checks
 (SMS-14) and recipient cleaning (SMS-04).
 
-`acceptance.plan()` is the validation half of `accept()`: it writes nothing and reads no
+`sms_plan.plan()` is the validation half of `accept()`: it writes nothing and reads no
 database, so the rules that combine (variables + ad + type + limit) are tested here."""
 import datetime as dt
 import io
@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.domain import images, recipients, sms
+from app.domain import images, recipients, sms, sms_plan
 from app.domain.recipients import Recipient
 from app.errors import ValidationError
-from app.services.sending import acceptance
 
 CASES = json.loads((Path(sms.__file__).parent / "data" / "byte_cases.json").read_text(encoding="utf-8"))["cases"]
 NOW = dt.datetime(2026, 11, 27, 3, 0)           # 12:00 KST, a Friday
@@ -51,9 +50,9 @@ def to(*phones) -> list[Recipient]:
 
 
 def plan(body="안녕하세요", recipients_=None, now=NOW, **changes):
-    request = acceptance.SmsRequest(account_id=1, sender="01020001234", body=body,
+    request = sms_plan.SmsRequest(account_id=1, sender="01020001234", body=body,
                                  recipients=to("01023456789") if recipients_ is None else recipients_, **changes)
-    return acceptance.plan(request, now)
+    return sms_plan.plan(request, now)
 
 
 def refused(call) -> ValidationError:
@@ -190,6 +189,15 @@ def test_sms06_ad_wrapping_and_its_bytes_count_toward_the_limit():
     assert plan("a" * 2000).msg_type == "LMS"
     error = refused(lambda: plan("a" * 1970, is_ad=True, ad_company="메가버드", ad_optout="0801231234"))
     assert error.code == "byte_limit" and "광고 문구도 포함됩니다" in error.message
+
+
+def test_sms06_an_ad_without_its_own_080_number_takes_the_accounts_default():
+    request = sms_plan.SmsRequest(account_id=1, sender="01020001234", body="가을 세일", recipients=to("01023456789"),
+                                  is_ad=True, ad_company="메가버드")
+    assert sms_plan.plan(request, NOW, default_optout="0801231234").ad.optout == "0801231234"
+    named = sms_plan.SmsRequest(**{**request.__dict__, "ad_optout": "0809998888"})
+    assert sms_plan.plan(named, NOW, default_optout="0801231234").ad.optout == "0809998888"
+    assert refused(lambda: sms_plan.plan(request, NOW)).code == "optout_required"
 
 
 @pytest.mark.parametrize("company,optout,code", [("", "0801231234", "ad_company_required"),

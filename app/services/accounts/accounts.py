@@ -10,19 +10,19 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from app.domain import sms
 from app.domain import text as rules
 from app.domain.brn import validate_brn
 from app.domain.files import check_document
 from app.domain.numbers import digits_only, is_digits
 from app.errors import Forbidden, InvalidState, NotFound, ValidationError
 from app.extensions import db
-from app.models import (Account, AccountMember, ApiUseApplication, CorporateConversion,
-                        Invitation)
+from app.models import Account, AccountMember, ApiUseApplication, CorporateConversion, Invitation
 from app.security.roles import CUSTOMER
 from app.security.tenancy import get_owned
 from app.services.accounts import users
-from app.services.shared import audit, files, mail, reviews
 from app.services.accounts.signup import _check_new_password
+from app.services.shared import audit, files, mail, reviews
 from app.services.shared.uow import transaction
 
 INVITATION_TTL = dt.timedelta(days=7)
@@ -279,7 +279,6 @@ def unsuspend(*, account_id, actor, reason: str | None, now: dt.datetime) -> Acc
 # --- sending preferences (SMS-06 default 080 number, SMS-15) ------------------------------------------
 
 def update_sending_settings(*, account_id: int, duplicate_protection: bool, optout_number: str | None) -> Account:
-    from app.domain import sms
     number = sms.optout_number(optout_number)
     with transaction():
         account = get_account(account_id, for_update=True)

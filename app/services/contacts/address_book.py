@@ -12,9 +12,9 @@ from app.domain.numbers import digits_in, normalize_mobile
 from app.domain.recipients import Recipient
 from app.errors import Conflict, ValidationError
 from app.extensions import db
-from app.services.shared.paging import paginate
 from app.models import Contact, ContactGroup
 from app.security.tenancy import get_owned
+from app.services.shared.paging import paginate
 from app.services.shared.uow import transaction
 
 PER_PAGE = 20
@@ -91,6 +91,10 @@ def search(account_id: int, *, group_id=None, query: str | None = None, page: in
             conditions.append(Contact.phone.like(f"%{digits}%"))
         stmt = stmt.where(or_(*conditions))
     return paginate(stmt, Contact.name, Contact.id, page=page, per_page=per_page)
+
+
+def get_contact(account_id: int, contact_id) -> Contact:
+    return get_owned(Contact, contact_id, account_id)
 
 
 def _contact_fields(form) -> dict:

@@ -8,10 +8,16 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.domain import recipient_files
+from app.domain import text as rules
 from app.domain.numbers import digits_in
+from app.domain.recipients import Recipient, clean, split_typed
+from app.errors import ValidationError
 from app.extensions import db
-from app.services.shared.paging import paginate
 from app.models import OptOut
+from app.security.tenancy import get_owned
+from app.services.shared.paging import paginate
+from app.services.shared.uow import transaction
 
 
 def numbers_in(account_id: int, candidates: Iterable[str]) -> set[str]:
@@ -50,10 +56,6 @@ def listing(account_id: int, *, query: str | None = None, page: int = 1, per_pag
 
 def add_typed(*, account_id: int, text: str, memo: str | None, now: dt.datetime) -> dict:
     """Numbers typed or pasted (any separators); every one must be a valid mobile number."""
-    from app.domain import text as rules
-    from app.domain.recipients import Recipient, clean, split_typed
-    from app.errors import ValidationError
-    from app.services.shared.uow import transaction
     parts = split_typed(text)
     if not parts:
         raise ValidationError("수신거부할 번호를 입력해주세요.", field="번호", code="required")
@@ -69,8 +71,6 @@ def add_typed(*, account_id: int, text: str, memo: str | None, now: dt.datetime)
 
 
 def add_file(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
-    from app.domain import recipient_files
-    from app.services.shared.uow import transaction
     parsed = recipient_files.parse(filename, data)
     with transaction():
         before = numbers_in(account_id, (r.phone for r in parsed.recipients))
@@ -80,7 +80,5 @@ def add_file(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -
 
 
 def remove(*, account_id: int, optout_id) -> None:
-    from app.security.tenancy import get_owned
-    from app.services.shared.uow import transaction
     with transaction():
         db.session.delete(get_owned(OptOut, optout_id, account_id, for_update=True))

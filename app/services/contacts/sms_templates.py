@@ -10,9 +10,9 @@ from app.domain import sms
 from app.domain import text as rules
 from app.errors import ValidationError
 from app.extensions import db
-from app.services.shared.paging import paginate
 from app.models import MessageTemplate, Send
 from app.security.tenancy import get_owned
+from app.services.shared.paging import paginate
 from app.services.shared.uow import transaction
 
 PER_PAGE = 20

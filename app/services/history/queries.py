@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 
 from app import clock
+from app.domain import message_types, sms
+from app.domain.moments import check_choice, parse_moment
 from app.domain.results import CATEGORY_LABELS
 from app.errors import ValidationError
 from app.extensions import db
-from app.services.shared.paging import paginate
 from app.models import Message, Send, SendCategoryCount
-from app.domain import message_types
-from app.domain.moments import check_choice, parse_moment
 from app.models.sending import MESSAGE_STATES, SEND_STATUSES
 from app.security.tenancy import get_owned
+from app.services.shared.paging import paginate
 
 MESSAGE_STATUS_LABELS = {"pending": "결과확인중", "submitting": "결과확인중", "submitted": "결과확인중",
                          "delivered": "발송성공", "failed": "발송실패"}
@@ -59,6 +59,13 @@ def list_sends(account_id: int, flt: SendFilter, *, page: int = 1, per_page: int
 
 def get_send(account_id: int, send_id) -> Send:
     return get_owned(Send, send_id, account_id)
+
+
+def as_composed(send: Send) -> tuple[str | None, str]:
+    """Title and text as composed, variables shown as #[…], the ad wording around it
+    (the detail page's preview)."""
+    ad = sms.AdSettings(send.ad_company, send.ad_optout) if send.is_ad else None
+    return send.title, (ad.wrap(send.body) if ad else send.body)
 
 
 def categories(send_id: int) -> dict[str, int]:

@@ -12,8 +12,7 @@ from app.domain.brn import brn_check_digit
 from app.domain.recipients import Recipient
 from app.domain.sms_plan import SmsRequest
 from app.extensions import db
-from app.models import (Account, AccountMember, Contact, ContactGroup, KakaoChannel, MessageTemplate, Send,
-                        SenderNumber)
+from app.models import Account, AccountMember, Contact, ContactGroup, KakaoChannel, MessageTemplate, Send, SenderNumber
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
 from app.services.accounts import api_keys, signup, users
 from app.services.sending import acceptance, dispatch, lifecycle, reports

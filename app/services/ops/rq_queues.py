@@ -9,6 +9,8 @@ from rq.registry import FailedJobRegistry
 from app import clock
 from app.errors import NotFound
 from app.extensions import all_queues, queue, redis_connection
+from app.services.shared import audit
+from app.services.shared.uow import transaction
 
 
 def overview() -> dict:
@@ -46,11 +48,9 @@ def _failed_registry(queue_name: str) -> FailedJobRegistry:
 
 def _audit(action: str, queue_name: str, job_id: str, actor, now) -> None:
     """ACC-08: a staff action on a job is a state change too (recorded once done)."""
-    from app.extensions import db
-    from app.services.shared import audit
-    audit.record(actor=actor, action=action, object_type="rq_job", object_id=job_id,
-                 after={"queue": queue_name}, now=now)
-    db.session.commit()
+    with transaction():
+        audit.record(actor=actor, action=action, object_type="rq_job", object_id=job_id,
+                     after={"queue": queue_name}, now=now)
 
 
 def requeue_failed(queue_name: str, job_id: str, *, actor=None, now=None) -> None:

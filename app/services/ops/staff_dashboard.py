@@ -9,9 +9,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from app import clock
+from app.domain import message_types
 from app.extensions import all_queues, db
 from app.models import Message, Send, UsageRollup
-from app.domain import message_types
 
 
 def today_by_type(now: dt.datetime) -> list[dict]:

@@ -21,9 +21,8 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
-
 from collections import defaultdict
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import exists, select, update
@@ -64,10 +63,6 @@ class SendContent:
     ad: sms.AdSettings | None
     uses_variables: bool
     images: tuple[bytes, ...]
-
-    def as_composed(self) -> tuple[str | None, str]:
-        """Title and text as composed, variables shown as #[…] (the detail page's preview)."""
-        return self.title, (self.ad.wrap(self.body) if self.ad else self.body)
 
     def text_for(self, name: str | None, vars_json: str | None) -> tuple[str | None, str]:
         title, body = self.title, self.body

@@ -18,6 +18,7 @@ from app.domain.files import CheckedFile
 from app.errors import NotFound
 from app.extensions import db
 from app.models import StoredFile
+from app.security.tenancy import get_owned
 from app.services.shared import uow
 
 
@@ -89,6 +90,17 @@ def _unlink(stored_name: str) -> None:
         (_upload_dir() / stored_name).unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def readable(file_id, *, account_id: int | None) -> StoredFile:
+    """The stored file `file_id` for a customer of `account_id` (NotFound for another
+    account's), or for staff (`account_id` None): any."""
+    if account_id is not None:
+        return get_owned(StoredFile, file_id, account_id)
+    row = db.session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def path_of(row: StoredFile) -> Path:

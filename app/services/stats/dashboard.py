@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from app import clock
+from app.domain import message_types
 from app.extensions import db
 from app.models import Send, UsageRollup
-from app.domain import message_types
 
 
 def month_start(now: dt.datetime) -> dt.date:

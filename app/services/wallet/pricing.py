@@ -11,8 +11,8 @@ from app.domain.numbers import is_digits
 from app.errors import NotFound
 from app.extensions import db
 from app.models import PricePlan
-from app.services.shared import audit
 from app.services.accounts.accounts import get_account
+from app.services.shared import audit
 from app.services.shared.uow import transaction
 
 PRICE_FIELDS = message_types.PRICE_COLUMNS          # a PricePlan column per message type

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from app import clock
 from app.errors import ValidationError
 from app.extensions import db
-from app.services.shared.paging import paginate
 from app.models import LedgerEntry
 from app.models.wallet import KIND_LABELS
+from app.services.shared.paging import paginate
 
 PER_PAGE = 20
 

@@ -13,10 +13,10 @@ from app.extensions import db
 from app.gateways.payments import get_payment_gateway
 from app.models import CashRefundRequest, TopupRequest
 from app.security.tenancy import get_owned
-from app.services.shared import reviews
-from app.services.wallet import ledger
 from app.services.accounts.accounts import get_account
+from app.services.shared import reviews
 from app.services.shared.uow import transaction
+from app.services.wallet import ledger
 
 MIN_TOPUP = 1_000
 MAX_TOPUP = 10_000_000

@@ -77,10 +77,8 @@ class ContactsView(PortalView):
     @expose("/<int:contact_id>/edit", methods=["GET", "POST"])
     @has_access
     def edit(self, contact_id):
-        from app.models import Contact
-        from app.security.tenancy import get_owned
         account_id = current_account_id()
-        contact = get_owned(Contact, contact_id, account_id)
+        contact = address_book.get_contact(account_id, contact_id)
         error, status = None, 200
         if request.method == "POST":
             try:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import g, send_file
 from flask_appbuilder import BaseView, expose
 
-from app.errors import Forbidden, NotFound
-from app.extensions import db
+from app.errors import Forbidden
 from app.models import StoredFile
-from app.security.tenancy import current_account_id, get_owned, is_staff
+from app.security.tenancy import current_account_id, is_staff
 from app.services.shared import files
 
 
@@ -31,10 +30,5 @@ class FileView(BaseView):
         user = g.user
         if user is None or not user.is_authenticated:
             raise Forbidden("로그인이 필요합니다.")
-        if is_staff():
-            row = db.session.get(StoredFile, file_id)
-            if row is None:
-                raise NotFound()
-        else:
-            row = get_owned(StoredFile, file_id, current_account_id())
+        row = files.readable(file_id, account_id=None if is_staff() else current_account_id())
         return stored_file_response(row)

@@ -63,11 +63,9 @@ class HistoryView(PortalView):
         recipients, recipients_total = ([], 0)
         if request.args.get("show"):
             recipients, recipients_total = queries.list_messages(send, flt, page=page_arg(), per_page=RECIPIENTS_PER_PAGE)
-        from app.services.sending import dispatch
-        content = dispatch.load_content(send)
         return self.render_template(
             "portal/history/detail.html", send=send, categories=queries.categories(send.id),
-            category_labels=SMS_CATEGORIES, preview=content.as_composed(),
+            category_labels=SMS_CATEGORIES, preview=queries.as_composed(send),
             recipients=recipients, recipients_total=recipients_total, page=page_arg(), per_page=RECIPIENTS_PER_PAGE,
             states=states, checked_categories=categories, status_labels=queries.MESSAGE_STATUS_LABELS,
             args=request.args, inline_limit=exports.INLINE_LIMIT)

@@ -8,7 +8,7 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.errors import MegabirdError
 from app.security.tenancy import current_account, current_account_id
-from app.services.accounts import accounts
+from app.services.accounts import accounts, api_keys
 from app.services.shared import files
 from app.views.base import PortalView
 
@@ -106,7 +106,6 @@ class MyPageView(PortalView):
         return self._api_page(account, error, status, form=request.form if error else {})
 
     def _api_page(self, account, error=None, status=200, form=None, new_key=None):
-        from app.services.accounts import api_keys
         return self.render_template("portal/api_use.html", account=account,
                                     latest=accounts.latest_api_application(account.id),
                                     keys=api_keys.keys_of(account.id) if account.api_status == "approved" else [],
@@ -116,7 +115,6 @@ class MyPageView(PortalView):
     @has_access
     def create_api_key(self):
         """API-01: a named key, optionally for listed IPs, shown once."""
-        from app.services.accounts import api_keys
         account = current_account()
         try:
             _key, plaintext = api_keys.create(account_id=account.id, name=request.form.get("name"), now=clock.now(),
@@ -128,7 +126,6 @@ class MyPageView(PortalView):
     @expose("/api/keys/<int:key_id>/revoke", methods=["POST"])
     @has_access
     def revoke_api_key(self, key_id):
-        from app.services.accounts import api_keys
         api_keys.revoke(account_id=current_account_id(), key_id=key_id, now=clock.now())
         flash("API 키를 폐기했습니다. 이 키로는 더 이상 호출할 수 없습니다.", "info")
         return redirect(url_for("MyPageView.api_use"))

@@ -15,10 +15,10 @@ from app.models import ApiUseApplication, CorporateConversion
 from app.security.roles import OPERATIONS
 from app.services.accounts import accounts
 from app.views.base import StaffModelView
+from app.web import app_filters
 
 
 def kst_with_age(value):
-    from app.web import app_filters
     return f"{app_filters('kst')(value)} ({app_filters('age')(value)} 대기)"
 
 
