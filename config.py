@@ -66,6 +66,17 @@ class Config:
     GATEWAY_KAKAO = os.environ.get("GATEWAY_KAKAO", "sandbox")
     # messages per second one dispatch job may hand to the SMS gateway (0: no limit)
     GATEWAY_SMS_THROUGHPUT = int(os.environ.get("GATEWAY_SMS_THROUGHPUT", "0"))
+    # The sandbox carrier's own store: a database apart from ours, as a real carrier is.
+    SANDBOX_DATABASE_URL = os.environ.get("SANDBOX_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sandbox.db'}")
+    # Seconds until the sandbox reports a message (GW-02; 30 minutes for numbers ending in 89).
+    SANDBOX_REPORT_DELAY_SECONDS = float(os.environ.get("SANDBOX_REPORT_DELAY_SECONDS", "5"))
+    # Off: the sandbox plays a carrier that does not deduplicate by client reference.
+    SANDBOX_DEDUPLICATES = _env_bool("SANDBOX_DEDUPLICATES", True)
+
+    # The send pipeline's jobs (design/send-pipeline.md): dispatch jobs one large send may
+    # have at once (several workers share its batches), report jobs per gateway at once.
+    DISPATCH_JOBS_PER_SEND = int(os.environ.get("DISPATCH_JOBS_PER_SEND", "2"))
+    REPORT_JOBS = int(os.environ.get("REPORT_JOBS", "2"))
     # The service's own number used for verification codes and notices.
     SYSTEM_SENDER_NUMBER = os.environ.get("SYSTEM_SENDER_NUMBER", "15880000")
 

@@ -20,6 +20,8 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     from app.api import register_api
     from app.cli import register_cli
     from app.extensions import csrf, db, migrate
+    from app.gateways import sandbox
+    from app.models.sandbox import BIND as SANDBOX_BIND
     from app.i18n import ensure_compiled
     from app.security.manager import fab_password_rules
     from app.security.sync import ensure_roles
@@ -44,7 +46,10 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
 
     with app.app_context():
-        _configure_engine(db.engine)
+        for engine in db.engines.values():
+            _configure_engine(engine)
+        if "sandbox" in (app.config["GATEWAY_SMS"], app.config["GATEWAY_KAKAO"]):
+            sandbox.create_store(db.engines[SANDBOX_BIND])
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
         register_views(appbuilder)
@@ -58,8 +63,18 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
 
 
 def _engine_options(app: Flask) -> None:
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    """Our database's engine options, and the sandbox carrier's database as a bind of its
+    own (app/models/sandbox.py)."""
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _options_for(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                           app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
+    binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+    binds.setdefault("sandbox", {"url": app.config["SANDBOX_DATABASE_URL"],
+                                 **_options_for(app.config["SANDBOX_DATABASE_URL"], None)})
+    app.config["SQLALCHEMY_BINDS"] = binds
+
+
+def _options_for(uri: str, given) -> dict:
+    options = dict(given or {})
     if uri.startswith("sqlite"):
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("timeout", 60)
@@ -69,7 +84,7 @@ def _engine_options(app: Flask) -> None:
         options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    return options
 
 
 def _configure_engine(engine) -> None:

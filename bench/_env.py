@@ -19,16 +19,17 @@ from tests.support.appdb import build_schema  # noqa: E402
 class Environment:
     """Servers and one migrated database per backend; `close()` stops everything."""
 
-    def __init__(self):
+    def __init__(self, pg_options: str = ""):
         self.redis = servers.RedisServer().start()
         self.pg = None
+        self.pg_options = pg_options
         self.tmp = Path(tempfile.mkdtemp(prefix="mb-bench-db-"))
 
     def database_url(self, backend: str, name: str) -> str:
         if backend == "sqlite":
             return f"sqlite:///{self.tmp / (name + '.db')}"
         if self.pg is None:
-            self.pg = servers.PostgresServer().start()
+            self.pg = servers.PostgresServer(options=self.pg_options).start()
         import sqlalchemy as sa
         admin = sa.create_engine(self.pg.url("postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

@@ -10,6 +10,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 # Everything the suite writes to disk lives under one folder, removed when it ends.
@@ -28,11 +29,19 @@ from tests.support.appdb import PostgresTemplate, SqliteTemplate  # noqa: E402
 BACKENDS = [b.strip() for b in os.environ.get("MB_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 
+def sandbox_url_for(database_url: str) -> str:
+    """The sandbox carrier's own store for a test database: one file per database, so that
+    every app (and worker process) on that database sees the same carrier."""
+    name = database_url.rsplit("/", 1)[1].split("?", 1)[0].removesuffix(".db")
+    return f"sqlite:///{_ROOT / f'sandbox-{name}-{zlib.crc32(database_url.encode()):08x}.db'}"
+
+
 def make_app(database_url: str, **overrides):
     from app import create_app
     base = Path(tempfile.mkdtemp(prefix="app-", dir=_ROOT))
     settings = dict(SQLALCHEMY_DATABASE_URI=database_url, UPLOAD_DIR=base / "uploads",
                     EXPORT_DIR=base / "exports", MAIL_OUTBOX_DIR=base / "mail",
+                    SANDBOX_DATABASE_URL=sandbox_url_for(database_url),
                     FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", REDIS_URL="redis://127.0.0.1:1/0")
     settings.update(overrides)
     return create_app("config.TestConfig", **settings)

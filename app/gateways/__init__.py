@@ -20,14 +20,16 @@ def _adapter_name(kind: str) -> str:
 def get_gateway(kind: str = "sms") -> Gateway:
     name = _adapter_name(kind)
     if name == "sandbox":
-        return SandboxGateway(throughput_limit=int(current_app.config.get(f"{SETTINGS[kind]}_THROUGHPUT", 0)))
+        return SandboxGateway(throughput_limit=int(current_app.config.get(f"{SETTINGS[kind]}_THROUGHPUT", 0)),
+                              deduplicates=bool(current_app.config.get("SANDBOX_DEDUPLICATES", True)))
     raise RuntimeError(f"unknown gateway adapter {name!r} for {SETTINGS[kind]}")
 
 
-def adapters() -> list[Gateway]:
-    """Each configured adapter once, for what every gateway is asked in turn (reports):
-    two kinds configured with the same adapter share it."""
-    seen: dict[str, Gateway] = {}
+def adapters() -> dict[str, Gateway]:
+    """Each configured adapter once, by the first gateway it serves, for what every
+    gateway is asked in turn (reports): two gateways configured with the same adapter
+    (the sandbox plays both) share it."""
+    seen: dict[str, str] = {}
     for kind in SETTINGS:
-        seen.setdefault(_adapter_name(kind), get_gateway(kind))
-    return list(seen.values())
+        seen.setdefault(_adapter_name(kind), kind)
+    return {kind: get_gateway(kind) for kind in seen.values()}

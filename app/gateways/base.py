@@ -42,6 +42,11 @@ class Gateway(abc.ABC):
     name = "abstract"
     #: messages per second this adapter may submit (0 = unlimited)
     throughput_limit = 0
+    #: True when the upstream takes a reference submitted again as the same message and can
+    #: say which references it has (`lookup`): dispatch then writes a message once when it
+    #: claims it, and recovery resubmits only what the upstream never got. False (an SMSC
+    #: that sends whatever it is given): every message is recorded before and after its PDU.
+    deduplicates = False
 
     @abc.abstractmethod
     def submit(self, messages: list[OutboundMessage], now: dt.datetime) -> list[Receipt]:
@@ -49,7 +54,13 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def poll_reports(self, now: dt.datetime, limit: int) -> list[Report]:
-        """Reports not yet acknowledged. May return a report again until it is acked."""
+        """Reports not yet acknowledged. May return a report again until it is acked; two
+        pollers at once should get different reports (a lease), though applying one twice
+        is harmless."""
+
+    def has_reports(self, now: dt.datetime) -> bool:
+        """Whether reports are waiting (the tick asks before it enqueues a report job)."""
+        return True
 
     @abc.abstractmethod
     def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:

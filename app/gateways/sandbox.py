@@ -1,20 +1,24 @@
 """The sandbox carrier (10-gateway.md): deterministic, no sleeps. The last two digits
 of the recipient decide the result (GW-02); reports become available at a simulated
-time that the tick's `now` reaches. It keeps its own tables (sandbox_message) and
-talks to them on its own connection, as a remote system would."""
+time that the tick's `now` reaches. It keeps its own database (app/models/sandbox.py,
+SANDBOX_DATABASE_URL), as a remote system would, and deduplicates by client reference:
+a reference submitted again is the same message (counted, a defect the tests look for)."""
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from app import bulk
 from app.extensions import db
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report
-from app.models import SandboxMessage, SenderNumber
+from app.models import SenderNumber
+from app.models.sandbox import BIND, SandboxBase, SandboxMessage
 
-REPORT_DELAY = dt.timedelta(seconds=5)
+REPORT_DELAY = dt.timedelta(seconds=5)      # SANDBOX_REPORT_DELAY_SECONDS sets it (the benchmarks: 0)
 SLOW_REPORT_DELAY = dt.timedelta(minutes=30)
+LEASE = dt.timedelta(minutes=2)       # a poller's hold on the reports it took, until it acks them
 KAKAO_CHANNELS = ("alimtalk", "friendtalk")
 
 _SMS_FAILURES = {90: "3001", 91: "3002", 92: "3003", 93: "3004", 94: "3005", 95: "3006",
@@ -24,12 +28,34 @@ _KAKAO_FAILURES = {80: "K101", 81: "K102", 82: "K103", 83: "K104", 84: "K105", 8
 SENDER_NOT_APPROVED = "3010"
 
 
-def magic_result(channel: str, recipient: str) -> tuple[str | None, dt.timedelta | None]:
+def create_store(engine) -> None:
+    """The sandbox's tables in its own database (idempotent; at start-up)."""
+    SandboxBase.metadata.create_all(engine, checkfirst=True)
+
+
+def _store():
+    return db.engines[BIND]
+
+
+def _reading():
+    """A connection of the sandbox's store for a read (on SQLite a deferred transaction,
+    which does not wait for the writers)."""
+    return _store().connect().execution_options(megabird_read_only=True)
+
+
+def report_delay() -> dt.timedelta:
+    return dt.timedelta(seconds=float(current_app.config.get("SANDBOX_REPORT_DELAY_SECONDS",
+                                                             REPORT_DELAY.total_seconds())))
+
+
+def magic_result(channel: str, recipient: str, delay: dt.timedelta = REPORT_DELAY
+                 ) -> tuple[str | None, dt.timedelta | None]:
     """(raw code, report delay) for a recipient; (None, None) when never reported."""
     last_two = int(recipient[-2:]) if recipient[-2:].isdigit() else 0
     if last_two == 98:
         return None, None
-    delay = SLOW_REPORT_DELAY if last_two == 89 else REPORT_DELAY
+    if last_two == 89:
+        delay = SLOW_REPORT_DELAY
     if channel in KAKAO_CHANNELS:
         if last_two in _KAKAO_FAILURES:
             return _KAKAO_FAILURES[last_two], delay
@@ -43,9 +69,13 @@ def magic_result(channel: str, recipient: str) -> tuple[str | None, dt.timedelta
 
 class SandboxGateway(Gateway):
     name = "sandbox"
+    deduplicates = True
 
-    def __init__(self, throughput_limit: int = 0):
+    def __init__(self, throughput_limit: int = 0, deduplicates: bool = True):
         self.throughput_limit = throughput_limit
+        # SANDBOX_DEDUPLICATES=0 makes it play an SMSC that must be told each message once:
+        # dispatch then records every message before and after the call (the tests use it)
+        self.deduplicates = deduplicates
 
     # One bulk write for the whole batch: a repeated client reference is the same message,
     # counted in submit_count (a defect if ever > 1).
@@ -54,60 +84,78 @@ class SandboxGateway(Gateway):
                "image_count": "integer", "submitted_at": "timestamp", "submit_count": "integer",
                "result_code": "varchar(16)", "optout_number": "varchar(20)", "report_due_at": "timestamp"}
 
-    def _approved_senders(self, conn, messages: list[OutboundMessage]) -> set[tuple[int, str]]:
+    @staticmethod
+    def _approved_senders(messages: list[OutboundMessage]) -> set[tuple[int, str]]:
+        """The numbers the carrier accepts: our approved sender numbers (the sandbox plays
+        the carrier's registry of them, read from our database)."""
         pairs = {(m.account_id, m.sender) for m in messages
                  if m.account_id is not None and m.channel not in KAKAO_CHANNELS}
         if not pairs:
             return set()
         accounts = {a for a, _ in pairs}
-        rows = conn.execute(select(SenderNumber.account_id, SenderNumber.number).where(
-            SenderNumber.account_id.in_(accounts), SenderNumber.status == "approved"))
+        with db.engine.connect().execution_options(megabird_read_only=True) as conn:
+            rows = conn.execute(select(SenderNumber.account_id, SenderNumber.number).where(
+                SenderNumber.account_id.in_(accounts), SenderNumber.status == "approved")).all()
         return {(r.account_id, r.number) for r in rows}
 
     def submit(self, messages: list[OutboundMessage], now: dt.datetime) -> list[Receipt]:
         if not messages:
             return []
-        with db.engine.begin() as conn:
+        approved = self._approved_senders(messages)
+        delay = report_delay()
+        with _store().begin() as conn:
             stamp = bulk.time_binder(conn)
-            approved = self._approved_senders(conn, messages)
             submitted_at = stamp(now)
-            due = {delay: stamp(now + delay) for delay in (REPORT_DELAY, SLOW_REPORT_DELAY)}
+            due = {d: stamp(now + d) for d in (delay, SLOW_REPORT_DELAY)}
             rows = []
             for m in messages:
-                code, delay = magic_result(m.channel, m.recipient)
+                code, wait = magic_result(m.channel, m.recipient, delay)
                 if (m.account_id is not None and m.channel not in KAKAO_CHANNELS
                         and (m.account_id, m.sender) not in approved):
-                    code, delay = SENDER_NOT_APPROVED, REPORT_DELAY
+                    code, wait = SENDER_NOT_APPROVED, delay
                 rows.append((m.ref, m.channel, m.account_id, m.sender, m.recipient, m.title, m.text,
                              len(m.images), submitted_at, 1, code, m.recipient if code == "3005" else None,
-                             due[delay] if delay is not None else None))
+                             due[wait] if wait is not None else None))
+            accepted = [Receipt(m.ref, True, "SBX-" + m.ref) for m in messages]
             bulk.upsert_counting(conn, "sandbox_message", self.COLUMNS, rows, conflict="client_ref",
                                  on_conflict="submit_count = sandbox_message.submit_count + 1")
-        return [Receipt(ref=m.ref, accepted=True, gateway_ref=f"SBX-{m.ref}") for m in messages]
+        return accepted
+
+    def _due(self, now: dt.datetime):
+        table = SandboxMessage.__table__.c
+        return ((table.acked_at.is_(None)) & (table.report_due_at <= now)
+                & (table.leased_until.is_(None) | (table.leased_until <= now)))
+
+    def has_reports(self, now: dt.datetime) -> bool:
+        with _reading() as conn:
+            return conn.scalar(select(SandboxMessage.id).where(self._due(now)).limit(1)) is not None
 
     def poll_reports(self, now: dt.datetime, limit: int) -> list[Report]:
-        with db.engine.connect() as conn:
-            rows = conn.execute(
-                select(SandboxMessage.id, SandboxMessage.client_ref, SandboxMessage.result_code,
-                       SandboxMessage.report_due_at, SandboxMessage.optout_number)
-                .where(SandboxMessage.acked_at.is_(None), SandboxMessage.report_due_at <= now)
-                .order_by(SandboxMessage.report_due_at, SandboxMessage.id)
-                .limit(limit)).all()
-        return [Report(ref=r.client_ref, code=r.result_code, at=r.report_due_at,
-                       report_id=str(r.id), optout_number=r.optout_number) for r in rows]
+        """Due reports, leased to this poller until `now + LEASE`: a second poller meanwhile
+        gets others. Unacknowledged ones come again once the lease has run out."""
+        table = SandboxMessage.__table__
+        pick = (select(table.c.id).where(self._due(now))
+                .order_by(table.c.report_due_at, table.c.id).limit(limit).scalar_subquery())
+        with _store().begin() as conn:
+            rows = conn.execute(update(table).where(table.c.id.in_(pick)).values(leased_until=now + LEASE)
+                                .returning(table.c.id, table.c.client_ref, table.c.result_code,
+                                           table.c.report_due_at, table.c.optout_number)).all()
+        return [Report(ref, code, at, str(row_id), optout) for row_id, ref, code, at, optout in rows]
 
     def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:
         ids = [int(r.report_id) for r in reports if r.report_id]
         if not ids:
             return
-        with db.engine.begin() as conn:
-            for start in range(0, len(ids), 5000):
-                conn.execute(update(SandboxMessage).where(SandboxMessage.id.in_(ids[start:start + 5000]))
-                             .values(acked_at=now))
+        with _store().begin() as conn:
+            stamp = bulk.time_binder(conn)(now)
+            for start in range(0, len(ids), bulk.IN_LIST):
+                chunk = ids[start:start + bulk.IN_LIST]
+                conn.exec_driver_sql(f"UPDATE sandbox_message SET acked_at = {bulk.marks(conn, 1)} "
+                                     f"WHERE id IN ({bulk.marks(conn, len(chunk))})", (stamp, *chunk))
 
     def lookup(self, refs: list[str]) -> set[str]:
         found: set[str] = set()
-        with db.engine.connect() as conn:
+        with _reading() as conn:
             for start in range(0, len(refs), 5000):
                 chunk = refs[start:start + 5000]
                 found.update(conn.scalars(select(SandboxMessage.client_ref)

@@ -1,8 +1,13 @@
-"""RQ entry points of the send pipeline: one-line shims into app/services/sending/dispatch.py."""
+"""RQ entry points of the send pipeline: one-line shims into app/services/sending/.
+
+The tick enqueues the report, timeout and settlement jobs with its `now` and a key
+(background.enqueue_once): the job releases the key when it ends."""
 from __future__ import annotations
 
+from app import clock
 from app.jobs import job
-from app.services.sending import dispatch
+from app.services.sending import dispatch, lifecycle, reports
+from app.services.shared import background
 
 
 @job
@@ -11,3 +16,30 @@ def dispatch_send(send_id: int):
     if result["more"]:      # other sends get their turn before this one's next batches
         dispatch.enqueue([send_id])
     return result
+
+
+@job
+def apply_reports(kind: str, now_iso: str, key: str | None = None):
+    try:
+        result = reports.run(kind, clock.parse_iso(now_iso), key=key)
+    finally:
+        background.release(key)
+    if result.get("more"):
+        reports.enqueue_due(clock.parse_iso(now_iso))
+    return result
+
+
+@job
+def time_out(now_iso: str, key: str | None = None):
+    try:
+        return reports.time_out(clock.parse_iso(now_iso))
+    finally:
+        background.release(key)
+
+
+@job
+def settle(now_iso: str, key: str | None = None):
+    try:
+        return lifecycle.settle(clock.parse_iso(now_iso))
+    finally:
+        background.release(key)

@@ -1,4 +1,5 @@
-"""All models, imported so that `db.metadata` (FAB's Model.metadata) knows every table."""
+"""All models, imported so that `db.metadata` (FAB's Model.metadata) knows every table of
+our database (and SandboxBase.metadata the sandbox carrier's own)."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401
 
 from app.models.account import (Account, AccountMember, ApiUseApplication,  # noqa: F401
@@ -10,7 +11,7 @@ from app.models.sandbox import SandboxMessage  # noqa: F401
 from app.models.sender import KakaoChannel, SenderDocument, SenderNumber  # noqa: F401
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
 from app.models.wallet import CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
-from app.models.sending import (ApiKey, ApiRequest, DailyUsage, Message, OptOut, Send, SendCategoryCount,  # noqa: F401
-                                SendImage, UsageCategoryRollup, UsageRollup)
+from app.models.sending import (ApiKey, ApiRequest, DailyUsage, DispatchBatch, Message, OptOut, Send,  # noqa: F401
+                                SendCategoryCount, SendImage, UsageCategoryRollup, UsageRollup)
 from app.models.contacts import Contact, ContactGroup, MessageTemplate, RecipientUpload  # noqa: F401
 from app.models.exports import ExportJob  # noqa: F401

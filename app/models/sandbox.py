@@ -1,18 +1,26 @@
-"""The sandbox carrier's own store (10-gateway.md). It plays a remote system: only the
-sandbox adapter reads or writes these tables."""
+"""The sandbox carrier's own store (10-gateway.md). It plays a remote system, so it is not
+part of our database: its table lives in another database (`SQLALCHEMY_BINDS["sandbox"]`,
+a SQLite file of its own by default, SANDBOX_DATABASE_URL), which only the sandbox adapter
+writes. `db.session` reads it through the bind (the staff outbox, tests)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from flask_appbuilder import Model
-from sqlalchemy import BigInteger, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Index, Integer, MetaData, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.models.base import Timestamp
 
+BIND = "sandbox"
 
-class SandboxMessage(Model):
+
+class SandboxBase(DeclarativeBase):
+    """Tables of the sandbox's own database: Flask-SQLAlchemy routes them by this bind key."""
+    metadata = MetaData(info={"bind_key": BIND})
+
+
+class SandboxMessage(SandboxBase):
     __tablename__ = "sandbox_message"
     __table_args__ = (
         # reports not yet acknowledged, by due time (acknowledged rows leave the index)
@@ -36,4 +44,7 @@ class SandboxMessage(Model):
     result_code: Mapped[Optional[str]] = mapped_column(String(16))
     optout_number: Mapped[Optional[str]] = mapped_column(String(20))
     report_due_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    # a poller holds a report until then; another poller takes it only after (two report
+    # jobs never get the same batch), unless it is acknowledged first
+    leased_until: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
     acked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

@@ -2,8 +2,9 @@
 rollups (STA-04) and the API's keys and idempotency records (09-api.md).
 
 A `Send` is one request; a `Message` is one recipient of it. A Kakao message and its
-fallback SMS are two messages of the same send, the fallback pointing at its parent
-(`parent_id`), so Kakao needs no new model (06-kakao.md)."""
+fallback SMS are two messages of the same send, in two layers: the fallback
+(`layer = 'fallback'`) points at its parent (`parent_id`), so Kakao needs no new model
+(06-kakao.md). A `DispatchBatch` is one claimed batch handed to a gateway."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import message_types
@@ -22,6 +23,7 @@ BigInt = BigInteger().with_variant(Integer, "sqlite")
 SEND_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
 SEND_STATUS_LABELS = {"scheduled": "예약", "in_progress": "진행중", "completed": "완료", "cancelled": "취소"}
 MESSAGE_STATES = ("pending", "submitting", "submitted", "delivered", "failed")
+LAYERS = ("primary", "fallback")      # the send's own message, or the one sent in its place
 FINAL_STATES = ("delivered", "failed")
 OPEN_STATES = ("pending", "submitting", "submitted")
 
@@ -59,6 +61,9 @@ class Send(Model):
     hold_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     charged_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)   # so far
     refunded_amount: Mapped[Optional[int]] = mapped_column(BigInteger)
+    # The part of the final charge paid in cash (the rest in points), written at settlement:
+    # what the invoice of the month (TAX-02) splits by the top-ups it came from.
+    charged_cash: Mapped[Optional[int]] = mapped_column(BigInteger)
     # Counts, kept in the same transactions as the messages' states.
     recipient_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     delivered_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -113,18 +118,26 @@ class Message(Model):
     __tablename__ = "message"
     __table_args__ = (
         one_of("state", MESSAGE_STATES, "ck_message_state"),
+        one_of("layer", LAYERS, "ck_message_layer"),
         CheckConstraint("charge >= 0", name="ck_message_charge"),
-        # The only index a state change maintains. Timeouts and claim recovery look at
-        # the messages of in-progress sends through it, not at the whole table.
-        Index("ix_message_send_state", "send_id", "state"),
+        # Claims, timeouts and claim recovery find the messages of a send by state through
+        # it, not through the whole table; id last, so that a claim takes pending messages
+        # in id order straight from the index. (A state change rewrites every index entry
+        # of the row on PostgreSQL — no HOT update when an indexed column changes —, so the
+        # table keeps just three.)
+        Index("ix_message_send_state", "send_id", "state", "id"),
         # SMS-15 looks up recent sends' messages to the same numbers; searches by number too
         Index("ix_message_account_recipient_send", "account_id", "recipient", "send_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInt, primary_key=True)
-    send_id: Mapped[int] = mapped_column(ForeignKey("send.id", ondelete="CASCADE"), nullable=False)
+    # No foreign key: a send's 100,000 inserted messages would each check it (half the time
+    # of the insert on PostgreSQL). Messages are written only by accepting their send, in its
+    # transaction, and deleted only with it (RES-06).
+    send_id: Mapped[int] = mapped_column(BigInt, nullable=False)
     account_id: Mapped[int] = mapped_column(Integer, nullable=False)
     parent_id: Mapped[Optional[int]] = mapped_column(BigInteger)      # the Kakao message a fallback replaces
+    layer: Mapped[str] = mapped_column(String(8), nullable=False, default="primary", server_default="primary")
     msg_type: Mapped[str] = mapped_column(String(20), nullable=False)
     recipient: Mapped[str] = mapped_column(String(11), nullable=False)
     name: Mapped[Optional[str]] = mapped_column(String(100))
@@ -140,6 +153,28 @@ class Message(Model):
     content_hash: Mapped[Optional[str]] = mapped_column(String(16))  # what the recipient reads (SMS-15)
     late_code: Mapped[Optional[str]] = mapped_column(String(16))     # a report after the message was final
     late_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+
+
+class DispatchBatch(Model):
+    """One batch of a send claimed by a dispatch job (its claim token) and handed to a
+    gateway that deduplicates by client reference. Its messages go straight to
+    `submitted` when claimed; `handed_at` says the gateway call returned. A batch without
+    it after CLAIM_STALE_AFTER belongs to a job that died: recovery asks the gateway which
+    of its messages it has (the rest go back to `pending`). One row per batch, instead of
+    a second write per message."""
+
+    __tablename__ = "dispatch_batch"
+    __table_args__ = (
+        Index("ix_dispatch_batch_open", "claimed_at", sqlite_where=text("handed_at IS NULL"),
+              postgresql_where=text("handed_at IS NULL")),
+    )
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    send_id: Mapped[int] = mapped_column(BigInt, ForeignKey("send.id", ondelete="CASCADE"), nullable=False)
+    gateway: Mapped[str] = mapped_column(String(16), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    claimed_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
+    handed_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
 
 
 class SendCategoryCount(Model):

@@ -68,13 +68,14 @@ def _relay(now):
 
 TASKS: list[Task] = [
     Task("system_messages", system_messages.deliver_pending),
-    # the send pipeline, in this order at every tick (design/send-pipeline.md)
+    # the send pipeline (design/send-pipeline.md): the tick finds what is due; reports,
+    # timeouts and settlement are jobs that any worker takes
     Task("start_scheduled", _start_scheduled),
     Task("recover_claims", dispatch.recover_stale_claims),
     Task("relay", _relay),
-    Task("reports", reports.poll_reports),
-    Task("timeouts", reports.time_out, every=dt.timedelta(minutes=1)),
-    Task("settle", lifecycle.settle),
+    Task("reports", reports.enqueue_due),
+    Task("timeouts", reports.enqueue_timeouts, every=dt.timedelta(minutes=1)),
+    Task("settle", lifecycle.enqueue_settlement),
     Task("relay_exports", exports.relay, every=dt.timedelta(minutes=1)),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import db
 from app.models import Account, PricePlan, SandboxMessage, Send
-from app.services import periodic
 from tests.e2e.compose_support import counter, msg_type, open_compose, recipients_xlsx
 from tests.support.jobs import run_worker
+from tests.support.pipeline import tick
 
 pytestmark = pytest.mark.e2e
 
@@ -101,10 +101,11 @@ def test_variables_from_a_file_preview_confirm_send_once_and_complete(app, brows
     expect(page.locator("#count-requested")).to_have_text("3건")
     expect(page.locator("#count-delivered")).to_have_text("0건")
 
-    # the real worker dispatches to the sandbox carrier; the tick reads its reports and settles
+    # the real worker dispatches to the sandbox carrier; the tick asks for its reports, a worker
+    # applies them and settles
     run_worker(app)
+    tick(app, clock.now() + dt.timedelta(seconds=10))
     with app.app_context():
-        periodic.tick(clock.now() + dt.timedelta(seconds=10))
         texts = dict(db.session.execute(select(SandboxMessage.recipient, SandboxMessage.text)
                                         .where(SandboxMessage.account_id == customer.account_id)).all())
         db.session.commit()

@@ -15,6 +15,7 @@ from app.services.history import queries
 from app.services.sending import acceptance, lifecycle
 from tests.support.factories import make_customer
 from tests.support.jobs import run_worker
+from tests.support.pipeline import tick
 from tests.support.web import logged_in, text_of
 
 T0 = dt.datetime(2026, 11, 27, 3, 0)   # 12:00 KST
@@ -73,9 +74,8 @@ def test_duplicates_settle_uncharged_and_show_in_the_breakdown(app):
         acceptance.enqueue_dispatch(db.session.get(acceptance.Send, send_id))
     with clock.frozen(later):                  # the real worker, at the send's time
         run_worker(app)
+    tick(app, later + dt.timedelta(minutes=5))     # the tick, and the worker for its report jobs
     with app.app_context():
-        from app.services import periodic
-        periodic.tick(later + dt.timedelta(minutes=5))
         send = db.session.get(acceptance.Send, send_id)
         assert (send.status, send.delivered_count, send.failed_count, send.charged_amount) == ("completed", 1, 1, 20)
         assert checks.invariant_violations() == []

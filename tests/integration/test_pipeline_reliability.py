@@ -16,12 +16,14 @@ from app import clock
 from app.extensions import db
 from app.gateways import OutboundMessage, Report, get_gateway
 from app.models import UsageCategoryRollup, UsageRollup
+from app.gateways.sandbox import LEASE
 from app.services.sending import dispatch
 from app.services.sending.reports import apply_reports
 from tests.conftest import make_app
 from tests.support.factories import make_customer
 from tests.support.pipeline import (NOW, accept, api_customer, balance, bearer, by_recipient, duplicate_submissions,
-                                    invariant, ledger, messages, phones, sandbox_rows, send_row, tick, work)
+                                    invariant, ledger, messages, phones, sandbox_rows, send_row, tick, tick_only,
+                                    work)
 from tests.support.servers import RedisServer
 
 SECOND, MINUTE, HOUR = dt.timedelta(seconds=1), dt.timedelta(minutes=1), dt.timedelta(hours=1)
@@ -77,9 +79,10 @@ def test_rel04_the_same_reports_applied_twice_change_nothing_the_second_time(app
     numbers = phones(1, 90, 94)
     accepted = accept(app, customer, numbers)
     work(app)
-    with app.app_context():                        # polled without ack: the sandbox gives them again
-        first = get_gateway("sms").poll_reports(NOW + 10 * SECOND, 100)
-        again = get_gateway("sms").poll_reports(NOW + 10 * SECOND, 100)
+    with app.app_context():                        # polled without ack: once the poller's lease has run
+        first = get_gateway("sms").poll_reports(NOW + 10 * SECOND, 100)        # out, the sandbox gives them again
+        assert get_gateway("sms").poll_reports(NOW + 10 * SECOND, 100) == []   # not to a second poller meanwhile
+        again = get_gateway("sms").poll_reports(NOW + 10 * SECOND + LEASE, 100)
         db.session.commit()
     assert len(first) == 3 and first == again
     assert apply(app, first, NOW + 10 * SECOND) == {"applied": 3, "late": 0, "ignored": 0}
@@ -90,7 +93,7 @@ def test_rel04_the_same_reports_applied_twice_change_nothing_the_second_time(app
     for message in messages(app, accepted.send_id):
         assert message["late_code"] == message["result_code"] and message["late_at"] == NOW + 5 * SECOND
     # the tick polls them a third time (never acked), applies nothing new, acks, settles once
-    tick(app, NOW + 12 * SECOND)
+    tick(app, NOW + 3 * LEASE)
     row = send_row(app, accepted.send_id)
     assert (row["status"], row["delivered_count"], row["failed_count"], row["charged_amount"],
             row["refunded_amount"]) == ("completed", 1, 2, 20, 40)
@@ -151,17 +154,23 @@ def test_rel04_out_of_order_reports_never_regress_a_final_state(app):
     assert invariant(app) == []
 
 
-def test_rel04_a_report_for_a_message_still_submitting_is_applied(app):
-    """The worker died after the gateway accepted the batch, before marking it submitted."""
+def claim(send_id: int, size: int = 100):
+    """A dispatch job's claim of an SMS batch (the sandbox deduplicates: straight to submitted)."""
+    return dispatch._claim(send_id, dispatch.GATEWAY_TYPES["sms"], uuid.uuid4().hex, NOW, size, gateway="sms",
+                           deduplicates=True)
+
+
+def test_rel04_a_report_for_a_message_whose_batch_was_never_marked_handed_over_is_applied(app):
+    """The worker died after the gateway accepted the batch, before marking it handed over."""
     customer = make_customer(app, cash=1000)
     numbers = phones(1, 91)
     accepted = accept(app, customer, numbers, enqueue=False)
     with app.app_context():
-        rows = dispatch._claim(accepted.send_id, uuid.uuid4().hex, NOW, 100)
+        rows = claim(accepted.send_id)
         get_gateway("sms").submit([OutboundMessage(str(r.id), "sms", customer.phone, r.recipient, "본문",
                                                    account_id=customer.account_id) for r in rows], NOW)
         db.session.commit()
-    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitting"}
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitted"}
     tick(app, NOW + 10 * SECOND)                 # claims are not stale yet; the reports are due
     states = by_recipient(app, accepted.send_id)
     assert (states[numbers[0]]["state"], states[numbers[1]]["state"]) == ("delivered", "failed")
@@ -218,14 +227,14 @@ def test_a_batch_claimed_and_never_submitted_goes_back_to_pending_and_is_sent_on
     numbers = phones(1, 2, 3)
     accepted = accept(app, customer, numbers, enqueue=False)
     with app.app_context():
-        claimed = dispatch._claim(accepted.send_id, uuid.uuid4().hex, NOW, 100)   # ... and the job died
+        claimed = claim(accepted.send_id)                 # ... and the job died
     assert len(claimed) == 3
     tick(app, NOW + dispatch.CLAIM_STALE_AFTER - SECOND)
     work(app, NOW + dispatch.CLAIM_STALE_AFTER - SECOND)
-    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitting"}
+    assert {m["state"] for m in messages(app, accepted.send_id)} == {"submitted"}    # as far as we know
     assert sandbox_rows(app, numbers) == []
     later = NOW + dispatch.CLAIM_STALE_AFTER + SECOND
-    done = tick(app, later)
+    done = tick_only(app, later)
     assert done["recover_claims"] == {"submitted": 0, "pending": 3} and done["relay"] == 1
     assert {m["state"] for m in messages(app, accepted.send_id)} == {"pending"}
     work(app, later)                                  # the relay's job
@@ -240,21 +249,22 @@ def test_a_batch_the_sandbox_received_but_never_marked_becomes_submitted_and_is_
     numbers = phones(1, 2, 3, 4, 5, 6)
     accepted = accept(app, customer, numbers, enqueue=False)
     with app.app_context():
-        claimed = dispatch._claim(accepted.send_id, uuid.uuid4().hex, NOW, 100)
+        claimed = claim(accepted.send_id)
         # the gateway got the first half of the batch; then the job died
         get_gateway("sms").submit([OutboundMessage(str(r.id), "sms", customer.phone, r.recipient, "본문",
                                                    account_id=customer.account_id) for r in claimed[:3]], NOW)
         db.session.commit()
     received = {str(r.id) for r in claimed[:3]}
     later = NOW + dispatch.CLAIM_STALE_AFTER + SECOND
-    done = tick(app, later)
+    done = tick_only(app, later)
     assert done["recover_claims"] == {"submitted": 3, "pending": 3} and done["relay"] == 1
     for message in messages(app, accepted.send_id):
-        if str(message["id"]) in received:       # submitted at its claim time; reported in the same tick
-            assert message["submitted_at"] == NOW and message["state"] == "delivered"
+        if str(message["id"]) in received:       # submitted at its claim time; its report is due
+            assert message["submitted_at"] == NOW and message["state"] == "submitted"
         else:
             assert message["state"] == "pending"
-    work(app, later)
+    work(app, later)                             # the relayed dispatch and the report job
+    assert {m["state"] for m in messages(app, accepted.send_id) if str(m["id"]) in received} == {"delivered"}
     tick(app, later + 10 * SECOND)
     row = send_row(app, accepted.send_id)
     assert (row["status"], row["delivered_count"], row["charged_amount"]) == ("completed", 6, 120)

@@ -51,6 +51,7 @@ def recipients_for(rng: random.Random, count: int) -> list[Recipient]:
 def run_worker_process(app, *, crash: str | None = None, batch_size: int = 1000, timeout: int = 180) -> int:
     """One burst worker in its own process; returns its exit code (-9 when killed)."""
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
+               SANDBOX_DATABASE_URL=app.config["SANDBOX_DATABASE_URL"],
                FLASK_APP="run.py", RQ_QUEUE_PREFIX=app.config.get("RQ_QUEUE_PREFIX", ""),
                DISPATCH_BATCH_SIZE=str(batch_size))
     env.pop("MEGABIRD_CRASH_AT", None)

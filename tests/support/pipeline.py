@@ -66,9 +66,19 @@ def accept(app, customer: Customer, numbers, *, now: dt.datetime = NOW, enqueue:
         return Accepted(result.send.id, result.to_api())
 
 
-def tick(app, now: dt.datetime) -> dict:
+def tick_only(app, now: dt.datetime) -> dict:
+    """Only the tick at `now`: what it found due and asked the workers for."""
     with app.app_context():
         return periodic.tick(now)
+
+
+def tick(app, now: dt.datetime) -> dict:
+    """The tick at `now`, then the real worker at `now` for the jobs it asked for
+    (reports, timeouts, settlement, relayed dispatch), as the scheduler and a worker do."""
+    with app.app_context():
+        result = periodic.tick(now)
+    work(app, now)
+    return result
 
 
 def work(app, now: dt.datetime = NOW) -> None:

@@ -33,8 +33,9 @@ def _wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, options: str = ""):
         self.port = port or free_port()
+        self.options = options          # more `-c name=value` settings (the benchmarks' statistics)
         self.dir = tempfile.mkdtemp(prefix="mb-redis-")
         self.process: subprocess.Popen | None = None
 
@@ -81,8 +82,9 @@ def pg_bin() -> Path | None:
 class PostgresServer:
     """A private cluster: trust auth on loopback, fsync off (tests only)."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, options: str = ""):
         self.port = port or free_port()
+        self.options = options          # more `-c name=value` settings (the benchmarks' statistics)
         self.bin = pg_bin()
         self.dir = Path(tempfile.mkdtemp(prefix="mb-pg-"))
         self.data = self.dir / "data"
@@ -105,7 +107,7 @@ class PostgresServer:
         self._run(self.bin / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--locale", "C.UTF-8")
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 {self.options}")
         self._run(self.bin / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.dir / "log", "-w", "start")
         return self
 

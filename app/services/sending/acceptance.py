@@ -164,4 +164,4 @@ def _insert_messages(send: Send, p: Plan, blocked: set[str], repeated: set[str],
 def enqueue_dispatch(send: Send) -> None:
     """After the commit: a send that goes now is handed to a worker."""
     if send.status == "in_progress":
-        dispatch.enqueue([send.id])
+        dispatch.enqueue([send.id], jobs=dispatch.jobs_for(send.recipient_count))

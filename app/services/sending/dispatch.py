@@ -1,18 +1,24 @@
-"""Dispatch (../shared/design/send-pipeline.md): messages go to the gateway in claimed
-batches, exactly once.
+"""Dispatch (../shared/design/send-pipeline.md): messages go to their gateway in claimed
+batches, exactly once. Each message type has its gateway (app/domain/message_types.py);
+a batch is claimed from one gateway's types at a time.
 
-1. Claim: `pending → submitting` for a batch, with a fresh claim token (one UPDATE …
-   RETURNING; PostgreSQL adds FOR UPDATE SKIP LOCKED so workers share a send). The
-   claim is committed before the gateway is called: it is our record that the batch
-   may have left.
+For a gateway that deduplicates by client reference (the sandbox, a Kakao dealer's API):
+1. Claim: `pending → submitted` for a batch, with a fresh claim token, and a
+   `dispatch_batch` row for the token (one UPDATE … RETURNING and one INSERT; PostgreSQL
+   adds FOR UPDATE SKIP LOCKED so that workers share a send). Committed before the
+   gateway is called: the record that the batch may have left.
 2. Submit the batch; the message id is the client reference.
-3. `submitting → submitted` for the accepted ones (conditional on the claim token).
+3. The batch's `handed_at` (one row; refused messages fail now).
+A job that dies between 1 and 3 leaves a batch without `handed_at`:
+`recover_stale_claims` (the tick) asks the gateway which of its messages it has; the
+others go back to `pending` and are sent again — never twice, since the gateway did not
+get them (and would take a repeat as the same message anyway).
 
-A job that dies between 1 and 3 leaves `submitting` rows. `recover_stale_claims` (the
-tick) asks the gateway which of them it received: those become `submitted` (their
-report will come, or the 49-hour timeout); the others go back to `pending`. A gateway
-that cannot say gets them all as `submitted`: an uncertain message is never sent
-twice. RQ state decides nothing here.
+For a gateway that does not (an SMSC): `pending → submitting` at the claim, and
+`submitting → submitted` for the accepted ones after the call (conditional on the claim
+token). Stale `submitting` rows are asked about the same way; a gateway that cannot say
+gets them all as `submitted`: an uncertain message is never sent twice. RQ state decides
+nothing here.
 """
 from __future__ import annotations
 
@@ -33,7 +39,7 @@ from app.domain.message_types import MessageType
 from app.domain.results import FAILED
 from app.extensions import db
 from app.gateways import Gateway, OutboundMessage, get_gateway
-from app.models import Message, Send
+from app.models import DispatchBatch, Message, Send
 from app.services.accounts import access
 from app.services.senders import sender_numbers
 from app.services.sending.outcomes import Outcome, finalize, send_facts
@@ -49,6 +55,9 @@ CLAIM_STALE_AFTER = dt.timedelta(minutes=5)      # far longer than any job may r
 RELAY_AFTER = dt.timedelta(seconds=30)
 SENDER_NOT_APPROVED_CODE = "SENDER"
 ACCOUNT_SUSPENDED_CODE = "SUSPENDED"
+#: each gateway and the message types it carries, in the order a job serves them
+GATEWAY_TYPES: dict[str, tuple[str, ...]] = {
+    gateway: tuple(t.code for t in message_types.TYPES if t.gateway == gateway) for gateway in message_types.GATEWAYS}
 
 
 @dataclass(frozen=True)
@@ -105,17 +114,25 @@ class RateLimiter:
 
 
 MESSAGE = Message.__table__   # hot paths use Core statements on the table (no ORM bookkeeping)
+BATCH = DispatchBatch.__table__
 
 
-def _claim(send_id: int, token: str, now: dt.datetime, size: int):
+def _claim(send_id: int, types: tuple[str, ...], token: str, now: dt.datetime, size: int, *,
+           gateway: str, deduplicates: bool):
+    """Claim up to `size` pending messages of these types and commit the claim."""
     m = MESSAGE.c
-    pick = select(m.id).where(m.send_id == send_id, m.state == "pending").order_by(m.id).limit(size)
+    pick = (select(m.id).where(m.send_id == send_id, m.state == "pending", m.msg_type.in_(types))
+            .order_by(m.id).limit(size))
     if db.engine.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
+    values = (dict(state="submitted", submitted_at=now) if deduplicates else dict(state="submitting"))
     stmt = (update(MESSAGE).where(m.id.in_(pick.scalar_subquery()))
-            .values(state="submitting", claim_token=token, claimed_at=now)
+            .values(claim_token=token, claimed_at=now, **values)
             .returning(m.id, m.msg_type, m.recipient, m.name, m.vars))
     rows = db.session.execute(stmt).all()
+    if rows and deduplicates:
+        db.session.execute(BATCH.insert().values(token=token, send_id=send_id, gateway=gateway, size=len(rows),
+                                                 claimed_at=now))
     db.session.commit()
     return rows
 
@@ -132,21 +149,6 @@ def _refusal(content: SendContent, kind: MessageType) -> tuple[str, str] | None:
     return None
 
 
-class _Gateways:
-    """The gateways one job hands batches to, each with its own throughput limit."""
-
-    def __init__(self, limiter: RateLimiter | None):
-        self.gateways: dict[str, Gateway] = {}
-        self.limiters: dict[str, RateLimiter] = {}
-        self.given = limiter
-
-    def for_(self, kind: MessageType) -> tuple[Gateway, RateLimiter]:
-        if kind.gateway not in self.gateways:
-            gateway = self.gateways[kind.gateway] = get_gateway(kind.gateway)
-            self.limiters[kind.gateway] = self.given or RateLimiter(gateway.throughput_limit)
-        return self.gateways[kind.gateway], self.limiters[kind.gateway]
-
-
 def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
     done = 0
     for start in range(0, len(ids), 1000):
@@ -158,69 +160,133 @@ def _mark_submitted(ids: list[int], token: str, now: dt.datetime) -> int:
     return done
 
 
+class _Gateways:
+    """The gateways one job hands batches to, each with its own throughput limit."""
+
+    def __init__(self, limiter: RateLimiter | None):
+        self.gateways: dict[str, Gateway] = {}
+        self.limiters: dict[str, RateLimiter] = {}
+        self.given = limiter
+
+    def __getitem__(self, name: str) -> tuple[Gateway, RateLimiter]:
+        if name not in self.gateways:
+            gateway = self.gateways[name] = get_gateway(name)
+            self.limiters[name] = self.given or RateLimiter(gateway.throughput_limit)
+        return self.gateways[name], self.limiters[name]
+
+
+def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token: str,
+               now: dt.datetime) -> tuple[int, int]:
+    """One claimed batch to its gateway: (submitted, failed)."""
+    from_state = "submitted" if gateway.deduplicates else "submitting"
+    failed = 0
+    outbound, refused = [], []
+    by_type: dict[str, list] = defaultdict(list)
+    for row in rows:
+        by_type[row.msg_type].append(row)
+    for msg_type, group in by_type.items():
+        kind = message_types.get(msg_type)
+        refusal = _refusal(content, kind)
+        if refusal:
+            code, category = refusal
+            refused += [Outcome(row.id, send_id, FAILED, code, category, now, 0) for row in group]
+            continue
+        wire, sender, account_id, images = kind.wire, content.sender, content.account_id, content.images
+        if content.uses_variables:
+            for row_id, _type, recipient, name, values in group:
+                title, text = content.text_for(name, values)
+                outbound.append(OutboundMessage(str(row_id), wire, sender, recipient, text, title, account_id,
+                                                images))
+        else:       # one text for everybody (the hot path of a large send)
+            title, text = content.text_for(None, None)
+            outbound += [OutboundMessage(str(row_id), wire, sender, recipient, text, title, account_id, images)
+                         for row_id, _type, recipient, _name, _values in group]
+    if refused:
+        failed += len(finalize(refused, send_facts([send_id]), from_states=(from_state,)))
+    db.session.commit()  # no open transaction while the gateway works (SQLite: one writer)
+    submitted = 0
+    if outbound:
+        receipts = gateway.submit(outbound, now)
+        faults.point("dispatch.after_submit")
+        rejected = [Outcome(int(r.ref), send_id, FAILED, r.error_code or "REJECTED", "other", now, 0)
+                    for r in receipts if not r.accepted]
+        if gateway.deduplicates:
+            submitted = len(receipts) - len(rejected)
+        else:
+            submitted = _mark_submitted([int(r.ref) for r in receipts if r.accepted], token, now)
+        if rejected:
+            failed += len(finalize(rejected, send_facts([send_id]), from_states=(from_state,)))
+    if gateway.deduplicates:
+        db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
+    db.session.commit()
+    faults.point("dispatch.after_mark")
+    return submitted, failed
+
+
+def _gateways_of(send: Send) -> list[str]:
+    """The gateways a send's messages go through: its own type's, and the SMS gateway for
+    the fallback messages of a Kakao send that has them."""
+    own = message_types.get(send.msg_type).gateway
+    names = [own]
+    if send.fallback_unit_price is not None and message_types.SMS_GATEWAY != own:
+        names.append(message_types.SMS_GATEWAY)
+    return names
+
+
 def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = None,
                   max_batches: int = MAX_BATCHES_PER_JOB, limiter: RateLimiter | None = None) -> dict:
-    """Submit a send's pending messages in batches. Returns what it did and whether
-    pending messages remain (the job then enqueues itself again, so that other sends
-    get their turn)."""
+    """Submit a send's pending messages in batches, each through the gateway of its type.
+    Returns what it did and whether pending messages remain (the job then enqueues itself
+    again, so that other sends get their turn). Commits per batch."""
     send = db.session.get(Send, send_id)
     if send is None or send.status != "in_progress":
         db.session.commit()
         return {"submitted": 0, "failed": 0, "more": False}
     content = load_content(send)
+    serving = _gateways_of(send)
     db.session.commit()
     batch_size = batch_size or int(current_app.config.get("DISPATCH_BATCH_SIZE", BATCH_SIZE))
     gateways = _Gateways(limiter)
-    submitted = failed = 0
-    for _ in range(max_batches):
-        now = now_fn()
-        token = uuid.uuid4().hex
-        rows = _claim(send_id, token, now, batch_size)
-        if not rows:
-            return {"submitted": submitted, "failed": failed, "more": False}
-        faults.point("dispatch.after_claim")
-        by_type: dict[str, list] = defaultdict(list)      # each message type goes through its own gateway
-        for row in rows:
-            by_type[row.msg_type].append(row)
-        for msg_type, group in by_type.items():
-            kind = message_types.get(msg_type)
-            gateway, limiter_ = gateways.for_(kind)
-            refusal = _refusal(content, kind)
-            if refusal:
-                code, category = refusal
-                failed += len(finalize([Outcome(row.id, send_id, FAILED, code, category, now, 0) for row in group],
-                                       send_facts([send_id]), from_states=("submitting",)))
-                db.session.commit()
+    submitted = failed = batches = 0
+    while batches < max_batches:
+        claimed_any = False
+        for name in serving:
+            types = GATEWAY_TYPES[name]
+            now = now_fn()
+            token = uuid.uuid4().hex
+            gateway, pace = gateways[name]
+            rows = _claim(send_id, types, token, now, batch_size, gateway=name, deduplicates=gateway.deduplicates)
+            if not rows:
                 continue
-            batch = []
-            for row in group:
-                title, text = content.text_for(row.name, row.vars)
-                batch.append(OutboundMessage(ref=str(row.id), channel=kind.wire, sender=content.sender,
-                                             recipient=row.recipient, text=text, title=title,
-                                             account_id=content.account_id, images=content.images))
-            db.session.commit()  # no open transaction while the gateway works (SQLite: one writer)
-            receipts = gateway.submit(batch, now)
-            faults.point("dispatch.after_submit")
-            accepted = [int(r.ref) for r in receipts if r.accepted]
-            submitted += _mark_submitted(accepted, token, now)
-            refused = [Outcome(int(r.ref), send_id, FAILED, r.error_code or "REJECTED", "other", now, 0)
-                       for r in receipts if not r.accepted]
-            if refused:
-                failed += len(finalize(refused, send_facts([send_id]), from_states=("submitting",)))
+            claimed_any = True
+            batches += 1
+            faults.point("dispatch.after_claim")
+            done, refused = _hand_over(send_id, content, gateway, rows, token, now)
+            submitted, failed = submitted + done, failed + refused
+            db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id)
+                               .values(last_progress_at=now))
             db.session.commit()
-            limiter_.account(len(group))
-        faults.point("dispatch.after_mark")
-        db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(last_progress_at=now))
-        db.session.commit()
+            pace.account(len(rows))
+        if not claimed_any:
+            return {"submitted": submitted, "failed": failed, "more": False}
     more = db.session.scalar(select(exists().where(Message.send_id == send_id, Message.state == "pending")))
     db.session.commit()
     return {"submitted": submitted, "failed": failed, "more": bool(more)}
 
 
-def enqueue(send_ids) -> None:
-    """Ask a worker to dispatch these sends (after the commit that made them due)."""
+def enqueue(send_ids, *, jobs: int = 1) -> None:
+    """Ask workers to dispatch these sends (after the commit that made them due); `jobs`
+    per send share its batches (PostgreSQL claims them with SKIP LOCKED)."""
     for send_id in send_ids:
-        background.enqueue("dispatch", JOB, send_id, job_timeout=JOB_TIMEOUT)
+        for _ in range(max(jobs, 1)):
+            background.enqueue("dispatch", JOB, send_id, job_timeout=JOB_TIMEOUT)
+
+
+def jobs_for(recipients: int) -> int:
+    """How many dispatch jobs a send of this size gets at once: one per batch at the most,
+    up to DISPATCH_JOBS_PER_SEND."""
+    batch = int(current_app.config.get("DISPATCH_BATCH_SIZE", BATCH_SIZE))
+    return max(1, min(int(current_app.config.get("DISPATCH_JOBS_PER_SEND", 1)), -(-recipients // batch)))
 
 
 # --- the tick's part of dispatch ------------------------------------------------------------------------------
@@ -231,7 +297,29 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, in
     cutoff = now - CLAIM_STALE_AFTER
     totals = {"submitted": 0, "pending": 0}
     gateways: dict[str, Gateway] = {}
+
+    def gateway_of(name: str) -> Gateway:
+        return gateways.setdefault(name, get_gateway(name))
+
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
+    # batches of a deduplicating gateway that were never marked handed over
+    for token, gateway_name in db.session.execute(select(BATCH.c.token, BATCH.c.gateway).where(
+            BATCH.c.handed_at.is_(None), BATCH.c.claimed_at < cutoff)).all():
+        ids = list(db.session.scalars(select(MESSAGE.c.id).where(MESSAGE.c.claim_token == token,
+                                                                 MESSAGE.c.state == "submitted")))
+        db.session.commit()
+        known = gateway_of(gateway_name).lookup([str(i) for i in ids]) if ids else set()
+        unsent = [] if known is None else [i for i in ids if str(i) not in known]
+        totals["submitted"] += len(ids) - len(unsent)
+        for start in range(0, len(unsent), 1000):
+            totals["pending"] += db.session.execute(
+                update(Message).where(Message.id.in_(unsent[start:start + 1000]), Message.state == "submitted",
+                                      Message.claim_token == token)
+                .values(state="pending", claim_token=None, claimed_at=None, submitted_at=None),
+                execution_options={"synchronize_session": False}).rowcount or 0
+        db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
+        db.session.commit()
+    # messages of a gateway that records each one, left `submitting`
     while True:
         rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.msg_type).where(
             MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitting",
@@ -243,9 +331,8 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, in
         for row in rows:
             by_gateway[message_types.get(row.msg_type).gateway].append(row.id)
         received, unsent = [], []
-        for kind, ids in by_gateway.items():
-            gateway = gateways.setdefault(kind, get_gateway(kind))
-            known = gateway.lookup([str(i) for i in ids])
+        for name, ids in by_gateway.items():
+            known = gateway_of(name).lookup([str(i) for i in ids])
             received += ids if known is None else [i for i in ids if str(i) in known]
             unsent += [] if known is None else [i for i in ids if str(i) not in known]
         for start in range(0, max(len(received), len(unsent)), 1000):

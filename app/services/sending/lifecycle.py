@@ -26,6 +26,8 @@ from app.models.sending import OPEN_STATES
 from app.security.tenancy import get_owned
 from app.services.sending import daily_usage
 from app.services.sending.rollups import Deltas
+from app.services.shared import background
+from app.services.shared.steps import Steps
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
@@ -97,13 +99,43 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
 
 # --- completion and refund (WAL-08) -------------------------------------------------------------------------
 
+#: steps of higher capabilities run in the transaction that settles a send: (send, now)
+AFTER_COMPLETE = Steps("a send was settled")
+SETTLE_JOB = "app.jobs.sending.settle"
+SETTLE_KEY_TTL = 120
+
+
+def _done(candidates=None, limit: int = 500):
+    """In-progress sends whose counters say every message is final."""
+    stmt = select(Send.id).where(Send.status == "in_progress",
+                                 Send.delivered_count + Send.failed_count >= Send.recipient_count)
+    if candidates is not None:
+        stmt = stmt.where(Send.id.in_(sorted(candidates)))
+    return list(db.session.scalars(stmt.order_by(Send.id).limit(limit)))
+
+
+def enqueue_settlement(now: dt.datetime) -> int:
+    """The tick: a settlement job when a send waits to be settled (one whose last
+    messages a report job, a timeout or dispatch finished)."""
+    waiting = _done(limit=1)
+    db.session.commit()
+    return int(bool(waiting) and background.enqueue_once("settle", "dispatch", SETTLE_JOB, now.isoformat(),
+                                                         ttl=SETTLE_KEY_TTL, job_timeout=600))
+
+
 def settle(now: dt.datetime, *, limit: int = 500) -> int:
     """Complete every in-progress send with no open message and refund hold − charged,
-    once (the refund's key is the send's). One transaction per send (a loop of the tick):
-    a send that fails to settle is logged and tried again at the next tick."""
-    candidates = db.session.scalars(select(Send.id).where(
-        Send.status == "in_progress",
-        Send.delivered_count + Send.failed_count >= Send.recipient_count).limit(limit)).all()
+    once (the refund's key is the send's). One transaction per send (the settlement
+    job): a send that fails to settle is logged and tried again later."""
+    return _settle(_done(limit=limit), now)
+
+
+def settle_sends(send_ids, now: dt.datetime) -> int:
+    """settle() for these sends (the ones a report batch or a timeout just moved)."""
+    return _settle(_done(send_ids), now) if send_ids else 0
+
+
+def _settle(candidates: list[int], now: dt.datetime) -> int:
     db.session.commit()
     completed = 0
     for send_id in candidates:
@@ -132,8 +164,9 @@ def _complete(send_id: int, now: dt.datetime) -> bool:
                                     .where(Message.send_id == send_id)))
     refund = ledger.refund(send.account_id, send.id, charged, now=now)
     held = ledger.find_entry(ledger.hold_key(send.id))
+    charged_cash = -held.cash_delta - refund.cash_delta if held else 0
     if not _move(send.id, "in_progress", "completed", completed_at=now, charged_amount=charged,
-                 refunded_amount=refund.cash_delta + refund.points_delta):
+                 charged_cash=charged_cash, refunded_amount=refund.cash_delta + refund.points_delta):
         raise RuntimeError(f"send {send_id} left in_progress while locked")   # rolls the refund back
     points_used = -held.points_delta - refund.points_delta if held else 0
     if points_used:
@@ -141,6 +174,7 @@ def _complete(send_id: int, now: dt.datetime) -> bool:
         deltas.add(account_id=send.account_id, day=send.day, msg_type=send.msg_type, source=send.source,
                    points_used=points_used)
         deltas.flush()
+    AFTER_COMPLETE(send, now)
     return True
 
 

@@ -19,8 +19,12 @@ from app.extensions import db
 from app.models import Message, Send
 from app.models.sending import OPEN_STATES
 from app.services.sending.rollups import Deltas
+from app.services.shared.steps import Steps
 
 CHUNK = 1000
+#: steps of higher capabilities run in the transaction that moved the messages:
+#: (the outcomes that moved, their sends' facts) — a Kakao failure's fallback, a webhook row
+AFTER_FINALIZE = Steps("messages reached their final state")
 
 
 class Outcome(NamedTuple):
@@ -60,15 +64,11 @@ def open_rows(ids: list[int], from_states=OPEN_STATES) -> dict[int, int]:
     """{message id: send id} of the given messages that are still in `from_states`,
     locked for this transaction on PostgreSQL (SQLite's write transactions are already
     exclusive)."""
-    found: dict[int, int] = {}
-    lock = db.engine.dialect.name == "postgresql"
-    for start in range(0, len(ids), CHUNK):
-        stmt = select(MESSAGE.c.id, MESSAGE.c.send_id).where(MESSAGE.c.id.in_(ids[start:start + CHUNK]),
-                                                             MESSAGE.c.state.in_(from_states))
-        if lock:
-            stmt = stmt.with_for_update()
-        found.update((mid, sid) for mid, sid in db.session.execute(stmt))
-    return found
+    conn = db.session.connection()
+    states = ", ".join(f"'{state}'" for state in from_states if state in OPEN_STATES)   # our own constants
+    lock = " ORDER BY id FOR UPDATE" if bulk.is_postgres(conn) else ""
+    return dict(bulk.rows_in(conn, f"SELECT id, send_id FROM message WHERE id IN ({{keys}}) AND state IN ({states})"
+                             + lock, sorted(ids)))
 
 
 OUTCOME_COLUMNS = {"state": "varchar(12)", "result_code": "varchar(16)", "category": "varchar(32)",
@@ -105,10 +105,11 @@ def finalize(outcomes: list[Outcome], facts: dict[int, SendFacts], *, from_state
         if category:
             deltas.add_category(account_id=f.account_id, day=f.day, msg_type=f.msg_type, category=category, count=n)
             deltas.add_send_category(send_id=send_id, category=category, count=n)
-    for send_id, (delivered, failed, charged) in per_send.items():
+    for send_id, (delivered, failed, charged) in sorted(per_send.items()):     # in id order: no deadlock
         db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id).values(
             delivered_count=Send.__table__.c.delivered_count + delivered,
             failed_count=Send.__table__.c.failed_count + failed,
             charged_amount=Send.__table__.c.charged_amount + charged))
     deltas.flush()
+    AFTER_FINALIZE(moving, facts)
     return {o.message_id for o in moving}

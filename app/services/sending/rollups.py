@@ -20,7 +20,8 @@ def _insert(model):
 
 
 class Deltas:
-    """Collects increments, then writes them with one upsert per key."""
+    """Collects increments, then writes them with one upsert per key, in key order (two
+    transactions that touch the same rows take their locks in the same order)."""
 
     def __init__(self):
         self.usage: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
@@ -45,18 +46,18 @@ class Deltas:
                 index_elements=["account_id", "day", "msg_type", "source"],
                 set_={name: getattr(UsageRollup, name) + getattr(stmt.excluded, name) for name in COUNTERS})
             rows = [{"account_id": a, "day": d, "msg_type": t, "source": s, **counts}
-                    for (a, d, t, s), counts in self.usage.items() if any(counts.values())]
+                    for (a, d, t, s), counts in sorted(self.usage.items()) if any(counts.values())]
             if rows:
                 db.session.execute(stmt, rows)
         rows = [{"account_id": a, "day": d, "msg_type": t, "category": c, "count": n}
-                for (a, d, t, c), n in self.categories.items() if n]
+                for (a, d, t, c), n in sorted(self.categories.items()) if n]
         if rows:
             stmt = _insert(UsageCategoryRollup)
             stmt = stmt.on_conflict_do_update(
                 index_elements=["account_id", "day", "msg_type", "category"],
                 set_={"count": UsageCategoryRollup.count + stmt.excluded.count})
             db.session.execute(stmt, rows)
-        rows = [{"send_id": s, "category": c, "count": n} for (s, c), n in self.send_categories.items() if n]
+        rows = [{"send_id": s, "category": c, "count": n} for (s, c), n in sorted(self.send_categories.items()) if n]
         if rows:
             stmt = _insert(SendCategoryCount)
             stmt = stmt.on_conflict_do_update(index_elements=["send_id", "category"],
