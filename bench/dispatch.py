@@ -88,6 +88,20 @@ def start_workers(env, app, count: int, profile_dir: str | None = None):
     return procs
 
 
+def wait_for_workers(env, count: int, timeout: float = 120) -> None:
+    """Until `count` workers have registered with Redis (each takes a second or more to
+    create its app; started together on two cores, several take longer)."""
+    from redis import Redis
+    from rq import Worker
+    conn = Redis.from_url(env.redis.url)
+    deadline = time.monotonic() + timeout
+    while Worker.count(connection=conn) < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {Worker.count(connection=conn)} of {count} workers started")
+        time.sleep(0.2)
+    time.sleep(0.5)      # and past their first poll
+
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -159,7 +173,7 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profi
     procs = start_workers(env, app, workers, profile_dir)
     pg = postgres_pid(env)
     try:
-        time.sleep(1.0)  # let the workers import and connect before the clock starts
+        wait_for_workers(env, workers)   # the clock starts once every worker listens
         if STATEMENTS[0] and backend == "postgresql":
             _reset_statements(url)
         before = {"bench": time.process_time(), "workers": [tree_cpu(p.pid) for p in procs],

@@ -1,7 +1,8 @@
 """RQ entry points of the send pipeline: one-line shims into app/services/sending/.
 
 The tick enqueues the report, timeout and settlement jobs with its `now` and a key
-(background.enqueue_once): the job releases the key when it ends."""
+(background.enqueue_once): the job renews the key when it starts (and the report job
+after every batch) and releases it when it ends."""
 from __future__ import annotations
 
 from app import clock
@@ -20,6 +21,7 @@ def dispatch_send(send_id: int):
 
 @job
 def apply_reports(kind: str, now_iso: str, key: str | None = None):
+    background.renew(key, reports.KEY_TTL)
     try:
         result = reports.run(kind, clock.parse_iso(now_iso), key=key)
     finally:
@@ -31,6 +33,7 @@ def apply_reports(kind: str, now_iso: str, key: str | None = None):
 
 @job
 def time_out(now_iso: str, key: str | None = None):
+    background.renew(key, reports.KEY_TTL)
     try:
         return reports.time_out(clock.parse_iso(now_iso))
     finally:
@@ -39,6 +42,7 @@ def time_out(now_iso: str, key: str | None = None):
 
 @job
 def settle(now_iso: str, key: str | None = None):
+    background.renew(key, lifecycle.SETTLE_KEY_TTL)
     try:
         return lifecycle.settle(clock.parse_iso(now_iso))
     finally:

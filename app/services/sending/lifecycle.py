@@ -102,7 +102,7 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
 #: steps of higher capabilities run in the transaction that settles a send: (send, now)
 AFTER_COMPLETE = Steps("a send was settled")
 SETTLE_JOB = "app.jobs.sending.settle"
-SETTLE_KEY_TTL = 120
+SETTLE_KEY_TTL = 20       # as reports.KEY_TTL
 
 
 def _done(candidates=None, limit: int = 500):

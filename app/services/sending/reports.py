@@ -32,7 +32,10 @@ LATE_COLUMNS = {"late_code": "varchar(16)", "late_at": "timestamp"}
 REPORT_JOB = "app.jobs.sending.apply_reports"
 TIMEOUT_JOB = "app.jobs.sending.time_out"
 JOB_TIMEOUT = 600
-KEY_TTL = 120        # seconds a job's key outlives its last batch (a dead worker's job is asked for again)
+# Seconds a job's key outlives its enqueue or its last batch: a job killed with its worker
+# holds its slot that long at the most (a job that waits longer in the queue may get a
+# twin, which finds its reports leased to the first and ends).
+KEY_TTL = 20
 
 
 def apply_reports(reports: list[Report], now: dt.datetime) -> dict[str, int]:
