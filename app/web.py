@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from app import clock
+from app.domain.brn import format_brn
+from app.domain.korean import josa
 from app.domain.numbers import format_number
 from app.errors import MegabirdError, TooManyRequests
 from app.extensions import db
@@ -274,4 +276,14 @@ def _filters(app: Flask) -> None:
             return f"{hours}시간 {rest // 60}분"
         return f"{rest // 60}분"
 
-    _FILTERS.update(kst=kst, won=won, phone=phone, age=age)
+    @app.template_filter("josa")
+    def josa_filter(value, pair: str):
+        """{{ label|josa('을/를') }}: the word with the particle its last sound takes."""
+        return josa(value, pair)
+
+    @app.template_filter("brn")
+    def brn(value):
+        """사업자등록번호 as 220-81-12341."""
+        return format_brn(value) or "-"
+
+    _FILTERS.update(kst=kst, won=won, phone=phone, age=age, josa=josa_filter, brn=brn)

@@ -9,6 +9,7 @@ import json
 
 from flask import Blueprint, g, jsonify, request
 
+from app.domain.korean import josa, particle
 from app import clock
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
 from app.api.openapi import spec
@@ -68,7 +69,7 @@ def _recipients(to) -> list[Recipient]:
         parsed = jsonbody.recipient(item, index)
         if parsed is None:
             message = (f"to[{index}]: phone(문자열), name(문자열), vars({{\"1\"..\"4\": 값}}) 형식이어야 합니다."
-                       if isinstance(item, dict) else f"to[{index}]은(는) 전화번호 문자열이나 객체여야 합니다.")
+                       if isinstance(item, dict) else f"to[{index}]{particle(str(index), '은/는')} 전화번호 문자열이나 객체여야 합니다.")
             raise ValidationError(message, field=f"to[{index}]", code="invalid_type")
         out.append(parsed)
     return out
@@ -162,7 +163,7 @@ def _page_args() -> tuple[int, int]:
     def number(name, default, maximum):
         text = request.args.get(name, str(default))
         if not is_digits(text) or len(text) > 9 or not 1 <= int(text) <= maximum:
-            raise ValidationError(f"{name}은(는) 1~{maximum} 사이의 정수여야 합니다.", field=name, code="invalid")
+            raise ValidationError(f"{josa(name, '은/는')} 1~{maximum} 사이의 정수여야 합니다.", field=name, code="invalid")
         return int(text)
     return number("page", 1, 1_000_000), number("per_page", 20, 100)
 

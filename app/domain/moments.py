@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.domain.korean import josa
 from app import clock
 from app.errors import ValidationError
 
@@ -22,7 +23,7 @@ def parse_moment(value: str | None, field: str, *, end_of_day: bool = False) -> 
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         return clock.kst_to_utc(moment) if moment.tzinfo is None else clock.to_naive_utc(moment)
     except (ValueError, OverflowError):     # OverflowError: 0001-01-01 or 9999-12-31 shifted by KST
-        raise ValidationError(f"{field}은(는) YYYY-MM-DD 또는 ISO-8601 형식이어야 합니다.", field=field,
+        raise ValidationError(f"{josa(field, '은/는')} YYYY-MM-DD 또는 ISO-8601 형식이어야 합니다.", field=field,
                               code="invalid_date") from None
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from app.domain.korean import josa
 from app.domain.numbers import normalize_mobile
 from app.errors import ValidationError
 
@@ -79,7 +80,7 @@ def _lost_zero(raw: str) -> str | None:
             normalize_mobile("0" + raw)
         except ValidationError:
             return None
-        return (f"앞자리 0이 빠진 번호입니다 (엑셀에서 숫자 서식으로 저장하면 0이 사라집니다). 0{raw}이(가) 맞다면 "
+        return (f"앞자리 0이 빠진 번호입니다 (엑셀에서 숫자 서식으로 저장하면 0이 사라집니다). 0{josa(raw, '이/가')} 맞다면 "
                 "셀 서식을 텍스트로 바꾸거나 010-1234-5678 형식으로 입력해주세요.")
     return None
 

@@ -61,8 +61,8 @@ def test_groups_are_created_renamed_and_deleted_with_their_contacts(app, client,
     assert [(c["group_id"], c["phone"]) for c in rows(app, Contact)] == [(other, "01023456789")]
 
 
-@pytest.mark.parametrize("name,status,words", [("", 422, "그룹 이름을(를) 입력해주세요"),
-                                                ("가" * 51, 422, "그룹 이름은(는) 50자 이하"),
+@pytest.mark.parametrize("name,status,words", [("", 422, "그룹 이름을 입력해주세요"),
+                                                ("가" * 51, 422, "그룹 이름은 50자 이하"),
                                                 ("VIP", 409, "같은 이름의 그룹이 이미 있습니다")])
 def test_bad_group_names_are_refused_naming_the_field(app, client, name, status, words):
     new_group(client, "VIP")
@@ -121,9 +121,9 @@ def test_a_number_twice_in_one_group_is_refused(app, client):
     ({"phone": ""}, "휴대폰 번호를 입력해주세요"),
     ({"phone": "02-123-4567"}, "010, 011, 016~019"),
     ({"phone": "010-0123-4567"}, "존재하지 않는 번호"),
-    ({"phone": "010-2345-6789", "name": "가" * 51}, "이름은(는) 50자 이하"),
-    ({"phone": "010-2345-6789", "var3": "가" * 201}, "변수3은(는) 200자 이하"),
-    ({"phone": "010-2345-6789", "memo": "가" * 201}, "메모은(는) 200자 이하"),
+    ({"phone": "010-2345-6789", "name": "가" * 51}, "이름은 50자 이하"),
+    ({"phone": "010-2345-6789", "var3": "가" * 201}, "변수3은 200자 이하"),
+    ({"phone": "010-2345-6789", "memo": "가" * 201}, "메모는 200자 이하"),
 ])
 def test_bad_contacts_are_refused_naming_the_field_and_keep_the_form(app, client, fields, words):
     vip = new_group(client, "VIP")

@@ -65,7 +65,7 @@ def test_acc06_an_individual_is_refused_clearly(app):
 def test_acc06_purpose_is_required(app):
     customer, client = customer_client(app, kind="corporate")
     response = client.post("/mypage/api", data={"purpose": "  ", "server_ips": ""})
-    assert response.status_code == 422 and "사용 목적을(를) 입력해주세요." in text_of(response)
+    assert response.status_code == 422 and "사용 목적을 입력해주세요." in text_of(response)
     assert count(app, ApiUseApplication) == 0 and api_status(app, customer.account_id) == "none"
 
 
@@ -76,7 +76,7 @@ def test_acc06_rejected_with_a_reason_the_customer_sees_it_and_may_apply_again(a
     operator_login, operator = staff_client(app, "Operator")
 
     response = operator.post(f"{QUEUE}/decide/{application['id']}", data={"decision": "reject", "reason": ""})
-    assert "반려 사유을(를) 입력해주세요." in flashed(follow(operator, response))
+    assert "반려 사유를 입력해주세요." in flashed(follow(operator, response))
     assert api_status(app, customer.account_id) == "requested" and count(app, AuditLog) == 0
 
     response = operator.post(f"{QUEUE}/decide/{application['id']}",

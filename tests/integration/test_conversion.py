@@ -107,7 +107,7 @@ def test_acc05_reject_needs_a_reason_and_changes_nothing_without_one(app):
     for reason in (None, "", "   "):
         response = decide(operator, conversion["id"], "reject", reason)
         assert response.status_code == 302
-        assert "반려 사유을(를) 입력해주세요." in flashed(follow(operator, response))
+        assert "반려 사유를 입력해주세요." in flashed(follow(operator, response))
     assert only_conversion(app, customer.account_id) == conversion
     assert account_of(app, customer.account_id)["kind"] == "individual"
     assert rows(app, AuditLog) == []

@@ -151,7 +151,7 @@ def test_type_status_and_search_filters_and_the_reset_link(app, client, five_per
                          ("?period=2y", "발송일시 값이 올바르지 않습니다"),
                          ("?period=custom&from=2026-11-20&to=2026-11-01", "시작일이 종료일보다 늦습니다"),
                          ("?period=custom&from=2025-01-01&to=2026-11-27", "최대 1년"),
-                         ("?period=custom&from=2026-13-01", "시작일은(는) YYYY-MM-DD")):
+                         ("?period=custom&from=2026-13-01", "시작일은 YYYY-MM-DD")):
         response = client.get(f"/history/{query}")
         assert response.status_code == 422, query
         assert words in html_unescape(re.search(r'id="form-error">(.*?)</div>', response.get_data(as_text=True))

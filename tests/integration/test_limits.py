@@ -45,14 +45,14 @@ def test_acc10_an_operator_raises_and_lowers_the_cap(app, setup):
 
 
 @pytest.mark.parametrize("cap,message", [
-    ("-1", "일일 발송 한도은(는) 0 이상이어야 합니다."),
-    ("12.5", "일일 발송 한도은(는) 정수로 입력해주세요."),
-    ("abc", "일일 발송 한도은(는) 정수로 입력해주세요."),
-    ("1e6", "일일 발송 한도은(는) 정수로 입력해주세요."),
-    ("10000001", "일일 발송 한도은(는) 10,000,000 이하여야 합니다."),
+    ("-1", "일일 발송 한도는 0 이상이어야 합니다."),
+    ("12.5", "일일 발송 한도는 정수로 입력해주세요."),
+    ("abc", "일일 발송 한도는 정수로 입력해주세요."),
+    ("1e6", "일일 발송 한도는 정수로 입력해주세요."),
+    ("10000001", "일일 발송 한도는 10,000,000 이하여야 합니다."),
     ("99999999999999999999", "일일 발송 한도 값이 너무 큽니다."),
-    ("", "일일 발송 한도을(를) 입력해주세요."),
-    ("   ", "일일 발송 한도을(를) 입력해주세요."),
+    ("", "일일 발송 한도를 입력해주세요."),
+    ("   ", "일일 발송 한도를 입력해주세요."),
 ])
 def test_acc10_bad_caps_are_refused_in_korean(app, setup, cap, message):
     customer, _client, operator = setup
@@ -66,7 +66,7 @@ def test_acc10_suspension_needs_a_reason(app, setup):
     customer, client, operator = setup
     for reason in ("", "   "):
         response = operator.post(f"/staff/accounts/{customer.account_id}/suspend", data={"reason": reason})
-        assert "정지 사유을(를) 입력해주세요." in flashed(follow(operator, response))
+        assert "정지 사유를 입력해주세요." in flashed(follow(operator, response))
     account = account_of(app, customer.account_id)
     assert account["suspended_at"] is None and count(app, AuditLog) == 0
     assert "이용이 정지된 계정입니다" not in text_of(client.get("/dashboard/"))

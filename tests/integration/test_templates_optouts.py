@@ -61,13 +61,13 @@ def test_templates_are_created_listed_searched_edited_and_deleted(app, client, c
 
 
 @pytest.mark.parametrize("form,words", [
-    ({"name": "", "body": "내용"}, "템플릿 이름을(를) 입력해주세요"),
+    ({"name": "", "body": "내용"}, "템플릿 이름을 입력해주세요"),
     ({"name": "이름", "body": "  "}, "내용을 입력해주세요"),
     ({"name": "이름", "body": "이모지 😀"}, "내용에 문자 메시지로 보낼 수 없는 문자"),
     ({"name": "이름", "body": "가" * 1001}, "2,000 byte 이하로 입력해주세요 (현재 2,002 byte)"),
     ({"name": "이름", "title": "가" * 16, "body": "내용"}, "제목은 30 byte 이하"),
     ({"name": "이름", "title": "₩ 가격", "body": "내용"}, "제목에 문자 메시지로 보낼 수 없는 문자"),
-    ({"name": "이름", "body": "내용", "is_ad": "1", "ad_company": "가" * 31}, "광고 업체명은(는) 30자 이하"),
+    ({"name": "이름", "body": "내용", "is_ad": "1", "ad_company": "가" * 31}, "광고 업체명은 30자 이하"),
     ({"name": "이름", "body": "내용", "is_ad": "1", "ad_company": "메가", "ad_optout": "02-123-4567"},
      "무료거부 번호는 080으로 시작하는"),
 ])
@@ -143,7 +143,7 @@ def test_typed_numbers_are_added_with_any_separators_and_invalid_ones_refused_wi
     response = client.post("/optouts/add", data={"numbers": "  "})
     assert response.status_code == 422 and "수신거부할 번호를 입력해주세요" in error_text(response)
     response = client.post("/optouts/add", data={"numbers": "010-6789-0123", "memo": "가" * 101})
-    assert response.status_code == 422 and "메모은(는) 100자 이하" in error_text(response)
+    assert response.status_code == 422 and "메모는 100자 이하" in error_text(response)
     assert count(app, OptOut) == 4
 
 

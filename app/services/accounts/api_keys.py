@@ -12,6 +12,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.domain.korean import particle
 from app.domain import text as rules
 from app.errors import ValidationError
 from app.extensions import db
@@ -36,7 +37,7 @@ def _allowlist(value: str | None) -> str | None:
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
-            raise ValidationError(f"IP 허용 목록의 '{entry}'은(는) 올바른 IP 주소나 대역이 아닙니다.",
+            raise ValidationError(f"IP 허용 목록의 '{entry}'{particle(entry, '은/는')} 올바른 IP 주소나 대역이 아닙니다.",
                                   field="IP 허용 목록", code="invalid_ip") from None
     return " ".join(entries)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.domain.korean import josa
 from app.domain import text as rules
 from app.domain.files import check_document
 from app.domain.numbers import MOBILE, digits_only, format_number, normalize_mobile, validate_sender_number
@@ -158,7 +159,7 @@ def request_by_documents(*, account_id: int, number: str, owner_type: str | None
     checked = []
     for kind, label, (filename, data) in documents:
         if not filename and not data:
-            raise ValidationError(f"{label}을(를) 첨부해주세요.", field=label, code="required")
+            raise ValidationError(f"{josa(label, '을/를')} 첨부해주세요.", field=label, code="required")
         checked.append((kind, filename, data, check_document(filename, data, field=label)))
     with transaction():
         existing = _existing(account_id, digits)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from app.domain.korean import josa
 from app.domain import text as rules
 from app.errors import Conflict, ValidationError
 from app.extensions import db
@@ -46,7 +47,7 @@ def amount_of(value, field: str = "금액", *, minimum: int = 1, maximum: int = 
     decimals, no booleans)."""
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValidationError(f"{field}은(는) 원 단위 정수로 입력해주세요.", field=field, code="invalid_amount")
+            raise ValidationError(f"{josa(field, '은/는')} 원 단위 정수로 입력해주세요.", field=field, code="invalid_amount")
         value = int(value)
     return rules.positive_int(value, field, minimum=minimum, maximum=maximum)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.domain.korean import josa
 from app import clock
 from app.errors import ValidationError
 from app.extensions import db
@@ -34,7 +35,7 @@ class StatementFilter:
                     clock.kst_to_utc(dt.datetime.combine(day, dt.time()))
                 return value
             except (ValueError, OverflowError):
-                raise ValidationError(f"{label}은(는) YYYY-MM-DD 형식으로 입력해주세요.", field=label,
+                raise ValidationError(f"{josa(label, '은/는')} YYYY-MM-DD 형식으로 입력해주세요.", field=label,
                                       code="invalid_date") from None
         kind = (args.get("kind") or "").strip() or None
         if kind and kind not in KIND_LABELS:
