@@ -100,3 +100,85 @@ def test_mypage_switches_protection_and_sets_the_default_080_number(app):
     with app.app_context():
         account = db.session.get(Account, customer.account_id)
         assert (account.duplicate_protection, account.optout_number) == (True, None)
+
+
+# --- SMS-15 as reworded (issue 12): what counts, and when the hour is measured ------------------------------
+
+from tests.support import pipeline as pl   # noqa: E402
+
+
+def test_resending_the_failures_of_a_send_reaches_them(app):
+    """A failed earlier message does not count: 재발송 of failures must go out."""
+    customer = make_customer(app, cash=10_000)
+    numbers = pl.phones(0, 90, 91)             # delivered, failed 3001, failed 3002
+    first = pl.accept(app, customer, numbers, body="결제 안내")
+    pl.run_to_completion(app)
+    assert [m["state"] for m in pl.messages(app, first.send_id)] == ["delivered", "failed", "failed"]
+    later = pl.NOW + dt.timedelta(hours=1, minutes=-10)
+    again = pl.accept(app, customer, numbers[1:], body="결제 안내", now=later)
+    assert again.answer["duplicate_sends"] == 0
+    delivered_again = pl.accept(app, customer, numbers[:1], body="결제 안내", now=later)
+    assert delivered_again.answer["duplicate_sends"] == 1      # the delivered one still counts
+    assert pl.invariant(app) == []
+
+
+def test_a_message_still_on_its_way_counts(app):
+    customer = make_customer(app, cash=10_000)
+    numbers = pl.phones(0)
+    pl.accept(app, customer, numbers, body="대기 중", enqueue=False)          # pending, not yet dispatched
+    again = pl.accept(app, customer, numbers, body="대기 중", now=pl.NOW + dt.timedelta(minutes=1))
+    assert again.answer["duplicate_sends"] == 1
+
+
+def test_a_send_scheduled_two_hours_ahead_is_not_prefailed(app):
+    """The hour is measured between the times the messages go out: a reminder two hours
+    after a send is not a duplicate, neither at acceptance nor when it starts."""
+    customer = make_customer(app, cash=10_000)
+    numbers = pl.phones(0, 1)
+    pl.accept(app, customer, numbers, body="내일 방문 예정입니다.")
+    pl.work(app)
+    reminder = pl.accept(app, customer, numbers, body="내일 방문 예정입니다.",
+                         scheduled_at=pl.NOW + dt.timedelta(hours=2))
+    assert (reminder.answer["duplicate_sends"], reminder.answer["expected_duplicate_sends"]) == (0, 0)
+    assert [m["state"] for m in pl.messages(app, reminder.send_id)] == ["pending", "pending"]
+    pl.run_to_completion(app, pl.NOW + dt.timedelta(hours=2))
+    row = pl.send_row(app, reminder.send_id)
+    assert (row["status"], row["delivered_count"], row["failed_count"]) == ("completed", 2, 0)
+
+
+def test_a_scheduled_send_skips_what_went_out_within_the_hour_before_its_start(app):
+    """Checked when the scheduled send starts: numbers that got the same text in the hour
+    before end failed as 중복 발송, free; their hold comes back at settlement."""
+    customer = make_customer(app, cash=10_000)
+    numbers = pl.phones(0, 1, 2)
+    start = pl.NOW + dt.timedelta(hours=2)
+    scheduled = pl.accept(app, customer, numbers, body="오픈 안내", scheduled_at=start)
+    assert scheduled.answer["hold"] == 60
+    # 30 minutes before it goes out, the same text reaches two of its numbers
+    pl.accept(app, customer, numbers[:2], body="오픈 안내", now=start - dt.timedelta(minutes=30))
+    pl.work(app, start - dt.timedelta(minutes=30))
+    pl.run_to_completion(app, start)
+    row = pl.send_row(app, scheduled.send_id)
+    assert (row["status"], row["delivered_count"], row["failed_count"], row["charged_amount"]) == \
+        ("completed", 1, 2, 20)
+    by_number = pl.by_recipient(app, scheduled.send_id)
+    assert [by_number[n]["category"] for n in numbers] == ["duplicate", "duplicate", None]
+    assert pl.invariant(app) == []
+    assert pl.balance(app, customer.account_id)[0] == 10_000 - 40 - 20
+
+
+def test_the_dialog_forecasts_the_duplicates_of_a_scheduled_send(app):
+    from app.services.sending import compose
+    customer = make_customer(app, cash=10_000)
+    numbers = pl.phones(0, 1)
+    pl.accept(app, customer, numbers[:1], body="행사 안내")
+    with app.app_context():
+        soon = clock.to_kst(pl.NOW + dt.timedelta(minutes=40)).strftime("%Y-%m-%d %H:%M")
+        payload = {"sender": customer.phone, "body": "행사 안내", "recipients": numbers,
+                   "use_schedule": "1", "scheduled_at": soon}
+        quote = compose.quote(customer.account_id, payload, pl.NOW)
+        assert (quote["duplicate_sends"], quote["expected_duplicate_sends"], quote["sendable"]) == (0, 1, 2)
+        far = dict(payload, scheduled_at=clock.to_kst(pl.NOW + dt.timedelta(hours=3)).strftime("%Y-%m-%d %H:%M"))
+        assert compose.quote(customer.account_id, far, pl.NOW)["expected_duplicate_sends"] == 0
+        now_payload = {"sender": customer.phone, "body": "행사 안내", "recipients": numbers[:1]}
+        assert compose.quote(customer.account_id, now_payload, pl.NOW)["sendable"] == 0

@@ -40,6 +40,7 @@ class AcceptResult:
     duplicates: int          # repeated numbers inside the request, kept once (SMS-04)
     optouts: int             # opted-out numbers of an ad (SMS-13)
     resent: int = 0          # same text to the same number within the hour (SMS-15)
+    expected_repeats: int = 0   # a scheduled send's forecast of them (checked when it starts)
 
     def to_api(self) -> dict:
         s = self.send
@@ -47,7 +48,8 @@ class AcceptResult:
                 "unit_price": s.unit_price, "hold": s.hold_amount,
                 "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
                 "rejected": [r.to_dict() for r in self.rejected], "duplicates": self.duplicates,
-                "optouts": self.optouts, "duplicate_sends": self.resent}
+                "optouts": self.optouts, "duplicate_sends": self.resent,
+                "expected_duplicate_sends": self.expected_repeats}
 
 
 def plan(request: SmsRequest, now: dt.datetime) -> Plan:
@@ -69,24 +71,34 @@ def admit(account: Account, recipients: int, now: dt.datetime) -> None:
 @dataclass(frozen=True)
 class Pricing:
     """What a plan costs an account: the frozen unit price (WAL-05), the recipients that
-    end failed at once and cost nothing (opted out of an ad, the same text within the
-    hour), the content fingerprint, and the hold (WAL-06)."""
+    end failed at once and cost nothing (opted out of an ad; for an immediate send, the
+    same text within the hour before, SMS-15), the content fingerprint, and the hold
+    (WAL-06). A scheduled send's duplicates are found when it starts: `expected_repeats`
+    is the forecast the dialog shows, and they stay in the hold until settlement."""
     unit: int
     blocked: set[str]
     repeated: set[str]
     hashes: object
     hold: int
+    expected_repeats: int = 0
 
 
-def price(account: Account, p: Plan, now: dt.datetime) -> Pricing:
+def price(account: Account, p: Plan, now: dt.datetime, scheduled_at: dt.datetime | None = None) -> Pricing:
     """The figures accept() holds and the confirmation dialog shows (SMS-11)."""
     column = message_types.get(p.msg_type).price_column
     unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), column))
     blocked = optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set()
     hashes = sms_plan.content_hashes(p)
-    repeated = (duplicates.recently_sent(account.id, p.recipients, hashes, now) - blocked
-                if account.duplicate_protection else set())
-    return Pricing(unit, blocked, repeated, hashes, unit * (len(p.recipients) - len(blocked) - len(repeated)))
+    repeated: set[str] = set()
+    expected = 0
+    if account.duplicate_protection:
+        found = duplicates.recently_sent(account.id, p.recipients, hashes, scheduled_at or now) - blocked
+        if scheduled_at:
+            expected = len(found)
+        else:
+            repeated = found
+    return Pricing(unit, blocked, repeated, hashes, unit * (len(p.recipients) - len(blocked) - len(repeated)),
+                   expected)
 
 
 def accept(request: SmsRequest, *, now: dt.datetime) -> AcceptResult:
@@ -97,7 +109,7 @@ def accept(request: SmsRequest, *, now: dt.datetime) -> AcceptResult:
         sender = sender_numbers.approved_number(request.account_id, request.sender)
         account = ledger.lock_account(request.account_id)
         admit(account, len(p.recipients), now)
-        pricing = price(account, p, now)
+        pricing = price(account, p, now, request.scheduled_at)
         daily_usage.count(account.id, daily_usage.kst_day(now), len(p.recipients))
         unit, blocked, repeated, hashes = pricing.unit, pricing.blocked, pricing.repeated, pricing.hashes
         starts_at = request.scheduled_at or now
@@ -131,7 +143,7 @@ def accept(request: SmsRequest, *, now: dt.datetime) -> AcceptResult:
                 deltas.add_send_category(send_id=send.id, category=category, count=len(numbers))
         deltas.flush()
         ledger.hold(account.id, send.id, send.hold_amount, now=now)
-    return AcceptResult(send, p.rejected, p.duplicates, len(blocked), len(repeated))
+    return AcceptResult(send, p.rejected, p.duplicates, len(blocked), len(repeated), pricing.expected_repeats)
 
 
 MESSAGE_COLUMNS = ("send_id", "account_id", "msg_type", "recipient", "name", "vars", "state", "result_code",

@@ -184,7 +184,7 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
     sender_numbers.approved_number(account_id, request.sender)    # as accept() checks them, before the dialog opens
     account = db.session.get(Account, account_id)
     acceptance.admit(account, len(plan.recipients), now)
-    pricing = acceptance.price(account, plan, now)                  # as accept() will hold
+    pricing = acceptance.price(account, plan, now, request.scheduled_at)     # as accept() will hold
     unit, hold, blocked, repeated = pricing.unit, pricing.hold, pricing.blocked, pricing.repeated
     count = len(plan.recipients)
     balance = ledger.balance(account_id)
@@ -193,6 +193,8 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
             "enough": balance.total >= hold, "scheduled_at": clock.to_kst(request.scheduled_at).strftime(
                 "%Y-%m-%d %H:%M") if request.scheduled_at else None,
             "duplicates": plan.duplicates, "optouts": len(blocked), "duplicate_sends": len(repeated),
+            "expected_duplicate_sends": pricing.expected_repeats,
+            "sendable": count - len(blocked) - len(repeated),
             "rejected_count": len(plan.rejected),
             "rejected": [r.to_dict() for r in plan.rejected[:20]], "bytes": plan.longest_bytes,
             "title_dropped": bool(request.title) and plan.title is None}

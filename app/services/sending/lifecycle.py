@@ -19,12 +19,13 @@ import logging
 from sqlalchemy import func, select, update
 
 from app import faults
+from app.domain.results import FAILED
 from app.errors import InvalidState
 from app.extensions import db
 from app.models import Account, LedgerEntry, Message, Send, SendCategoryCount
 from app.models.sending import OPEN_STATES
 from app.security.tenancy import get_owned
-from app.services.sending import daily_usage
+from app.services.sending import daily_usage, duplicates, outcomes
 from app.services.sending.rollups import Deltas
 from app.services.shared import background
 from app.services.shared.steps import Steps
@@ -55,11 +56,12 @@ def start_due_scheduled(now: dt.datetime) -> list[int]:
     """Scheduled sends whose time has come start (conditionally: a cancel may race).
     Those of a suspended account (ACC-10: no sending) are cancelled instead, their
     whole hold refunded. Commits per send (a loop of the tick)."""
-    due = db.session.execute(select(Send.id, Send.account_id, Account.suspended_at).join(
-        Account, Account.id == Send.account_id).where(Send.status == "scheduled", Send.scheduled_at <= now)).all()
+    due = db.session.execute(select(Send.id, Send.account_id, Account.suspended_at, Account.duplicate_protection)
+                             .join(Account, Account.id == Send.account_id)
+                             .where(Send.status == "scheduled", Send.scheduled_at <= now)).all()
     db.session.commit()
     started = []
-    for send_id, account_id, suspended_at in due:
+    for send_id, account_id, suspended_at, protected in due:
         if suspended_at is not None:
             try:
                 cancel(account_id=account_id, send_id=send_id, now=now)
@@ -69,7 +71,22 @@ def start_due_scheduled(now: dt.datetime) -> list[int]:
         with transaction():
             if _move(send_id, "scheduled", "in_progress", started_at=now, last_progress_at=now):
                 started.append(send_id)
+                if protected:
+                    _skip_repeats(send_id, now)
     return started
+
+
+def _skip_repeats(send_id: int, now: dt.datetime) -> int:
+    """SMS-15 for a scheduled send, at the moment it goes out: its messages that repeat
+    an earlier one within the hour end failed as 중복 발송, free (their hold comes back at
+    settlement), in the transaction that starts it."""
+    send = db.session.get(Send, send_id)
+    repeats = duplicates.repeats_at_start(send, now)
+    if not repeats:
+        return 0
+    moved = outcomes.finalize([outcomes.Outcome(message_id, send_id, FAILED, "DUPLICATE", "duplicate", now, 0)
+                               for message_id, _ in repeats], outcomes.send_facts([send_id]), from_states=("pending",))
+    return len(moved)
 
 
 # --- cancel (SMS-07) -------------------------------------------------------------------------------------

@@ -381,7 +381,10 @@
       if (q.rejected_count) extra.push("잘못된 번호 " + won(q.rejected_count) + "건은 제외됩니다.");
       if (q.optouts) extra.push("수신거부 번호 " + won(q.optouts) + "건은 발송되지 않으며 요금이 없습니다.");
       if (q.duplicate_sends) extra.push("1시간 안에 같은 내용을 받은 번호 " + won(q.duplicate_sends) +
-                                        "건은 발송되지 않으며 요금이 없습니다.");
+                                        "건은 중복 발송으로 제외되며 요금이 없습니다.");
+      if (q.expected_duplicate_sends) extra.push("예약 시각 전 1시간 안에 같은 내용을 받는 번호 " +
+          won(q.expected_duplicate_sends) + "건은 발송 시점에 중복 발송으로 제외됩니다 (요금은 발송 완료 후 돌려드립니다).");
+      if (!q.sendable) extra.push("보낼 수 있는 수신자가 없습니다.");
       if (q.title_dropped) extra.push("SMS 발송 시, 제목이 포함되지 않습니다.");
       if (!q.enough) extra.push("잔액이 부족합니다. 충전 후 발송해주세요.");
       $("confirm-extra").textContent = extra.join(" ");
@@ -397,7 +400,7 @@
         more.textContent = "외 " + won(q.rejected_count - q.rejected.length) + "건";
         list.appendChild(more);
       }
-      $("confirm-send").disabled = !q.enough;
+      $("confirm-send").disabled = !q.enough || !q.sendable;
       openModal("confirm-dialog");
     }).catch(function (err) { showError(err.message); });
   });
