@@ -9,7 +9,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import unescape
 
 from app.domain.recipients import Recipient, RecipientList, Rejected, clean
@@ -21,7 +21,7 @@ MAX_UNZIPPED_BYTES = 150 * 1024 * 1024   # an xlsx's parts, decompressed (zip bo
 MAX_CELLS = 3_000_000                    # a sheet's extent (last row × last column), see _check_xlsx
 FIELD = "파일"
 PHONE_HEADERS = ("휴대폰번호", "휴대폰 번호", "전화번호", "휴대폰", "수신번호", "phone", "mobile")
-NAME_HEADERS = ("이름", "name", "성명")
+NAME_HEADERS = ("이름", "name", "성명", "성함", "고객명", "수신자명", "받는사람")
 VAR_HEADERS = {str(i): (f"변수{i}", f"변수 {i}", f"var{i}", f"#[{i}]") for i in range(1, 5)}
 SAMPLE_HEADERS = ["이름", "휴대폰번호", "변수1", "변수2", "변수3", "변수4"]
 
@@ -32,6 +32,7 @@ class ParsedFile:
     rejected: list[Rejected]
     duplicates: int
     total: int          # data rows read (blank rows not counted)
+    ignored: list[str] = field(default_factory=list)   # header cells that name no column we read
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -59,7 +60,9 @@ def _cell_text(value, *, phone: bool = False) -> str:
     return (_CONTROL.sub("", text) if _CONTROL.search(text) else text).strip()
 
 
-def _columns(header: list) -> dict[str, int]:
+def _columns(header: list, ignored: list[str] | None = None) -> dict[str, int]:
+    """{phone|name|1..4: column index}; header cells it cannot place go to `ignored` (the
+    upload report names them, so that a 고객명 column is not dropped unseen)."""
     names = [_cell_text(h).replace("\ufeff", "").strip().lower() for h in header]
     found = {}
     for index, name in enumerate(names):
@@ -71,6 +74,10 @@ def _columns(header: list) -> dict[str, int]:
             for key, aliases in VAR_HEADERS.items():
                 if name in (a.lower() for a in aliases) and key not in found:
                     found[key] = index
+                    break
+            else:
+                if name and ignored is not None:
+                    ignored.append(_cell_text(header[index])[:30])
     if "phone" not in found:
         raise ValidationError("첫 줄(머리글)에 '휴대폰번호' 열이 필요합니다. 샘플파일을 내려받아 같은 형식으로 작성해주세요.",
                               field=FIELD, code="missing_phone_column")
@@ -276,6 +283,7 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
         raise ValidationError("수신자 파일은 xlsx 또는 csv만 가능합니다.", field=FIELD, code="invalid_file_type")
 
     header = None
+    ignored: list[str] = []
     entries: list[Recipient] = []
     formula_rows: list[Rejected] = []
     total = 0
@@ -283,7 +291,7 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
         if header is None:
             if not any(_cell_text(c) for c in row):
                 continue
-            header = _columns(list(row))
+            header = _columns(list(row), ignored)
             continue
         cells = list(row)
         phone_cell = cells[header["phone"]] if header["phone"] < len(cells) else None
@@ -309,4 +317,4 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
         raise ValidationError("머리글만 있고 수신자가 없습니다.", field=FIELD, code="no_rows")
     cleaned: RecipientList = clean(entries, limit=max_rows)
     rejected = sorted(cleaned.rejected + formula_rows, key=lambda r: r.row) if formula_rows else cleaned.rejected
-    return ParsedFile(cleaned.recipients, rejected, cleaned.duplicates, total)
+    return ParsedFile(cleaned.recipients, rejected, cleaned.duplicates, total, ignored)

@@ -343,18 +343,38 @@ def test_the_address_book_shows_more_than_one_page_of_contacts(app, browser_page
     expect(page.locator("#recipient-total")).to_have_text("1")
 
 
-def test_the_confirmation_lists_each_refused_number_with_its_reason(app, browser_page):
-    """SMS-04 / SMS-11: typed numbers that cannot be sent are named in the dialog."""
+def test_a_typed_number_that_cannot_be_sent_is_refused_where_it_is_typed(app, browser_page):
+    """Issue 12: `12345` used to become a chip and be refused only in the confirm dialog."""
     page = browser_page
     open_compose(app, page, cash=1000)
     page.fill("#body", "안내")
-    page.fill("#recipient-input", "010-2345-6701, 02-123-4567, 010-0123-4567")
+    page.fill("#recipient-input", "12345, 010-2345-6701, 1023456789, 010-0123-4567")
     page.click("#add-recipient")
+    expect(chips(page)).to_have_text(["010-2345-6701×"])
+    expect(page.locator("#recipient-total")).to_have_text("1")
+    refused = page.locator("#typed-rejected li")
+    expect(refused).to_have_count(3)
+    expect(refused.nth(0)).to_contain_text("12345: ")
+    expect(refused.nth(1)).to_contain_text("앞자리 0이 빠진 번호입니다")
+    expect(refused.nth(2)).to_contain_text("010-0123-4567: 존재하지 않는 번호 대역")
+    # the refused ones stay in the input to be corrected, and never reach the dialog
+    expect(page.locator("#recipient-input")).to_have_value("12345, 1023456789, 010-0123-4567")
     page.click("#send-open")
     expect(page.locator("#confirm-dialog")).to_be_visible()
     expect(page.locator("#confirm-recipients")).to_have_text("1명")
-    refused = page.locator("#confirm-rejected li")
-    expect(refused).to_have_count(2)
-    expect(refused.nth(0)).to_contain_text("02-123-4567 — ")
-    expect(refused.nth(1)).to_contain_text("010-0123-4567 — 존재하지 않는 번호 대역")
+    expect(page.locator("#confirm-rejected li")).to_have_count(0)
 
+
+def test_the_preview_shows_the_first_file_rows_values_and_names_unread_columns(app, browser_page, tmp_path):
+    """Issue 12: after a recipients file the preview read "안녕하세요 님". A body written
+    before the file, a name under a common header (고객명), and a column we do not read
+    named in the upload report instead of dropped unseen."""
+    page = browser_page
+    open_compose(app, page)
+    page.fill("#body", "안녕하세요 #[이름]님, #[1] 고객님")
+    path = recipients_xlsx(tmp_path / "r.xlsx", [("홍길동", "010-2345-6701", "VIP", "메모")],
+                           header=("고객명", "휴대폰번호", "변수1", "비고"))
+    page.set_input_files("#file-input", str(path))
+    expect(page.locator("#upload-report")).to_contain_text("1건 추가")
+    expect(page.locator("#preview-body")).to_have_js_property("textContent", "안녕하세요 홍길동님, VIP 고객님")
+    expect(page.locator("#upload-ignored")).to_contain_text("읽지 않은 열: 비고")

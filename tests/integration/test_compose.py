@@ -360,3 +360,19 @@ def test_a_double_click_racing_two_requests_sends_once(app, customer):
     assert len({a["send_id"] for _, a in answers}) == 1
     assert count(app, Send) == 1 and count(app, Message) == 3
     assert count(app, LedgerEntry, LedgerEntry.kind == "hold") == 1
+
+
+def test_typed_numbers_are_checked_as_the_send_checks_them(app):
+    """Issue 12: the page asks before a typed number becomes a recipient (SMS-04)."""
+    customer = make_customer(app)
+    client = logged_in(app, customer.login, customer.password)
+    answer = client.post("/sms/recipients/check", json={"numbers": ["12345", "010-2345-6701", "+82 10 2345 6702"]})
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["accepted"] == [{"phone": "010-2345-6701", "normalized": "01023456701"},
+                                {"phone": "+82 10 2345 6702", "normalized": "01023456702"}]
+    assert [r["phone"] for r in body["rejected"]] == ["12345"] and body["rejected"][0]["reason"]
+    too_many = client.post("/sms/recipients/check", json={"numbers": ["01023456701"] * 1001},
+                           headers={"Accept": "application/json"})
+    assert too_many.status_code == 422 and "1,000명" in too_many.get_json()["error"]["message"]
+    assert client.post("/sms/recipients/check", json=["x"]).status_code in (400, 422)

@@ -15,6 +15,7 @@ from app import clock
 from app.domain import jsonbody, moments, recipient_files
 from app.domain.files import CheckedFile
 from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
+from app.domain import recipients as recipient_rules
 from app.domain.recipients import Recipient
 from app.errors import ValidationError
 from app.extensions import db
@@ -51,7 +52,7 @@ def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetim
             "rejected_count": len(parsed.rejected),
             "rejected": [{"row": r.row, "phone": r.phone, "reason": r.reason} for r in parsed.rejected[:100]],
             "preview": [{"phone": r.phone, "name": r.name, "vars": r.vars} for r in parsed.recipients[:5]],
-            "has_variables": any(r.vars for r in parsed.recipients[:1000])}
+            "has_variables": any(r.vars for r in parsed.recipients[:1000]), "ignored_columns": parsed.ignored}
 
 
 DRAFT_KEPT = dt.timedelta(days=7)
@@ -150,6 +151,26 @@ def _typed_recipient(item, position: int) -> Recipient:
     return Recipient(parsed.phone, parsed.name or None, {k: v for k, v in parsed.vars.items() if v}, 0)
 
 
+def check_typed(payload: dict) -> dict:
+    """Numbers as they are typed on the page, checked as the send will check them (SMS-04),
+    so that a refused one never becomes a recipient chip: {"accepted": [{phone, normalized}],
+    "rejected": [{phone, reason}]}."""
+    if not isinstance(payload, dict):
+        raise ValidationError("요청 형식이 올바르지 않습니다.", field="수신자", code="invalid_json")
+    typed = [str(item) for item in _list(payload, "numbers", "수신자")]
+    if len(typed) > MAX_TYPED:
+        raise ValidationError(f"직접 입력한 수신자는 {MAX_TYPED:,}명까지입니다. 더 많은 수신자는 파일로 불러와주세요.",
+                              field="수신자", code="too_many_recipients")
+    accepted, rejected = [], []
+    for raw in typed:
+        checked = recipient_rules.clean([Recipient(raw, None, {}, 1)], limit=1)
+        if checked.recipients:
+            accepted.append({"phone": raw.strip(), "normalized": checked.recipients[0].phone})
+        else:
+            rejected.append({"phone": raw.strip(), "reason": checked.rejected[0].reason})
+    return {"accepted": accepted, "rejected": rejected}
+
+
 def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
     if not isinstance(payload, dict):
         raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
@@ -220,5 +241,5 @@ def send(account_id: int, payload: dict, now: dt.datetime) -> acceptance.AcceptR
     return result
 
 
-__all__ = ["store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
+__all__ = ["check_typed", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
            "MAX_IMAGES", "MAX_IMAGE_BYTES"]

@@ -148,16 +148,38 @@
     });
     // one number however written: 010-2345-6789, 01023456789, +82 10 2345 6789
     function key(phone) { return phone.replace(/\D/g, "").replace(/^82(?=1)/, "0"); }
-    var known = {};
+    var known = {}, fresh = [], repeated = 0;
     state.typed.forEach(function (r) { known[key(r.phone)] = true; });
-    var repeated = 0;
     parts.forEach(function (p) {
       var digits = key(p);
-      if (!known[digits]) { state.typed.push({phone: p}); known[digits] = true; } else { repeated += 1; }
+      if (!known[digits]) { fresh.push(p); known[digits] = true; } else { repeated += 1; }
     });
     input.value = "";
-    drawRecipients();
-    $("recipient-note").textContent = repeated ? "이미 추가된 번호 " + repeated + "건은 한 번만 넣었습니다." : "";
+    if (!fresh.length) { noteTyped(repeated, []); return; }
+    // the server checks them as the send will (SMS-04): a refused number never becomes a chip
+    request(cfg.checkRecipients, {method: "POST", json: {numbers: fresh}}).then(function (checked) {
+      checked.accepted.forEach(function (a) { state.typed.push({phone: a.phone}); });
+      if (checked.rejected.length) input.value = checked.rejected.map(function (r) { return r.phone; }).join(", ");
+      drawRecipients();
+      noteTyped(repeated, checked.rejected);
+    }).catch(function (err) { input.value = fresh.join(", "); showError(err.message); });
+  }
+
+  function noteTyped(repeated, rejected) {
+    var note = $("recipient-note");
+    note.innerHTML = "";
+    if (repeated) note.appendChild(document.createTextNode("이미 추가된 번호 " + repeated + "건은 한 번만 넣었습니다."));
+    if (rejected.length) {
+      var list = document.createElement("ul");
+      list.id = "typed-rejected";
+      list.className = "mb-error";
+      rejected.forEach(function (r) {
+        var item = document.createElement("li");
+        item.textContent = (r.phone || "(빈 값)") + ": " + r.reason;
+        list.appendChild(item);
+      });
+      note.appendChild(list);
+    }
   }
 
   $("add-recipient").addEventListener("click", addTyped);
@@ -195,6 +217,10 @@
           "<tr><th>행</th><th>번호</th><th>사유</th></tr>" + result.rejected.map(function (r) {
             return "<tr><td>" + r.row + "</td><td>" + escapeHtml(r.phone) + "</td><td>" + escapeHtml(r.reason) + "</td></tr>";
           }).join("") + "</table>";
+      }
+      if ((result.ignored_columns || []).length) {
+        html += "<div class='mb-help' id='upload-ignored'>읽지 않은 열: " + result.ignored_columns.map(escapeHtml).join(", ") +
+          " (이름은 '이름', 변수는 '변수1'~'변수4' 머리글로 읽습니다)</div>";
       }
       report.innerHTML = html;
       drawRecipients();

@@ -79,6 +79,11 @@ class ComposeView(PortalView):
         return jsonify(compose.store_upload(account_id=current_account_id(), filename=filename, data=data,
                                             now=clock.now()))
 
+    @expose("/recipients/check", methods=["POST"])
+    @has_access
+    def check_recipients(self):
+        return jsonify(compose.check_typed(_payload()))
+
     @expose("/images", methods=["POST"])
     @has_access
     def image(self):
