@@ -92,6 +92,11 @@ def _default_code(status: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    @app.route("/favicon.ico")
+    def _favicon():
+        """Browsers ask for it on every page, whatever the page links (issue 12)."""
+        return app.send_static_file("img/favicon.ico"), 200, {"Cache-Control": "public, max-age=604800"}
+
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex[:16]

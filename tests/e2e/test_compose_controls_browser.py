@@ -213,18 +213,25 @@ def test_a_template_fills_the_form_and_the_form_saves_a_template(app, browser_pa
     expect(page.locator("#ad-company")).to_have_value("메가샵")
     expect(page.locator("#preview-body")).to_contain_text("(광고)메가샵")
 
-    # 템플릿으로 저장: asks a name, saves, and offers it in the list
-    messages = []
-
-    def answer(dialog):
-        messages.append(dialog.message)
-        dialog.accept("새 공지" if dialog.type == "prompt" else None)
-    page.on("dialog", answer)
+    # 템플릿으로 저장: asks a name in the page's own dialog (never the browser's), saves,
+    # says so, and offers it in the list
+    browser_boxes = []
+    page.on("dialog", lambda d: (browser_boxes.append(d.message), d.dismiss()))
     page.fill("#title", "")
     page.fill("#body", "내일 휴무입니다.")
     page.click("#save-template")
+    dialog = page.locator("#mb-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#mb-dialog-message")).to_have_text("템플릿 이름을 입력해주세요.")
+    page.click("#mb-dialog-ok")                               # empty: refused in the dialog
+    expect(page.locator("#mb-dialog-error")).to_have_text("템플릿 이름을 입력해주세요.")
+    page.fill("#mb-dialog-input", "새 공지")
+    page.press("#mb-dialog-input", "Enter")
     expect(page.locator("#template option", has_text="새 공지")).to_have_count(1)
-    assert messages == ["템플릿 이름을 입력해주세요.", "템플릿으로 저장했습니다."]
+    expect(page.locator("#mb-dialog-message")).to_have_text("'새 공지' 템플릿으로 저장했습니다.")
+    page.click("#mb-dialog-ok")
+    expect(dialog).to_be_hidden()
+    assert browser_boxes == []
     with app.app_context():
         saved = db.session.scalars(select(MessageTemplate).where(MessageTemplate.account_id == customer.account_id,
                                                                  MessageTemplate.name == "새 공지")).one()
@@ -247,15 +254,17 @@ def test_reset_clears_the_form_after_confirmation(app, browser_page):
     page.click("#add-recipient")
     expect(chips(page)).to_have_count(2)
 
-    asked = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    browser_boxes = []
+    page.on("dialog", lambda d: (browser_boxes.append(d.message), d.dismiss()))
     page.click("#reset")
+    expect(page.locator("#mb-dialog-message")).to_have_text("작성한 내용과 수신자를 모두 지울까요?")
+    page.click("#mb-dialog-cancel")
+    expect(page.locator("#mb-dialog")).to_be_hidden()
     expect(chips(page)).to_have_count(2)                     # 취소: nothing changes
     expect(page.locator("#title")).to_have_value("배송 시작")
-    assert asked == ["작성한 내용과 수신자를 모두 지울까요?"]
 
-    page.once("dialog", lambda d: d.accept())
     page.click("#reset")
+    page.click("#mb-dialog-ok")
     expect(chips(page)).to_have_count(0)
     expect(page.locator("#recipient-total")).to_have_text("0")
     expect(page.locator("#title")).to_have_value("")
@@ -263,6 +272,7 @@ def test_reset_clears_the_form_after_confirmation(app, browser_page):
     expect(page.locator("#is-ad")).not_to_be_checked()
     expect(page.locator("#ad-company")).to_be_hidden()
     expect(page.locator("#ad-company")).to_have_value("")
+    assert browser_boxes == []
     expect(counter(page)).to_have_text("0/90 byte")
     expect(msg_type(page)).to_have_text("SMS")
     expect(page.locator("#preview-body")).to_have_text("")

@@ -364,7 +364,7 @@ def test_the_detail_header_fields_and_preview(app, client, customer, every_categ
                                                   "send-summary"))
     assert summary == {"제목": "-", "발송일시": "2026-11-27 12:00", "발신번호": hyphenated(customer.phone),
                        "수신그룹": "-", "유형": "SMS", "상태": "완료", "발송요청건": "14건", "성공건수": "4건",
-                       "실패건수": "10건", "대기건수": "0건", "발송요금": "80원"}
+                       "실패건수": "10건", "대기건수": "0건", "발송요금": "80원 (실패 180원 환불)"}
     html = client.get(f"/history/{ad}").get_data(as_text=True)
     preview = html_unescape(re.search(r'id="send-preview">(.*?)</div>', html, re.S).group(1))
     assert preview == "(광고)메가마트\n겨울 세일\n무료거부 080-123-4567"
@@ -374,7 +374,7 @@ def test_the_detail_header_fields_and_preview(app, client, customer, every_categ
     html = client.get(f"/history/{lms}").get_data(as_text=True)
     summary = dict((r[0], r[1]) for r in table_rows(html, "send-summary"))
     assert (summary["제목"], summary["유형"], summary["상태"], summary["대기건수"], summary["발송요금"]) == \
-        ("연말 공지", "LMS", "진행중", "1건", "0원")
+        ("연말 공지", "LMS", "진행중", "1건", "0원 (현재까지 · 선차감 50원, 발송 완료 후 실패 건 환불)")
     assert breakdown(html)["pending"] == 1
     preview = html_unescape(re.search(r'id="send-preview">(.*?)</div>', html, re.S).group(1))
     assert preview.startswith("<strong>연말 공지</strong>\n") and "가" * 50 in preview
@@ -518,7 +518,7 @@ def test_resend_of_an_mms_ad_brings_its_images_and_its_080_number(app, client, c
     complete(app)
     html = client.get(f"/sms/?resend={send_id}").get_data(as_text=True)
     assert 'value="0809998888"' in html
-    images = json.loads(re.search(r"prefillImages: (\[.*?\])\n", html).group(1))
+    images = json.loads(re.search(r"prefillImages: (\[.*?\]),?\n", html).group(1))
     [sent_image] = rows(app, SendImage)
     assert [i["image_id"] for i in images] == [sent_image["file_id"]]
     assert client.get(f"/files/{sent_image['file_id']}").status_code == 200

@@ -46,6 +46,12 @@ def test_history_routes_refuse_another_accounts_sends(app):
     assert_foreign_404(bob_client, "POST", "/history/delete", data={"send_id": str(send_id)})
     assert_foreign_404(bob_client, "POST", "/history/export.xlsx", data={"send_id": str(send_id)})
     assert_foreign_404(bob_client, "GET", f"/sms/?resend={send_id}", secret=secret)
+    # a resend of more than the page lists names the send in the body (RES-03)
+    for url in ("/sms/quote", "/sms/send"):
+        response = bob_client.post(url, json={"sender": bob.phone, "body": "x", "compose_token": "bob-token-12345",
+                                              "resend": {"send_id": send_id, "status": ["delivered"]}},
+                                   headers={"Accept": "application/json"})
+        assert response.status_code == 404 and "010-2345-6789" not in response.get_data(as_text=True)
     assert count(app, Send) == 1 and count(app, MessageTemplate) == 0
     assert secret not in bob_client.get("/history/").get_data(as_text=True)
     # the owner gets them

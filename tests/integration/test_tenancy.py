@@ -126,6 +126,7 @@ CUSTOMER_ROUTES = {
                                   "test_portal_tenancy.py)",
     "ComposeView.sample": NO_IDS,
     "ComposeView.upload": NO_IDS,
+    "ComposeView.check_recipients": NO_IDS,
     "ComposeView.image": NO_IDS,
     "ComposeView.quote": BODY_IDS,
     "ComposeView.send": BODY_IDS,

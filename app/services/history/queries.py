@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from app import clock
 from app.domain import message_types, sms
-from app.domain.moments import check_choice, parse_moment
-from app.domain.results import CATEGORY_LABELS
+from app.domain.moments import parse_moment
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import Message, Send, SendCategoryCount
 from app.models.sending import MESSAGE_STATES, SEND_STATUSES
 from app.security.tenancy import get_owned
+from app.services.sending.selections import MessageFilter, parse_message_filter  # noqa: F401 (re-exported)
 from app.services.shared.paging import paginate
 
 MESSAGE_STATUS_LABELS = {"pending": "결과확인중", "submitting": "결과확인중", "submitted": "결과확인중",
@@ -89,38 +89,6 @@ def send_summary(send: Send) -> dict:
         "created_at": iso(send.created_at), "scheduled_at": iso(send.scheduled_at),
         "completed_at": iso(send.completed_at),
     }
-
-
-@dataclass(frozen=True)
-class MessageFilter:
-    states: tuple[str, ...] = ()          # delivered | failed | pending (= every open state)
-    categories: tuple[str, ...] = ()
-
-    def apply(self, stmt):
-        conditions = []
-        for state in self.states:
-            if state == "pending":
-                conditions.append(Message.state.in_(("pending", "submitting", "submitted")))
-            elif state == "failed" and self.categories:
-                continue            # narrowed by the categories below
-            else:
-                conditions.append(Message.state == state)
-        if self.categories:
-            # categories belong to failed messages: naming the state lets the (send_id, state)
-            # index narrow a large send to its failures before the category is checked
-            conditions.append(and_(Message.state == "failed", Message.category.in_(self.categories)))
-        return stmt.where(or_(*conditions)) if conditions else stmt
-
-
-def parse_message_filter(states, categories_) -> MessageFilter:
-    allowed_states = {"delivered", "failed", "pending"}
-    states = tuple(s for s in states if s)
-    cats = tuple(c for c in categories_ if c)
-    for s in states:
-        check_choice(s, allowed_states, "상태")
-    for c in cats:
-        check_choice(c, CATEGORY_LABELS, "분류")
-    return MessageFilter(states, cats)
 
 
 def list_messages(send: Send, flt: MessageFilter, *, page: int = 1, per_page: int = 50):

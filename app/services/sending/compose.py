@@ -23,7 +23,7 @@ from app.models import Account, RecipientUpload, StoredFile
 from app.security.tenancy import get_owned
 from app.services.contacts import address_book, sms_templates
 from app.services.senders import sender_numbers
-from app.services.sending import acceptance
+from app.services.sending import acceptance, selections
 from app.services.shared import files, idempotency
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
@@ -171,6 +171,19 @@ def check_typed(payload: dict) -> dict:
     return {"accepted": accepted, "rejected": rejected}
 
 
+def _resent(account_id: int, source) -> list[Recipient]:
+    """재발송 of more recipients than the page lists: {send_id, status: [...], category: [...]}
+    names a past send's messages by result; they are read from that send (RES-03)."""
+    if not source:
+        return []
+    if not isinstance(source, dict) or not source.get("send_id"):
+        raise ValidationError("재발송 대상의 형식이 올바르지 않습니다.", field="재발송", code="invalid")
+    flt = selections.parse_message_filter(_list(source, "status", "상태"), _list(source, "category", "분류"))
+    if not flt.chosen:
+        raise ValidationError("재발송할 결과를 선택해주세요.", field="재발송", code="required")
+    return list(selections.recipients(account_id, source["send_id"], flt))
+
+
 def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
     if not isinstance(payload, dict):
         raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
@@ -184,6 +197,7 @@ def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
     recipients += book
     if payload.get("upload_id"):
         recipients += upload_recipients(account_id, payload["upload_id"])
+    recipients += _resent(account_id, payload.get("resend"))
     # rows as the person sees them: the n-th recipient of the list
     recipients = [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)]
     template_id = payload.get("template_id") or None
@@ -241,5 +255,19 @@ def send(account_id: int, payload: dict, now: dt.datetime) -> acceptance.AcceptR
     return result
 
 
-__all__ = ["check_typed", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
+def accepted_message(answer: dict) -> str:
+    """What the detail page says after 발송하기 (issue 12): count, type, the held amount,
+    the schedule, and what was left out."""
+    when = ""
+    if answer.get("scheduled_at"):
+        when = clock.to_kst(clock.parse_iso(answer["scheduled_at"])).strftime("%Y-%m-%d %H:%M") + " 예약 발송으로 "
+    text = (f"{answer['type']} {answer['recipients']:,}건을 {when}접수했습니다. "
+            f"발송 금액 {answer['hold']:,}원을 선차감했으며, 실패한 건은 결과 확정 후 돌려드립니다.")
+    skipped = answer.get("duplicate_sends", 0) + answer.get("optouts", 0)
+    if skipped:
+        text += f" 수신거부·중복 발송 {skipped:,}건은 보내지 않으며 요금이 없습니다."
+    return text
+
+
+__all__ = ["accepted_message", "check_typed", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
            "MAX_IMAGES", "MAX_IMAGE_BYTES"]

@@ -6,7 +6,7 @@
   var B = window.MB.bytes, cfg = window.MB_COMPOSE;
   var $ = function (id) { return document.getElementById(id); };
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
-  var state = {typed: [], contacts: [], groups: [], upload: null, images: []};
+  var state = {typed: [], contacts: [], groups: [], upload: null, resend: null, images: []};
 
   // ---- helpers --------------------------------------------------------------------------------
   function showError(message) {
@@ -60,7 +60,7 @@
     // the chosen contacts, then the file
     var group = state.groups.filter(function (g) { return g.first; })[0];
     var first = state.typed[0] || (group && group.first) || state.contacts[0] ||
-      (state.upload && state.upload.preview[0]);
+      (state.upload && state.upload.preview[0]) || (state.resend && state.resend.preview[0]);
     if (!first) return {};
     var values = Object.assign({}, first.vars || {});
     if (first.name) values["이름"] = first.name;
@@ -100,6 +100,7 @@
   // ---- recipients (SMS-04, SMS-12) ---------------------------------------------------------------
   function total() {
     return state.typed.length + state.contacts.length + (state.upload ? state.upload.valid : 0) +
+      (state.resend ? state.resend.count : 0) +
       state.groups.reduce(function (n, g) { return n + g.count; }, 0);
   }
 
@@ -123,6 +124,7 @@
     var sources = [];
     state.groups.forEach(function (g) { sources.push("그룹 " + g.name + " (" + g.count + "건)"); });
     if (state.upload) sources.push("파일 " + state.upload.filename + " (" + state.upload.valid + "건)");
+    if (state.resend) sources.push("재발송 대상 " + state.resend.label + " (" + won(state.resend.count) + "건)");
     $("recipient-sources").textContent = sources.join(", ");
     $("recipient-total").textContent = won(total());
     refresh();
@@ -191,7 +193,7 @@
     if (text) { e.preventDefault(); addTyped(text); } else setTimeout(addTyped, 0);
   });
   $("clear-recipients").addEventListener("click", function () {
-    state.typed = []; state.contacts = []; state.groups = []; state.upload = null;
+    state.typed = []; state.contacts = []; state.groups = []; state.upload = null; state.resend = null;
     $("upload-report").style.display = "none";
     drawRecipients();
   });
@@ -354,17 +356,23 @@
     }).catch(function (e) { showError(e.message); });
   });
   $("reset").addEventListener("click", function () {
-    if (!confirm("작성한 내용과 수신자를 모두 지울까요?")) return;
+    MB.confirm("작성한 내용과 수신자를 모두 지울까요?", {ok: "초기화", danger: true}).then(function (yes) {
+      if (yes) resetAll();
+    });
+  });
+  function resetAll() {
     ["title", "body", "ad-company", "recipient-input", "template"].forEach(function (id) { $(id).value = ""; });
     $("is-ad").checked = false; $("is-ad").dispatchEvent(new Event("change"));
     $("use-schedule").checked = false; $("scheduled-at").disabled = true;
-    state = {typed: [], contacts: [], groups: [], upload: null, images: []};
+    state = {typed: [], contacts: [], groups: [], upload: null, resend: null, images: []};
     $("upload-report").style.display = "none";
     drawImages(); drawRecipients(); showError("");
-  });
+  }
   $("save-template").addEventListener("click", function () {
-    var name = prompt("템플릿 이름을 입력해주세요.");
-    if (!name) return;
+    MB.prompt("템플릿 이름을 입력해주세요.", {ok: "저장", maxLength: 50, required: "템플릿 이름을 입력해주세요."})
+      .then(function (name) { if (name) saveTemplate(name); });
+  });
+  function saveTemplate(name) {
     request(cfg.templates, {method: "POST", json: {name: name, title: $("title").value, body: $("body").value,
       is_ad: $("is-ad").checked, ad_company: $("ad-company").value, ad_optout: $("ad-optout").value}})
       .then(function (t) {
@@ -372,9 +380,9 @@
       option.value = t.id; option.textContent = t.name;
       $("template").appendChild(option);
       showError("");
-      alert("템플릿으로 저장했습니다.");
+      MB.alert("'" + t.name + "' 템플릿으로 저장했습니다.");
     }).catch(function (e) { showError(e.message); });
-  });
+  }
 
   // ---- confirm and send (SMS-11): the server quotes; 발송하기 sends once --------------------------
   function payload() {
@@ -387,6 +395,8 @@
       recipients: state.typed, contact_ids: state.contacts.map(function (c) { return c.id; }),
       group_ids: state.groups.map(function (g) { return g.id; }),
       upload_id: state.upload ? state.upload.upload_id : null,
+      resend: state.resend ? {send_id: state.resend.send_id, status: state.resend.status,
+                              category: state.resend.category} : null,
       compose_token: $("compose-token").value
     };
   }
@@ -449,6 +459,7 @@
   // a resend (재발송하기) or a template arrives prefilled
   (cfg.prefillRecipients || []).forEach(function (r) { state.typed.push(r); });
   (cfg.prefillImages || []).forEach(function (img) { state.images.push(img); });
+  state.resend = cfg.prefillResend || null;
   if (state.images.length) drawImages();
   if ($("is-ad").checked) $("is-ad").dispatchEvent(new Event("change"));
   drawRecipients();

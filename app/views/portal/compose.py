@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import Response, jsonify, request, url_for
+from flask import flash, Response, jsonify, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
@@ -103,6 +103,7 @@ class ComposeView(PortalView):
         result = compose.send(current_account_id(), _payload(), clock.now())
         body = result if isinstance(result, dict) else result.to_api()
         body["redirect"] = url_for("HistoryView.detail", send_id=body["send_id"])
+        flash(compose.accepted_message(body), "success")
         return jsonify(body), 201
 
     @expose("/templates", methods=["GET", "POST"])

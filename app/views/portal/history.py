@@ -40,17 +40,21 @@ class HistoryView(PortalView):
     @expose("/")
     @has_access
     def index(self):
+        return self._list(request.args)
+
+    def _list(self, args, error: MegabirdError | None = None):
+        """The list with its filters; a refused action shows on it, with its status."""
         account_id = current_account_id()
-        error, status = None, 200
+        status = error.status if error else 200
         try:
-            flt, period = _filter_args(request.args)
+            flt, period = _filter_args(args)
         except MegabirdError as exc:
             error, status = exc, exc.status
             flt, period = _filter_args({})
         rows, total = queries.list_sends(account_id, flt, page=page_arg(), per_page=PER_PAGE)
         return self.render_template("portal/history/list.html", rows=rows, total=total, page=page_arg(),
                                     per_page=PER_PAGE, sentence=period.sentence(total), periods=queries.PERIODS,
-                                    statuses=SEND_STATUS_LABELS, args=request.args, error=error), status
+                                    statuses=SEND_STATUS_LABELS, args=args, error=error), status
 
     @expose("/<int:send_id>")
     @has_access
@@ -85,7 +89,10 @@ class HistoryView(PortalView):
     @has_access
     def export_sends(self):
         ids = request.form.getlist("send_id")
-        rows = list(exports.send_rows(current_account_id(), ids))
+        try:
+            rows = list(exports.send_rows(current_account_id(), ids))
+        except MegabirdError as exc:        # nothing chosen: stay on the list, with the reason
+            return self._list(request.form, error=exc)
         return xlsx.xlsx_response(filename="megabird-sends.xlsx", title="문자 발송내역",
                                      headers=exports.SEND_HEADERS, rows=rows)
 

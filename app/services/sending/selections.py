@@ -1,0 +1,92 @@
+"""Some of a send's messages chosen by their result (05-results.md RES-03): 발송성공,
+발송실패, 결과확인중 and the failure categories. The results page lists, exports and
+resends them; compose builds a resend's recipients from them, on the send's own data,
+however many there are."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from app.domain.moments import check_choice
+from app.domain.recipients import Recipient
+from app.domain.results import CATEGORY_LABELS
+from app.extensions import db
+from app.models import Message, Send
+from app.security.tenancy import get_owned
+
+STATE_LABELS = {"delivered": "발송성공", "failed": "발송실패", "pending": "결과확인중"}
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    states: tuple[str, ...] = ()          # delivered | failed | pending (= every open state)
+    categories: tuple[str, ...] = ()
+
+    def apply(self, stmt):
+        conditions = []
+        for state in self.states:
+            if state == "pending":
+                conditions.append(Message.state.in_(("pending", "submitting", "submitted")))
+            elif state == "failed" and self.categories:
+                continue            # narrowed by the categories below
+            else:
+                conditions.append(Message.state == state)
+        if self.categories:
+            # categories belong to failed messages: naming the state lets the (send_id, state)
+            # index narrow a large send to its failures before the category is checked
+            conditions.append(and_(Message.state == "failed", Message.category.in_(self.categories)))
+        return stmt.where(or_(*conditions)) if conditions else stmt
+
+    @property
+    def chosen(self) -> bool:
+        return bool(self.states or self.categories)
+
+    def label(self) -> str:
+        """What was chosen, as the results page names it: "발송실패", "전원꺼짐, 음영지역"."""
+        names = [STATE_LABELS[s] for s in self.states if not (s == "failed" and self.categories)]
+        names += [CATEGORY_LABELS[c] for c in self.categories]
+        return ", ".join(names) or "전체"
+
+    def to_dict(self) -> dict:
+        return {"status": list(self.states), "category": list(self.categories)}
+
+
+def parse_message_filter(states, categories_) -> MessageFilter:
+    allowed_states = {"delivered", "failed", "pending"}
+    states = tuple(s for s in states if s)
+    cats = tuple(c for c in categories_ if c)
+    for s in states:
+        check_choice(s, allowed_states, "상태")
+    for c in cats:
+        check_choice(c, CATEGORY_LABELS, "분류")
+    return MessageFilter(states, cats)
+
+
+def count(send_id: int, flt: MessageFilter) -> int:
+    return int(db.session.scalar(flt.apply(select(func.count()).select_from(Message)
+                                           .where(Message.send_id == send_id))) or 0)
+
+
+def recipients(account_id: int, send_id, flt: MessageFilter, *, limit: int | None = None) -> Iterator[Recipient]:
+    """The chosen messages of an own send as recipients (number, name, values), in the
+    send's order, read in chunks by id."""
+    send = get_owned(Send, send_id, account_id)
+    after, given = 0, 0
+    while True:
+        size = CHUNK if limit is None else min(CHUNK, limit - given)
+        if size <= 0:
+            return
+        rows = db.session.execute(flt.apply(select(Message.id, Message.recipient, Message.name, Message.vars)
+                                            .where(Message.send_id == send.id, Message.id > after,
+                                                   Message.layer == "primary"))
+                                  .order_by(Message.id).limit(size)).all()
+        for row in rows:
+            given += 1
+            yield Recipient(row.recipient, row.name, json.loads(row.vars) if row.vars else {}, given)
+        if len(rows) < size:
+            return
+        after = rows[-1].id
