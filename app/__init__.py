@@ -28,6 +28,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     from app.views.menu import register_views
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.json = web.CheckedJSON(app)
     web.bound_int_routes(app)
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from app import clock
+from app.domain import jsonbody
 from app.domain.brn import format_brn
 from app.domain.korean import josa
 from app.domain.numbers import format_number
@@ -89,6 +91,14 @@ def _default_code(status: int) -> str:
     return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
             415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}.get(status, "error")
+
+
+class CheckedJSON(DefaultJSONProvider):
+    """The app's JSON: request bodies are read by jsonbody.loads (depth, NaN, lone
+    surrogates, NUL refused with a 400 before any view or API key check sees them)."""
+
+    def loads(self, s, **kwargs):
+        return jsonbody.loads(s)
 
 
 def init_app(app: Flask) -> None:
@@ -182,15 +192,7 @@ def _has_nul(req) -> bool:
             if any("\x00" in key or "\x00" in value for key, value in req.form.items(multi=True)):
                 return True
         elif req.is_json:
-            def walk(value) -> bool:
-                if isinstance(value, str):
-                    return "\x00" in value
-                if isinstance(value, dict):
-                    return any(walk(k) or walk(v) for k, v in value.items())
-                if isinstance(value, list):
-                    return any(walk(v) for v in value)
-                return False
-            return walk(req.get_json(silent=True))
+            req.get_json(silent=True)     # read once by CheckedJSON, which refuses a NUL and worse
     return False
 
 

@@ -6,7 +6,9 @@ ERROR = {"$ref": "#/components/responses/Error"}
 
 
 def _errors(*codes):
-    return {str(code): ERROR for code in codes}
+    """Every operation may also answer 400: a request with a NUL character, or a JSON body
+    nested too deep or holding a lone surrogate, is refused before any route sees it."""
+    return {str(code): ERROR for code in sorted({400, *codes})}
 
 
 def spec() -> dict:

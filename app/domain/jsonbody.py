@@ -3,10 +3,68 @@ the type it must have, or a ValidationError naming it. JSON gives any type anywh
 list where text belongs must be a 422, never a 500 or a silently stringified value."""
 from __future__ import annotations
 
+import json
+import re
+
 from app.domain.recipients import Recipient
-from app.errors import ValidationError
+from app.errors import MegabirdError, ValidationError
 
 VARIABLE_KEYS = ("1", "2", "3", "4")
+MAX_DEPTH = 32                 # no request of ours nests deeper than 4
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NUL_MESSAGE = "요청에 허용되지 않는 문자(NUL)가 있습니다."
+
+
+def _refuse(message: str, code: str):
+    raise MegabirdError(message, field="요청", code=code)
+
+
+def _constant(name: str):
+    _refuse(f"JSON에 {name} 값은 쓸 수 없습니다. 숫자나 문자열로 보내주세요.", "invalid_json")
+
+
+def loads(text):
+    """Every JSON request body is read here (the app's JSON provider, app/web.py): a body
+    JSON does not parse is a ValueError (the caller's own "요청 형식" message); one that
+    parses but no request of ours may carry is a 400 naming why — nested deeper than
+    MAX_DEPTH, NaN or Infinity, a lone surrogate (it cannot be stored or sent), a NUL."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            _refuse("요청 본문은 UTF-8로 인코딩된 JSON이어야 합니다.", "invalid_json")
+    try:
+        value = json.loads(text, parse_constant=_constant)
+    except RecursionError:
+        _refuse(f"JSON이 너무 깊게 중첩되어 있습니다 (최대 {MAX_DEPTH}단계).", "json_too_deep")
+    check(value)
+    return value
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        _refuse(NUL_MESSAGE, "invalid_character")
+    if _SURROGATE.search(text):
+        _refuse("요청에 잘못된 유니코드 문자(짝이 없는 서로게이트)가 있습니다.", "invalid_character")
+
+
+def check(value) -> None:
+    """The shape rules of `loads`, walked without recursion (a deep body must not be the
+    one that overflows the stack)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                _refuse(f"JSON이 너무 깊게 중첩되어 있습니다 (최대 {MAX_DEPTH}단계).", "json_too_deep")
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    _check_text(key)
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
 
 
 def field(data: dict, key: str, types, *, name: str | None = None, label: str | None = None,

@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from xml.sax.saxutils import unescape
 
@@ -94,6 +95,15 @@ _REF = re.compile(rb'\br\s*=\s*["\']([A-Z]*)([0-9]+)["\']')
 _OPEN_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*[^/]>$')
 _FORMULA = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
 _MAX_TAG = 1 << 20
+# A cell's text: Excel itself holds at most 32,767 characters in one (4 bytes each at most
+# in the XML); and the text a sheet decodes to — a shared string is stored once but copied
+# into every cell that uses it — stays within a budget, so that a 6 KB file whose one 1 MB
+# string fills 300 rows cannot take gigabytes (SEC-04).
+MAX_CELL_CHARS = 32_767
+MAX_CELL_BYTES = MAX_CELL_CHARS * 4
+MAX_DECODED_BYTES = 64 * 1024 * 1024
+_SHARED_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\bt="s"[^>]*>\s*<(?:\w+:)?v>\s*([0-9]+)\s*<')
+_SI_TAG = re.compile(rb'<(/?)(?:\w+:)?si(?=[\s>/])[^>]*?(/?)>')
 
 
 def _column_number(letters: bytes) -> int:
@@ -114,8 +124,11 @@ class _Extent:
     def __init__(self):
         self.last_row = self.last_col = self.row = self.position = 0
         self.formulas: dict[tuple[int, int], str] = {}
+        self.shared: Counter = Counter()       # shared string index -> cells that use it
 
     def feed(self, block: bytes) -> None:
+        if b't="s"' in block:
+            self.shared.update(map(int, _SHARED_REF.findall(block)))
         cells, rows = _FAST_CELL.findall(block), _FAST_ROW.findall(block)
         if len(cells) == len(_CELL_TAG.findall(block)) and len(rows) == len(_ROW_TAG.findall(block)):
             if cells:
@@ -146,6 +159,48 @@ class _Extent:
         return self.last_row * self.last_col
 
 
+class _SharedStrings:
+    """The size in bytes of each shared string (xl/sharedStrings.xml), read as it streams."""
+
+    def __init__(self):
+        self.sizes: list[int] = []
+        self.offset = 0          # of `carry` in the part
+        self.carry = b""
+        self.start: int | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        block = self.carry + chunk
+        end = block.rfind(b">") + 1
+        for match in _SI_TAG.finditer(block, 0, end):
+            if match.group(2):                          # <si/>
+                self.sizes.append(0)
+            elif not match.group(1):
+                self.start = self.offset + match.end()
+            elif self.start is not None:
+                self.sizes.append(self.offset + match.start() - self.start)
+                self.start = None
+        self.offset += end
+        self.carry = block[end:]
+        if len(self.carry) > _MAX_TAG:
+            raise _unreadable()
+
+
+def _check_text_budget(shared: _SharedStrings, sheets: list[_Extent]) -> None:
+    used = Counter()
+    for extent in sheets:
+        used.update(extent.shared)
+    total = 0
+    for index, cells in used.items():
+        size = shared.sizes[index] if index < len(shared.sizes) else 0
+        if size > MAX_CELL_BYTES:
+            raise ValidationError(f"한 칸의 글자가 엑셀 한도({MAX_CELL_CHARS:,}자)보다 많습니다. 긴 내용을 지운 뒤 다시 "
+                                  "저장해주세요.", field=FIELD, code="cell_too_long")
+        total += size * cells
+    if total > MAX_DECODED_BYTES:
+        raise ValidationError(f"파일의 글자 수가 너무 많습니다 (여러 칸에 반복된 긴 내용 포함 {MAX_DECODED_BYTES // 2 ** 20}MB "
+                              "초과). 필요한 열만 남겨 다시 저장해주세요.", field=FIELD, code="file_too_large")
+
+
 def _check_extent(extent: _Extent) -> None:
     if extent.cells > MAX_CELLS:
         raise ValidationError(f"시트의 범위가 너무 큽니다 ({extent.last_row:,}행 × {extent.last_col:,}열). 수신자 파일은 "
@@ -165,8 +220,10 @@ def _check_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
             raise _unreadable()
         total = 0
         formulas: dict[str, dict[tuple[int, int], str]] = {}
+        shared, sheets = _SharedStrings(), []
         for part in archive.infolist():
             sheet = part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml")
+            strings = part.filename.lower() == "xl/sharedstrings.xml"
             extent, carry = _Extent(), b""
             with archive.open(part) as stream:
                 while chunk := stream.read(1 << 20):
@@ -174,6 +231,8 @@ def _check_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                     if total > MAX_UNZIPPED_BYTES:
                         raise ValidationError(f"압축을 푼 파일 크기가 너무 큽니다 ({MAX_UNZIPPED_BYTES // 2 ** 20}MB 초과). "
                                               "필요한 열만 남겨 다시 저장해주세요.", field=FIELD, code="file_too_large")
+                    if strings:
+                        shared.feed(chunk)
                     if not sheet:
                         continue
                     block = carry + chunk
@@ -193,6 +252,8 @@ def _check_xlsx(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                 extent.feed(carry)
                 _check_extent(extent)
                 formulas[part.filename] = extent.formulas
+                sheets.append(extent)
+        _check_text_budget(shared, sheets)
         return formulas
     except ValidationError:
         raise
@@ -264,7 +325,17 @@ def _rows_of_csv(data: bytes):
                               field=FIELD, code="unreadable_file")
     if "\x00" in text:
         raise ValidationError("CSV 파일을 읽을 수 없습니다 (이진 파일입니다).", field=FIELD, code="unreadable_file")
-    yield from csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:           # a field over csv's limit (131,072 characters), or a broken quote
+            raise ValidationError(f"CSV {reader.line_num:,}행을 읽을 수 없습니다: 한 칸이 너무 길거나 따옴표가 맞지 않습니다 "
+                                  f"(한 칸은 최대 {csv.field_size_limit():,}자).", field=FIELD,
+                                  code="unreadable_file") from None
+        yield row
 
 
 def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile:

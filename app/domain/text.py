@@ -19,7 +19,16 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
 
+def _scalar(value, field: str):
+    """Text a person typed: a string (or a whole number a JSON client sent); a list, an
+    object or a boolean where text belongs is refused, never stringified."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+        raise ValidationError(f"{josa(field, '은/는')} 문자열이어야 합니다.", field=field, code="invalid_type")
+    return value
+
+
 def required(value, field: str, *, max_length: int, min_length: int = 1) -> str:
+    value = _scalar(value, field)
     text = " ".join(str(value or "").split()) if "\n" not in str(value or "") else str(value).strip()
     if len(text) < min_length:
         raise ValidationError(f"{josa(field, '을/를')} 입력해주세요.", field=field, code="required")
@@ -30,6 +39,7 @@ def required(value, field: str, *, max_length: int, min_length: int = 1) -> str:
 
 
 def optional(value, field: str, *, max_length: int) -> str | None:
+    value = _scalar(value, field)
     text = str(value or "").strip()
     if not text:
         return None
@@ -40,6 +50,7 @@ def optional(value, field: str, *, max_length: int) -> str | None:
 
 
 def email(value, field: str = "이메일") -> str:
+    value = _scalar(value, field)
     text = str(value or "").strip()
     if not text:
         raise ValidationError(f"{josa(field, '을/를')} 입력해주세요.", field=field, code="required")
