@@ -104,3 +104,18 @@ def test_a_repeated_short_shared_string_is_still_read(app, customer_client):
                            data={"file": (io.BytesIO(shared_string_bomb(size=20, rows=50)), "ok.xlsx")},
                            content_type="multipart/form-data", headers={"Accept": "application/json"})
     assert response.status_code == 200 and response.get_json()["valid"] == 50
+
+
+def test_an_inline_export_leaves_no_file_in_the_temp_folder(app, customer_client, tmp_path, monkeypatch):
+    """Every inline xlsx export used to leave its temp file (customers' data) behind."""
+    import tempfile
+    from tests.support import pipeline as pl
+    customer, client = customer_client
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    send_id = pl.accept(app, customer, pl.phones(0, 1), enqueue=False).send_id
+    for response in (client.get(f"/history/{send_id}/export.xlsx"),
+                     client.post("/history/export.xlsx", data={"send_id": str(send_id)}),
+                     client.post("/history/export.xlsx", data={})):            # refused: nothing chosen
+        response.get_data()
+        assert response.status_code in (200, 422)
+    assert list(tmp_path.iterdir()) == []
