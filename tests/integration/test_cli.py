@@ -17,7 +17,8 @@ from tests.support.jobs import run_worker
 from tests.support.web import login, text_of
 
 SIGNUP = {"name": "우정민", "email": "jm@example.com", "password": "correct-horse-battery",
-          "password_confirm": "correct-horse-battery", "phone": "010-2113-3451"}
+          "password_confirm": "correct-horse-battery", "phone": "010-2113-3451",
+          "agree_terms": "1", "agree_privacy": "1"}
 TICK_AT = "2026-12-01T09:00:00+09:00"
 TICK_UTC = dt.datetime(2026, 12, 1, 0, 0)
 
