@@ -72,7 +72,8 @@ def test_acc04_owner_invites_and_the_invitee_sees_the_same_account(app, corporat
     page = invitee.get(path)
     assert page.status_code == 200
     assert "메가버드 주식회사" in text_of(page) and "new.colleague@example.com" in text_of(page)
-    response = invitee.post(path, data={"name": "이동료", "password": PASSWORD, "password_confirm": PASSWORD, **CONSENTS})
+    response = invitee.post(path, data={"name": "이동료", "password": PASSWORD, "password_confirm": PASSWORD,
+                                        **CONSENTS})
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/")
 
     # logged in straight away, on the same account: the same numbers and name

@@ -268,5 +268,6 @@ def test_the_mypage_form_is_a_customer_page(app):
     assert anonymous.status_code == 302 and "/login/" in anonymous.headers["Location"]
     assert rows(app, LowBalanceAlert) == []
     client = logged_in(app, customer.login, customer.password)
-    assert client.post("/mypage/low-balance", data={"enabled": "1", "threshold": "5000", "by_sms": "1"}).status_code == 302
+    response = client.post("/mypage/low-balance", data={"enabled": "1", "threshold": "5000", "by_sms": "1"})
+    assert response.status_code == 302
     assert [r["account_id"] for r in rows(app, LowBalanceAlert)] == [customer.account_id]

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db, redis_connection
-from app.models import (AccountNotice, ApiUseApplication, CorporateConversion, KakaoChannel, MailOutbox, SandboxMessage, SenderNumber,
-                        TopupRequest, User)
+from app.models import (AccountNotice, ApiUseApplication, CorporateConversion, KakaoChannel, MailOutbox,
+                        SandboxMessage, SenderNumber, TopupRequest, User)
 from app.services import periodic
 from app.services.accounts import accounts
 from app.services.senders import kakao_channels, sender_numbers
@@ -90,6 +90,9 @@ def test_a_rejected_then_approved_sender_number_is_told_by_notice_and_email_with
     assert unread_badge(client) == "1"
     page = text_of(client.get("/notices/"))
     assert "발신번호 010-3456-7890 등록이 반려되었습니다" in page and "재직증명서 발급일이 3개월을 넘었습니다." in page
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert 'id="dashboard-notices"' in dashboard
+    assert "2026-12-02 14:00 · 발신번호 010-3456-7890 등록이 반려되었습니다" in dashboard
 
     client.post(f"/senders/numbers/{sender_id}/resubmit", content_type="multipart/form-data", data={
         "owner_type": "employee", "telecom_certificate": upload(png(), "t2.png"),
