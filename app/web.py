@@ -21,8 +21,9 @@ from app.domain.korean import josa
 from app.domain.numbers import format_number
 from app.errors import MegabirdError, TooManyRequests
 from app.extensions import db
-from app.security.tenancy import MAX_ID, is_staff
+from app.security.tenancy import MAX_ID, current_account_id, is_staff
 from app.services.ops import review_queues
+from app.services.shared import notices
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -164,7 +165,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _context():
-        return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu}
+        return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu,
+                "unread_notices": _unread_notices}
 
 
 def _is_id_out_of_range(error: BaseException | None) -> bool:
@@ -234,6 +236,16 @@ def _sidebar_menu() -> list[tuple[object, list]]:
         elif visible(item):
             result.append((item, []))
     return result
+
+
+def _unread_notices() -> int | None:
+    """The customer's unread notices, for the header (None for staff and visitors)."""
+    account_id = current_account_id(required=False) if g.get("user") is not None else None
+    if account_id is None:
+        return None
+    if "unread_notices" not in g:
+        g.unread_notices = notices.unread_count(account_id)
+    return g.unread_notices
 
 
 def _staff_counts() -> dict[str, int]:

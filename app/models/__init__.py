@@ -15,3 +15,5 @@ from app.models.sending import (ApiKey, ApiRequest, DailyUsage, DispatchBatch, M
                                 SendCategoryCount, SendImage, UsageCategoryRollup, UsageRollup)
 from app.models.contacts import Contact, ContactGroup, MessageTemplate, RecipientUpload  # noqa: F401
 from app.models.exports import ExportJob  # noqa: F401
+from app.models.consent import UserConsent  # noqa: F401
+from app.models.notice import AccountNotice, LowBalanceAlert, MailOutbox  # noqa: F401

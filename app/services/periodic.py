@@ -21,7 +21,7 @@ from app.models import PeriodicRun
 from app.services import checks
 from app.services.history import exports, retention
 from app.services.sending import compose, dispatch, lifecycle, reports
-from app.services.shared import system_messages
+from app.services.shared import notices, system_messages
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def _relay(now):
 
 TASKS: list[Task] = [
     Task("system_messages", system_messages.deliver_pending),
+    Task("notice_mail", notices.deliver_pending),      # e-mails of notices whose enqueue was lost
     # the send pipeline (design/send-pipeline.md): the tick finds what is due; reports,
     # timeouts and settlement are jobs that any worker takes
     Task("start_scheduled", _start_scheduled),

@@ -3,11 +3,16 @@ permission axis), base.py for what they share; menu.py registers them and builds
 menus."""
 from __future__ import annotations
 
-from app.security.tenancy import current_account_id
+from app.security.tenancy import current_account, current_account_id
 
 
 def has_account() -> bool:
     return current_account_id(required=False) is not None
+
+
+def has_individual_account() -> bool:
+    """기업전환 is offered to individual accounts only."""
+    return has_account() and not current_account().is_corporate
 
 
 # Menu links (add_link) have no view of their own: the resource that grants them.

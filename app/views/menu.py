@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
-from app.views import has_account
+from app.views import has_account, has_individual_account
 from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
 from app.views.portal.compose import ComposeView
 from app.views.portal.dashboard import DashboardView
 from app.views.portal.files import FileView
 from app.views.portal.history import ExportView, HistoryView
 from app.views.portal.mypage import MyPageView
+from app.views.portal.notices import NoticeView
 from app.views.portal.senders import SenderView
 from app.views.portal.signup import InvitationView, SignupView
 from app.views.portal.wallet import WalletView
@@ -55,9 +56,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(MyPageView, "MyInfo", label=_("내 정보"), category="MyPage",
                         category_label=_("마이페이지"), **portal)
     appbuilder.add_link("Conversion", href="MyPageView.conversion", label=_("기업전환"), category="MyPage",
-                        cond=has_account)
+                        cond=has_individual_account)
     appbuilder.add_link("ApiUse", href="MyPageView.api_use", label=_("API 사용 신청"), category="MyPage",
                         cond=has_account)
+    appbuilder.add_view(NoticeView, "Notices", label=_("알림"), category="MyPage", **portal)
 
     # Staff menu.
     appbuilder.add_view(StaffHomeView, "StaffHome", label=_("운영 대시보드"), icon="fa-tachometer")

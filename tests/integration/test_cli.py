@@ -9,15 +9,16 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db
-from app.models import (Account, AccountMember, LoginAttempt, PeriodicRun, SandboxMessage, SenderNumber,
-                        SystemMessage, User)
+from app.models import (Account, AccountMember, LoginAttempt, LowBalanceAlert, PeriodicRun, SandboxMessage,
+                        SenderNumber, SystemMessage, User, UserConsent)
 from app.services import periodic
 from tests.support.foundation import count, rows
 from tests.support.jobs import run_worker
 from tests.support.web import login, text_of
 
 SIGNUP = {"name": "우정민", "email": "jm@example.com", "password": "correct-horse-battery",
-          "password_confirm": "correct-horse-battery", "phone": "010-2113-3451"}
+          "password_confirm": "correct-horse-battery", "phone": "010-2113-3451",
+          "agree_terms": "1", "agree_privacy": "1"}
 TICK_AT = "2026-12-01T09:00:00+09:00"
 TICK_UTC = dt.datetime(2026, 12, 1, 0, 0)
 
@@ -122,6 +123,18 @@ def test_acc09_seed_demo_is_idempotent_and_its_passwords_log_in(app):
     kim = app.test_client()
     login(kim, "kim", dict((m.group(1), m.group(2)) for m in logins)["kim"])
     assert "개인회원" in text_of(kim.get("/dashboard/"))
+    # issue 12: the demo customers' consents are recorded once; kim has a low-balance alert
+    with app.app_context():
+        consents = {(u, kind): agreed for u, kind, agreed in db.session.execute(
+            select(User.username, UserConsent.kind, UserConsent.agreed)
+            .join(UserConsent, UserConsent.user_id == User.id))}
+        assert consents == {("kim", "terms"): True, ("kim", "privacy"): True, ("kim", "marketing"): False,
+                            ("megazone", "terms"): True, ("megazone", "privacy"): True,
+                            ("megazone", "marketing"): True}
+        [alert] = db.session.scalars(select(LowBalanceAlert)).all()
+        assert (alert.threshold, alert.by_sms, alert.by_email, alert.alerted_at) == (10_000, True, True, None)
+    mypage = text_of(kim.get("/mypage/"))
+    assert "이용약관 동의 (필수) 동의" in mypage and 'value="10,000"' in kim.get("/mypage/").get_data(as_text=True)
     with app.app_context():
         megazone = db.session.scalar(select(Account).join(AccountMember).join(User, User.id == AccountMember.user_id)
                                      .where(User.username == "megazone"))

@@ -84,7 +84,7 @@ def test_acc05_apply_review_with_the_document_inline_and_approve(app):
     # the queue is empty again; the customer sees the business data
     assert CONVERSION_FORM["company_name"] not in text_of(operator.get(f"{QUEUE}/list/"))
     mine = text_of(client.get("/mypage/conversion"))
-    assert "기업회원입니다" in mine and CONVERSION_FORM["company_name"] in mine
+    assert "이미 기업회원으로 전환된 계정입니다" in mine and CONVERSION_FORM["company_name"] in mine
     assert "기업회원" in text_of(client.get("/dashboard/"))
 
 
@@ -199,8 +199,27 @@ def test_acc05_bad_input_is_refused_naming_the_field_and_stores_nothing(app, cas
 def test_acc05_a_corporate_account_cannot_apply(app):
     _customer, client = customer_client(app, kind="corporate")
     response = apply_conversion(client)
-    assert response.status_code == 409 and "이미 기업회원입니다." in text_of(response)
+    assert response.status_code == 409
+    assert "이미 기업회원으로 전환된 계정입니다. 기업전환은 개인회원만 신청할 수 있습니다." in text_of(response)
     assert count(app, CorporateConversion) == 0 and uploaded_files(app) == []
+
+
+def test_acc05_conversion_is_not_offered_to_a_corporate_account(app):
+    """No menu item, link or button leads a corporate account to 기업전환; the page, opened
+    by its address, says the account is corporate already and shows no form."""
+    _individual, individual = customer_client(app)
+    _corporate, corporate = customer_client(app, kind="corporate", name="주식회사 우정")
+    offered = ('href="/mypage/conversion"', 'id="convert-link"', 'id="apply-conversion"')
+    for path in ("/dashboard/", "/mypage/", "/senders/new", "/senders/channels/new", "/mypage/api"):
+        html = corporate.get(path).get_data(as_text=True)
+        assert not any(mark in html for mark in offered), path
+    dashboard = individual.get("/dashboard/").get_data(as_text=True)
+    assert 'href="/mypage/conversion"' in dashboard and 'id="convert-link"' in dashboard   # the menu and the button
+    page = corporate.get("/mypage/conversion")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="already-corporate"' in html and "<form" not in html.split("mb-main", 1)[1]
+    assert "이미 기업회원으로 전환된 계정입니다." in text_of(page) and "주식회사 우정" in text_of(page)
+    assert 'id="apply-conversion"' in individual.get("/mypage/conversion").get_data(as_text=True)
 
 
 def test_acc05_bulk_approve_rechecks_every_row(app):

@@ -99,7 +99,8 @@ def login_with_token(app, username, password):
 def test_sec03_sign_up_without_a_token_is_refused(csrf_app):
     client = csrf_app.test_client()
     form = {"name": "우정민", "email": "jm@example.com", "password": "correct-horse-battery",
-            "password_confirm": "correct-horse-battery", "phone": "010-2113-3451"}
+            "password_confirm": "correct-horse-battery", "phone": "010-2113-3451",
+            "agree_terms": "1", "agree_privacy": "1"}
     response = client.post("/signup/", data=form)
     assert response.status_code == 400 and CSRF_MESSAGE in text_of(response)
     response = client.post("/signup/", data={**form, "csrf_token": "forged"})

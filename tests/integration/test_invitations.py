@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.models import AccountMember, Invitation, User
+from app.models import AccountMember, Invitation, User, UserConsent
 from app.services.accounts import accounts
 from app.services.shared.mail import outbox_messages
 from tests.support.factories import make_customer, make_staff
@@ -19,6 +19,8 @@ from tests.support.web import logged_in, text_of
 
 START = dt.datetime(2026, 11, 27, 1, 0)
 PASSWORD = "purple-monkey-dishwasher"
+#: the required consents every new login gives (ACC-01)
+CONSENTS = {"agree_terms": "1", "agree_privacy": "1"}
 
 
 def mails_to(app, address: str):
@@ -70,7 +72,8 @@ def test_acc04_owner_invites_and_the_invitee_sees_the_same_account(app, corporat
     page = invitee.get(path)
     assert page.status_code == 200
     assert "메가버드 주식회사" in text_of(page) and "new.colleague@example.com" in text_of(page)
-    response = invitee.post(path, data={"name": "이동료", "password": PASSWORD, "password_confirm": PASSWORD})
+    response = invitee.post(path, data={"name": "이동료", "password": PASSWORD, "password_confirm": PASSWORD,
+                                        **CONSENTS})
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/")
 
     # logged in straight away, on the same account: the same numbers and name
@@ -93,10 +96,36 @@ def test_acc04_bad_password_on_the_invitation_page_creates_nobody(app, corporate
     invite(owner_client, "weak@example.com")
     path = invitation_path(app, "weak@example.com")
     response = app.test_client().post(path, data={"name": "약한비번", "password": "password",
-                                                  "password_confirm": "password"})
+                                                  "password_confirm": "password", **CONSENTS})
     assert response.status_code == 422 and "흔하거나" in text_of(response)
     assert count(app, User, User.email == "weak@example.com") == 0
     assert app.test_client().get(path).status_code == 200  # still usable
+
+
+def test_acc01_the_invitee_gives_the_required_consents_too(app, corporate):
+    """A login made from an invitation agrees to the terms and the privacy notice as a
+    signed-up one does; refusing one creates nobody and names it."""
+    _owner, owner_client = corporate
+    invite(owner_client, "consent@example.com")
+    path = invitation_path(app, "consent@example.com")
+    page = text_of(app.test_client().get(path))
+    assert "전체 동의" in page and "이용약관 동의 (필수)" in page and "마케팅 정보 수신 동의 (선택)" in page
+    response = app.test_client().post(path, data={"name": "동의안함", "password": PASSWORD,
+                                                  "password_confirm": PASSWORD, "agree_terms": "1"})
+    assert response.status_code == 422
+    assert "개인정보 수집·이용 동의는 필수입니다." in text_of(response)
+    assert count(app, User, User.email == "consent@example.com") == 0
+    with clock.frozen(START):
+        response = app.test_client().post(path, data={"name": "모두동의", "password": PASSWORD,
+                                                      "password_confirm": PASSWORD, "agree_all": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "consent@example.com"))
+        rows = db.session.scalars(select(UserConsent).where(UserConsent.user_id == user.id)
+                                  .order_by(UserConsent.kind)).all()
+        assert [(r.kind, r.agreed, r.source, r.recorded_at) for r in rows] == [
+            ("marketing", True, "invitation", START), ("privacy", True, "invitation", START),
+            ("terms", True, "invitation", START)]
 
 
 def test_acc04_a_member_who_is_not_the_owner_cannot_invite(app, corporate):
@@ -104,7 +133,7 @@ def test_acc04_a_member_who_is_not_the_owner_cannot_invite(app, corporate):
     invite(owner_client, "member@example.com")
     member = app.test_client()
     member.post(invitation_path(app, "member@example.com"),
-                data={"name": "일반사용자", "password": PASSWORD, "password_confirm": PASSWORD})
+                data={"name": "일반사용자", "password": PASSWORD, "password_confirm": PASSWORD, **CONSENTS})
     response = invite(member, "third@example.com")
     assert response.status_code == 403
     assert "계정 소유자만 사용자를 초대할 수 있습니다." in text_of(response)
@@ -131,7 +160,7 @@ def test_acc04_inviting_a_registered_email_is_refused(app, corporate):
 def _assert_gone(app, path: str):
     for response in (app.test_client().get(path),
                      app.test_client().post(path, data={"name": "누구", "password": PASSWORD,
-                                                        "password_confirm": PASSWORD})):
+                                                        "password_confirm": PASSWORD, **CONSENTS})):
         assert response.status_code == 404
         assert "유효하지 않거나 만료된 초대입니다." in text_of(response)
 
@@ -140,7 +169,7 @@ def test_acc04_a_used_invitation_answers_404(app, corporate):
     _owner, owner_client = corporate
     invite(owner_client, "once@example.com")
     path = invitation_path(app, "once@example.com")
-    app.test_client().post(path, data={"name": "한번만", "password": PASSWORD, "password_confirm": PASSWORD})
+    app.test_client().post(path, data={"name": "한번만", "password": PASSWORD, "password_confirm": PASSWORD, **CONSENTS})
     _assert_gone(app, path)
     assert count(app, User, User.email == "once@example.com") == 1
 

@@ -12,7 +12,9 @@ import re
 
 import pytest
 
-from app.models import CashRefundRequest, CorporateConversion, Invitation, StoredFile
+from app import clock
+from app.models import AccountNotice, CashRefundRequest, CorporateConversion, Invitation, StoredFile
+from app.services.shared import notices, uow
 from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
                                       rows, staff_client)
 from tests.support.tenancy import assert_foreign_404
@@ -66,6 +68,23 @@ def prove_refund_cancel(app, owner, owner_client, stranger):
     assert rows(app, CashRefundRequest)[0]["status"] == "cancelled"
 
 
+def prove_notice_open(app, owner, owner_client, stranger):
+    """/notices/<id>/open: another account's notice is neither shown nor marked read."""
+    with app.app_context():
+        with uow.transaction():
+            notice_id = notices.post(account_id=owner.account_id, kind="review:sender_number",
+                                     title="발신번호 010-2113-3451 등록이 반려되었습니다", body="반려 사유: 비밀 사유",
+                                     link="SenderView.index", now=clock.now()).id
+    url = f"/notices/{notice_id}/open"
+    assert assert_foreign_404(stranger, "POST", url, secret="비밀 사유").status_code == 404
+    assert "비밀 사유" not in stranger.get("/notices/").get_data(as_text=True)
+    assert stranger.post("/notices/read-all").status_code == 302
+    assert [row["read_at"] for row in rows(app, AccountNotice)] == [None]
+    response = owner_client.post(url)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/senders/")
+    assert rows(app, AccountNotice)[0]["read_at"] is not None
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -96,6 +115,11 @@ CUSTOMER_ROUTES = {
     "MyPageView.cancel_invitation": prove_invitation_cancel,
     "MyPageView.conversion": NO_IDS + " (shows the account's latest application)",
     "MyPageView.api_use": NO_IDS + " (shows the account's latest application)",
+    "MyPageView.marketing": "takes no ids: records the marketing consent of g.user only",
+    "MyPageView.low_balance_alert": NO_IDS,
+    "NoticeView.index": NO_IDS,
+    "NoticeView.open": prove_notice_open,
+    "NoticeView.read_all": NO_IDS + " (marks only the account's notices)",
     "FileView.download": prove_file_download,
     "InvitationView.accept": "token, not an id: a 256-bit secret from the mail, hashed in the database; "
                              "unknown, used, cancelled and expired tokens answer 404 (test_invitations)",

@@ -8,7 +8,7 @@ from app import clock
 from app.extensions import db
 from app.models import AccountMember, SenderNumber
 from app.security.roles import CUSTOMER
-from app.services.accounts import signup, users
+from app.services.accounts import consents, signup, users
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -35,6 +35,7 @@ def make_customer(app, *, kind: str = "individual", name: str | None = None, log
                                  name=name, password_hash=users.hash_password(PASSWORD), role_name=CUSTOMER)
         account = signup.create_account(name=name, now=now)
         db.session.add(AccountMember(account_id=account.id, user_id=user.id, is_owner=True, created_at=now))
+        consents.record(user_id=user.id, choices={"terms": True, "privacy": True}, at=now, source="signup")
         db.session.add(SenderNumber(account_id=account.id, number=phone, owner_name=name, method="signup",
                                     is_signup=True, status="approved", requested_at=now, reviewed_at=now))
         if kind == "corporate":

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Mapping
 
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from app.domain import consents as terms
 from app.domain import sms
 from app.domain import text as rules
 from app.domain.brn import validate_brn
@@ -20,7 +22,7 @@ from app.extensions import db
 from app.models import Account, AccountMember, ApiUseApplication, CorporateConversion, Invitation
 from app.security.roles import CUSTOMER
 from app.security.tenancy import get_owned
-from app.services.accounts import users
+from app.services.accounts import consents, users
 from app.services.accounts.signup import _check_new_password
 from app.services.shared import audit, files, mail, reviews
 from app.services.shared.uow import transaction
@@ -87,15 +89,18 @@ def find_invitation(token: str, now: dt.datetime) -> Invitation:
 
 
 def accept_invitation(*, token: str, name: str, password: str, password_confirm: str,
-                      now: dt.datetime):
+                      agreed: Mapping[str, bool], now: dt.datetime):
+    """The invitee's login, with the consents every new login gives (ACC-01)."""
     name = rules.required(name, "이름", max_length=50)
     with transaction():
         invitation = find_invitation(token, now)
         _check_new_password(password, password_confirm, context=(invitation.email, name))
+        choices = terms.check(agreed)
         if users.email_taken(invitation.email):
             raise ValidationError("이미 가입된 이메일입니다.", field="이메일", code="email_taken")
         user = users.create_user(username=invitation.email, email=invitation.email, name=name,
                                  password_hash=users.hash_password(password), role_name=CUSTOMER)
+        consents.record(user_id=user.id, choices=choices, at=now, source="invitation")
         db.session.add(AccountMember(account_id=invitation.account_id, user_id=user.id,
                                      is_owner=False, created_at=now))
         invitation.accepted_at = now
@@ -155,7 +160,7 @@ def apply_conversion(*, account_id: int, form: dict, certificate: tuple[str, byt
     with transaction():
         account = get_account(account_id, for_update=True)
         if account.is_corporate:
-            raise InvalidState("이미 기업회원입니다.")
+            raise InvalidState("이미 기업회원으로 전환된 계정입니다. 기업전환은 개인회원만 신청할 수 있습니다.")
         waiting = pending_conversion(account_id)
         if waiting is not None and waiting.status == "requested":
             raise InvalidState("이미 기업전환을 신청하셨습니다. 검토가 끝날 때까지 기다려주세요.")

@@ -1,11 +1,14 @@
-"""Sign-up with phone verification (ACC-01) and invited logins (ACC-04)."""
+"""Sign-up with phone verification and the consents it records (ACC-01), and invited
+logins (ACC-04)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Mapping
 
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain import consents as terms
 from app.domain import text as rules
 from app.domain.numbers import normalize_mobile
 from app.domain.passwords import check_password
@@ -13,7 +16,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.models import Account, AccountMember, PhoneVerification, PricePlan, SenderNumber
 from app.security.roles import CUSTOMER
-from app.services.accounts import users
+from app.services.accounts import consents, users
 from app.services.shared import verification
 from app.services.shared.uow import transaction
 
@@ -35,15 +38,18 @@ def _check_new_password(password: str, confirm: str, *, context: tuple[str, ...]
 
 
 def start(*, name: str, email: str, password: str, password_confirm: str, phone: str,
-          now: dt.datetime) -> PhoneVerification:
-    """Validate the form and send a code to the mobile number."""
+          agreed: Mapping[str, bool], now: dt.datetime) -> PhoneVerification:
+    """Validate the form (the required consents among it) and send a code to the mobile
+    number. The consents and their time wait with the code and are recorded with the login."""
     name = rules.required(name, "이름", max_length=50)
     email = rules.email(email)
     _check_new_password(password, password_confirm, context=(email, name))
     phone = normalize_mobile(phone)
+    choices = terms.check(agreed)
     with transaction():
         return verification.issue(purpose="signup", phone=phone, now=now, payload={
-            "name": name, "email": email, "password_hash": users.hash_password(password)})
+            "name": name, "email": email, "password_hash": users.hash_password(password),
+            "consents": choices, "consented_at": now.isoformat()})
 
 
 def resend(verification_id, now: dt.datetime) -> PhoneVerification:
@@ -80,5 +86,7 @@ def complete(*, verification_id, code: str, now: dt.datetime):
                                     owner_name=data["name"], owner_type="personal", method="signup",
                                     is_signup=True, status="approved", requested_at=now,
                                     reviewed_at=now))
+        consents.record(user_id=user.id, choices=terms.check(data.get("consents") or {}),
+                        at=dt.datetime.fromisoformat(data["consented_at"]), source="signup")
         pending.consumed_at = now
     return user

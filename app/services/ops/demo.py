@@ -1,5 +1,6 @@
-"""Demo data (ACC-09): one login per role, two customers with sender numbers and
-money, so that every page has something to show. Idempotent: running it again
+"""Demo data (ACC-09): one login per role, two customers with sender numbers, money and
+the consents a sign-up records (kim also has a 잔액 부족 알림), so that every page has
+something to show. Idempotent: running it again
 resets the demo passwords and adds only what is missing."""
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from app.domain.brn import brn_check_digit
 from app.domain.recipients import Recipient
 from app.domain.sms_plan import SmsRequest
 from app.extensions import db
-from app.models import Account, AccountMember, Contact, ContactGroup, KakaoChannel, MessageTemplate, Send, SenderNumber
+from app.models import (Account, AccountMember, Contact, ContactGroup, KakaoChannel, LowBalanceAlert, MessageTemplate,
+                        Send, SenderNumber)
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
-from app.services.accounts import api_keys, signup, users
+from app.services.accounts import api_keys, consents, signup, users
 from app.services.sending import acceptance, dispatch, lifecycle, reports
 from app.services.shared.uow import transaction
-from app.services.wallet import ledger
+from app.services.wallet import ledger, low_balance
 
 DEMO_BRN = "220811234" + str(brn_check_digit("220811234"))
 
@@ -102,6 +104,20 @@ def _ensure_money(login: str, account: Account, spec: dict, now: dt.datetime) ->
     ledger.grant_points(account.id, spec["points"], reason="데모 포인트", key=f"demo:{login}:points", now=now)
 
 
+def _ensure_consents(login: str, user, now: dt.datetime) -> None:
+    """The consents of a sign-up (ACC-01), recorded once: megazone also agreed to marketing."""
+    if not consents.current(user.id):
+        consents.record(user_id=user.id, choices={"terms": True, "privacy": True, "marketing": login == "megazone"},
+                        at=now, source="demo")
+
+
+def _ensure_low_balance_alert(account: Account, now: dt.datetime) -> None:
+    """kim is told by SMS and e-mail below 10,000 won (set once; a change made since stays)."""
+    if db.session.get(LowBalanceAlert, account.id) is None:
+        low_balance.configure(account_id=account.id, enabled=True, threshold=10_000, by_sms=True, by_email=True,
+                              now=now)
+
+
 DEMO_CONTACTS = [("홍길동", "01023450001", "골드"), ("김영희", "01023450002", "실버"), ("이철수", "01023450003", "골드"),
                  ("박민수", "01023450090", "브론즈"), ("최지우", "01023450094", "실버")]
 
@@ -158,6 +174,7 @@ def seed(now: dt.datetime) -> list[str]:
         for login, spec in CUSTOMERS.items():
             user = _ensure_user(login, spec["name"], CUSTOMER)
             accounts[login] = _ensure_account(user, spec, now)
+            _ensure_consents(login, user, now)
             _ensure_money(login, accounts[login], spec, now)
             lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
     _key, plaintext = api_keys.create(account_id=accounts["megazone"].id, name="데모 키", now=now,
@@ -165,5 +182,6 @@ def seed(now: dt.datetime) -> list[str]:
     lines.append(f"api_key={plaintext}")
     with transaction():
         _ensure_address_book(accounts["megazone"], now)
+        _ensure_low_balance_alert(accounts["kim"], now)
     _ensure_sends(accounts, now)
     return lines

@@ -32,7 +32,7 @@ def send(*, to: str, subject: str, body: str, attachments: list[tuple[str, bytes
         return msg["Message-ID"]
     outbox = Path(cfg["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")   # microseconds: the outbox sorts oldest first
     (outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(msg))
     return msg["Message-ID"]
 

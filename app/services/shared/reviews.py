@@ -1,5 +1,7 @@
 """The shape every operator queue shares: an item `requested` is approved or
-rejected (with a reason) exactly once, by staff, with an audit entry."""
+rejected (with a reason) exactly once, by staff, with an audit entry, and the customer
+is told (a notice in the portal and an e-mail, with the reason: `notices.review_decided`,
+for the queues it has wording for) in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from app.domain import text as rules
 from app.errors import InvalidState, NotFound
 from app.extensions import db
-from app.services.shared import audit
+from app.services.shared import audit, notices
 
 
 def reject_reason(reason: str | None) -> str:
@@ -46,6 +48,7 @@ def decide(model, pk, *, approve: bool, actor, now: dt.datetime, reason: str | N
     audit.record(actor=actor, action="approve" if approve else "reject", object_type=object_type,
                  object_id=item.id, account_id=getattr(item, "account_id", None),
                  before=before, after=after, reason=reason, now=now)
+    notices.review_decided(object_type=object_type, item=item, approved=approve, reason=reason, now=now)
     return item
 
 

@@ -3,7 +3,9 @@
 Every movement is one ledger entry with a unique idempotency key, written in the same
 transaction as the balance change on the account row, which is locked first (`FOR
 UPDATE` on PostgreSQL; on SQLite every write transaction is `BEGIN IMMEDIATE`). The
-database refuses negative balances and duplicate keys as a last line of defence.
+database refuses negative balances and duplicate keys as a last line of defence. A
+movement that takes the balance below the account's alert threshold records the
+crossing in the same transaction (`low_balance.observe`); the notice goes out after it.
 
 Each movement runs in the caller's transaction when there is one (a review approving a
 bank transfer, a send accepted with its hold) and in a transaction of its own otherwise
@@ -24,6 +26,7 @@ from app.extensions import db
 from app.models import Account, LedgerEntry
 from app.services.accounts import access
 from app.services.shared import audit, uow
+from app.services.wallet import low_balance
 
 MAX_AMOUNT = 1_000_000_000  # one movement; far above any real top-up or send
 
@@ -80,6 +83,7 @@ def _post(account: Account, *, kind: str, cash_delta: int, points_delta: int, ke
     points_after = account.points + points_delta
     if cash_after < 0 or points_after < 0:
         raise InsufficientBalance("잔액이 부족합니다.", field="금액")
+    before = account.cash + account.points
     account.cash = cash_after
     account.points = points_after
     entry = LedgerEntry(account_id=account.id, kind=kind, cash_delta=cash_delta, points_delta=points_delta,
@@ -87,6 +91,7 @@ def _post(account: Account, *, kind: str, cash_delta: int, points_delta: int, ke
                         actor_id=getattr(actor, "id", None), memo=memo, created_at=now, **refs)
     db.session.add(entry)
     db.session.flush()
+    low_balance.observe(account, before, cash_after + points_after, now)  # 잔액 부족 알림, told after commit
     return entry
 
 

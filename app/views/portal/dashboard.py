@@ -6,6 +6,7 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.security.tenancy import current_account
 from app.services.accounts import accounts
+from app.services.shared import notices
 from app.services.stats import dashboard
 from app.views.base import PortalView
 
@@ -22,4 +23,4 @@ class DashboardView(PortalView):
             conversion=accounts.pending_conversion(account.id),
             api_application=accounts.latest_api_application(account.id),
             usage=dashboard.monthly_usage(account.id, clock.now()), reservations=dashboard.reservations(account.id),
-            recent=dashboard.recent(account.id))
+            recent=dashboard.recent(account.id), notices=notices.recent(account.id, 3))

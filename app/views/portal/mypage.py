@@ -1,15 +1,18 @@
 """마이페이지: account information, logins and invitations (ACC-04), password (ACC-11),
-기업전환 (ACC-05) and API 사용 신청 (ACC-06)."""
+기업전환 (ACC-05), API 사용 신청 (ACC-06), the consents (ACC-01: marketing can be changed)
+and 잔액 부족 알림."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
+from app.domain import consents as terms
 from app.errors import MegabirdError
 from app.security.tenancy import current_account, current_account_id
-from app.services.accounts import accounts, api_keys
+from app.services.accounts import accounts, api_keys, consents
 from app.services.shared import files
+from app.services.wallet import low_balance
 from app.views.base import PortalView
 
 
@@ -21,7 +24,8 @@ class MyPageView(PortalView):
         me = accounts.membership(g.user.id)
         return self.render_template(
             "portal/mypage.html", account=account, me=me, members=accounts.members(account.id),
-            invitations=accounts.pending_invitations(account.id, clock.now()), error=error), status
+            invitations=accounts.pending_invitations(account.id, clock.now()), error=error,
+            terms=terms.TERMS, consents=consents.current(g.user.id), alert=low_balance.setting(account.id)), status
 
     @expose("/")
     @has_access
@@ -49,6 +53,33 @@ class MyPageView(PortalView):
         except MegabirdError as error:
             return self._render_info(error, error.status)
         flash("발송 설정을 저장했습니다.", "success")
+        return redirect(url_for("MyPageView.index"))
+
+    @expose("/marketing", methods=["POST"])
+    @has_access
+    def marketing(self):
+        """마케팅 정보 수신 동의 changed; the result and its date are shown (정보통신망법 §50)."""
+        try:
+            choice = consents.set_marketing(user_id=g.user.id, choice=request.form.get("marketing"),
+                                            now=clock.now())
+        except MegabirdError as error:
+            return self._render_info(error, error.status)
+        flash(f"마케팅 정보 수신 {'동의' if choice.agreed else '거부'} 처리되었습니다 "
+              f"(전송자: megabird, 처리 일시: {clock.to_kst(choice.recorded_at):%Y년 %m월 %d일 %H:%M}).", "success")
+        return redirect(url_for("MyPageView.index"))
+
+    @expose("/low-balance", methods=["POST"])
+    @has_access
+    def low_balance_alert(self):
+        form = request.form
+        try:
+            setting = low_balance.configure(account_id=current_account_id(), enabled=form.get("enabled") == "1",
+                                            threshold=form.get("threshold"), by_sms=form.get("by_sms") == "1",
+                                            by_email=form.get("by_email") == "1", now=clock.now())
+        except MegabirdError as error:
+            return self._render_info(error, error.status)
+        flash(f"잔액 부족 알림을 켰습니다: 잔액이 {setting.threshold:,}원보다 적어지면 알려드립니다."
+              if setting.enabled else "잔액 부족 알림을 껐습니다.", "success")
         return redirect(url_for("MyPageView.index"))
 
     @expose("/invite", methods=["POST"])

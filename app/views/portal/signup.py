@@ -1,11 +1,12 @@
 """회원가입 (ACC-01) and accepting an invitation (ACC-04). Public pages."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_login import login_user
 
 from app import clock
+from app.domain import consents as terms
 from app.errors import MegabirdError
 from app.services.accounts import accounts, signup
 from app.views.base import no_cache
@@ -26,13 +27,22 @@ class SignupView(BaseView):
                 pending = signup.start(name=form.get("name"), email=form.get("email"),
                                        password=form.get("password", ""),
                                        password_confirm=form.get("password_confirm", ""),
-                                       phone=form.get("phone"), now=clock.now())
+                                       phone=form.get("phone"), agreed=terms.read_form(form),
+                                       now=clock.now())
             except MegabirdError as error:
-                return self.render_template("portal/signup.html", form=form, error=error), error.status
+                return self.render_template("portal/signup.html", form=form, error=error,
+                                            terms=terms.TERMS), error.status
             session[SESSION_KEY] = pending.id
             flash("입력하신 휴대폰 번호로 인증번호를 보냈습니다. 3분 안에 입력해주세요.", "info")
             return redirect(url_for("SignupView.verify"))
-        return self.render_template("portal/signup.html", form={}, error=None)
+        return self.render_template("portal/signup.html", form={}, error=None, terms=terms.TERMS)
+
+    @expose("/terms/<kind>")
+    def term_text(self, kind):
+        """The text of one consent (이용약관, 개인정보 수집·이용, 마케팅 정보 수신), public."""
+        if kind not in terms.BY_KIND:
+            abort(404)
+        return self.render_template("portal/terms_page.html", term=terms.term(kind), terms=terms.TERMS)
 
     @expose("/verify", methods=["GET", "POST"])
     @no_cache
@@ -79,11 +89,12 @@ class InvitationView(BaseView):
                 user = accounts.accept_invitation(token=token, name=request.form.get("name"),
                                                   password=request.form.get("password", ""),
                                                   password_confirm=request.form.get("password_confirm", ""),
-                                                  now=clock.now())
+                                                  agreed=terms.read_form(request.form), now=clock.now())
             except MegabirdError as error:
                 return self.render_template("portal/invitation.html", invitation=invitation,
-                                            form=request.form, error=error), error.status
+                                            form=request.form, error=error, terms=terms.TERMS), error.status
             login_user(user, remember=False)
             flash("가입이 완료되었습니다.", "success")
             return redirect(url_for("DashboardView.index"))
-        return self.render_template("portal/invitation.html", invitation=invitation, form={}, error=None)
+        return self.render_template("portal/invitation.html", invitation=invitation, form={}, error=None,
+                                    terms=terms.TERMS)
