@@ -115,3 +115,20 @@ def test_revoking_a_sender_number_asks_first(app, browser_page):
     expect(page.locator("#stopped-state")).to_contain_text("등록취소됨 — 스미싱 신고 접수")
     assert _statuses(app, [sender_id]) == ["revoked"]
     assert browser_dialogs == []
+
+
+def test_a_customer_deleting_a_sender_number_is_asked_in_the_pages_dialog(app, browser_page):
+    customer = make_customer(app)
+    [sender_id] = _requests(app, customer.account_id, "02-1234-5678")
+    page = browser_page
+    browser_dialogs = _no_browser_dialogs(page)
+    login(page, customer.login, customer.password)
+    page.goto("/senders/")
+    row = page.locator(f"tr.sender-row[data-id='{sender_id}']")
+    row.get_by_role("button", name="삭제").click()
+    confirm = page.locator("#modal-confirm")
+    expect(confirm.locator(".modal-text")).to_have_text("02-1234-5678을 삭제할까요?")
+    confirm.locator("#modal-confirm-ok").click()
+    expect(page.locator("body")).to_contain_text("발신정보를 삭제했습니다.")
+    expect(page.locator(f"tr.sender-row[data-id='{sender_id}']")).to_have_count(0)
+    assert browser_dialogs == []
