@@ -166,7 +166,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _context():
         return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu,
-                "unread_notices": _unread_notices}
+                "unread_notices": _unread_notices, "may_open": may_open}
 
 
 def _is_id_out_of_range(error: BaseException | None) -> bool:
@@ -248,6 +248,24 @@ def _unread_notices() -> int | None:
     return g.unread_notices
 
 
+def may_open(endpoint: str) -> bool:
+    """Whether the current user may open the page of `endpoint` ("View.method"), asked as
+    FAB's has_access asks it: a page links only to what its reader may follow (issue 12)."""
+    view_name, _, method = endpoint.partition(".")
+    user = g.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    view = next((v for v in current_app.appbuilder.baseviews if v.endpoint == view_name), None)
+    if view is None:
+        return False
+    try:
+        permission = f"can_{view.get_method_permission(method or view.default_view)}"
+    except AttributeError:          # no such view, or not a route of it
+        return False
+    return permission in view.base_permissions and current_app.appbuilder.sm.has_access(
+        permission, view.class_permission_name)
+
+
 def _staff_counts() -> dict[str, int]:
     """Waiting items per operator queue, for the staff menu badges (cached per request)."""
     if not is_staff():
@@ -305,4 +323,16 @@ def _filters(app: Flask) -> None:
         """사업자등록번호 as 220-81-12341."""
         return format_brn(value) or "-"
 
-    _FILTERS.update(kst=kst, won=won, phone=phone, age=age, josa=josa_filter, brn=brn)
+    @app.template_filter("cell")
+    def cell(value):
+        """A value in a staff list or detail page (FAB's widgets, app/templates/appbuilder/):
+        blank for nothing, 예/아니오 for a yes/no, a list comma-separated."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "예" if value else "아니오"
+        if isinstance(value, (list, tuple, set)) or type(value).__name__ == "InstrumentedList":
+            return ", ".join(str(v) for v in value)
+        return value
+
+    _FILTERS.update(kst=kst, won=won, phone=phone, age=age, josa=josa_filter, brn=brn, cell=cell)

@@ -14,13 +14,16 @@ from app.models.base import Timestamp, one_of, utcnow
 
 SENDER_METHODS = ("signup", "phone", "document")
 SENDER_OWNER_TYPES = ("personal", "company", "employee")
+#: the review's states, then what staff do to an approved number found abused (발신번호
+#: 사전등록제): `suspended` (reinstatable) and `revoked` (final)
+SENDER_STATUSES = (*REVIEW_STATUSES, "suspended", "revoked")
 
 
 class SenderNumber(ReviewMixin, Model):
     __tablename__ = "sender_number"
     __table_args__ = (
         UniqueConstraint("account_id", "number", name="uq_sender_number_account_number"),
-        one_of("status", REVIEW_STATUSES, "ck_sender_number_status"),
+        one_of("status", SENDER_STATUSES, "ck_sender_number_status"),
         one_of("method", SENDER_METHODS, "ck_sender_number_method"),
         Index("ix_sender_number_queue", "status", "requested_at"),
     )
@@ -34,6 +37,10 @@ class SenderNumber(ReviewMixin, Model):
     method: Mapped[str] = mapped_column(String(16), nullable=False)
     is_signup: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     note: Mapped[Optional[str]] = mapped_column(String(100))
+    # a suspension or revocation by staff: when, why (the customer sees it), by whom
+    stopped_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    stop_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    stopped_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
 
     account = relationship("Account")
     documents = relationship("SenderDocument", cascade="all, delete-orphan", order_by="SenderDocument.id")

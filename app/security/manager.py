@@ -72,18 +72,55 @@ class AuditedModelMixin:
 
 # FAB's security model views with their action routes guarded like ours (SEC-02) and their
 # changes audited (ACC-08). Same class names, so endpoints, permissions and menus stay FAB's.
+def _kst(value):
+    return clock.to_kst(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+#: role -> its name in Korean, on the admin's user pages
+ROLE_LABELS = {"Admin": "관리자", "Operator": "운영자", "Finance": "재무", "Customer": "고객", "Public": "비회원"}
+
+
+def _roles(roles) -> str:
+    return ", ".join(ROLE_LABELS.get(str(role), str(role)) for role in roles or ())
+
+
 class UserDBModelView(AuditedModelMixin, GuardedActionsMixin, fab_views.UserDBModelView):
     audit_object_type = "user"
     audit_fields = ("username", "email", "first_name", "last_name", "active", "roles")
+    formatters_columns = {"last_login": _kst, "created_on": _kst, "changed_on": _kst, "roles": _roles}
+    description_columns = {**fab_views.UserDBModelView.description_columns,
+                           "groups": "사용자가 속한 그룹 (그룹의 역할을 함께 받습니다)",
+                           "password": "로그인에 쓸 비밀번호"}
 
 
 class RoleModelView(AuditedModelMixin, GuardedActionsMixin, fab_views.RoleModelView):
     audit_object_type = "role"
     audit_fields = ("name", "permissions")
+    label_columns = {**fab_views.RoleModelView.label_columns, "user": lazy_gettext("User"),
+                     "groups": lazy_gettext("Groups")}
 
 
 class UserGroupModelView(GuardedActionsMixin, fab_views.UserGroupModelView):
-    pass
+    label_columns = {"name": lazy_gettext("Name"), "label": "표시 이름", "description": "설명",
+                     "users": lazy_gettext("User"), "roles": lazy_gettext("Role")}
+
+
+class UserStatsChartView(fab_views.UserStatsChartView):
+    """FAB's chart of logins, its columns named. FAB's chart view renames the grouped
+    column after the last chart and the series after their column names ("Login Count"),
+    in the class's own dict (so a second app saw the renamed labels): each instance gets
+    a fresh copy, and the names go back once FAB is done."""
+
+    LABELS = {**fab_views.UserModelView.label_columns, "login_count": "로그인 횟수", "fail_login_count": "로그인 실패 횟수"}
+    definitions = [{"label": lazy_gettext("Login count"), "group": "username", "series": ["login_count"]},
+                   {"label": lazy_gettext("Failed login count"), "group": "username",
+                    "series": ["fail_login_count"]}]
+
+    def __init__(self, **kwargs):
+        self.label_columns = dict(self.LABELS)
+        self.definitions = [dict(d) for d in type(self).definitions]
+        super().__init__(**kwargs)
+        self.label_columns.update({key: self.LABELS[key] for key in ("username", "login_count", "fail_login_count")})
 
 
 class PermissionModelView(GuardedActionsMixin, fab_views.PermissionModelView):
@@ -95,7 +132,7 @@ class ViewMenuModelView(GuardedActionsMixin, fab_views.ViewMenuModelView):
 
 
 class PermissionViewModelView(GuardedActionsMixin, fab_views.PermissionViewModelView):
-    pass
+    label_columns = {**fab_views.PermissionViewModelView.label_columns, "role": lazy_gettext("Role")}
 
 
 def fab_password_rules(password: str) -> None:
@@ -144,6 +181,7 @@ class MegabirdSecurityManager(SecurityManager):
     userdbmodelview = UserDBModelView
     rolemodelview = RoleModelView
     groupmodelview = UserGroupModelView
+    userstatschartview = UserStatsChartView
     permissionmodelview = PermissionModelView
     viewmenumodelview = ViewMenuModelView
     permissionviewmodelview = PermissionViewModelView

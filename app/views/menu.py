@@ -20,7 +20,7 @@ from app.views.staff.accounts import AccountAdminView
 from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
-from app.views.staff.senders import KakaoChannelQueueView, SenderNumberQueueView
+from app.views.staff.senders import KakaoChannelQueueView, SenderNumberAdminView, SenderNumberQueueView
 from app.views.staff.system import JobsView, SandboxOutboxView
 from app.views.staff.wallet import CashRefundQueueView, LedgerAdminView, PricePlanView, StaffWalletView, TopupQueueView
 
@@ -72,6 +72,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(CashRefundQueueView, "CashRefundQueue", label=_("환불 요청"), category="Queues")
     appbuilder.add_view(AccountAdminView, "Accounts", label=_("고객 계정"), category="Customers",
                         category_label=_("고객 관리"))
+    appbuilder.add_view(SenderNumberAdminView, "SenderNumbers", label=_("발신번호 관리"), category="Customers")
     appbuilder.add_view(LedgerAdminView, "Ledger", label=_("원장"), category="Customers")
     appbuilder.add_view_no_menu(StaffWalletView)
     appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")

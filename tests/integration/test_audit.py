@@ -96,7 +96,7 @@ def test_acc08_the_list_filters_by_actor(app, two_operators_decided):
     # each row opens, with before/after and the reason
     [kim_row] = ids["ops-kim"]
     page = auditor.get(f"/staff/audit/show/{kim_row}")
-    assert page.status_code == 200 and '"daily_cap": 1500' in html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200 and "일일 한도: 1,500" in html.unescape(page.get_data(as_text=True))
 
 
 def test_acc08_nothing_in_the_ui_adds_edits_or_deletes_a_row(app, two_operators_decided):

@@ -53,7 +53,7 @@ def test_acc05_apply_review_with_the_document_inline_and_approve(app):
     operator_login, operator = staff_client(app, "Operator")
     queue = operator.get(f"{QUEUE}/list/")
     assert queue.status_code == 200
-    assert CONVERSION_FORM["company_name"] in text_of(queue) and "1234567891" in text_of(queue)
+    assert CONVERSION_FORM["company_name"] in text_of(queue) and "123-45-67891" in text_of(queue)  # the BRN with hyphens
     show = operator.get(f"{QUEUE}/show/{conversion['id']}")
     assert show.status_code == 200
     html = show.get_data(as_text=True)

@@ -28,6 +28,8 @@ from app.services.shared import audit, files, mail, reviews
 from app.services.shared.uow import transaction
 
 INVITATION_TTL = dt.timedelta(days=7)
+KIND_LABELS = {"individual": "개인회원", "corporate": "기업회원"}
+API_STATUS_LABELS = {"none": "미신청", "requested": "신청 검토중", "approved": "사용 승인", "rejected": "반려됨"}
 
 
 def get_account(account_id: int, *, for_update: bool = False) -> Account:

@@ -1,6 +1,8 @@
-"""What the admin sees of RQ: queue depths, workers, failed jobs."""
+"""What the admin sees of RQ: queue depths, workers, failed jobs; each queue by its name
+in Korean (`QUEUE_LABELS`)."""
 from __future__ import annotations
 
+from flask import current_app
 from redis.exceptions import RedisError
 from rq import Worker
 from rq.job import Job
@@ -11,6 +13,20 @@ from app.errors import NotFound
 from app.extensions import all_queues, queue, redis_connection
 from app.services.shared import audit
 from app.services.shared.uow import transaction
+
+#: RQ queue (app/extensions.QUEUE_NAMES) -> what waits in it
+QUEUE_LABELS = {"periodic": "정기 작업 (틱)", "dispatch": "발송 처리 (발송·결과·정산)",
+                "default": "기타 작업 (인증 문자·엑셀 내보내기)"}
+
+
+#: RQ's worker states
+WORKER_STATES = {"idle": "대기 중", "busy": "작업 중", "started": "시작됨", "suspended": "일시 중지"}
+
+
+def queue_label(name: str) -> str:
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "")
+    short = name[len(prefix):] if prefix and name.startswith(prefix) else name
+    return QUEUE_LABELS.get(short, short)
 
 
 def overview() -> dict:
@@ -29,10 +45,11 @@ def overview() -> dict:
                     "error": ((job.latest_result().exc_string if job and job.latest_result() else "") or "")
                     .strip().splitlines()[-1:] if job else [],
                 })
-            queues.append({"name": q.name, "queued": q.count, "started": q.started_job_registry.count,
+            queues.append({"name": q.name, "label": queue_label(q.name), "queued": q.count, "started": q.started_job_registry.count,
                            "scheduled": q.scheduled_job_registry.count, "failed": failed.count,
                            "failed_jobs": failed_jobs})
-        workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
+        workers = [{"name": w.name, "state": WORKER_STATES.get(w.get_state(), w.get_state()),
+                    "queues": ", ".join(queue_label(n) for n in w.queue_names()),
                     "heartbeat": w.last_heartbeat} for w in Worker.all(connection=conn)]
         return {"ok": True, "queues": queues, "workers": workers}
     except RedisError as exc:

@@ -12,6 +12,7 @@ from app import clock
 from app.domain import message_types
 from app.extensions import all_queues, db
 from app.models import Message, Send, UsageRollup
+from app.services.ops import rq_queues
 
 
 def today_by_type(now: dt.datetime) -> list[dict]:
@@ -44,7 +45,8 @@ def backlog() -> dict:
 
 
 def queue_depths() -> dict[str, int] | None:
+    """Jobs waiting per RQ queue, by the queue's Korean name; None when Redis is down."""
     try:
-        return {q.name: q.count for q in all_queues()}
+        return {rq_queues.queue_label(q.name): q.count for q in all_queues()}
     except RedisError:
         return None

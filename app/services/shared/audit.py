@@ -1,5 +1,9 @@
 """Audit log entries (ACC-08). `record()` adds to the caller's transaction, so the
-entry exists exactly when the change it describes does."""
+entry exists exactly when the change it describes does.
+
+The one table of what the codes mean (`ACTIONS`, `OBJECTS`, `FIELDS`, `VALUES`): the
+staff audit pages show names, not codes. A new action gets its label here
+(tests/unit/test_audit_labels.py finds every action the code records)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +11,76 @@ import json
 
 from app.extensions import db
 from app.models import AuditLog
+from app.models.wallet import KIND_LABELS
+
+#: action -> what happened, in Korean
+ACTIONS: dict[str, str] = {
+    "approve": "승인", "reject": "반려",
+    **KIND_LABELS, "adjust": "잔액 조정",          # money movements a person made (wallet/ledger)
+    "set_daily_cap": "일일 발송 한도 변경", "suspend": "계정 이용 정지", "unsuspend": "계정 이용 정지 해제",
+    "create_price_plan": "요금제 추가", "change_price_plan": "요금제 변경", "assign_price_plan": "요금제 지정",
+    "suspend_sender_number": "발신번호 이용정지", "revoke_sender_number": "발신번호 등록취소",
+    "reinstate_sender_number": "발신번호 이용정지 해제", "cancel_send": "예약 발송 취소",
+    "requeue_failed_job": "실패한 작업 다시 실행", "delete_failed_job": "실패한 작업 삭제",
+    "create_user": "사용자 추가", "change_user": "사용자 변경", "delete_user": "사용자 삭제",
+    "create_role": "역할 추가", "change_role": "역할 변경", "delete_role": "역할 삭제",
+}
+#: object_type -> what it was done to
+OBJECTS: dict[str, str] = {
+    "account": "고객 계정", "sender_number": "발신번호", "kakao_channel": "카카오 채널",
+    "corporate_conversion": "기업전환 신청", "api_use_application": "API 사용 신청", "topup_request": "충전 요청",
+    "cash_refund_request": "환불 요청", "price_plan": "요금제", "send": "발송", "rq_job": "작업 큐 작업",
+    "user": "사용자", "role": "역할",
+}
+#: keys of `before`/`after` -> their names
+FIELDS: dict[str, str] = {
+    "status": "상태", "kind": "유형", "cash": "충전금", "points": "포인트", "daily_cap": "일일 한도",
+    "suspended": "이용 정지", "price_plan": "요금제", "name": "이름", "number": "발신번호", "refunded": "환급액",
+    "queue": "대기열", "sms": "SMS", "lms": "LMS", "mms": "MMS", "alimtalk": "알림톡", "friendtalk_text": "친구톡 텍스트",
+    "friendtalk_image": "친구톡 이미지", "username": "아이디", "email": "이메일", "first_name": "이름",
+    "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한",
+}
+#: values of a few keys -> their names
+VALUES: dict[str, dict[str, str]] = {
+    "status": {"requested": "요청", "approved": "승인", "rejected": "반려", "cancelled": "취소",
+               "suspended": "이용정지", "revoked": "등록취소", "scheduled": "예약", "completed": "완료"},
+    "kind": {"individual": "개인", "corporate": "기업"},
+    "queue": {"periodic": "주기 작업", "dispatch": "발송", "default": "기본"},
+}
+_WON = {"cash", "refunded", "sms", "lms", "mms", "alimtalk", "friendtalk_text", "friendtalk_image"}
+
+
+def action_label(action: str | None) -> str:
+    return ACTIONS.get(action or "", action or "")
+
+
+def object_label(object_type: str | None) -> str:
+    return OBJECTS.get(object_type or "", object_type or "")
+
+
+def _value(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "예" if value else "아니오"
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}원" if key in _WON else f"{value:,}P" if key == "points" else f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return VALUES.get(key, {}).get(str(value), str(value))
+
+
+def describe(stored: str | None) -> str:
+    """A `before`/`after` as people read it: 상태: 요청 · 유형: 개인."""
+    if not stored:
+        return ""
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(data, dict):
+        return str(data)
+    return " · ".join(f"{FIELDS.get(key, key)}: {_value(key, value)}" for key, value in data.items())
 
 
 def _json(value) -> str | None:

@@ -129,3 +129,15 @@
       });
   }, true);
 })();
+
+// FAB's own list actions alert in English when nothing is ticked: say it in the page's
+// language (app/templates/appbuilder/general/alert.html carries the text in data-no-row).
+(function ($) {
+  "use strict";
+  if (!$ || typeof window.ab_alert !== "function") { return; }
+  var fabAlert = window.ab_alert;
+  window.ab_alert = function (text) {
+    if (text === "No row selected") { text = $("#modal-alert").data("no-row") || text; }
+    return fabAlert(text);
+  };
+})(window.jQuery);

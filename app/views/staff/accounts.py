@@ -10,7 +10,7 @@ from app.models import Account
 from app.security.roles import OPERATIONS
 from app.services.accounts import accounts
 from app.views.base import StaffModelView, flash_outcome
-from app.web import app_filters
+from app.views.staff import cells
 
 
 class AccountAdminView(StaffModelView):
@@ -29,13 +29,13 @@ class AccountAdminView(StaffModelView):
                     "representative", "created_at"]
     search_columns = ["display_name", "kind", "api_status", "brn", "company_name"]
     label_columns = {"id": "ID", "display_name": "이름", "kind": "유형", "cash": "충전금", "points": "포인트",
-                     "daily_cap": "일일 한도", "api_status": "API", "suspended_at": "정지 일시",
+                     "daily_cap": "일일 한도", "api_status": "API 사용", "suspended_at": "정지 일시",
                      "suspended_reason": "정지 사유", "created_at": "가입 일시", "price_plan": "요금제",
                      "brn": "사업자등록번호", "company_name": "상호", "representative": "대표자"}
-    formatters_columns = {"cash": lambda v: app_filters("won")(v), "points": lambda v: app_filters("won")(v),
-                          "created_at": lambda v: app_filters("kst")(v),
-                          "suspended_at": lambda v: app_filters("kst")(v) if v else "",
-                          "kind": lambda v: {"individual": "개인", "corporate": "기업"}.get(v, v)}
+    formatters_columns = {"cash": cells.won, "points": cells.points, "daily_cap": cells.count,
+                          "created_at": cells.kst, "suspended_at": cells.kst, "brn": cells.brn,
+                          "kind": cells.label(accounts.KIND_LABELS),
+                          "api_status": cells.label(accounts.API_STATUS_LABELS)}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

@@ -1,12 +1,14 @@
-"""The audit log (ACC-08): listable and filterable; nobody edits or deletes it."""
+"""The audit log (ACC-08): listable and filterable; nobody edits or deletes it. Actions,
+objects and before/after read as names (app/services/shared/audit.py has the table)."""
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models import AuditLog
 from app.security.roles import AUDIT
+from app.services.shared import audit
 from app.views.base import StaffModelView
-from app.web import app_filters
+from app.views.staff import cells
 
 
 class AuditLogView(StaffModelView):
@@ -26,4 +28,6 @@ class AuditLogView(StaffModelView):
     label_columns = {"created_at": "일시", "actor_login": "처리자", "action": "작업", "object_type": "대상",
                      "object_id": "대상 ID", "account_id": "계정 ID", "before": "변경 전", "after": "변경 후",
                      "reason": "사유"}
-    formatters_columns = {"created_at": lambda v: app_filters("kst")(v, "%Y-%m-%d %H:%M:%S")}
+    formatters_columns = {"created_at": cells.kst_seconds, "action": audit.action_label,
+                          "object_type": audit.object_label, "before": audit.describe, "after": audit.describe,
+                          "actor_login": lambda v: "시스템" if v == "system" else v}

@@ -15,10 +15,13 @@ from app.models import ApiUseApplication, CorporateConversion
 from app.security.roles import OPERATIONS
 from app.services.accounts import accounts
 from app.views.base import StaffModelView
+from app.views.staff import cells
 from app.web import app_filters
 
 
 def kst_with_age(value):
+    if value is None:
+        return ""
     return f"{app_filters('kst')(value)} ({app_filters('age')(value)} 대기)"
 
 
@@ -97,6 +100,8 @@ class ConversionQueueView(ReviewQueueView):
                      "tax_contact_email": "담당자 이메일", "tax_contact_phone": "담당자 연락처",
                      "requested_at": "요청 일시"}
     search_columns = ["company_name", "brn", "representative"]
+    formatters_columns = {**ReviewQueueView.formatters_columns, "brn": cells.brn,
+                          "tax_contact_phone": cells.phone}
 
     def decide(self, pk, *, approve, actor, now, reason=None):
         return accounts.decide_conversion(pk, approve=approve, actor=actor, now=now, reason=reason)
@@ -113,6 +118,7 @@ class ApiUseQueueView(ReviewQueueView):
     show_columns = ["account", "purpose", "server_ips", "requested_at"]
     label_columns = {"account": "계정", "purpose": "사용 목적", "server_ips": "서버 IP",
                      "requested_at": "요청 일시"}
+    search_columns = ["account", "purpose"]
 
     def decide(self, pk, *, approve, actor, now, reason=None):
         return accounts.decide_api_use(pk, approve=approve, actor=actor, now=now, reason=reason)

@@ -6,11 +6,25 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import clock
+from app.domain import message_types, results
 from app.models import SandboxMessage
 from app.security.roles import JOBS, SANDBOX
 from app.services.ops import rq_queues
 from app.views.base import StaffModelView, StaffView
-from app.web import app_filters
+from app.views.staff import cells
+
+
+#: the sandbox's channel is the type's wire name (친구톡 text and photo share one)
+WIRE_LABELS = {**{t.wire: t.label for t in message_types.TYPES}, "friendtalk": "친구톡"}
+
+
+def result_label(code):
+    """3001 -> 단말기 전원 꺼짐 (3001); 0000 -> 성공 (0000)."""
+    if code is None:
+        return ""
+    state, category = results.classify(code)
+    name = "성공" if state == results.DELIVERED else results.CATEGORY_LABELS.get(category, category)
+    return f"{name} ({code})"
 
 
 class SandboxOutboxView(StaffModelView):
@@ -23,12 +37,20 @@ class SandboxOutboxView(StaffModelView):
     can_delete = False
     base_order = ("id", "desc")
     list_columns = ["submitted_at", "channel", "sender", "recipient", "text", "result_code", "submit_count"]
+    show_columns = ["client_ref", "channel", "account_id", "sender", "recipient", "title", "text", "image_count",
+                    "submitted_at", "submit_count", "result_code", "optout_number", "report_due_at",
+                    "leased_until", "acked_at"]
     search_columns = ["recipient", "sender", "channel", "client_ref", "result_code"]
-    label_columns = {"submitted_at": "접수 일시", "channel": "채널", "sender": "발신", "recipient": "수신",
-                     "text": "내용", "result_code": "결과 코드", "submit_count": "접수 횟수",
-                     "client_ref": "참조"}
-    formatters_columns = {"submitted_at": lambda v: app_filters("kst")(v, "%Y-%m-%d %H:%M:%S"),
-                          "recipient": lambda v: app_filters("phone")(v)}
+    label_columns = {"submitted_at": "접수 일시", "channel": "유형", "sender": "발신", "recipient": "수신",
+                     "text": "내용", "result_code": "결과", "submit_count": "접수 횟수", "client_ref": "참조",
+                     "account_id": "계정 ID", "title": "제목", "image_count": "이미지 수",
+                     "optout_number": "080 수신거부 번호", "report_due_at": "결과 예정 일시",
+                     "leased_until": "결과 수신 대기 기한", "acked_at": "결과 확인 일시"}
+    formatters_columns = {"submitted_at": cells.kst_seconds, "report_due_at": cells.kst_seconds,
+                          "leased_until": cells.kst_seconds, "acked_at": cells.kst_seconds,
+                          "channel": cells.label(WIRE_LABELS),
+                          "sender": cells.phone, "recipient": cells.phone, "optout_number": cells.phone,
+                          "result_code": result_label}
 
 
 class JobsView(StaffView):

@@ -13,14 +13,13 @@ from wtforms.validators import InputRequired, NumberRange
 from app import clock
 from app.errors import Forbidden
 from app.models import CashRefundRequest, LedgerEntry, PricePlan, TopupRequest
+from app.models.wallet import KIND_LABELS
 from app.security.roles import ADMIN, LEDGER, OPERATIONS, PRICING
 from app.services.accounts import accounts
 from app.services.wallet import ledger, pricing, statements, topups
 from app.views.base import StaffModelView, StaffView, flash_outcome
+from app.views.staff import cells
 from app.views.staff.reviews import ReviewQueueView
-from app.web import app_filters
-
-_won = lambda v: f"{app_filters('won')(v)}원"  # noqa: E731
 
 
 class TopupQueueView(ReviewQueueView):
@@ -33,7 +32,7 @@ class TopupQueueView(ReviewQueueView):
     show_columns = ["account", "amount", "depositor_name", "requested_at"]
     label_columns = {"account": "계정", "amount": "금액", "depositor_name": "입금자명", "requested_at": "요청 일시"}
     search_columns = ["depositor_name", "amount"]
-    formatters_columns = {**ReviewQueueView.formatters_columns, "amount": _won}
+    formatters_columns = {**ReviewQueueView.formatters_columns, "amount": cells.won}
 
     def decide(self, pk, *, approve, actor, now, reason=None):
         return topups.decide_bank_transfer(pk, approve=approve, actor=actor, now=now, reason=reason)
@@ -48,7 +47,8 @@ class CashRefundQueueView(ReviewQueueView):
     show_columns = list_columns
     label_columns = {"account": "계정", "amount": "금액", "bank_name": "은행", "bank_account": "계좌번호",
                      "account_holder": "예금주", "requested_at": "요청 일시"}
-    formatters_columns = {**ReviewQueueView.formatters_columns, "amount": _won}
+    search_columns = ["account", "bank_name", "account_holder"]
+    formatters_columns = {**ReviewQueueView.formatters_columns, "amount": cells.won}
 
     def decide(self, pk, *, approve, actor, now, reason=None):
         return topups.decide_cash_refund(pk, approve=approve, actor=actor, now=now, reason=reason)
@@ -70,8 +70,10 @@ class LedgerAdminView(StaffModelView):
     label_columns = {"created_at": "일시", "account": "계정", "kind": "구분", "cash_delta": "충전금 변동",
                      "points_delta": "포인트 변동", "cash_after": "충전금 잔액", "points_after": "포인트 잔액",
                      "send_id": "발송 ID", "memo": "메모", "idempotency_key": "멱등 키", "actor": "처리자"}
-    formatters_columns = {"created_at": lambda v: app_filters("kst")(v, "%Y-%m-%d %H:%M:%S"),
-                          "kind": lambda v: LedgerEntry(kind=v).kind_label}
+    formatters_columns = {"created_at": cells.kst_seconds, "kind": cells.label(KIND_LABELS),
+                          "cash_delta": cells.won_delta, "points_delta": cells.points_delta,
+                          "cash_after": cells.won, "points_after": cells.points,
+                          "actor": lambda user: user.username if user is not None else ""}
 
 
 class StaffWalletView(StaffView):
@@ -142,8 +144,14 @@ class PricePlanView(StaffModelView):
     list_title = show_title = add_title = edit_title = "요금제"
     can_delete = False
     list_columns = ["name", *pricing.PRICE_FIELDS, "is_default"]
+    show_columns = ["name", *pricing.PRICE_FIELDS, "is_default", "created_at", "updated_at"]
     add_columns = edit_columns = ["name", *pricing.PRICE_FIELDS]
-    label_columns = {"name": "이름", "is_default": "기본", **pricing.PRICE_LABELS}
+    search_columns = ["name"]
+    description_columns = {name: "건당 단가 (원, 부가세 포함)" for name in pricing.PRICE_FIELDS}
+    label_columns = {"name": "이름", "is_default": "기본 요금제", "created_at": "만든 일시", "updated_at": "바꾼 일시",
+                     **pricing.PRICE_LABELS}
+    formatters_columns = {**{name: cells.won for name in pricing.PRICE_FIELDS}, "is_default": cells.yes_no,
+                          "created_at": cells.kst, "updated_at": cells.kst}
     validators_columns = {name: _PRICE_VALIDATORS for name in pricing.PRICE_FIELDS}
 
     def post_add(self, item):
