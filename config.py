@@ -49,8 +49,14 @@ def _database_url(instance: Path) -> str:
 
 
 class Config:
+    # development (the default: everything against the sandboxes) or production, which
+    # refuses to start unsafe (SEC-09, app/services/ops/production.py)
+    MEGABIRD_ENV = os.environ.get("MEGABIRD_ENV", "development").strip().lower()
+    # settings allowed to stay "sandbox" in production, by name: e.g. "GATEWAY_KAKAO,PAYMENT_GATEWAY"
+    MEGABIRD_ALLOW_SANDBOX = os.environ.get("MEGABIRD_ALLOW_SANDBOX", "")
     INSTANCE_DIR = _instance_dir()
     SECRET_KEY = _secret_key(INSTANCE_DIR)
+    SECRET_KEY_FROM_ENV = bool(os.environ.get("SECRET_KEY"))
     SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE_DIR)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -114,6 +120,15 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # cookies only over HTTPS in production (behind the TLS proxy); HSTS then too
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", MEGABIRD_ENV == "production")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000" if MEGABIRD_ENV == "production" else "0"))
+    # X-Forwarded-For/-Proto/-Host are believed only from these addresses or networks (the TLS
+    # proxy), so that API-key IP allowlists see the client's address: "127.0.0.1,10.0.0.0/8"
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
 
     # Babel: Korean UI by default, English selectable (FAB's language switch).
     BABEL_DEFAULT_LOCALE = "ko"

@@ -21,7 +21,7 @@ from app.security.tenancy import account_id_for_user
 from app.services import checks, periodic
 from app.services.accounts import api_keys
 from app.services.accounts.signup import default_price_plan
-from app.services.ops import demo
+from app.services.ops import demo, production
 
 megabird = AppGroup("megabird", help="megabird operations.")
 
@@ -107,6 +107,7 @@ def sandbox_outbox_command(to, last):
               help="RQ's log level (INFO logs every job, the tick included)")
 def worker_command(burst, log_level):
     """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler."""
+    production.refuse_unsafe(current_app)
     worker = SimpleWorker(all_queues(), connection=redis_connection())
     worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
 
@@ -114,11 +115,26 @@ def worker_command(burst, log_level):
 @megabird.command("scheduler")
 def scheduler_command():
     """Enqueue the tick every TICK_INTERVAL_SECONDS (RQ's cron scheduler)."""
+    production.refuse_unsafe(current_app)
     interval = int(current_app.config["TICK_INTERVAL_SECONDS"])
     cron = CronScheduler(connection=redis_connection(), name="megabird-tick")
     cron.register(run_tick, queue_name=queue("periodic").name, interval=interval, ttl=max(30, interval * 3),
                   result_ttl=60, failure_ttl=7 * 86400)
     cron.start()
+
+
+@megabird.command("check-config")
+def check_config_command():
+    """What production mode (MEGABIRD_ENV=production) would refuse, one line each; exit 1 if any."""
+    found = production.problems(current_app.config)
+    mode = "운영(production)" if production.is_production(current_app.config) else "개발(development)"
+    click.echo(f"현재 모드: {mode}")
+    if not found:
+        click.echo("운영 모드에서 막을 설정이 없습니다.")
+        return
+    for line in found:
+        click.echo(f"- {line}")
+    raise SystemExit(1)
 
 
 def register_cli(app: Flask) -> None:

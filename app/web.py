@@ -2,7 +2,9 @@
 and the context every page needs (queue counts for staff menus)."""
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 import uuid
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
@@ -103,6 +105,11 @@ class CheckedJSON(DefaultJSONProvider):
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+    # a global, not a context variable: FAB's macros, imported without context, ask for it too
+    app.jinja_env.globals["csp_nonce"] = _csp_nonce
+
     @app.route("/favicon.ico")
     def _favicon():
         """Browsers ask for it on every page, whatever the page links (issue 12)."""
@@ -122,6 +129,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", content_security_policy(_csp_nonce()))
+        elif response.headers.get("Content-Disposition", "").startswith("inline"):
+            response.headers.setdefault("Content-Security-Policy", "sandbox; default-src 'none'")
+        if app.config.get("HSTS_SECONDS"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={int(app.config['HSTS_SECONDS'])}; includeSubDomains")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -246,6 +260,43 @@ def _unread_notices() -> int | None:
     if "unread_notices" not in g:
         g.unread_notices = notices.unread_count(account_id)
     return g.unread_notices
+
+
+def _csp_nonce() -> str:
+    """One nonce per request for the page's inline scripts (FAB's templates ask for it as
+    `csp_nonce()` too)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str) -> str:
+    """Every page (SEC-09): scripts only from us or with this request's nonce, no inline
+    handlers, no plugins, no framing by other sites, forms posted only to us."""
+    return ("default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+
+
+class TrustedProxies:
+    """ProxyFix for requests that come from TRUSTED_PROXIES only: a client elsewhere cannot
+    choose its own address (API-key IP allowlists) or scheme by sending X-Forwarded-*."""
+
+    def __init__(self, wsgi_app, networks: str):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        self.networks = [ipaddress.ip_network(n.strip(), strict=False) for n in networks.split(",") if n.strip()]
+        self.plain = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
+
+    def __call__(self, environ, start_response):
+        try:
+            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
+        except ValueError:
+            peer = None
+        if peer is not None and any(peer in network for network in self.networks):
+            return self.fixed(environ, start_response)
+        return self.plain(environ, start_response)
 
 
 def may_open(endpoint: str) -> bool:

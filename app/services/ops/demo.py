@@ -32,6 +32,8 @@ CUSTOMERS = {
                  "cash": 10_000_000, "points": 50_000},
 }
 
+LOGINS = [login for login, _, _ in STAFF] + list(CUSTOMERS)
+
 
 def demo_password(login: str) -> str:
     return f"mb-{login}-demo-2026"

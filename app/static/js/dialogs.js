@@ -115,6 +115,18 @@
         });
     }
   }, true);
+  // <textarea data-count-into="note-count">: its length shown in #note-count as it is typed
+  document.addEventListener("input", function (e) {
+    var field = e.target.closest && e.target.closest("[data-count-into]");
+    var counter = field && document.getElementById(field.dataset.countInto);
+    if (counter) counter.textContent = field.value.length;
+  });
+  // <input type="checkbox" data-check-all=".row-check">: ticks or clears every row (no inline handlers: CSP)
+  document.addEventListener("change", function (e) {
+    var all = e.target.closest && e.target.closest("input[data-check-all]");
+    if (!all) return;
+    document.querySelectorAll(all.dataset.checkAll).forEach(function (box) { box.checked = all.checked; });
+  });
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form.dataset || !form.dataset.confirm || confirmed.has(form)) return;

@@ -1,0 +1,122 @@
+"""Production mode (SEC-09, issue 13): MEGABIRD_ENV=production refuses to start unsafe,
+with one line per problem naming the setting; secure cookies, HSTS, a CSP with a
+per-request nonce on every page, proxy headers believed only from TRUSTED_PROXIES."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import clock
+from app.services.ops import demo, production
+from tests.conftest import make_app
+from tests.support.factories import make_customer
+from tests.support.web import logged_in
+
+ROOT = Path(__file__).resolve().parents[2]
+SAFE = {"MEGABIRD_ENV": "production", "SECRET_KEY_FROM_ENV": True, "SESSION_COOKIE_SECURE": True,
+        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss"}
+
+
+def test_each_unsafe_setting_is_named_on_its_own_line():
+    assert production.config_problems(SAFE) == []
+    for setting in ("GATEWAY_SMS", "GATEWAY_KAKAO", "PAYMENT_GATEWAY", "TAX_INVOICE_PROVIDER"):
+        found = production.config_problems({**SAFE, setting: "sandbox"})
+        assert len(found) == 1 and found[0].startswith(f"{setting}=sandbox: ")
+        assert "MEGABIRD_ALLOW_SANDBOX" in found[0]
+        assert production.config_problems({**SAFE, setting: "sandbox", "MEGABIRD_ALLOW_SANDBOX": setting.lower()}) == []
+    assert "발행이 샌드박스" in production.config_problems({**SAFE, "TAX_INVOICE_PROVIDER": "sandbox"})[0]
+    assert production.config_problems({**SAFE, "SECRET_KEY_FROM_ENV": False})[0].startswith("SECRET_KEY: ")
+    assert production.config_problems({**SAFE, "SESSION_COOKIE_SECURE": False})[0].startswith("SESSION_COOKIE_SECURE")
+    assert "알 수 없는 설정 이름 GATEWAY_FAX" in production.config_problems({**SAFE, "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_FAX"})[0]
+
+
+def test_demo_data_is_refused_and_the_process_stops(app, capsys):
+    with app.app_context():
+        assert production.demo_problems() == []
+        demo.seed(clock.now())
+        [line] = production.demo_problems()
+        assert "admin" in line and "kim" in line
+    app.config.update(SAFE)
+    with pytest.raises(production.UnsafeConfiguration) as stopped:
+        production.refuse_unsafe(app)
+    assert stopped.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "운영 모드(MEGABIRD_ENV=production)에서 시작할 수 없습니다 — 데모 데이터" in lines[0]
+    app.config["MEGABIRD_ENV"] = "development"
+    production.refuse_unsafe(app)                 # development runs whatever the data
+
+
+def test_check_config_prints_what_production_would_refuse(app):
+    app.config.update(GATEWAY_SMS="sandbox", SECRET_KEY_FROM_ENV=False)
+    result = app.test_cli_runner().invoke(args=["megabird", "check-config"])
+    assert result.exit_code == 1
+    assert "현재 모드: 개발(development)" in result.output
+    assert "- GATEWAY_SMS=sandbox: " in result.output and "- SECRET_KEY: " in result.output
+
+
+def _process(code: str, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MEGABIRD_", "SECRET_KEY"))}
+    environment.update(env)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_web_process_and_the_worker_refuse_to_start(database_url, tmp_path):
+    env = {"MEGABIRD_ENV": "production", "DATABASE_URL": database_url, "MEGABIRD_INSTANCE": str(tmp_path),
+           "REDIS_URL": "redis://127.0.0.1:1/0"}
+    web = _process("import wsgi", **env)
+    assert web.returncode == 2, web.stderr[-2000:]
+    lines = [line for line in web.stderr.splitlines() if line.startswith("megabird: ")]
+    assert any("GATEWAY_SMS=sandbox" in line for line in lines) and any("SECRET_KEY" in line for line in lines)
+    worker = _process("from run import app; from click.testing import CliRunner; "
+                      "r = app.test_cli_runner().invoke(args=['megabird', 'worker', '--burst']); "
+                      "raise SystemExit(r.exit_code)", **env)
+    assert worker.returncode == 2
+    # allowed by name, with a secret key: it starts (a database with no demo data)
+    ok = _process("import wsgi; print('started')", **env, SECRET_KEY="x" * 40,
+                  MEGABIRD_ALLOW_SANDBOX="GATEWAY_SMS,GATEWAY_KAKAO,PAYMENT_GATEWAY")
+    assert ok.returncode == 0 and "started" in ok.stdout, ok.stderr[-2000:]
+
+
+def test_every_page_has_a_csp_whose_nonce_its_inline_scripts_carry(app):
+    customer = make_customer(app)
+    client = logged_in(app, customer.login, customer.password)
+    page = client.get("/sms/")
+    policy = page.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert "script-src 'self' 'nonce-" in policy and "object-src 'none'" in policy and "unsafe-inline' " not in \
+        policy.split("style-src")[0]
+    html = page.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attributes for attributes in inline)
+    assert not re.search(r"\son[a-z]+=\"", html)                 # no inline handlers
+    second = client.get("/sms/").headers["Content-Security-Policy"]
+    assert second != policy                                       # a nonce per request
+    assert "Strict-Transport-Security" not in page.headers        # development: no HSTS
+
+
+def test_production_cookies_and_hsts(database_url):
+    secure = make_app(database_url, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, HSTS_SECONDS=31536000)
+    response = secure.test_client().get("/login/", base_url="https://megabird.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_proxy_headers_are_believed_only_from_trusted_proxies(database_url):
+    proxied = make_app(database_url, TRUSTED_PROXIES="10.0.0.0/8")
+
+    @proxied.route("/_whoami")
+    def whoami():
+        from flask import request
+        return f"{request.remote_addr} {request.scheme}"
+
+    client = proxied.test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    via_proxy = client.get("/_whoami", headers=forwarded, environ_overrides={"REMOTE_ADDR": "10.1.2.3"})
+    assert via_proxy.get_data(as_text=True) == "203.0.113.7 https"
+    direct = client.get("/_whoami", headers=forwarded, environ_overrides={"REMOTE_ADDR": "198.51.100.9"})
+    assert direct.get_data(as_text=True) == "198.51.100.9 http"
