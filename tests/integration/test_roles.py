@@ -34,6 +34,8 @@ PUBLIC_ENDPOINTS = {
     "SecurityApi.refresh": "FAB's REST token refresh (needs a refresh token)",
     "MenuApi.get_menu_data": "the menu of the current user (empty for anonymous)",
     "SignupView.index": "sign-up (ACC-01)",
+    "SignupView.term_text": "the terms and privacy texts a visitor reads before agreeing (ACC-01)",
+    "_favicon": "the site icon browsers ask for on every page",
     "SignupView.verify": "sign-up verification (ACC-01)",
     "SignupView.resend": "sign-up code resend (ACC-01)",
 }

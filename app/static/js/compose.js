@@ -157,15 +157,18 @@
       if (!known[digits]) { fresh.push(p); known[digits] = true; } else { repeated += 1; }
     });
     input.value = "";
-    if (!fresh.length) { noteTyped(repeated, []); return; }
-    // the server checks them as the send will (SMS-04): a refused number never becomes a chip
-    request(cfg.checkRecipients, {method: "POST", json: {numbers: fresh}}).then(function (checked) {
+    if (!fresh.length) { noteTyped(repeated, []); return Promise.resolve(); }
+    // the server checks them as the send will (SMS-04): a refused number never becomes a chip;
+    // 발송하기 waits for the check in flight (checking)
+    checking = request(cfg.checkRecipients, {method: "POST", json: {numbers: fresh}}).then(function (checked) {
       checked.accepted.forEach(function (a) { state.typed.push({phone: a.phone}); });
       if (checked.rejected.length) input.value = checked.rejected.map(function (r) { return r.phone; }).join(", ");
       drawRecipients();
       noteTyped(repeated, checked.rejected);
     }).catch(function (err) { input.value = fresh.join(", "); showError(err.message); });
+    return checking;
   }
+  var checking = Promise.resolve();
 
   function noteTyped(repeated, rejected) {
     var note = $("recipient-note");
@@ -403,7 +406,9 @@
 
   $("send-open").addEventListener("click", function () {
     showError("");
-    request(cfg.quote, {method: "POST", json: payload()}).then(function (q) {
+    checking.then(function () {          // typed numbers still being checked come first
+      return request(cfg.quote, {method: "POST", json: payload()});
+    }).then(function (q) {
       $("confirm-type").textContent = q.type;
       $("confirm-price").textContent = won(q.unit_price) + "원";
       $("confirm-schedule").textContent = q.scheduled_at || "즉시 발송";
