@@ -93,6 +93,9 @@ class TopupRequest(ReviewMixin, Model):
     amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
     depositor_name: Mapped[Optional[str]] = mapped_column(String(30))
     payment_ref: Mapped[Optional[str]] = mapped_column(String(100))
+    # the payment gateway that approved a card top-up: cash from the sandbox PG cost nothing
+    # and is never paid out by a cash refund (issue 13)
+    gateway: Mapped[Optional[str]] = mapped_column(String(16))
     cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
 
     account = relationship("Account")

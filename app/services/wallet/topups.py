@@ -3,15 +3,16 @@ through app.services.wallet.ledger."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app.domain import text as rules
 from app.errors import InvalidState, ValidationError
 from app.extensions import db
 from app.gateways.payments import get_payment_gateway
-from app.models import CashRefundRequest, TopupRequest
+from app.models import CashRefundRequest, LedgerEntry, TopupRequest
 from app.security.tenancy import get_owned
 from app.services.accounts.accounts import get_account
 from app.services.shared import reviews
@@ -46,11 +47,12 @@ def pay_by_card(*, account_id: int, amount, customer: str, now: dt.datetime, act
     amount = topup_amount(amount)
     with transaction():
         get_account(account_id)
+        gateway = get_payment_gateway()
         request = TopupRequest(account_id=account_id, method="card", amount=amount, status="requested",
-                               requested_at=now)
+                               requested_at=now, gateway=gateway.name)
         db.session.add(request)
         db.session.flush()
-        result = get_payment_gateway().charge(amount=amount, order_id=f"topup-{request.id}", customer=customer)
+        result = gateway.charge(amount=amount, order_id=f"topup-{request.id}", customer=customer)
         if not result.approved:
             raise ValidationError(f"카드 결제가 승인되지 않았습니다: {result.message}", field="카드 결제",
                                   code="payment_declined")
@@ -101,6 +103,52 @@ def bank_account_info() -> str:
 
 # --- cash refunds (WAL-09) ------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class RefundableCash:
+    """Where an account's cash came from, as the refund review shows it (issue 13): cash
+    from the sandbox PG cost nothing and is never paid out. Sends are taken to have spent
+    sandbox cash first, so whatever real money came in stays refundable, and no sandbox
+    won can leave: refundable = cash − sandbox cash not yet spent."""
+    cash: int
+    bank_transfer: int        # confirmed 무통장입금 top-ups, all time
+    card: int                 # card top-ups through a real PG
+    sandbox: int              # card top-ups through the sandbox PG
+    spent_on_sends: int       # cash held by sends and not given back
+    refunded: int             # cash already paid out
+
+    @property
+    def sandbox_unspent(self) -> int:
+        return max(0, self.sandbox - self.spent_on_sends)
+
+    @property
+    def refundable(self) -> int:
+        return max(0, self.cash - self.sandbox_unspent)
+
+
+def refundable_cash(account_id: int) -> RefundableCash:
+    account = get_account(account_id)
+    source = case((TopupRequest.method == "bank_transfer", "bank_transfer"),
+                  (TopupRequest.gateway == "sandbox", "sandbox"), else_="card")
+    by_source = dict(db.session.execute(
+        select(source, func.coalesce(func.sum(TopupRequest.amount), 0))
+        .where(TopupRequest.account_id == account_id, TopupRequest.status == "approved")
+        .group_by(source)).all())
+    spent = -int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.cash_delta), 0)).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(("hold", "refund")))) or 0)
+    refunded = -int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.cash_delta), 0)).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.kind == "cash_refund")) or 0)
+    return RefundableCash(int(account.cash), int(by_source.get("bank_transfer", 0)), int(by_source.get("card", 0)),
+                          int(by_source.get("sandbox", 0)), max(0, spent), refunded)
+
+
+def _check_refundable(account_id: int, amount: int) -> None:
+    source = refundable_cash(account_id)
+    if amount > source.refundable:
+        raise ledger.InsufficientBalance(
+            f"환불 요청 금액({amount:,}원)이 환불 가능한 충전금({source.refundable:,}원)보다 많습니다. 샌드박스(테스트) 카드 "
+            f"결제로 충전한 금액 중 아직 쓰지 않은 {source.sandbox_unspent:,}원과 포인트는 환불되지 않습니다.",
+            field="환불 금액", code="not_refundable")
+
 def request_cash_refund(*, account_id: int, amount, bank_name, bank_account, account_holder,
                         now: dt.datetime) -> CashRefundRequest:
     amount = ledger.amount_of(amount, "환불 금액")
@@ -120,6 +168,7 @@ def request_cash_refund(*, account_id: int, amount, bank_name, bank_account, acc
             raise ledger.InsufficientBalance(
                 f"환불 요청 금액({amount:,}원)이 현재 충전금({account.cash:,}원)보다 많습니다. "
                 "포인트는 환불되지 않습니다.", field="환불 금액")
+        _check_refundable(account_id, amount)
         request = CashRefundRequest(account_id=account_id, amount=amount, bank_name=bank_name,
                                     bank_account=number, account_holder=holder, status="requested",
                                     requested_at=now)
@@ -141,6 +190,8 @@ def decide_cash_refund(request_id, *, approve: bool, actor, now: dt.datetime, re
     """환불완료: the cash leaves the wallet in the same transaction (refused if the
     customer has spent it in the meantime)."""
     def pay_out(item: CashRefundRequest):
+        ledger.lock_account(item.account_id)
+        _check_refundable(item.account_id, item.amount)        # spent or topped up by sandbox since
         ledger.cash_refund(item.account_id, item.amount, key=f"cash_refund:{item.id}", now=now, actor=actor,
                            refund_request_id=item.id, memo=f"{item.bank_name} {item.bank_account} {item.account_holder}")
 

@@ -98,6 +98,7 @@ class WalletView(PortalView):
             except MegabirdError as exc:
                 error, status = exc, exc.status
         return self.render_template("portal/refund.html", account=account,
+                                    source=topups.refundable_cash(account.id),
                                     requests=topups.cash_refund_requests(account.id),
                                     form=request.form if error else {}, error=error), status
 

@@ -45,11 +45,16 @@ class ReviewQueueView(StaffModelView):
         """(label, StoredFile) pairs shown inline on the item's page."""
         return []
 
+    def facts(self, item) -> tuple[str, list[tuple[str, str]]] | None:
+        """(title, [(label, text)]) the reviewer needs beside the item's own columns."""
+        return None
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
         return self.show_item_page(pk, documents=self.documents(item) if item else [],
+                                   facts=self.facts(item) if item else None,
                                    decide_endpoint=f"{self.endpoint}.decide_item")
 
     @expose("/decide/<int:pk>", methods=["POST"])

@@ -53,6 +53,19 @@ class CashRefundQueueView(ReviewQueueView):
     def decide(self, pk, *, approve, actor, now, reason=None):
         return topups.decide_cash_refund(pk, approve=approve, actor=actor, now=now, reason=reason)
 
+    def facts(self, item):
+        """Where the account's cash came from (issue 13): sandbox card cash is never paid out."""
+        source = topups.refundable_cash(item.account_id)
+        return "충전금 출처", [
+            ("현재 충전금", cells.won(source.cash)),
+            ("무통장입금 충전 (누적)", cells.won(source.bank_transfer)),
+            ("카드 결제 충전 (누적)", cells.won(source.card)),
+            ("샌드박스(테스트) 카드 충전 (누적)", cells.won(source.sandbox)),
+            ("발송에 쓴 충전금 (누적)", cells.won(source.spent_on_sends)),
+            ("이미 환불한 금액", cells.won(source.refunded)),
+            ("환불 가능 금액", cells.won(source.refundable)),
+        ]
+
 
 class LedgerAdminView(StaffModelView):
     """Any account's ledger (WAL-10), read-only."""
