@@ -214,7 +214,8 @@ def test_the_dialog_is_enough_when_only_the_sendable_recipients_are_covered(app)
     client = logged_in(app, poor.login, poor.password)
     numbers = phones(4, 5)
     client.post("/optouts/add", data={"numbers": numbers[0]})
-    q = quote(client, poor, numbers, is_ad=True, ad_company="메가마트", ad_optout="0801231234").get_json()
+    approve_optout_number(app, poor.account_id, "0801234567")
+    q = quote(client, poor, numbers, is_ad=True, ad_company="메가마트", ad_optout="0801234567").get_json()
     assert (q["hold"], q["enough"]) == (20, True)
 
 
