@@ -11,7 +11,6 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
@@ -20,7 +19,7 @@ from app.models import Account, AuditLog, LedgerEntry, Message, OptOut, OptoutCa
 from app.services.sending import reports
 from tests.support.api import error_of as api_error_of
 from tests.support.api import post_sms, sms_body
-from tests.support.compose import JSON, NOW, count, error_of, one, phones, quote, rows, send, sent, tick, work
+from tests.support.compose import NOW, count, error_of, one, phones, quote, rows, send, sent, tick, work
 from tests.support.compose import pinned  # noqa: F401  (fixture: the clock at NOW)
 from tests.support.factories import approve_optout_number, make_customer, make_staff, optout_code
 from tests.support.foundation import flashed, follow
@@ -386,13 +385,12 @@ def test_an_own_number_in_use_cannot_be_deleted_and_a_free_one_goes_with_its_doc
     response = client.post(f"/senders/optout/{number_id}/delete")
     assert response.status_code == 409 and "기본 무료거부 번호" in text_of(response)
     client.post("/mypage/settings", data={"optout_number": ""})
-    sent(client, customer, phones(1), **AD, ad_optout="080-555-0007", use_schedule=True,
-         scheduled_at="2026-11-28T10:00")
+    scheduled = sent(client, customer, phones(1), **AD, ad_optout="080-555-0007", use_schedule=True,
+                     scheduled_at="2026-11-28T10:00")
     response = client.post(f"/senders/optout/{number_id}/delete")
     assert response.status_code == 409 and "예약된 광고 문자" in text_of(response)
-    with app.app_context():
-        db.session.execute(db.update(Send).values(is_ad=False))           # as if that ad were gone
-        db.session.commit()
+    assert client.post(f"/history/{scheduled}/cancel").status_code == 302
+    assert one(app, Send)["status"] == "cancelled"
     assert client.post(f"/senders/optout/{number_id}/delete").status_code == 302
     assert count(app, OptoutNumber) == 0 and count(app, StoredFile, StoredFile.kind == "optout_certificate") == 0
 
