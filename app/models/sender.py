@@ -107,4 +107,4 @@ class OptoutNumber(ReviewMixin, Model):
     document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
 
     account = relationship("Account")
-    document = relationship("StoredFile", lazy="joined")
+    document = relationship("StoredFile")      # not joined: rows are locked FOR UPDATE (PostgreSQL refuses an outer join)
