@@ -85,6 +85,9 @@ class Config:
     REPORT_JOBS = int(os.environ.get("REPORT_JOBS", "2"))
     # The service's own number used for verification codes and notices.
     SYSTEM_SENDER_NUMBER = os.environ.get("SYSTEM_SENDER_NUMBER", "15880000")
+    # The shared 무료거부 080 number (SND-09): ads name it with the account's 인증코드, and
+    # the 080 provider reports the calls to it. The default is the manual's example.
+    OPTOUT_080_NUMBER = os.environ.get("OPTOUT_080_NUMBER", "0801231234")
 
     # Payments (WAL-03): the card PG adapter, and the account shown for bank transfers.
     PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")

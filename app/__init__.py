@@ -19,6 +19,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     from app import web
     from app.api import register_api
     from app.cli import register_cli
+    from app.domain.optout080 import check_080
     from app.extensions import csrf, db, migrate
     from app.gateways import sandbox
     from app.models.sandbox import BIND as SANDBOX_BIND
@@ -33,6 +34,8 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_rules)
+    # the shared 무료거부 080 number as digits; a mistyped one stops the start (SND-09)
+    app.config["OPTOUT_080_NUMBER"] = check_080(app.config.get("OPTOUT_080_NUMBER"), "OPTOUT_080_NUMBER")
     for key in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR"):
         Path(app.config[key]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),

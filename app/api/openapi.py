@@ -77,7 +77,10 @@ def spec() -> dict:
                         "title": {"type": "string", "description": "LMS/MMS만, 30 byte 이하"},
                         "text": {"type": "string", "description": "내용; 가변문자 #[이름], #[1]..#[4]"},
                         "ad": {"type": "object", "nullable": True, "properties": {
-                            "name": {"type": "string"}, "optout": {"type": "string"}}},
+                            "name": {"type": "string"},
+                            "optout": {"type": "string", "description":
+                                       "무료거부 080 번호: 비우면 계정 기본값(없으면 서비스 공용 번호와 계정의 인증코드), "
+                                       "공용 번호 또는 승인된 자체 080 번호만 가능"}}},
                         "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
                         "images": {"type": "array", "maxItems": 3, "items": {"type": "string", "format": "byte"}},
                     }}}}},

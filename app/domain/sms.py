@@ -114,16 +114,25 @@ AD_PREFIX = "(광고)"
 NIGHT_START_HOUR, NIGHT_END_HOUR = 21, 8
 
 
+def optout_footer(optout: str, code: str | None = None) -> str:
+    """The free opt-out line (SMS-06): `무료거부 080-123-1234`, and on the service's shared
+    080 number the account's code (SND-09): `무료거부 080-123-1234 인증코드 123456`."""
+    line = f"무료거부 {format_number(optout)}"
+    return f"{line} 인증코드 {code}" if code else line
+
+
 @dataclass(frozen=True)
 class AdSettings:
     company: str
     optout: str  # 080 number, digits
+    code: str | None = None   # the account's 인증코드 when `optout` is the shared number (SND-09)
 
     def wrap(self, body: str) -> str:
-        return f"{AD_PREFIX}{self.company}\n{body}\n무료거부 {format_number(self.optout)}"
+        return f"{AD_PREFIX}{self.company}\n{body}\n{optout_footer(self.optout, self.code)}"
 
 
-def ad_settings(company: str | None, optout: str | None) -> AdSettings:
+def ad_company(company: str | None) -> str:
+    """The company or service name an ad names (SMS-06), spaces folded."""
     company = " ".join((company or "").split())
     if not company:
         raise ValidationError("광고 문자에는 업체명 또는 서비스명을 입력해야 합니다.", field="광고 업체명",
@@ -132,11 +141,16 @@ def ad_settings(company: str | None, optout: str | None) -> AdSettings:
         raise ValidationError("업체명 또는 서비스명은 30자 이하로 입력해주세요.", field="광고 업체명",
                               code="too_long")
     check_characters(company, "광고 업체명")
+    return company
+
+
+def ad_settings(company: str | None, optout: str | None, code: str | None = None) -> AdSettings:
+    company = ad_company(company)
     digits = optout_number(optout)
     if not digits:
         raise ValidationError("광고 문자에는 무료거부 080 번호가 필요합니다 (마이페이지에서 기본값을 정할 수 있습니다).",
                               field="무료거부 번호", code="optout_required")
-    return AdSettings(company, digits)
+    return AdSettings(company, digits, code)
 
 
 def optout_number(value) -> str | None:

@@ -3,8 +3,8 @@ can be sent and what each recipient reads, before anything is written — charac
 bytes (SMS-01), the type by the longest rendered message (SMS-02), variables (SMS-05), ad
 wording and the night window (SMS-06), the schedule window (SMS-07), images (SMS-14),
 recipients cleaned and deduplicated with the rejected rows reported (SMS-04). Pure: the
-accept service reads what the plan needs from the database (the account's 080 number)
-and passes it in."""
+accept service reads what the plan needs from the database (the 080 numbers the account
+may name, SND-09) and passes it in."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from app.domain import recipients as recipient_rules
 from app.domain import sms
 from app.domain.images import check_image_count, check_mms_image
+from app.domain.optout080 import OptoutChoices
 from app.domain.recipients import Recipient, Rejected
 from app.errors import ValidationError
 
@@ -84,17 +85,21 @@ def _check_values(plan_recipients: list[Recipient], used: set[str], label: str) 
                               field="수신자", code="unsupported_character", details={"rows": bad_rows[:1000]})
 
 
-def plan(request: SmsRequest, now: dt.datetime, *, default_optout: str | None = None) -> Plan:
+def plan(request: SmsRequest, now: dt.datetime, *, optouts: OptoutChoices | None = None) -> Plan:
     """Every rule of SMS-01..07, SMS-14; raises with the field (and rows) named.
-    `default_optout` is the account's 080 number (마이페이지), used when an ad names none."""
+    `optouts` are the 080 numbers the account may name in an ad (SND-09): the shared one
+    with the account's code, its approved own ones, its 마이페이지 default (used when an ad
+    names none). Without them (a rule checked on its own) any 080 number passes."""
     body = sms.normalize_text(request.body)
     if not body.strip():
         raise ValidationError("내용을 입력해주세요.", field="내용", code="required")
     sms.check_characters(body, "내용")
     ad = None
     if request.is_ad:
+        company = sms.ad_company(request.ad_company)
         # a blank 080 number is the account's default, for the page and the API alike
-        ad = sms.ad_settings(request.ad_company, request.ad_optout or default_optout)
+        number, code = optouts.choose(request.ad_optout) if optouts else (request.ad_optout, None)
+        ad = sms.ad_settings(company, number, code)
         sms.check_ad_time(scheduled_at=request.scheduled_at, now=now)
     if request.scheduled_at is not None:
         sms.check_schedule(request.scheduled_at, now)

@@ -35,7 +35,12 @@ class Report(NamedTuple):
     code: str                     # the raw result code
     at: dt.datetime
     report_id: str = ""           # what `ack_reports` needs
-    optout_number: str | None = None
+    optout_number: str | None = None   # the number that opted out (080 ARS)
+    # An opt-out call on a 080 number (SND-09), as the 080 provider reports it: the number
+    # called and the code entered (the caller is `optout_number`). It names its account by
+    # the code on the shared number, or by an approved own number — not by the message.
+    optout_called: str | None = None
+    optout_code: str | None = None
 
 
 class Gateway(abc.ABC):

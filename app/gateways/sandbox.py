@@ -2,15 +2,20 @@
 of the recipient decide the result (GW-02); reports become available at a simulated
 time that the tick's `now` reaches. It keeps its own database (app/models/sandbox.py,
 SANDBOX_DATABASE_URL), as a remote system would, and deduplicates by client reference:
-a reference submitted again is the same message (counted, a defect the tests look for)."""
+a reference submitted again is the same message (counted, a defect the tests look for).
+
+It also plays the 080 provider (SND-09): the recipient of an ad whose number ends in 94
+reads the ad's 무료거부 line and calls it — the report then carries that call (number
+called, code entered, caller), which names the account as a real call would."""
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from app import bulk
+from app.domain.optout080 import parse_footer
 from app.extensions import db
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report
 from app.models import SenderNumber
@@ -136,11 +141,22 @@ class SandboxGateway(Gateway):
         table = SandboxMessage.__table__
         pick = (select(table.c.id).where(self._due(now))
                 .order_by(table.c.report_due_at, table.c.id).limit(limit).scalar_subquery())
+        # an opted-out recipient's text is read for the 무료거부 line it would call
+        optout_text = case((table.c.optout_number.is_not(None), table.c.text), else_=None)
         with _store().begin() as conn:
             rows = conn.execute(update(table).where(table.c.id.in_(pick)).values(leased_until=now + LEASE)
                                 .returning(table.c.id, table.c.client_ref, table.c.result_code,
-                                           table.c.report_due_at, table.c.optout_number)).all()
-        return [Report(ref, code, at, str(row_id), optout) for row_id, ref, code, at, optout in rows]
+                                           table.c.report_due_at, table.c.optout_number, optout_text)).all()
+        return [self._report(*row) for row in rows]
+
+    @staticmethod
+    def _report(row_id, ref, code, at, optout, text) -> Report:
+        """A report; for an opted-out recipient of an ad, with the call it makes to the ad's
+        080 number (and code) — a message without a 무료거부 line gives only the number."""
+        footer = parse_footer(text) if optout else None
+        if footer is None:
+            return Report(ref, code, at, str(row_id), optout)
+        return Report(ref, code, at, str(row_id), optout, footer[0], footer[1])
 
     def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:
         ids = [int(r.report_id) for r in reports if r.report_id]

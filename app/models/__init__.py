@@ -8,12 +8,13 @@ from app.models.audit import AuditLog  # noqa: F401
 from app.models.files import StoredFile  # noqa: F401
 from app.models.ops import PeriodicRun  # noqa: F401
 from app.models.sandbox import SandboxMessage  # noqa: F401
-from app.models.sender import KakaoChannel, SenderDocument, SenderNumber  # noqa: F401
+from app.models.sender import KakaoChannel, OptoutNumber, SenderDocument, SenderNumber  # noqa: F401
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
 from app.models.wallet import CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
 from app.models.sending import (ApiKey, ApiRequest, DailyUsage, DispatchBatch, Message, OptOut, Send,  # noqa: F401
                                 SendCategoryCount, SendImage, UsageCategoryRollup, UsageRollup)
-from app.models.contacts import Contact, ContactGroup, MessageTemplate, RecipientUpload  # noqa: F401
+from app.models.contacts import (Contact, ContactGroup, MessageTemplate, OptoutCall,  # noqa: F401
+                                 RecipientUpload)
 from app.models.exports import ExportJob  # noqa: F401
 from app.models.consent import UserConsent  # noqa: F401
 from app.models.notice import AccountNotice, LowBalanceAlert, MailOutbox  # noqa: F401

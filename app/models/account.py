@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
-                        Text)
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Timestamp, one_of, utcnow
@@ -55,6 +55,7 @@ class Account(Model):
         CheckConstraint("cash >= 0", name="ck_account_cash_non_negative"),
         CheckConstraint("points >= 0", name="ck_account_points_non_negative"),
         CheckConstraint("daily_cap >= 0", name="ck_account_daily_cap"),
+        UniqueConstraint("optout_code", name="uq_account_optout_code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,8 +83,12 @@ class Account(Model):
     tax_contact_email: Mapped[Optional[str]] = mapped_column(String(320))
     tax_contact_phone: Mapped[Optional[str]] = mapped_column(String(20))
     tax_request_note: Mapped[Optional[str]] = mapped_column(String(500))
-    # Sending preferences: default 080 opt-out number for ads (SMS-06), SMS-15.
+    # Sending preferences: default 080 opt-out number for ads (SMS-06; None: the shared
+    # one), SMS-15.
     optout_number: Mapped[Optional[str]] = mapped_column(String(20))
+    # The account's 인증코드 on the service's shared 080 number (SND-09): six digits, given
+    # once at creation, never reused.
+    optout_code: Mapped[str] = mapped_column(String(6), nullable=False)
     duplicate_protection: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     price_plan: Mapped[PricePlan] = relationship()

@@ -1,5 +1,6 @@
 """주소록 (SMS-12): groups and contacts with variables; 템플릿 (SMS-08); recipient files
-uploaded on the compose page and kept until they are sent (SMS-04)."""
+uploaded on the compose page and kept until they are sent (SMS-04); the opt-out calls
+that put numbers on an account's 수신거부 목록 (SND-09)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Timestamp, utcnow
+from app.models.base import Timestamp, one_of, utcnow
 
 
 class ContactGroup(Model):
@@ -82,3 +83,34 @@ class RecipientUpload(Model):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
 
     file = relationship("StoredFile")
+
+
+OPTOUT_CALL_SOURCES = ("gateway", "staff")
+OPTOUT_CALL_OUTCOMES = ("added", "already", "unknown_code", "unknown_number", "missing_code", "invalid")
+
+
+class OptoutCall(Model):
+    """An opt-out call on a 080 number (SND-09) as reported by the 080 provider (through
+    its gateway) or typed by an operator: the number called, the code entered, the
+    caller's number, and what came of it — the account it named, or why it named none.
+    Every report is kept, the unresolved ones too; `ref` makes a repeated report one row."""
+
+    __tablename__ = "optout_call"
+    __table_args__ = (
+        one_of("source", OPTOUT_CALL_SOURCES, "ck_optout_call_source"),
+        one_of("outcome", OPTOUT_CALL_OUTCOMES, "ck_optout_call_outcome"),
+        Index("ix_optout_call_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
+    source: Mapped[str] = mapped_column(String(8), nullable=False)
+    called: Mapped[str] = mapped_column(String(40), nullable=False)     # as reported (digits when well formed)
+    code: Mapped[Optional[str]] = mapped_column(String(40))
+    caller: Mapped[str] = mapped_column(String(40), nullable=False)
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
+    received_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+    account = relationship("Account")

@@ -1,12 +1,12 @@
-"""Sender information (03-senders.md): sender numbers. Kakao channels and the review
-documents are completed by the sender-information capability."""
+"""Sender information (03-senders.md): sender numbers and their documents, Kakao
+channels, and own 080 opt-out numbers (SND-09)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.account import REVIEW_STATUSES, ReviewMixin
@@ -90,3 +90,28 @@ class KakaoChannel(ReviewMixin, Model):
     sender_key: Mapped[Optional[str]] = mapped_column(String(100))
 
     account = relationship("Account")
+
+
+class OptoutNumber(ReviewMixin, Model):
+    """An account's own 080 opt-out number (SND-09), proven by a document and approved by
+    an operator, as a sender number is. Approved for one account at a time: an opt-out call
+    to it names that account."""
+
+    __tablename__ = "optout_number"
+    __table_args__ = (
+        UniqueConstraint("account_id", "number", name="uq_optout_number_account_number"),
+        one_of("status", REVIEW_STATUSES, "ck_optout_number_status"),
+        Index("ix_optout_number_queue", "status", "requested_at"),
+        Index("uq_optout_number_approved", "number", unique=True,
+              sqlite_where=text("status = 'approved'"), postgresql_where=text("status = 'approved'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    number: Mapped[str] = mapped_column(String(11), nullable=False)  # 080 digits
+    note: Mapped[Optional[str]] = mapped_column(String(100))
+    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+
+    account = relationship("Account")
+    document = relationship("StoredFile")      # not joined: rows are locked FOR UPDATE (PostgreSQL refuses an outer join)

@@ -13,12 +13,14 @@ from app.views.portal.files import FileView
 from app.views.portal.history import ExportView, HistoryView
 from app.views.portal.mypage import MyPageView
 from app.views.portal.notices import NoticeView
+from app.views.portal.optout_numbers import OptoutNumberView
 from app.views.portal.senders import SenderView
 from app.views.portal.signup import InvitationView, SignupView
 from app.views.portal.wallet import WalletView
 from app.views.staff.accounts import AccountAdminView
 from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
+from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
 from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
 from app.views.staff.senders import KakaoChannelQueueView, SenderNumberAdminView, SenderNumberQueueView
 from app.views.staff.system import JobsView, SandboxOutboxView
@@ -36,6 +38,7 @@ def register_views(appbuilder) -> None:
     portal = {"menu_cond": has_account}
     appbuilder.add_view(DashboardView, "Dashboard", label=_("대시보드"), icon="fa-home", **portal)
     appbuilder.add_view(SenderView, "Senders", label=_("발신정보관리"), icon="fa-id-card", **portal)
+    appbuilder.add_view_no_menu(OptoutNumberView)        # 무료거부 080 번호, linked from 발신정보관리 and 문자
     appbuilder.add_view(ComposeView, "Compose", label=_("문자"), icon="fa-envelope", **portal)
     appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
                         category_label=_("발송내역"), **portal)
@@ -66,6 +69,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
+    appbuilder.add_view(OptoutNumberQueueView, "OptoutNumberQueue", label=_("080 번호 심사"), category="Queues")
     appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"), category="Queues")
     appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")
     appbuilder.add_view(TopupQueueView, "TopupQueue", label=_("무통장입금 확인"), category="Queues")
@@ -76,6 +80,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(LedgerAdminView, "Ledger", label=_("원장"), category="Customers")
     appbuilder.add_view_no_menu(StaffWalletView)
     appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")
+    appbuilder.add_view(OptoutCallView, "OptoutCalls", label=_("080 수신거부 접수"), category="Customers")
     appbuilder.add_view(SandboxOutboxView, "SandboxOutbox", label=_("샌드박스 발신함"), category="System",
                         category_label=_("시스템"))
     appbuilder.add_view(JobsView, "Jobs", label=_("작업 큐"), category="System")

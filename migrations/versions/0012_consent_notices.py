@@ -1,7 +1,7 @@
 """consents, the portal's notices, the mail outbox and the low-balance alert (issue 12)
 
 Revision ID: 0012_consent_notices
-Revises: 0010_sender_revoke
+Revises: 0011_optout_080
 Create Date: 2026-12-02 09:00:00
 
 user_consent: what a person agreed to (이용약관, 개인정보 수집·이용, 마케팅 정보 수신), with the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0012_consent_notices'
-down_revision = '0010_sender_revoke'
+down_revision = '0011_optout_080'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Account
 from tests.e2e.conftest import login
-from tests.support.factories import Customer, make_customer
+from tests.support.factories import Customer, approve_optout_number, make_customer
 
 BYTE_CASES = json.loads((Path(__file__).resolve().parents[2] / "app" / "domain" / "data" / "byte_cases.json")
                         .read_text(encoding="utf-8"))["cases"]
@@ -22,7 +22,8 @@ OPTOUT = "0801234567"
 def open_compose(app, page, *, cash: int = 0, points: int = 0, optout: str | None = None) -> Customer:
     """A new customer (approved signup sender number), logged in, on /sms/ with its script ready."""
     customer = make_customer(app, cash=cash, points=points)
-    if optout:
+    if optout:                       # an own 080 number, approved (SND-09), as the account's default
+        approve_optout_number(app, customer.account_id, optout)
         with app.app_context():
             db.session.get(Account, customer.account_id).optout_number = optout
             db.session.commit()

@@ -9,6 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.domain import sms
+from app.extensions import db
+from app.models import Account
 from tests.e2e.compose_support import (BYTE_CASES, OPTOUT, counter, jpeg_file, msg_type, open_compose,
                                        png_file)
 
@@ -206,8 +208,26 @@ def test_ad_wording_is_counted_and_previewed(app, browser_page):
     expect(page.locator("#preview-body")).to_have_js_property("textContent", "a" * 50 + "bcde")
 
 
-def test_ad_line_is_empty_without_an_account_080_number(app, browser_page):
+def test_ad_line_is_the_shared_number_with_the_code_without_an_account_080_number(app, browser_page):
+    """SND-09: the shared 무료거부 080 number and the account's 인증코드, as the manual's
+    compose page shows them, counted in the bytes; an own number carries no code."""
     page = browser_page
-    open_compose(app, page)
+    customer = open_compose(app, page)
+    with app.app_context():
+        code = db.session.get(Account, customer.account_id).optout_code
+    expect(page.locator("#ad-optout-code")).to_be_hidden()
     page.check("#is-ad")
-    expect(page.locator("#ad-optout")).to_have_value("")
+    expect(page.locator("#ad-optout")).to_have_value("0801231234")
+    expect(page.locator("#ad-optout-code")).to_be_visible()
+    expect(page.locator("#ad-optout-line")).to_contain_text(f"인증코드 {code}")
+    page.fill("#ad-company", "메가버드")
+    page.fill("#body", "본문")
+    wrapped = f"(광고)메가버드\n본문\n무료거부 080-123-1234 인증코드 {code}"
+    expect(page.locator("#preview-body")).to_have_js_property("textContent", wrapped)
+    assert sms.byte_length(wrapped) == 57
+    expect(counter(page)).to_have_text("57/90 byte")
+    page.fill("#ad-optout", "080-555-0001")
+    expect(page.locator("#ad-optout-code")).to_be_hidden()
+    expect(page.locator("#preview-body")).to_have_js_property(
+        "textContent", "(광고)메가버드\n본문\n무료거부 080-555-0001")
+    expect(counter(page)).to_have_text("41/90 byte")

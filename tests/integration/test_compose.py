@@ -32,7 +32,7 @@ from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock a
     send,
     sent,
 )
-from tests.support.factories import make_customer
+from tests.support.factories import approve_optout_number, make_customer
 from tests.support.uploads import jpeg, png
 from tests.support.web import logged_in, text_of
 
@@ -85,6 +85,7 @@ def test_quote_says_when_the_balance_is_short_and_the_send_is_refused_naming_the
 
 
 def test_an_ad_is_wrapped_counted_and_refused_at_night(app, client, customer):
+    approve_optout_number(app, customer.account_id, "080-123-4567")      # an own 080 number: no code (SND-09)
     body = "겨울 세일 50%"
     q = quote(client, customer, phones(1), body=body, is_ad=True, ad_company="메가마트",
               ad_optout="080-123-4567").get_json()
@@ -118,14 +119,17 @@ def test_a_schedule_from_10_minutes_to_30_days_ahead(app, client, customer):
 
 
 def test_an_ad_without_a_080_number_takes_the_accounts_default_as_the_api_does(app, client, customer):
-    """SMS-06/SMS-08: a blank 무료거부 number is the 마이페이지 default, on the page too."""
+    """SMS-06/SMS-08/SND-09: a blank 무료거부 number is the 마이페이지 default, on the page
+    too; without one, the shared number with the account's code."""
     ad = dict(body="겨울 세일", is_ad=True, ad_company="메가마트", ad_optout="")
-    assert error_of(quote(client, customer, phones(1), **ad))["code"] == "optout_required"
+    first = sent(client, customer, phones(1), **ad)
+    assert one(app, Send, Send.id == first)["ad_optout"] == "0801231234"
+    approve_optout_number(app, customer.account_id, "080-222-3333")
     with app.app_context():
         from app.services.accounts import accounts
         accounts.update_sending_settings(account_id=customer.account_id, duplicate_protection=True,
                                          optout_number="080-222-3333")
-    send_id = sent(client, customer, phones(1), **ad)
+    send_id = sent(client, customer, phones(2), **ad)
     assert one(app, Send, Send.id == send_id)["ad_optout"] == "0802223333"
 
 
@@ -195,6 +199,7 @@ def test_the_hold_quoted_is_the_hold_taken_opted_out_and_repeated_numbers_free(a
     same text within the hour cost nothing and are named."""
     numbers = phones(1, 2, 3)
     client.post("/optouts/add", data={"numbers": numbers[0]})
+    approve_optout_number(app, customer.account_id, "0801234567")
     ad = dict(is_ad=True, ad_company="메가마트", ad_optout="0801234567", body="겨울 세일")
     sent(client, customer, [numbers[1]], **ad)
     q = quote(client, customer, numbers, **ad).get_json()
@@ -209,6 +214,7 @@ def test_the_dialog_is_enough_when_only_the_sendable_recipients_are_covered(app)
     client = logged_in(app, poor.login, poor.password)
     numbers = phones(4, 5)
     client.post("/optouts/add", data={"numbers": numbers[0]})
+    approve_optout_number(app, poor.account_id, "0801234567")
     q = quote(client, poor, numbers, is_ad=True, ad_company="메가마트", ad_optout="0801234567").get_json()
     assert (q["hold"], q["enough"]) == (20, True)
 

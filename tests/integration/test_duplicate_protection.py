@@ -13,7 +13,7 @@ from app.models import Account, Message
 from app.services import checks
 from app.services.history import queries
 from app.services.sending import acceptance, lifecycle
-from tests.support.factories import make_customer
+from tests.support.factories import approve_optout_number, make_customer
 from tests.support.jobs import run_worker
 from tests.support.pipeline import tick
 from tests.support.web import logged_in, text_of
@@ -87,6 +87,9 @@ def test_duplicates_settle_uncharged_and_show_in_the_breakdown(app):
 def test_mypage_switches_protection_and_sets_the_default_080_number(app):
     customer = make_customer(app)
     client = logged_in(app, customer.login, customer.password)
+    refused = client.post("/mypage/settings", data={"optout_number": "080-123-4567"})
+    assert refused.status_code == 422 and "승인된 080 번호가 아닙니다" in text_of(refused)   # SND-09
+    approve_optout_number(app, customer.account_id, "080-123-4567")
     response = client.post("/mypage/settings", data={"optout_number": "080-123-4567"})
     assert response.status_code == 302
     with app.app_context():

@@ -28,7 +28,7 @@ from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock a
     xlsx,
     xlsx_cells,
 )
-from tests.support.factories import make_customer
+from tests.support.factories import approve_optout_number, make_customer
 from tests.support.foundation import flashed, follow
 from tests.support.jobs import run_worker
 from tests.support.web import text_of
@@ -108,6 +108,7 @@ def big_send(app, client, customer):
     report = upload(client, csv_bytes(lines), "big.csv").get_json()
     assert report["valid"] == 10_001
     client.post("/optouts/add", data={"numbers": "010-2000-0005"})
+    approve_optout_number(app, customer.account_id, "0801234567")
     send_id = sent(client, customer, body="연말 감사 이벤트", is_ad=True, ad_company="메가마트", ad_optout="0801234567",
                    upload_id=report["upload_id"])
     assert count(app, Message, Message.send_id == send_id) == 10_001

@@ -45,7 +45,7 @@ from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock a
     tick,
     work,
 )
-from tests.support.factories import make_customer
+from tests.support.factories import approve_optout_number, make_customer
 from tests.support.foundation import flashed, follow
 from tests.support.uploads import jpeg
 from tests.support.web import text_of
@@ -277,6 +277,7 @@ def every_category(app, client, customer):
     numbers = phones(*MAGIC)
     listed_number = phones(10)[0]
     client.post("/optouts/add", data={"numbers": listed_number})
+    approve_optout_number(app, customer.account_id, "0801234567")
     recipients = [{"phone": n, "name": f"수신자{i:02d}"} for i, n in enumerate(numbers + [listed_number])]
     ad = sent(client, customer, recipients, body="겨울 세일", is_ad=True, ad_company="메가마트",
               ad_optout="0801234567")
@@ -511,6 +512,7 @@ def test_deleting_a_send_deletes_its_exports_and_images_for_good(app, client, cu
 
 
 def test_resend_of_an_mms_ad_brings_its_images_and_its_080_number(app, client, customer):
+    approve_optout_number(app, customer.account_id, "0809998888")
     picture = client.post("/sms/images", data={"image": (io.BytesIO(jpeg((200, 100))), "p.jpg")},
                           content_type="multipart/form-data", headers=JSON).get_json()
     send_id = sent(client, customer, phones(1), body="겨울 세일", title="사진", image_ids=[picture["image_id"]],

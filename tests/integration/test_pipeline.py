@@ -21,7 +21,7 @@ from app.models import LedgerEntry, Message, OptOut, PricePlan, SenderNumber, Us
 from app.services.contacts import optouts
 from app.services.history import retention
 from app.services.sending import acceptance, lifecycle
-from tests.support.factories import make_customer
+from tests.support.factories import make_customer, optout_code
 from tests.support.pipeline import (NOW, accept, add_sender_number, balance, by_recipient, count, duplicate_submissions,
                                     invariant, kst, ledger, messages, phones, recipients, request, requested_rollup,
                                     run_to_completion, sandbox_rows, send_row, set_daily_cap, set_sender_status,
@@ -362,7 +362,8 @@ def test_sms06_opted_out_numbers_fail_at_acceptance_in_an_ad_and_cost_nothing(ap
     run_to_completion(app)
     sent = sandbox_rows(app, numbers)
     assert sorted(r["recipient"] for r in sent) == [numbers[0], numbers[2]]
-    assert sent[0]["text"] == "(광고)메가버드\n주말 특가\n무료거부 080-123-1234"
+    # the shared 080 number carries the account's code (SND-09)
+    assert sent[0]["text"] == f"(광고)메가버드\n주말 특가\n무료거부 080-123-1234 인증코드 {optout_code(app, customer.account_id)}"
     row = send_row(app, accepted.send_id)
     assert (row["status"], row["delivered_count"], row["failed_count"], row["charged_amount"],
             row["refunded_amount"]) == ("completed", 2, 1, 40, 0)

@@ -12,7 +12,7 @@ from tests.support.compose import (JSON, MINUTE, NOW, PRICES, complete, count, c
                                    phones, quote, rows, sent, table_rows, xlsx)
 from tests.support.compose import client, pinned  # noqa: F401  (fixtures: logged in, clock at NOW)
 from tests.support.foundation import flashed, follow
-from tests.support.factories import make_customer
+from tests.support.factories import approve_optout_number, make_customer
 from tests.support.web import text_of
 
 
@@ -108,6 +108,7 @@ def test_a_template_is_used_and_saved_from_the_compose_page(app, client, custome
 
 
 def test_save_from_the_history_list_makes_a_template_of_the_send(app, client, customer):
+    approve_optout_number(app, customer.account_id, "0801234567")
     send_id = sent(client, customer, phones(1), title="연말 안내", body="가" * 60 + " 연말 영업시간 안내", is_ad=True,
                    ad_company="메가마트", ad_optout="0801234567")
     page = client.get("/history/").get_data(as_text=True)
@@ -173,7 +174,7 @@ def test_numbers_are_added_by_file_searched_and_deleted(app, client):
 def test_an_ad_skips_listed_numbers_which_fail_as_optout_080_at_no_charge(app, client, customer):
     listed, other, third = phones(10, 11, 12)
     client.post("/optouts/add", data={"numbers": listed})
-    ad = {"body": "겨울 세일", "is_ad": True, "ad_company": "메가마트", "ad_optout": "0801234567"}
+    ad = {"body": "겨울 세일", "is_ad": True, "ad_company": "메가마트", "ad_optout": "0801231234"}   # the shared one
     q = quote(client, customer, [listed, other, third], **ad).get_json()
     assert q["recipients"] == 3
     send_id = sent(client, customer, [listed, other, third], **ad)

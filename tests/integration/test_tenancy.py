@@ -94,6 +94,7 @@ NO_IDS = "takes no ids: acts on current_account_id() only"
 SESSION_VERIFICATION = ("takes no ids in the URL: the pending verification's id is in the signed session "
                         "and the service checks it against current_account_id()")
 SENDERS_PROOF = Elsewhere("test_senders.py::test_another_accounts_sender_items_and_documents_answer_404")
+OPTOUT_080_PROOF = Elsewhere("test_optout_080.py::test_another_accounts_080_numbers_and_documents_answer_404")
 HISTORY_PROOF = Elsewhere("test_portal_tenancy.py::test_history_routes_refuse_another_accounts_sends")
 EXPORT_PROOF = Elsewhere("test_portal_tenancy.py::test_export_jobs_of_another_account_answer_404")
 BOOK_PROOF = Elsewhere("test_portal_tenancy.py::test_address_book_routes_refuse_another_accounts_groups_and_contacts")
@@ -145,6 +146,11 @@ CUSTOMER_ROUTES = {
     "SenderView.delete_number": SENDERS_PROOF,
     "SenderView.channel": SENDERS_PROOF,
     "SenderView.delete_channel": SENDERS_PROOF,
+    "OptoutNumberView.index": NO_IDS,
+    "OptoutNumberView.new": NO_IDS,
+    "OptoutNumberView.detail": OPTOUT_080_PROOF,
+    "OptoutNumberView.resubmit": OPTOUT_080_PROOF,
+    "OptoutNumberView.delete": OPTOUT_080_PROOF,
     # compose (SMS-01..14)
     "ComposeView.index": NO_IDS + " (resend/template ids in the query are loaded with get_owned: "
                                   "test_portal_tenancy.py)",

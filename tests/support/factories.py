@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from app import clock
 from app.extensions import db
-from app.models import AccountMember, SenderNumber
+from app.models import Account, AccountMember, SenderNumber
 from app.security.roles import CUSTOMER
 from app.services.accounts import consents, signup, users
+from app.services.senders import optout_numbers
+from tests.support.uploads import PDF
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -62,3 +64,20 @@ def make_staff(app, role: str, login: str | None = None) -> tuple[str, str]:
                           password_hash=users.hash_password(PASSWORD), role_name=role)
         db.session.commit()
     return login, PASSWORD
+
+
+def approve_optout_number(app, account_id: int, number: str) -> int:
+    """An own 080 number approved for the account (SND-09), through the service: the
+    request with a document, then an operator's approval. Returns its id."""
+    with app.app_context():
+        now = clock.now()
+        item = optout_numbers.request_number(account_id=account_id, number=number, document=("080.pdf", PDF),
+                                             note=None, now=now)
+        optout_numbers.decide_number(item.id, approve=True, actor=None, now=now)
+        return item.id
+
+
+def optout_code(app, account_id: int) -> str:
+    """The account's 인증코드 on the shared 080 number (SND-09)."""
+    with app.app_context():
+        return db.session.get(Account, account_id).optout_code

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from app.domain import images, recipients, sms, sms_plan
+from app.domain.optout080 import OptoutChoices
 from app.domain.recipients import Recipient
 from app.errors import ValidationError
 
@@ -192,11 +193,19 @@ def test_sms06_ad_wrapping_and_its_bytes_count_toward_the_limit():
 
 
 def test_sms06_an_ad_without_its_own_080_number_takes_the_accounts_default():
+    """SND-09: blank is the 마이페이지 default, else the shared number with the account's code."""
     request = sms_plan.SmsRequest(account_id=1, sender="01020001234", body="가을 세일", recipients=to("01023456789"),
                                   is_ad=True, ad_company="메가버드")
-    assert sms_plan.plan(request, NOW, default_optout="0801231234").ad.optout == "0801231234"
-    named = sms_plan.SmsRequest(**{**request.__dict__, "ad_optout": "0809998888"})
-    assert sms_plan.plan(named, NOW, default_optout="0801231234").ad.optout == "0809998888"
+    shared = OptoutChoices("0801231234", "123456", frozenset({"0809998888", "0805550000"}))
+    ad = sms_plan.plan(request, NOW, optouts=shared).ad
+    assert (ad.optout, ad.code) == ("0801231234", "123456")
+    assert ad.wrap("가을 세일") == "(광고)메가버드\n가을 세일\n무료거부 080-123-1234 인증코드 123456"
+    chosen = OptoutChoices("0801231234", "123456", frozenset({"0809998888"}), default="0809998888")
+    ad = sms_plan.plan(request, NOW, optouts=chosen).ad
+    assert (ad.optout, ad.code) == ("0809998888", None)          # an own number carries no code
+    named = sms_plan.SmsRequest(**{**request.__dict__, "ad_optout": "080-555-0000"})
+    assert sms_plan.plan(named, NOW, optouts=shared).ad.optout == "0805550000"
+    assert refused(lambda: sms_plan.plan(named, NOW, optouts=chosen)).code == "optout_not_allowed"
     assert refused(lambda: sms_plan.plan(request, NOW)).code == "optout_required"
 
 

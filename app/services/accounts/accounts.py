@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Account, AccountMember, ApiUseApplication, CorporateConversion, Invitation
 from app.security.roles import CUSTOMER
 from app.security.tenancy import get_owned
-from app.services.accounts import consents, users
+from app.services.accounts import consents, optout_codes, users
 from app.services.accounts.signup import _check_new_password
 from app.services.shared import audit, files, mail, reviews
 from app.services.shared.uow import transaction
@@ -286,7 +286,9 @@ def unsuspend(*, account_id, actor, reason: str | None, now: dt.datetime) -> Acc
 # --- sending preferences (SMS-06 default 080 number, SMS-15) ------------------------------------------
 
 def update_sending_settings(*, account_id: int, duplicate_protection: bool, optout_number: str | None) -> Account:
-    number = sms.optout_number(optout_number)
+    """The default 080 number is blank (the shared one, with the account's code) or an
+    approved own 080 number (SND-09)."""
+    number = optout_codes.choices(account_id).check_default(optout_number)
     with transaction():
         account = get_account(account_id, for_update=True)
         account.duplicate_protection = bool(duplicate_protection)

@@ -16,7 +16,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.models import Account, AccountMember, PhoneVerification, PricePlan, SenderNumber
 from app.security.roles import CUSTOMER
-from app.services.accounts import consents, users
+from app.services.accounts import consents, optout_codes, users
 from app.services.shared import verification
 from app.services.shared.uow import transaction
 
@@ -62,7 +62,8 @@ def resend(verification_id, now: dt.datetime) -> PhoneVerification:
 
 def create_account(*, name: str, kind: str = "individual", now: dt.datetime) -> Account:
     account = Account(kind=kind, display_name=name, price_plan=default_price_plan(),
-                      daily_cap=current_app.config["DEFAULT_DAILY_CAP"], created_at=now)
+                      daily_cap=current_app.config["DEFAULT_DAILY_CAP"], created_at=now,
+                      optout_code=optout_codes.new_code())           # 무료거부 080 인증코드 (SND-09)
     db.session.add(account)
     db.session.flush()
     return account

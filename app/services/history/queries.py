@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Message, Send, SendCategoryCount
 from app.models.sending import MESSAGE_STATES, SEND_STATUSES
 from app.security.tenancy import get_owned
+from app.services.accounts import optout_codes
 from app.services.sending.selections import MessageFilter, parse_message_filter  # noqa: F401 (re-exported)
 from app.services.shared.paging import paginate
 
@@ -64,7 +65,8 @@ def get_send(account_id: int, send_id) -> Send:
 def as_composed(send: Send) -> tuple[str | None, str]:
     """Title and text as composed, variables shown as #[…], the ad wording around it
     (the detail page's preview)."""
-    ad = sms.AdSettings(send.ad_company, send.ad_optout) if send.is_ad else None
+    ad = (sms.AdSettings(send.ad_company, send.ad_optout, optout_codes.footer_code(send.account_id, send.ad_optout))
+          if send.is_ad else None)
     return send.title, (ad.wrap(send.body) if ad else send.body)
 
 

@@ -1,7 +1,8 @@
 """Demo data (ACC-09): one login per role, two customers with sender numbers, money and
 the consents a sign-up records (kim also has a 잔액 부족 알림), so that every page has
-something to show. Idempotent: running it again
-resets the demo passwords and adds only what is missing."""
+something to show — kim's ads use the shared 무료거부 080 number with kim's 인증코드,
+megazone has an own approved 080 number (SND-09). Idempotent: running it again resets the
+demo passwords and adds only what is missing."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,12 +10,13 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain import sms
 from app.domain.brn import brn_check_digit
 from app.domain.recipients import Recipient
 from app.domain.sms_plan import SmsRequest
 from app.extensions import db
 from app.models import (Account, AccountMember, Contact, ContactGroup, KakaoChannel, LowBalanceAlert, MessageTemplate,
-                        Send, SenderNumber)
+                        OptoutNumber, Send, SenderNumber)
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
 from app.services.accounts import api_keys, consents, signup, users
 from app.services.sending import acceptance, dispatch, lifecycle, reports
@@ -22,6 +24,7 @@ from app.services.shared.uow import transaction
 from app.services.wallet import ledger, low_balance
 
 DEMO_BRN = "220811234" + str(brn_check_digit("220811234"))
+DEMO_OPTOUT = "0801234567"
 
 STAFF = [("admin", "관리자", ADMIN), ("operator", "운영자", OPERATOR), ("finance", "재무담당", FINANCE)]
 CUSTOMERS = {
@@ -79,7 +82,14 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
         account.tax_contact_phone = "0212345678"
         account.tax_invoice_auto = True
         account.api_status = "approved"
-        account.optout_number = "0801234567"
+    if spec["kind"] == "corporate":
+        # an own 080 number, approved (SND-09), the account's default for its ads
+        own = db.session.scalar(select(OptoutNumber).where(OptoutNumber.account_id == account.id,
+                                                           OptoutNumber.number == DEMO_OPTOUT))
+        if own is None:
+            db.session.add(OptoutNumber(account_id=account.id, number=DEMO_OPTOUT, note="데모 자체 080 번호",
+                                        status="approved", requested_at=now, reviewed_at=now))
+        account.optout_number = DEMO_OPTOUT
     senders = [(spec["phone"], "personal", True)] + [(n, t, False) for n, t in spec["extra_senders"]]
     for number, owner_type, is_signup in senders:
         exists = db.session.scalar(select(SenderNumber).where(SenderNumber.account_id == account.id,
@@ -144,12 +154,17 @@ def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
     """A few completed sends, run through the real pipeline (the sandbox answers at once
     when the clock is moved past its report delay)."""
     created = []
-    for login, body, phones in (
-            ("megazone", "#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", None),
-            ("megazone", "[메가존] 12월 정기 점검 안내\n12월 10일 02:00~04:00 서비스 점검이 있습니다. "
-                         "이용에 참고 부탁드립니다. 항상 메가존을 이용해주셔서 감사합니다. " * 2, None),
-            ("kim", "안녕하세요, 김민지입니다. 내일 모임 잊지 마세요!", ["01023450011", "01023450012", "01023450097"])):
+    sends = [
+        ("megazone", "#[이름]님, 이번 달 회원 등급은 #[1]입니다. 감사합니다.", None),
+        ("megazone", "[메가존] 12월 정기 점검 안내\n12월 10일 02:00~04:00 서비스 점검이 있습니다. "
+                     "이용에 참고 부탁드립니다. 항상 메가존을 이용해주셔서 감사합니다. " * 2, None),
+        ("kim", "안녕하세요, 김민지입니다. 내일 모임 잊지 마세요!", ["01023450011", "01023450012", "01023450097"])]
+    ads = [("kim", "이번 주말 공방 클래스 20% 할인! 선착순 10명.", ["01023450021", "01023450094"])]
+    if not sms.in_night_window(now):     # no ad at night (SMS-06): a run in the day adds it
+        sends += ads
+    for login, body, phones in sends:
         account = accounts[login]
+        is_ad = (login, body, phones) in ads     # the shared 080 number with kim's 인증코드; 94 calls it
         if db.session.scalar(select(Send.id).where(Send.account_id == account.id, Send.body == body)):
             continue
         sender = db.session.scalar(select(SenderNumber.number).where(SenderNumber.account_id == account.id,
@@ -157,7 +172,8 @@ def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
         people = ([Recipient(p, n, {"1": g}, i + 1) for i, (n, p, g) in enumerate(DEMO_CONTACTS)] if phones is None
                   else [Recipient(p, None, {}, i + 1) for i, p in enumerate(phones)])
         result = acceptance.accept(SmsRequest(account_id=account.id, sender=sender, body=body, recipients=people,
-                                                   group_names=["고객사1"] if phones is None else []), now=now)
+                                              group_names=["고객사1"] if phones is None else [], is_ad=is_ad,
+                                              ad_company="김민지공방" if is_ad else None), now=now)
         created.append(result.send.id)
     for send_id in created:
         dispatch.dispatch_send(send_id, now_fn=lambda: now)

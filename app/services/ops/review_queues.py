@@ -8,8 +8,8 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel, SenderNumber,
-                        TopupRequest)
+from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel, OptoutNumber,
+                        SenderNumber, TopupRequest)
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ def definitions() -> list[Queue]:
     return [
         Queue("SenderNumberQueue", "발신번호 심사", "SenderNumberQueueView.list", _waiting(SenderNumber)),
         Queue("KakaoChannelQueue", "카카오 채널 심사", "KakaoChannelQueueView.list", _waiting(KakaoChannel)),
+        Queue("OptoutNumberQueue", "080 번호 심사", "OptoutNumberQueueView.list", _waiting(OptoutNumber)),
         Queue("TopupQueue", "무통장입금 확인", "TopupQueueView.list",
               _waiting(TopupRequest, TopupRequest.method == "bank_transfer")),
         Queue("CashRefundQueue", "환불 요청", "CashRefundQueueView.list", _waiting(CashRefundRequest)),

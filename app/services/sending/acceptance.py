@@ -21,7 +21,7 @@ from app.domain.recipients import Rejected
 from app.domain.sms_plan import Plan, SmsRequest
 from app.extensions import db
 from app.models import Account, PricePlan, Send, SendImage
-from app.services.accounts import access
+from app.services.accounts import access, optout_codes
 from app.services.contacts import optouts
 from app.services.senders import sender_numbers
 from app.services.sending import daily_usage, dispatch, duplicates, lifecycle
@@ -53,12 +53,11 @@ class AcceptResult:
 
 
 def plan(request: SmsRequest, now: dt.datetime) -> Plan:
-    """The rules of the plan (SMS-01..07, SMS-14), with the account's default 080 number
-    read for an ad that names none (마이페이지)."""
-    default_optout = None
-    if request.is_ad and not request.ad_optout:
-        default_optout = db.session.scalar(select(Account.optout_number).where(Account.id == request.account_id))
-    return sms_plan.plan(request, now, default_optout=default_optout)
+    """The rules of the plan (SMS-01..07, SMS-14), with the 080 numbers an ad of the
+    account may name read for it (SND-09): the shared one with the account's code (the
+    footer when nothing is typed and 마이페이지 names none), its approved own ones."""
+    optouts = optout_codes.choices(request.account_id) if request.is_ad else None
+    return sms_plan.plan(request, now, optouts=optouts)
 
 
 def admit(account: Account, recipients: int, now: dt.datetime) -> None:

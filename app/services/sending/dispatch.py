@@ -40,7 +40,7 @@ from app.domain.results import FAILED
 from app.extensions import db
 from app.gateways import Gateway, OutboundMessage, get_gateway
 from app.models import DispatchBatch, Message, Send
-from app.services.accounts import access
+from app.services.accounts import access, optout_codes
 from app.services.senders import sender_numbers
 from app.services.sending.outcomes import Outcome, finalize, send_facts
 from app.services.shared import background, files
@@ -86,7 +86,8 @@ class SendContent:
 
 def load_content(send: Send) -> SendContent:
     images = tuple(files.path_of(img.file).read_bytes() for img in send.images)
-    ad = sms.AdSettings(send.ad_company, send.ad_optout) if send.is_ad else None
+    ad = (sms.AdSettings(send.ad_company, send.ad_optout, optout_codes.footer_code(send.account_id, send.ad_optout))
+          if send.is_ad else None)
     return SendContent(send.id, send.account_id, send.sender_number, send.msg_type, send.title, send.body, ad,
                        send.uses_variables, images)
 

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.gateways import Report, adapters, get_gateway
 from app.models import Message, Send
 from app.models.sending import OPEN_STATES
-from app.services.contacts import optouts
+from app.services.contacts import optout_calls, optouts
 from app.services.sending import lifecycle
 from app.services.sending.outcomes import MESSAGE, Outcome, finalize, send_facts
 from app.services.shared import background
@@ -41,16 +41,22 @@ KEY_TTL = 20
 def apply_reports(reports: list[Report], now: dt.datetime) -> dict[str, int]:
     """Apply a batch of reports in the caller's transaction. Reports for unknown
     references (the service's own messages, deleted history) are ignored; an 080 report
-    puts the number on the account's opt-out list (SMS-13)."""
+    puts the number on the account's opt-out list (SMS-13): the message's account for the
+    carrier's own 080 refusal, and for an opt-out call (SND-09) the account its code or
+    080 number names (app/services/contacts/optout_calls.py), kept even when it names none."""
     return _apply(reports, now)[0]
 
 
 def _apply(reports: list[Report], now: dt.datetime) -> tuple[dict[str, int], set[int]]:
     """apply_reports, and the sends whose messages it moved."""
     by_id: dict[int, Report] = {}
+    calls = []
     for report in reports:
         if report.ref.isdigit():
             by_id[int(report.ref)] = report     # the last report of a batch wins
+        if report.optout_called:                # a call names its account itself, message or not
+            calls.append(optout_calls.ReportedCall(f"report:{report.ref}", report.optout_called,
+                                                   report.optout_code, report.optout_number))
     conn = db.session.connection()
     lock = " ORDER BY id FOR UPDATE" if bulk.is_postgres(conn) else ""    # in id order: no deadlock
     rows: dict[int, tuple] = {mid: (send_id, state, account_id) for mid, send_id, state, account_id in bulk.rows_in(
@@ -64,7 +70,7 @@ def _apply(reports: list[Report], now: dt.datetime) -> tuple[dict[str, int], set
         if row is None:
             continue
         send_id, current, account_id = row
-        if report.optout_number:
+        if report.optout_number and not report.optout_called:
             opted_out[account_id].add(report.optout_number)
         if current in OPEN_STATES:
             if report.code not in classified:
@@ -80,6 +86,7 @@ def _apply(reports: list[Report], now: dt.datetime) -> tuple[dict[str, int], set
         bulk.update(conn, "message", "id", LATE_COLUMNS, late)
     for account_id, numbers in opted_out.items():
         optouts.add_many(account_id, numbers, source="080", now=now)
+    optout_calls.record_reported(calls, now=now)
     counts = {"applied": len(moved), "late": len(late), "ignored": len(reports) - len(moved) - len(late)}
     return counts, {still_open[i] for i in moved}
 

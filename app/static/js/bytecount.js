@@ -51,9 +51,10 @@
     return d;
   }
 
-  /* SMS-06: (광고)업체명 \n body \n 무료거부 080-XXX-XXXX */
-  function adWrap(body, company, optout) {
-    return "(광고)" + company + "\n" + body + "\n무료거부 " + formatOptout(optout);
+  /* SMS-06: (광고)업체명 \n body \n 무료거부 080-XXX-XXXX, and on the shared number the
+     account's code (SND-09): 무료거부 080-XXX-XXXX 인증코드 NNNNNN (app/domain/sms.optout_footer) */
+  function adWrap(body, company, optout, code) {
+    return "(광고)" + company + "\n" + body + "\n무료거부 " + formatOptout(optout) + (code ? " 인증코드 " + code : "");
   }
 
   /* SMS-05: #[이름], #[1]..#[4] */

@@ -46,8 +46,17 @@
   // ---- the counter, the type and the preview (SMS-01, SMS-02, SMS-06, SMS-10) -----------------
   function composedText() {
     var body = B.normalize($("body").value);
-    if ($("is-ad").checked) body = B.adWrap(body, $("ad-company").value.trim(), $("ad-optout").value);
+    if ($("is-ad").checked) body = B.adWrap(body, $("ad-company").value.trim(), $("ad-optout").value, optoutCode());
     return body;
+  }
+
+  // SND-09: the shared 080 number goes with the account's 인증코드 (shown beside it, and in the text)
+  function optoutCode() {
+    var line = $("ad-optout-code"), shared = line.dataset.shared;
+    var digits = $("ad-optout").value.replace(/\D/g, "");
+    var code = digits === shared ? line.dataset.code : "";
+    line.style.display = code ? "" : "none";
+    return code;
   }
 
   function messageType(bytes) {

@@ -13,6 +13,7 @@ from app.domain import sms
 from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import ValidationError
 from app.security.tenancy import current_account, current_account_id
+from app.services.accounts import optout_codes
 from app.services.contacts import address_book, sms_templates
 from app.services.history import resend
 from app.services.senders import sender_numbers
@@ -58,6 +59,7 @@ class ComposeView(PortalView):
                                      request.args.getlist("category"))
         return self.render_template(
             "portal/compose.html", account=account, senders=sender_numbers.approved_numbers(account.id),
+            optouts=optout_codes.choices(account.id),
             templates=sms_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
             specials=SPECIAL_CHARACTERS, prefill=prefill, limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT,
                                                                   "title": sms.TITLE_LIMIT},
