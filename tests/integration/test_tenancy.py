@@ -17,6 +17,7 @@ from app.models import AccountNotice, CashRefundRequest, CorporateConversion, In
 from app.services.shared import notices, uow
 from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
                                       rows, staff_client)
+from tests.support.factories import fund
 from tests.support.tenancy import assert_foreign_404
 
 
@@ -56,7 +57,7 @@ def prove_invitation_cancel(app, owner, owner_client, stranger):
 
 def prove_refund_cancel(app, owner, owner_client, stranger):
     """/wallet/refund/<id>/cancel: a cash refund request of another account."""
-    assert owner_client.post("/wallet/card", data={"card_amount": "10000"}).status_code == 302
+    fund(app, owner.account_id, cash=10_000)        # refundable cash (sandbox card cash is not)
     assert owner_client.post("/wallet/refund", data={"amount": "5000", "bank_name": "우리은행",
                                                      "bank_account": "1002-123-456789",
                                                      "account_holder": "김환불"}).status_code == 302

@@ -21,7 +21,7 @@ ACTIONS: dict[str, str] = {
     "create_price_plan": "요금제 추가", "change_price_plan": "요금제 변경", "assign_price_plan": "요금제 지정",
     "suspend_sender_number": "발신번호 이용정지", "revoke_sender_number": "발신번호 등록취소",
     "reinstate_sender_number": "발신번호 이용정지 해제", "cancel_send": "예약 발송 취소",
-    "requeue_failed_job": "실패한 작업 다시 실행", "delete_failed_job": "실패한 작업 삭제",
+    "record_optout_call": "080 수신거부 접수", "requeue_failed_job": "실패한 작업 다시 실행", "delete_failed_job": "실패한 작업 삭제",
     "create_user": "사용자 추가", "change_user": "사용자 변경", "delete_user": "사용자 삭제",
     "create_role": "역할 추가", "change_role": "역할 변경", "delete_role": "역할 삭제",
 }
@@ -30,7 +30,7 @@ OBJECTS: dict[str, str] = {
     "account": "고객 계정", "sender_number": "발신번호", "kakao_channel": "카카오 채널",
     "corporate_conversion": "기업전환 신청", "api_use_application": "API 사용 신청", "topup_request": "충전 요청",
     "cash_refund_request": "환불 요청", "price_plan": "요금제", "send": "발송", "rq_job": "작업 큐 작업",
-    "user": "사용자", "role": "역할",
+    "user": "사용자", "role": "역할", "optout_call": "080 수신거부 전화", "optout_number": "080 무료거부 번호",
 }
 #: keys of `before`/`after` -> their names
 FIELDS: dict[str, str] = {
