@@ -7,6 +7,8 @@ fallback SMS are two messages of the same send, in two layers: the fallback
 (06-kakao.md). A `DispatchBatch` is one claimed batch handed to a gateway."""
 from __future__ import annotations
 
+from app.domain.korean import N_
+
 import datetime as dt
 from typing import Optional
 
@@ -21,7 +23,7 @@ from app.models.base import Timestamp, one_of, utcnow
 BigInt = BigInteger().with_variant(Integer, "sqlite")
 
 SEND_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
-SEND_STATUS_LABELS = {"scheduled": "예약", "in_progress": "진행중", "completed": "완료", "cancelled": "취소"}
+SEND_STATUS_LABELS = {"scheduled": N_("예약"), "in_progress": N_("진행중"), "completed": N_("완료"), "cancelled": N_("취소")}
 MESSAGE_STATES = ("pending", "submitting", "submitted", "delivered", "failed")
 LAYERS = ("primary", "fallback")      # the send's own message, or the one sent in its place
 FINAL_STATES = ("delivered", "failed")

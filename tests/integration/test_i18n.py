@@ -37,7 +37,7 @@ NOT_YET = {
 #: 080 opt-out block (its wording is being changed with SND-09) and the wording the
 #: law puts into an ad itself ((광고), 무료거부), which the message carries in Korean.
 LEFT_ON_PAGE = {
-    "/sms/": {"광고성 정보가 포함되어 있습니다.", "광고 업체명 또는 서비스명 입력", "무료거부", "080 번호"},
+    "/sms/": {"광고성 정보가 포함되어 있습니다.", "광고 업체명 또는 서비스명 입력", "무료거부", "080 번호", "#[이름]"},
 }
 
 ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt|data-confirm|data-confirm-ok|data-empty)="([^"]*)"')
@@ -93,6 +93,7 @@ def walk(client, start: list[str], *, depth: int = 2, limit: int = 80) -> dict[s
             response = client.get(url, follow_redirects=True)
             assert response.status_code == 200, (url, response.status_code)
             html = response.get_data(as_text=True)
+            path = response.request.path          # where a redirect ("/") led
             pages[url if "?" in url else path] = html
             if not_yet(path) is None:
                 following.extend(links(html))

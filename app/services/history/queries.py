@@ -3,6 +3,8 @@ counts and breakdown, its recipients. Scoped to one account; counts come from th
 send's own counters and category table, never from scanning messages."""
 from __future__ import annotations
 
+from app.domain.korean import N_
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -19,8 +21,8 @@ from app.security.tenancy import get_owned
 from app.services.sending.selections import MessageFilter, parse_message_filter  # noqa: F401 (re-exported)
 from app.services.shared.paging import paginate
 
-MESSAGE_STATUS_LABELS = {"pending": "결과확인중", "submitting": "결과확인중", "submitted": "결과확인중",
-                         "delivered": "발송성공", "failed": "발송실패"}
+MESSAGE_STATUS_LABELS = {"pending": N_("결과확인중"), "submitting": N_("결과확인중"), "submitted": N_("결과확인중"),
+                         "delivered": N_("발송성공"), "failed": N_("발송실패")}
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ VALID_STATES = MESSAGE_STATES
 
 # --- the history list's period (RES-02) -----------------------------------------------------------------------
 
-PERIODS = {"1h": "최근 1시간", "today": "오늘", "7d": "최근 7일", "1m": "최근 1개월", "custom": "직접 선택"}
+PERIODS = {"1h": N_("최근 1시간"), "today": N_("오늘"), "7d": N_("최근 7일"), "1m": N_("최근 1개월"), "custom": N_("직접 선택")}
 
 
 @dataclass(frozen=True)
