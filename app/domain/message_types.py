@@ -10,10 +10,9 @@ and dispatch read it; a new type (친구톡 as Brand Message, say) is a new row 
 - `categories`: the result categories its failures are shown in."""
 from __future__ import annotations
 
-from app.domain.korean import N_
-
 from dataclasses import dataclass
 
+from app.domain.korean import N_
 from app.domain.results import KAKAO_CATEGORIES, SMS_CATEGORIES
 
 SMS_GATEWAY, KAKAO_GATEWAY = "sms", "kakao"

@@ -7,8 +7,6 @@ fallback SMS are two messages of the same send, in two layers: the fallback
 (06-kakao.md). A `DispatchBatch` is one claimed batch handed to a gateway."""
 from __future__ import annotations
 
-from app.domain.korean import N_
-
 import datetime as dt
 from typing import Optional
 
@@ -18,6 +16,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import message_types
+from app.domain.korean import N_
 from app.models.base import Timestamp, one_of, utcnow
 
 BigInt = BigInteger().with_variant(Integer, "sqlite")

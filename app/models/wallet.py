@@ -4,8 +4,6 @@ must never happen: negative balances, a delta of the wrong sign for its kind, an
 second entry with the same idempotency key."""
 from __future__ import annotations
 
-from app.domain.korean import N_
-
 import datetime as dt
 from typing import Optional
 
@@ -13,6 +11,7 @@ from flask_appbuilder import Model
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.korean import N_
 from app.models.account import ReviewMixin
 from app.models.base import Timestamp, one_of, utcnow
 

@@ -3,8 +3,6 @@ counts and breakdown, its recipients. Scoped to one account; counts come from th
 send's own counters and category table, never from scanning messages."""
 from __future__ import annotations
 
-from app.domain.korean import N_
-
 import datetime as dt
 from dataclasses import dataclass
 
@@ -12,6 +10,7 @@ from sqlalchemy import or_, select
 
 from app import clock
 from app.domain import message_types, sms
+from app.domain.korean import N_
 from app.domain.moments import parse_moment
 from app.errors import ValidationError
 from app.extensions import db
