@@ -199,6 +199,11 @@ def test_refusals_are_english_on_pages_and_in_json(app, seeded):
                          headers={"Accept": "application/json"})
     error = answer.get_json()["error"]
     assert error["field"] == "내용" and error["code"] == "required" and error["message"] == "Message is required."
+    # the reasons of refused recipients that the page's script shows
+    quoted = client.post("/sms/quote", json={"sender": customer.phone, "body": "Hello", "compose_token": "t1",
+                                             "recipients": [{"phone": "12345"}, {"phone": pl.phones(0)[0]}]},
+                         headers={"Accept": "application/json"}).get_json()
+    assert quoted["rejected"] and not any(re.search("[\uac00-\ud7a3]", r["reason"]) for r in quoted["rejected"])
     # the 404 page
     missing = client.get("/history/999999")
     assert missing.status_code == 404 and korean_left("/history/999999", missing.get_data(as_text=True)) == []
