@@ -9,6 +9,7 @@ import uuid
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import get_locale
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -19,10 +20,11 @@ from werkzeug.routing import IntegerConverter
 from app import clock
 from app.domain import jsonbody
 from app.domain.brn import format_brn
-from app.domain.korean import josa
+from app.domain.korean import N_, josa
 from app.domain.numbers import format_number
 from app.errors import MegabirdError, TooManyRequests
 from app.extensions import db
+from app.i18n import localized, message_locale, script_catalogue
 from app.security.tenancy import MAX_ID, current_account_id, is_staff
 from app.services.ops import review_queues
 from app.services.shared import notices
@@ -43,17 +45,17 @@ def bound_int_routes(app: Flask) -> None:
 log = logging.getLogger("megabird.web")
 
 HTTP_MESSAGES = {
-    400: "잘못된 요청입니다.",
-    401: "로그인이 필요합니다.",
-    403: "이 페이지에 접근할 권한이 없습니다.",
-    404: "요청하신 페이지를 찾을 수 없습니다.",
-    405: "허용되지 않은 요청 방식입니다.",
-    409: "요청이 현재 상태와 충돌합니다.",
-    413: "업로드한 파일이나 요청이 너무 큽니다.",
-    415: "지원하지 않는 형식입니다.",
-    422: "입력값을 확인해주세요.",
-    429: "요청이 너무 많습니다. 잠시 후 다시 시도해주세요.",
-    500: "일시적인 오류가 발생했습니다.",
+    400: N_("잘못된 요청입니다."),
+    401: N_("로그인이 필요합니다."),
+    403: N_("이 페이지에 접근할 권한이 없습니다."),
+    404: N_("요청하신 페이지를 찾을 수 없습니다."),
+    405: N_("허용되지 않은 요청 방식입니다."),
+    409: N_("요청이 현재 상태와 충돌합니다."),
+    413: N_("업로드한 파일이나 요청이 너무 큽니다."),
+    415: N_("지원하지 않는 형식입니다."),
+    422: N_("입력값을 확인해주세요."),
+    429: N_("요청이 너무 많습니다. 잠시 후 다시 시도해주세요."),
+    500: N_("일시적인 오류가 발생했습니다."),
 }
 
 
@@ -66,6 +68,12 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str, *, code: str | None = None, field: str | None = None,
                    details=None, headers: dict | None = None):
+    """The refusal as a page or as JSON. The message is translated for the reader
+    (`message_locale`); `code` and `field` stay as they are (field is the Korean label)."""
+    try:
+        message = localized(message, message_locale())
+    except Exception:  # the error page must not fail on a translation
+        log.exception("translating an error message failed, request id %s", g.get("request_id"))
     if wants_json():
         body = {"code": code or _default_code(status), "message": message}
         if field or request.path.startswith("/api/"):
@@ -124,7 +132,7 @@ def init_app(app: Flask) -> None:
         """A NUL character is never meaningful input, and PostgreSQL cannot store it:
         refuse it everywhere with a 400 before any handler sees it."""
         if _has_nul(request):
-            return error_response(400, "요청에 허용되지 않는 문자(NUL)가 있습니다.", code="invalid_character")
+            return error_response(400, N_("요청에 허용되지 않는 문자(NUL)가 있습니다."), code="invalid_character")
 
     @app.after_request
     def _headers(response):
@@ -149,7 +157,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
-        return error_response(400, "보안 토큰이 없거나 만료되었습니다. 페이지를 새로고침한 후 다시 시도해주세요.",
+        return error_response(400, N_("보안 토큰이 없거나 만료되었습니다. 페이지를 새로고침한 후 다시 시도해주세요."),
                               code="csrf_failed")
 
     @app.errorhandler(HTTPException)
@@ -180,7 +188,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _context():
         return {"staff_counts": _staff_counts, "now_utc": clock.now, "sidebar_menu": _sidebar_menu,
-                "unread_notices": _unread_notices, "may_open": may_open}
+                "unread_notices": _unread_notices, "may_open": may_open, "script_text": _script_text}
 
 
 def _is_id_out_of_range(error: BaseException | None) -> bool:
@@ -214,6 +222,12 @@ def _has_nul(req) -> bool:
 
 def _is_korean(text: str) -> bool:
     return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+def _script_text() -> dict[str, str]:
+    """window.MB_TEXT for the page scripts: their strings in the page's language."""
+    locale = get_locale()
+    return script_catalogue(locale.language if locale else None)
 
 
 def _menu_access() -> set[str]:
@@ -369,6 +383,11 @@ def _filters(app: Flask) -> None:
         """{{ label|josa('을/를') }}: the word with the particle its last sound takes."""
         return josa(value, pair)
 
+    @app.template_filter("message")
+    def message(value):
+        """{{ error.message|message }}: a refusal or a flashed message in the page's language."""
+        return localized(value) if isinstance(value, str) else value
+
     @app.template_filter("brn")
     def brn(value):
         """사업자등록번호 as 220-81-12341."""
@@ -386,4 +405,4 @@ def _filters(app: Flask) -> None:
             return ", ".join(str(v) for v in value)
         return value
 
-    _FILTERS.update(kst=kst, won=won, phone=phone, age=age, josa=josa_filter, brn=brn, cell=cell)
+    _FILTERS.update(kst=kst, won=won, phone=phone, age=age, josa=josa_filter, brn=brn, cell=cell, message=message)

@@ -12,6 +12,7 @@ from flask import Blueprint, g, jsonify, request
 from app.domain.korean import josa, particle
 from app import clock
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
+from app.i18n import localized, message_locale
 from app.api.openapi import spec
 from app.domain import jsonbody, moments
 from app.domain.numbers import format_number, is_digits
@@ -36,7 +37,8 @@ API_FIELDS = {"발신번호": "from", "수신자": "to", "내용": "text", "제�
 @api_v1.errorhandler(MegabirdError)
 def _api_error(error: MegabirdError):
     """{"error": {"code", "message", "field"}}: `field` is the JSON field, or null."""
-    body = {"code": error.code, "message": error.message, "field": API_FIELDS.get(error.field, error.field)}
+    body = {"code": error.code, "message": localized(error.message, message_locale()),
+            "field": API_FIELDS.get(error.field, error.field)}
     if error.details is not None:
         body["details"] = error.details
     response = jsonify({"error": body})

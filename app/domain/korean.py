@@ -50,3 +50,10 @@ def particle(word: str, pair: str) -> str:
 def josa(word, pair: str) -> str:
     """`word` followed by the right particle: josa("이메일", "을/를") == "이메일을"."""
     return f"{word}{particle(str(word), pair)}"
+
+
+def N_(text: str) -> str:
+    """Marks a Korean label kept in a table (a status, a type, a period) for the English
+    catalogue: pybabel extracts `N_("…")`, and the page translates the label where it
+    shows it (`{{ _(label) }}`). Returns `text` unchanged."""
+    return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.korean import N_
 from app.domain.results import KAKAO_CATEGORIES, SMS_CATEGORIES
 
 SMS_GATEWAY, KAKAO_GATEWAY = "sms", "kakao"
@@ -34,12 +35,12 @@ TYPES: tuple[MessageType, ...] = (
     MessageType("SMS", "SMS", "sms", SMS_GATEWAY, "sms", "sms", "SMS", "sms", SMS_CATEGORIES),
     MessageType("LMS", "LMS", "sms", SMS_GATEWAY, "lms", "lms", "LMS", "sms", SMS_CATEGORIES),
     MessageType("MMS", "MMS", "sms", SMS_GATEWAY, "mms", "mms", "MMS", "sms", SMS_CATEGORIES),
-    MessageType("ALIMTALK", "알림톡", "alimtalk", KAKAO_GATEWAY, "alimtalk", "alimtalk", "알림톡", "kakao",
+    MessageType("ALIMTALK", N_("알림톡"), "alimtalk", KAKAO_GATEWAY, "alimtalk", "alimtalk", N_("알림톡"), "kakao",
                 KAKAO_CATEGORIES),
-    MessageType("FRIENDTALK_TEXT", "친구톡 텍스트", "friendtalk", KAKAO_GATEWAY, "friendtalk", "friendtalk_text",
-                "친구톡 텍스트", "kakao", KAKAO_CATEGORIES),
-    MessageType("FRIENDTALK_IMAGE", "친구톡 포토", "friendtalk", KAKAO_GATEWAY, "friendtalk", "friendtalk_image",
-                "친구톡 포토", "kakao", KAKAO_CATEGORIES),
+    MessageType("FRIENDTALK_TEXT", N_("친구톡 텍스트"), "friendtalk", KAKAO_GATEWAY, "friendtalk", "friendtalk_text",
+                N_("친구톡 텍스트"), "kakao", KAKAO_CATEGORIES),
+    MessageType("FRIENDTALK_IMAGE", N_("친구톡 포토"), "friendtalk", KAKAO_GATEWAY, "friendtalk", "friendtalk_image",
+                N_("친구톡 포토"), "kakao", KAKAO_CATEGORIES),
 )
 BY_CODE: dict[str, MessageType] = {t.code: t for t in TYPES}
 

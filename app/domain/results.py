@@ -3,29 +3,31 @@ codes to them. The codes are the sandbox carrier's (10-gateway.md GW-02); a real
 adapter translates its upstream's codes to these before reporting."""
 from __future__ import annotations
 
+from app.domain.korean import N_
+
 # Stable category codes -> Korean labels, in the order the detail page shows them.
 SMS_CATEGORIES: dict[str, str] = {
-    "message_error": "메시지 오류",
-    "shadow_area": "음영지역",
-    "network_or_device": "통신 및 단말기 문제",
-    "wrong_number": "잘못된 번호",
-    "sender_number_error": "발신번호 오류",
-    "optout_080": "080 ARS 수신거부",
-    "spam_rejected": "수신거부 및 스팸",
-    "power_off": "단말기 전원 꺼짐",
-    "duplicate": "중복 발송",
-    "other": "기타",
+    "message_error": N_("메시지 오류"),
+    "shadow_area": N_("음영지역"),
+    "network_or_device": N_("통신 및 단말기 문제"),
+    "wrong_number": N_("잘못된 번호"),
+    "sender_number_error": N_("발신번호 오류"),
+    "optout_080": N_("080 ARS 수신거부"),
+    "spam_rejected": N_("수신거부 및 스팸"),
+    "power_off": N_("단말기 전원 꺼짐"),
+    "duplicate": N_("중복 발송"),
+    "other": N_("기타"),
 }
 KAKAO_CATEGORIES: dict[str, str] = {
-    "invalid_parameter": "잘못된 파라미터",
-    "channel_error": "발신 채널 ID 에러",
-    "yellow_id_error": "옐로 아이디 오류",
-    "send_failed": "메시지 발송 실패",
-    "template_error": "템플릿 오류",
-    "not_deliverable": "메시지 수신 확인 불가",
-    "recipient_error": "수신번호 오류",
-    "image_error": "첨부 이미지 오류",
-    "other": "기타",
+    "invalid_parameter": N_("잘못된 파라미터"),
+    "channel_error": N_("발신 채널 ID 에러"),
+    "yellow_id_error": N_("옐로 아이디 오류"),
+    "send_failed": N_("메시지 발송 실패"),
+    "template_error": N_("템플릿 오류"),
+    "not_deliverable": N_("메시지 수신 확인 불가"),
+    "recipient_error": N_("수신번호 오류"),
+    "image_error": N_("첨부 이미지 오류"),
+    "other": N_("기타"),
 }
 CATEGORY_LABELS: dict[str, str] = {**SMS_CATEGORIES, **KAKAO_CATEGORIES}
 

@@ -16,12 +16,13 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import message_types
+from app.domain.korean import N_
 from app.models.base import Timestamp, one_of, utcnow
 
 BigInt = BigInteger().with_variant(Integer, "sqlite")
 
 SEND_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
-SEND_STATUS_LABELS = {"scheduled": "예약", "in_progress": "진행중", "completed": "완료", "cancelled": "취소"}
+SEND_STATUS_LABELS = {"scheduled": N_("예약"), "in_progress": N_("진행중"), "completed": N_("완료"), "cancelled": N_("취소")}
 MESSAGE_STATES = ("pending", "submitting", "submitted", "delivered", "failed")
 LAYERS = ("primary", "fallback")      # the send's own message, or the one sent in its place
 FINAL_STATES = ("delivered", "failed")

@@ -11,14 +11,15 @@ from flask_appbuilder import Model
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.korean import N_
 from app.models.account import ReviewMixin
 from app.models.base import Timestamp, one_of, utcnow
 
 LEDGER_KINDS = ("topup", "topup_cancel", "point_grant", "point_revoke", "hold", "refund",
                 "cash_refund", "adjust")
-KIND_LABELS = {"topup": "충전", "topup_cancel": "충전 취소", "point_grant": "포인트 지급",
-               "point_revoke": "포인트 회수", "hold": "발송 선차감", "refund": "재충전(환급)",
-               "cash_refund": "환불", "adjust": "조정"}
+KIND_LABELS = {"topup": N_("충전"), "topup_cancel": N_("충전 취소"), "point_grant": N_("포인트 지급"),
+               "point_revoke": N_("포인트 회수"), "hold": N_("발송 선차감"), "refund": N_("재충전(환급)"),
+               "cash_refund": N_("환불"), "adjust": N_("조정")}
 
 # Sign rules per kind, enforced by a CHECK constraint.
 _SIGN_RULES = (

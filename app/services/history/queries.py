@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from app import clock
 from app.domain import message_types, sms
+from app.domain.korean import N_
 from app.domain.moments import parse_moment
 from app.errors import ValidationError
 from app.extensions import db
@@ -20,8 +21,8 @@ from app.services.accounts import optout_codes
 from app.services.sending.selections import MessageFilter, parse_message_filter  # noqa: F401 (re-exported)
 from app.services.shared.paging import paginate
 
-MESSAGE_STATUS_LABELS = {"pending": "결과확인중", "submitting": "결과확인중", "submitted": "결과확인중",
-                         "delivered": "발송성공", "failed": "발송실패"}
+MESSAGE_STATUS_LABELS = {"pending": N_("결과확인중"), "submitting": N_("결과확인중"), "submitted": N_("결과확인중"),
+                         "delivered": N_("발송성공"), "failed": N_("발송실패")}
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ VALID_STATES = MESSAGE_STATES
 
 # --- the history list's period (RES-02) -----------------------------------------------------------------------
 
-PERIODS = {"1h": "최근 1시간", "today": "오늘", "7d": "최근 7일", "1m": "최근 1개월", "custom": "직접 선택"}
+PERIODS = {"1h": N_("최근 1시간"), "today": N_("오늘"), "7d": N_("최근 7일"), "1m": N_("최근 1개월"), "custom": N_("직접 선택")}
 
 
 @dataclass(frozen=True)

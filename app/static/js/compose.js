@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var B = window.MB.bytes, cfg = window.MB_COMPOSE;
+  var _ = window.MB.t;            // the page's language (dialogs.js; window.MB_TEXT)
   var $ = function (id) { return document.getElementById(id); };
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var state = {typed: [], contacts: [], groups: [], upload: null, resend: null, images: []};
@@ -26,7 +27,7 @@
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (!response.ok) {
             var err = (data && data.error) || {};
-            throw new Error(err.message || ("요청을 처리할 수 없습니다 (" + response.status + ")."));
+            throw new Error(err.message || _("요청을 처리할 수 없습니다 ({status}).", {status: response.status}));
           }
           return data;
         });
@@ -91,8 +92,9 @@
     var bad = B.unsupported(B.normalize($("body").value));
     var warning = $("char-warning");
     warning.style.display = bad.length ? "" : "none";
-    warning.textContent = bad.length ? "보낼 수 없는 문자: " + bad.slice(0, 5).map(function (b) {
-      return b.position + "번째 '" + b.char + "'"; }).join(", ") + " (이모지나 일부 특수문자는 사용할 수 없습니다)" : "";
+    var shown = bad.slice(0, 5).map(function (b) {
+      return _("{position}번째 '{char}'", {position: b.position, char: b.char}); }).join(", ");
+    warning.textContent = bad.length ? _("보낼 수 없는 문자: {chars} (이모지나 일부 특수문자는 사용할 수 없습니다)", {chars: shown}) : "";
     var values = firstRecipientValues();
     $("preview-body").textContent = B.render(text, values);
     var shownTitle = type === "SMS" ? "" : B.render(title, values);
@@ -121,7 +123,7 @@
       chip.className = "mb-chip";
       chip.textContent = (r.name ? r.name + " " : "") + r.phone;
       var x = document.createElement("button");
-      x.type = "button"; x.textContent = "×"; x.title = "삭제";
+      x.type = "button"; x.textContent = "×"; x.title = _("삭제");
       x.addEventListener("click", function () {
         if (index < state.typed.length) state.typed.splice(index, 1);
         else state.contacts.splice(index - state.typed.length, 1);
@@ -131,9 +133,9 @@
       chips.appendChild(chip);
     });
     var sources = [];
-    state.groups.forEach(function (g) { sources.push("그룹 " + g.name + " (" + g.count + "건)"); });
-    if (state.upload) sources.push("파일 " + state.upload.filename + " (" + state.upload.valid + "건)");
-    if (state.resend) sources.push("재발송 대상 " + state.resend.label + " (" + won(state.resend.count) + "건)");
+    state.groups.forEach(function (g) { sources.push(_("그룹 {name} ({count}건)", {name: g.name, count: g.count})); });
+    if (state.upload) sources.push(_("파일 {name} ({count}건)", {name: state.upload.filename, count: state.upload.valid}));
+    if (state.resend) sources.push(_("재발송 대상 {name} ({count}건)", {name: state.resend.label, count: won(state.resend.count)}));
     $("recipient-sources").textContent = sources.join(", ");
     $("recipient-total").textContent = won(total());
     refresh();
@@ -182,14 +184,14 @@
   function noteTyped(repeated, rejected) {
     var note = $("recipient-note");
     note.innerHTML = "";
-    if (repeated) note.appendChild(document.createTextNode("이미 추가된 번호 " + repeated + "건은 한 번만 넣었습니다."));
+    if (repeated) note.appendChild(document.createTextNode(_("이미 추가된 번호 {count}건은 한 번만 넣었습니다.", {count: repeated})));
     if (rejected.length) {
       var list = document.createElement("ul");
       list.id = "typed-rejected";
       list.className = "mb-error";
       rejected.forEach(function (r) {
         var item = document.createElement("li");
-        item.textContent = (r.phone || "(빈 값)") + ": " + r.reason;
+        item.textContent = (r.phone || _("(빈 값)")) + ": " + r.reason;
         list.appendChild(item);
       });
       note.appendChild(list);
@@ -220,21 +222,22 @@
     showError("");
     var report = $("upload-report");
     report.style.display = "";
-    report.textContent = "파일을 확인하는 중입니다…";
+    report.textContent = _("파일을 확인하는 중입니다…");
     request(cfg.upload, {method: "POST", body: data}).then(function (result) {
       state.upload = result;
-      var html = "<strong>" + escapeHtml(result.filename) + "</strong>: 전체 " + won(result.total) + "행 중 " +
-        won(result.valid) + "건 추가";
-      if (result.duplicates) html += ", 중복 " + won(result.duplicates) + "건 제외";
+      var html = "<strong>" + escapeHtml(result.filename) + "</strong>: " +
+        escapeHtml(_("전체 {total}행 중 {valid}건 추가", {total: won(result.total), valid: won(result.valid)}));
+      if (result.duplicates) html += ", " + escapeHtml(_("중복 {count}건 제외", {count: won(result.duplicates)}));
       if (result.rejected_count) {
-        html += ", 오류 " + won(result.rejected_count) + "건 제외<table class='table table-condensed' id='upload-errors'>" +
-          "<tr><th>행</th><th>번호</th><th>사유</th></tr>" + result.rejected.map(function (r) {
+        html += ", " + escapeHtml(_("오류 {count}건 제외", {count: won(result.rejected_count)})) +
+          "<table class='table table-condensed' id='upload-errors'>" +
+          "<tr><th>" + _("행") + "</th><th>" + _("번호") + "</th><th>" + _("사유") + "</th></tr>" + result.rejected.map(function (r) {
             return "<tr><td>" + r.row + "</td><td>" + escapeHtml(r.phone) + "</td><td>" + escapeHtml(r.reason) + "</td></tr>";
           }).join("") + "</table>";
       }
       if ((result.ignored_columns || []).length) {
-        html += "<div class='mb-help' id='upload-ignored'>읽지 않은 열: " + result.ignored_columns.map(escapeHtml).join(", ") +
-          " (이름은 '이름', 변수는 '변수1'~'변수4' 머리글로 읽습니다)</div>";
+        html += "<div class='mb-help' id='upload-ignored'>" + escapeHtml(_("읽지 않은 열: {columns} (이름은 '이름', 변수는 '변수1'~'변수4' 머리글로 읽습니다)",
+          {columns: result.ignored_columns.join(", ")})) + "</div>";
       }
       report.innerHTML = html;
       drawRecipients();
@@ -271,17 +274,17 @@
         return "<label class='checkbox-inline'><input type='checkbox' class='ab-group' value='" + g.id +
           "' data-name='" + escapeHtml(g.name) + "' data-count='" + g.count + "'> " + escapeHtml(g.name) +
           " (" + g.count + ")</label>";
-      }).join(" ") || "<p class='mb-help'>그룹이 없습니다.</p>";
+      }).join(" ") || "<p class='mb-help'>" + _("그룹이 없습니다.") + "</p>";
       var rows = data.contacts.map(function (c) {
         return "<div class='checkbox'><label><input type='checkbox' class='ab-contact' value='" + c.id +
           "' data-phone='" + c.phone + "' data-name='" + escapeHtml(c.name || "") + "' data-vars='" +
           escapeHtml(JSON.stringify(c.vars)) + "'> " + escapeHtml(c.name || "") + " " + c.phone + "</label></div>";
       }).join("");
-      if (bookPage === 1) $("ab-contacts").innerHTML = rows || "<p class='mb-help'>연락처가 없습니다.</p>";
+      if (bookPage === 1) $("ab-contacts").innerHTML = rows || "<p class='mb-help'>" + _("연락처가 없습니다.") + "</p>";
       else $("ab-contacts").insertAdjacentHTML("beforeend", rows);
       var shown = document.querySelectorAll(".ab-contact").length;
       $("ab-more").style.display = shown < data.total ? "" : "none";
-      $("ab-more").textContent = "더 보기 (" + shown + "/" + data.total + ")";
+      $("ab-more").textContent = _("더 보기 ({shown}/{total})", {shown: shown, total: data.total});
     });
   }
   $("ab-more").addEventListener("click", function () {
@@ -308,7 +311,7 @@
 
   // ---- images (SMS-14) --------------------------------------------------------------------------------
   $("add-image").addEventListener("click", function () {
-    if (state.images.length >= 3) { showError("이미지는 최대 3장까지 첨부할 수 있습니다."); return; }
+    if (state.images.length >= 3) { showError(_("이미지는 최대 3장까지 첨부할 수 있습니다.")); return; }
     $("image-input").click();
   });
   $("image-input").addEventListener("change", function () {
@@ -333,7 +336,7 @@
       el.src = cfg.files + img.image_id;
       el.alt = img.name;
       var x = document.createElement("button");
-      x.type = "button"; x.textContent = "×"; x.title = "이미지 삭제";
+      x.type = "button"; x.textContent = "×"; x.title = _("이미지 삭제");
       x.addEventListener("click", function () { state.images.splice(index, 1); drawImages(); });
       wrap.appendChild(el); wrap.appendChild(x); box.appendChild(wrap);
     });
@@ -368,7 +371,7 @@
     }).catch(function (e) { showError(e.message); });
   });
   $("reset").addEventListener("click", function () {
-    MB.confirm("작성한 내용과 수신자를 모두 지울까요?", {ok: "초기화", danger: true}).then(function (yes) {
+    MB.confirm(_("작성한 내용과 수신자를 모두 지울까요?"), {ok: _("초기화"), danger: true}).then(function (yes) {
       if (yes) resetAll();
     });
   });
@@ -381,7 +384,7 @@
     drawImages(); drawRecipients(); showError("");
   }
   $("save-template").addEventListener("click", function () {
-    MB.prompt("템플릿 이름을 입력해주세요.", {ok: "저장", maxLength: 50, required: "템플릿 이름을 입력해주세요."})
+    MB.prompt(_("템플릿 이름을 입력해주세요."), {ok: _("저장"), maxLength: 50, required: _("템플릿 이름을 입력해주세요.")})
       .then(function (name) { if (name) saveTemplate(name); });
   });
   function saveTemplate(name) {
@@ -392,7 +395,7 @@
       option.value = t.id; option.textContent = t.name;
       $("template").appendChild(option);
       showError("");
-      MB.alert("'" + t.name + "' 템플릿으로 저장했습니다.");
+      MB.alert(_("'{name}' 템플릿으로 저장했습니다.", {name: t.name}));
     }).catch(function (e) { showError(e.message); });
   }
 
@@ -419,35 +422,35 @@
       return request(cfg.quote, {method: "POST", json: payload()});
     }).then(function (q) {
       $("confirm-type").textContent = q.type;
-      $("confirm-price").textContent = won(q.unit_price) + "원";
-      $("confirm-schedule").textContent = q.scheduled_at || "즉시 발송";
-      $("confirm-recipients").textContent = won(q.recipients) + "명";
-      $("confirm-hold").textContent = won(q.hold) + "원";
+      $("confirm-price").textContent = _("{amount}원", {amount: won(q.unit_price)});
+      $("confirm-schedule").textContent = q.scheduled_at || _("즉시 발송");
+      $("confirm-recipients").textContent = _("{count}명", {count: won(q.recipients)});
+      $("confirm-hold").textContent = _("{amount}원", {amount: won(q.hold)});
       $("confirm-remaining").textContent = won(q.remaining);
       $("confirm-cash").textContent = won(q.cash);
       $("confirm-points").textContent = won(q.points);
       var extra = [];
-      if (q.duplicates) extra.push("중복 번호 " + won(q.duplicates) + "건은 한 번만 보냅니다.");
-      if (q.rejected_count) extra.push("잘못된 번호 " + won(q.rejected_count) + "건은 제외됩니다.");
-      if (q.optouts) extra.push("수신거부 번호 " + won(q.optouts) + "건은 발송되지 않으며 요금이 없습니다.");
-      if (q.duplicate_sends) extra.push("1시간 안에 같은 내용을 받은 번호 " + won(q.duplicate_sends) +
-                                        "건은 중복 발송으로 제외되며 요금이 없습니다.");
-      if (q.expected_duplicate_sends) extra.push("예약 시각 전 1시간 안에 같은 내용을 받는 번호 " +
-          won(q.expected_duplicate_sends) + "건은 발송 시점에 중복 발송으로 제외됩니다 (요금은 발송 완료 후 돌려드립니다).");
-      if (!q.sendable) extra.push("보낼 수 있는 수신자가 없습니다.");
-      if (q.title_dropped) extra.push("SMS 발송 시, 제목이 포함되지 않습니다.");
-      if (!q.enough) extra.push("잔액이 부족합니다. 충전 후 발송해주세요.");
+      if (q.duplicates) extra.push(_("중복 번호 {count}건은 한 번만 보냅니다.", {count: won(q.duplicates)}));
+      if (q.rejected_count) extra.push(_("잘못된 번호 {count}건은 제외됩니다.", {count: won(q.rejected_count)}));
+      if (q.optouts) extra.push(_("수신거부 번호 {count}건은 발송되지 않으며 요금이 없습니다.", {count: won(q.optouts)}));
+      if (q.duplicate_sends) extra.push(_("1시간 안에 같은 내용을 받은 번호 {count}건은 중복 발송으로 제외되며 요금이 없습니다.",
+                                        {count: won(q.duplicate_sends)}));
+      if (q.expected_duplicate_sends) extra.push(_("예약 시각 전 1시간 안에 같은 내용을 받는 번호 {count}건은 발송 시점에 중복 발송으로 제외됩니다 (요금은 발송 완료 후 돌려드립니다).",
+          {count: won(q.expected_duplicate_sends)}));
+      if (!q.sendable) extra.push(_("보낼 수 있는 수신자가 없습니다."));
+      if (q.title_dropped) extra.push(_("SMS 발송 시, 제목이 포함되지 않습니다."));
+      if (!q.enough) extra.push(_("잔액이 부족합니다. 충전 후 발송해주세요."));
       $("confirm-extra").textContent = extra.join(" ");
       var list = $("confirm-rejected");        // SMS-04: each refused number with its reason
       list.innerHTML = "";
       (q.rejected || []).forEach(function (r) {
         var item = document.createElement("li");
-        item.textContent = (r.phone || "(빈 값)") + " — " + r.reason;
+        item.textContent = (r.phone || _("(빈 값)")) + " — " + r.reason;
         list.appendChild(item);
       });
       if (q.rejected_count > (q.rejected || []).length) {
         var more = document.createElement("li");
-        more.textContent = "외 " + won(q.rejected_count - q.rejected.length) + "건";
+        more.textContent = _("외 {count}건", {count: won(q.rejected_count - q.rejected.length)});
         list.appendChild(more);
       }
       $("confirm-send").disabled = !q.enough || !q.sendable;

@@ -6,10 +6,26 @@
 //   <form data-confirm="예약 발송을 취소할까요?" data-confirm-ok="예약 취소">…</form>
 //   <button data-confirm="…" formaction="…">선택삭제</button>
 //   <button data-needs-checked=".row-check" data-empty="삭제할 발송내역을 선택해주세요.">…</button>
+// (templates write those texts with _() so they come in the page's language).
+//
+// MB.t(korean, values): a script's string in the page's language. The layout renders
+// window.MB_TEXT, the catalogue's entries for app/static/js (app/i18n: script_catalogue);
+// a string without an entry stays Korean. "{name}" is replaced by values.name. Scripts
+// write _("…") with var _ = MB.t, so that pybabel extracts the strings (babel.cfg).
 (function () {
   "use strict";
   var MB = window.MB = window.MB || {};
   var open = null;
+
+  MB.t = function (text, values) {
+    var catalogue = window.MB_TEXT || {};
+    var out = Object.prototype.hasOwnProperty.call(catalogue, text) ? catalogue[text] : text;
+    if (!values) return out;
+    return out.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  };
+  var _ = MB.t;
 
   function build() {
     var backdrop = document.createElement("div");
@@ -20,8 +36,8 @@
       '<input type="text" class="form-control" id="mb-dialog-input" style="display:none">' +
       '<p class="mb-error-text" id="mb-dialog-error" style="display:none"></p>' +
       '<div class="mb-dialog-buttons">' +
-      '<button type="button" class="btn btn-default btn-sm" id="mb-dialog-cancel">취소</button> ' +
-      '<button type="button" class="btn btn-primary btn-sm" id="mb-dialog-ok">확인</button></div></div>';
+      '<button type="button" class="btn btn-default btn-sm" id="mb-dialog-cancel">' + _("취소") + '</button> ' +
+      '<button type="button" class="btn btn-primary btn-sm" id="mb-dialog-ok">' + _("확인") + '</button></div></div>';
     document.body.appendChild(backdrop);
     return backdrop;
   }
@@ -40,7 +56,7 @@
     input.maxLength = options.maxLength || 524288;
     error.style.display = "none";
     cancel.style.display = kind === "alert" ? "none" : "";
-    ok.textContent = options.ok || "확인";
+    ok.textContent = options.ok || _("확인");
     ok.className = "btn btn-sm " + (options.danger ? "btn-danger" : "btn-primary");
     backdrop.style.display = "flex";
     var previous = document.activeElement;
@@ -100,7 +116,7 @@
       var scope = form || document;
       if (!scope.querySelector(button.dataset.needsChecked + ":checked")) {
         e.preventDefault();
-        MB.alert(button.dataset.empty || "먼저 항목을 선택해주세요.");
+        MB.alert(button.dataset.empty || _("먼저 항목을 선택해주세요."));
         return;
       }
     }

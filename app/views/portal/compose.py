@@ -12,6 +12,7 @@ from app import clock
 from app.domain import sms
 from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import ValidationError
+from app.i18n import localized
 from app.security.tenancy import current_account, current_account_id
 from app.services.accounts import optout_codes
 from app.services.contacts import address_book, sms_templates
@@ -33,6 +34,16 @@ def _next_minute(moment: dt.datetime) -> str:
     if local.second or local.microsecond:
         local = local.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     return local.strftime("%Y-%m-%dT%H:%M")
+
+
+def _reasons_localized(body):
+    """The refused recipients' reasons in the page's language (docs/ARCHITECTURE.md,
+    "Languages"); numbers, names and counts are data and stay as they are."""
+    if isinstance(body, dict):
+        for row in body.get("rejected") or ():
+            if isinstance(row, dict) and isinstance(row.get("reason"), str):
+                row["reason"] = localized(row["reason"])
+    return body
 
 
 def _payload() -> dict:
@@ -78,13 +89,13 @@ class ComposeView(PortalView):
         filename, data = files.read_upload(request.files.get("file"), limit=MAX_FILE_BYTES)
         if not filename and not data:
             raise ValidationError("파일을 선택해주세요.", field="파일", code="required")
-        return jsonify(compose.store_upload(account_id=current_account_id(), filename=filename, data=data,
-                                            now=clock.now()))
+        stored = compose.store_upload(account_id=current_account_id(), filename=filename, data=data, now=clock.now())
+        return jsonify(_reasons_localized(stored))
 
     @expose("/recipients/check", methods=["POST"])
     @has_access
     def check_recipients(self):
-        return jsonify(compose.check_typed(_payload()))
+        return jsonify(_reasons_localized(compose.check_typed(_payload())))
 
     @expose("/images", methods=["POST"])
     @has_access
@@ -97,7 +108,7 @@ class ComposeView(PortalView):
     @expose("/quote", methods=["POST"])
     @has_access
     def quote(self):
-        return jsonify(compose.quote(current_account_id(), _payload(), clock.now()))
+        return jsonify(_reasons_localized(compose.quote(current_account_id(), _payload(), clock.now())))
 
     @expose("/send", methods=["POST"])
     @has_access
