@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 
@@ -108,8 +111,11 @@ def sandbox_outbox_command(to, last):
 def worker_command(burst, log_level):
     """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler."""
     production.refuse_unsafe(current_app)
-    worker = SimpleWorker(all_queues(), connection=redis_connection())
-    worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
+
+    def work():
+        worker = SimpleWorker(all_queues(), connection=redis_connection())
+        worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
+    keep_connected("worker", work, once=burst)
 
 
 @megabird.command("scheduler")
@@ -117,10 +123,32 @@ def scheduler_command():
     """Enqueue the tick every TICK_INTERVAL_SECONDS (RQ's cron scheduler)."""
     production.refuse_unsafe(current_app)
     interval = int(current_app.config["TICK_INTERVAL_SECONDS"])
-    cron = CronScheduler(connection=redis_connection(), name="megabird-tick")
-    cron.register(run_tick, queue_name=queue("periodic").name, interval=interval, ttl=max(30, interval * 3),
-                  result_ttl=60, failure_ttl=7 * 86400)
-    cron.start()
+
+    def schedule():
+        cron = CronScheduler(connection=redis_connection(), name="megabird-tick")
+        cron.register(run_tick, queue_name=queue("periodic").name, interval=interval, ttl=max(30, interval * 3),
+                      result_ttl=60, failure_ttl=7 * 86400)
+        cron.start()
+    keep_connected("scheduler", schedule)
+
+
+def keep_connected(what: str, run, *, once: bool = False, sleep=time.sleep):
+    """Run `run` again whenever Redis goes away (REL-03, issue 13): the worker and the
+    scheduler wait and reconnect with backoff (1 s doubling to 30 s) instead of exiting,
+    which used to take the whole site down with them. `once`: a burst worker fails instead."""
+    wait = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            return run()
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if once:
+                raise
+            if time.monotonic() - started > 60:       # it ran a while: start the backoff again
+                wait = 1.0
+            click.echo(f"megabird {what}: Redis unavailable ({exc}); retrying in {wait:.0f} s", err=True)
+            sleep(wait)
+            wait = min(wait * 2, 30.0)
 
 
 @megabird.command("check-config")

@@ -26,7 +26,7 @@ from app.errors import MegabirdError, TooManyRequests
 from app.extensions import db
 from app.i18n import localized, message_locale, script_catalogue
 from app.security.tenancy import MAX_ID, current_account_id, is_staff
-from app.services.ops import review_queues
+from app.services.ops import health, review_queues
 from app.services.shared import notices
 
 
@@ -117,6 +117,12 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
     # a global, not a context variable: FAB's macros, imported without context, ask for it too
     app.jinja_env.globals["csp_nonce"] = _csp_nonce
+
+    @app.route("/healthz")
+    def _healthz():
+        """For the TLS proxy and the monitors (docs/DEPLOY.md): database, Redis, queue depth, tick age."""
+        status, body = health.check(clock.now())
+        return jsonify(body), status, {"Cache-Control": "no-store"}
 
     @app.route("/favicon.ico")
     def _favicon():
