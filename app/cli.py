@@ -13,10 +13,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 
+from sqlalchemy import func, select
+
 from app import clock
 from app.domain.numbers import digits_only
 from app.errors import MegabirdError
 from app.extensions import all_queues, db, queue, redis_connection
+from app.models import Account
 from app.gateways.sandbox import SandboxGateway
 from app.jobs.system import run_tick
 from app.security.sync import sync_roles
@@ -40,9 +43,16 @@ def init_command():
 
 
 @megabird.command("seed-demo")
-def seed_demo_command():
-    """Demo users and data (ACC-09). Idempotent; prints one line per demo login."""
-    for line in demo.seed(clock.now()):
+@click.option("--if-empty", is_flag=True,
+              help="seed only a database with no accounts yet; else print the demo logins (scripts/start)")
+def seed_demo_command(if_empty):
+    """Demo users and data (ACC-09). Idempotent; prints one line per demo login (with its
+    password while the person has not changed it), and the demo API key."""
+    if if_empty and db.session.scalar(select(func.count()).select_from(Account)):
+        lines = demo.demo_logins()
+    else:
+        lines = demo.seed(clock.now())
+    for line in lines:
         click.echo(line)
 
 

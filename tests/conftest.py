@@ -39,7 +39,7 @@ def sandbox_url_for(database_url: str) -> str:
 def make_app(database_url: str, **overrides):
     from app import create_app
     base = Path(tempfile.mkdtemp(prefix="app-", dir=_ROOT))
-    settings = dict(SQLALCHEMY_DATABASE_URI=database_url, UPLOAD_DIR=base / "uploads",
+    settings = dict(SQLALCHEMY_DATABASE_URI=database_url, INSTANCE_DIR=base, UPLOAD_DIR=base / "uploads",
                     EXPORT_DIR=base / "exports", MAIL_OUTBOX_DIR=base / "mail",
                     SANDBOX_DATABASE_URL=sandbox_url_for(database_url),
                     FAB_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", REDIS_URL="redis://127.0.0.1:1/0")

@@ -141,3 +141,32 @@ def test_acc09_seed_demo_is_idempotent_and_its_passwords_log_in(app):
         assert (megazone.kind, megazone.daily_cap, megazone.api_status) == ("corporate", 1_000_000, "approved")
         senders = db.session.scalars(select(SenderNumber).where(SenderNumber.account_id == megazone.id)).all()
         assert senders and all(s.status == "approved" for s in senders)
+
+
+def test_demo_passwords_are_this_installs_and_never_reset_over_a_changed_one(app, tmp_path):
+    """Issue 13: demo passwords were the same on every install (mb-<login>-demo-2026) and
+    seed-demo reset any password a person had set."""
+    from app.services.accounts import users
+    from app.services.ops import demo
+    app.config["INSTANCE_DIR"] = tmp_path
+    first = megabird(app, "seed-demo")
+    passwords = dict(re.findall(r"login=(\S+) password=(\S+)", first.output))
+    assert passwords["admin"].startswith("mb-") and passwords["admin"] != "mb-admin-demo-2026"
+    assert len(set(passwords.values())) == len(passwords)
+    stored = tmp_path / "demo_passwords.json"
+    assert json.loads(stored.read_text())["kim"] == passwords["kim"] and stored.stat().st_mode & 0o777 == 0o600
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username="kim")
+        user.password = users.hash_password("kim-own-Passw0rd!")
+        db.session.commit()
+    again = megabird(app, "seed-demo")
+    assert "login=kim password=(changed) role=Customer" in again.output
+    client = app.test_client()
+    assert login(client, "kim", "kim-own-Passw0rd!").status_code == 302
+    # scripts/start: a database that has accounts is not seeded again, its logins are printed
+    before = count(app, Account)
+    listed = megabird(app, "seed-demo", "--if-empty")
+    assert listed.exit_code == 0 and count(app, Account) == before
+    assert f"login=admin password={passwords['admin']} role=Admin" in listed.output
+    with app.app_context():
+        assert demo.demo_password("admin") == passwords["admin"]

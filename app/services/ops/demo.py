@@ -6,8 +6,12 @@ demo passwords and adds only what is missing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
+from pathlib import Path
 
 from flask import current_app
+from werkzeug.security import check_password_hash
 from sqlalchemy import select
 
 from app.domain import sms
@@ -38,19 +42,51 @@ CUSTOMERS = {
 LOGINS = [login for login, _, _ in STAFF] + list(CUSTOMERS)
 
 
+def _passwords_file() -> Path:
+    return Path(current_app.config["INSTANCE_DIR"]) / "demo_passwords.json"
+
+
 def demo_password(login: str) -> str:
-    return f"mb-{login}-demo-2026"
+    """Random per instance (issue 13): generated once, kept in <instance>/demo_passwords.json
+    (readable by its owner only), so that no two installs share the demo logins' passwords."""
+    path = _passwords_file()
+    known = json.loads(path.read_text()) if path.exists() else {}
+    if login not in known:
+        known[login] = f"mb-{secrets.token_urlsafe(9)}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return known[login]
+
+
+def still_demo_password(user) -> bool:
+    """True while the person has not changed the demo password of this login."""
+    return bool(user.password) and check_password_hash(user.password, demo_password(user.username))
+
+
+def demo_logins() -> list[str]:
+    """The demo logins whose password is still the demo one, as `seed-demo` prints them."""
+    sm = current_app.appbuilder.sm
+    lines = []
+    for login, role in [(login, role) for login, _, role in STAFF] + [(login, CUSTOMER) for login in CUSTOMERS]:
+        user = sm.find_user(username=login)
+        if user is not None:
+            shown = demo_password(login) if still_demo_password(user) else "(changed)"
+            lines.append(f"login={login} password={shown} role={role}")
+    return lines
 
 
 def _ensure_user(login: str, name: str, role_name: str):
+    """The demo login, created with its demo password; an existing one keeps the password
+    its person set (never reset over it)."""
     sm = current_app.appbuilder.sm
     user = sm.find_user(username=login)
-    password_hash = users.hash_password(demo_password(login))
     if user is None:
         user = users.create_user(username=login, email=f"{login}@megabird.test", name=name,
-                                 password_hash=password_hash, role_name=role_name)
+                                 password_hash=users.hash_password(demo_password(login)), role_name=role_name)
     else:
-        user.password = password_hash
         user.active = True
         role = sm.find_role(role_name)
         if role not in user.roles:
@@ -187,14 +223,13 @@ def seed(now: dt.datetime) -> list[str]:
     with transaction():
         for login, name, role in STAFF:
             _ensure_user(login, name, role)
-            lines.append(f"login={login} password={demo_password(login)} role={role}")
         accounts: dict[str, Account] = {}
         for login, spec in CUSTOMERS.items():
             user = _ensure_user(login, spec["name"], CUSTOMER)
             accounts[login] = _ensure_account(user, spec, now)
             _ensure_consents(login, user, now)
             _ensure_money(login, accounts[login], spec, now)
-            lines.append(f"login={login} password={demo_password(login)} role={CUSTOMER}")
+        lines += demo_logins()
     _key, plaintext = api_keys.create(account_id=accounts["megazone"].id, name="데모 키", now=now,
                                       plaintext=api_keys.demo_key())
     lines.append(f"api_key={plaintext}")
