@@ -302,4 +302,11 @@ FIELDS: list[str] = [
     N_("알림 방법"),
     N_("요청"),
     N_("카드 결제"),
+    # the statuses of sender numbers, as the 080 opt-out number pages show them
+    # (app/services/senders/sender_numbers.STATUS_LABELS, not translated yet there)
+    N_("등록요청"),
+    N_("등록완료"),
+    N_("반려됨"),
+    N_("이용정지"),
+    N_("등록취소"),
 ]
