@@ -9,7 +9,7 @@ import uuid
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -406,7 +406,7 @@ def _filters(app: Flask) -> None:
         if value is None:
             return ""
         if isinstance(value, bool):
-            return "예" if value else "아니오"
+            return gettext("예") if value else gettext("아니오")
         if isinstance(value, (list, tuple, set)) or type(value).__name__ == "InstrumentedList":
             return ", ".join(str(v) for v in value)
         return value

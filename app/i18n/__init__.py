@@ -31,7 +31,7 @@ DEFAULT_LOCALE = "ko"
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 #: placeholder names that stand for a number (digits and commas only); any other matches any text
 NUMERIC = frozenset({"max", "min", "size", "count", "n", "row", "index", "width", "height", "cap", "left",
-                     "more", "columns", "advised", "charged", "held", "year", "month", "day"})
+                     "more", "columns", "advised", "charged", "held", "year", "month", "day", "hour", "minute"})
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]((?:" + "|".join(re.escape(p) for p in PAIRS) + r"))?")
 
 

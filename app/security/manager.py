@@ -13,11 +13,12 @@ from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import login_user
 from sqlalchemy import delete, func, select
 
 from app import clock
+from app.domain.korean import N_
 from app.domain.passwords import check_password
 from app.errors import ValidationError
 from app.models import LoginAttempt
@@ -77,11 +78,12 @@ def _kst(value):
 
 
 #: role -> its name in Korean, on the admin's user pages
-ROLE_LABELS = {"Admin": "관리자", "Operator": "운영자", "Finance": "재무", "Customer": "고객", "Public": "비회원"}
+ROLE_LABELS = {"Admin": N_("관리자"), "Operator": N_("운영자"), "Finance": N_("재무"), "Customer": N_("고객"),
+               "Public": N_("비회원")}
 
 
 def _roles(roles) -> str:
-    return ", ".join(ROLE_LABELS.get(str(role), str(role)) for role in roles or ())
+    return ", ".join(gettext(ROLE_LABELS[str(role)]) if str(role) in ROLE_LABELS else str(role) for role in roles or ())
 
 
 class UserDBModelView(AuditedModelMixin, GuardedActionsMixin, fab_views.UserDBModelView):
@@ -89,8 +91,8 @@ class UserDBModelView(AuditedModelMixin, GuardedActionsMixin, fab_views.UserDBMo
     audit_fields = ("username", "email", "first_name", "last_name", "active", "roles")
     formatters_columns = {"last_login": _kst, "created_on": _kst, "changed_on": _kst, "roles": _roles}
     description_columns = {**fab_views.UserDBModelView.description_columns,
-                           "groups": "사용자가 속한 그룹 (그룹의 역할을 함께 받습니다)",
-                           "password": "로그인에 쓸 비밀번호"}
+                           "groups": lazy_gettext("사용자가 속한 그룹 (그룹의 역할을 함께 받습니다)"),
+                           "password": lazy_gettext("로그인에 쓸 비밀번호")}
 
 
 class RoleModelView(AuditedModelMixin, GuardedActionsMixin, fab_views.RoleModelView):
@@ -101,7 +103,7 @@ class RoleModelView(AuditedModelMixin, GuardedActionsMixin, fab_views.RoleModelV
 
 
 class UserGroupModelView(GuardedActionsMixin, fab_views.UserGroupModelView):
-    label_columns = {"name": lazy_gettext("Name"), "label": "표시 이름", "description": "설명",
+    label_columns = {"name": lazy_gettext("Name"), "label": lazy_gettext("표시 이름"), "description": lazy_gettext("설명"),
                      "users": lazy_gettext("User"), "roles": lazy_gettext("Role")}
 
 
@@ -111,7 +113,8 @@ class UserStatsChartView(fab_views.UserStatsChartView):
     in the class's own dict (so a second app saw the renamed labels): each instance gets
     a fresh copy, and the names go back once FAB is done."""
 
-    LABELS = {**fab_views.UserModelView.label_columns, "login_count": "로그인 횟수", "fail_login_count": "로그인 실패 횟수"}
+    LABELS = {**fab_views.UserModelView.label_columns, "login_count": lazy_gettext("로그인 횟수"),
+              "fail_login_count": lazy_gettext("로그인 실패 횟수")}
     definitions = [{"label": lazy_gettext("Login count"), "group": "username", "series": ["login_count"]},
                    {"label": lazy_gettext("Failed login count"), "group": "username",
                     "series": ["fail_login_count"]}]
