@@ -7,10 +7,11 @@ import logging
 import secrets
 import uuid
 
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, session, current_app, g, jsonify, make_response, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale, gettext
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +26,7 @@ from app.domain.numbers import format_number
 from app.errors import MegabirdError, TooManyRequests
 from app.extensions import db
 from app.i18n import localized, message_locale, script_catalogue
+from app.services.accounts import login_sessions as sessions
 from app.security.tenancy import MAX_ID, current_account_id, is_staff
 from app.services.ops import health, review_queues
 from app.services.shared import notices
@@ -128,6 +130,19 @@ def init_app(app: Flask) -> None:
     def _favicon():
         """Browsers ask for it on every page, whatever the page links (issue 12)."""
         return app.send_static_file("img/favicon.ico"), 200, {"Cache-Control": "public, max-age=604800"}
+
+    @app.before_request
+    def _session_still_open():
+        """A logged-in request whose session was ended (logout elsewhere, password changed,
+        issue 13) continues as a visitor: FAB's views then ask for the login."""
+        if request.path.startswith(("/static/", "/api/")) or request.endpoint in ("_favicon", "_healthz"):
+            return
+        user = current_user
+        if user is not None and user.is_authenticated and not sessions.is_current(user.id):
+            db.session.rollback()
+            logout_user()
+            session.pop(sessions.KEY, None)
+            g.user = current_user
 
     @app.before_request
     def _request_id():

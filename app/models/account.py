@@ -208,3 +208,16 @@ class LoginAttempt(Model):
     login: Mapped[str] = mapped_column(String(320), nullable=False)
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     attempted_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+
+class UserSession(Model):
+    """A login's session on one browser (issue 13): the cookie carries its token, and every
+    request checks it here, so a logout, a password change or staff can end it although the
+    signed cookie itself would still be valid."""
+
+    __tablename__ = "user_session"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, flash, g, redirect, request
+from flask import session as flask_session
 from flask_appbuilder import expose
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security import views as fab_views
@@ -14,7 +15,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext, lazy_gettext
-from flask_login import login_user
+from flask_login import logout_user
 from sqlalchemy import delete, func, select
 
 from app import clock
@@ -22,6 +23,7 @@ from app.domain.korean import N_
 from app.domain.passwords import check_password
 from app.errors import ValidationError
 from app.models import LoginAttempt
+from app.services.accounts import login_sessions as sessions
 from app.services.shared import audit
 from app.views.base import GuardedActionsMixin, no_cache
 
@@ -172,10 +174,25 @@ class MegabirdAuthDBView(AuthDBView):
                            else self.invalid_login_message)
                 flash(str(message), "warning")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
-            login_user(user, remember=False)
+            sessions.log_in(user)
             return redirect(next_url)
         return self.render_template(self.login_template, title=self.title, form=form,
                                     appbuilder=self.appbuilder)
+
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """POST with the CSRF token (issue 13: a GET from another site logged people out);
+        a GET asks in a page of its own. The session's row is revoked, so a copy of the
+        cookie no longer works."""
+        if request.method == "GET":
+            if g.user is None or not g.user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("security/logout.html", appbuilder=self.appbuilder)
+        sessions.end_current()
+        self.appbuilder.sm.session.commit()
+        logout_user()
+        return redirect(self.appbuilder.get_url_for_login)
 
 
 class MegabirdSecurityManager(SecurityManager):
@@ -199,17 +216,29 @@ class MegabirdSecurityManager(SecurityManager):
         return current_app.config[key]
 
     def auth_user_db(self, username, password):
+        """Throttled per login as typed and per the user it names (issue 13: `finance` and
+        `finance@…` had separate budgets), without saying whether the login exists."""
         login = (username or "").strip().lower()[:320]
         now = clock.now()
-        if login and self.login_failures(login, now) >= self._config("LOGIN_MAX_FAILURES"):
+        named = (self.find_user(username=(username or "").strip()) or self.find_user(email=login)) if login else None
+        keys = [login] + ([f"user:{named.id}"] if named is not None else [])
+        limit = self._config("LOGIN_MAX_FAILURES")
+        if login and any(self.login_failures(key, now) >= limit for key in keys):
             g.login_throttled = True
             return None
         user = super().auth_user_db(username, password)
         if user is None and login:
-            self.session.add(LoginAttempt(login=login, ip=(request.remote_addr or "")[:64],
-                                          attempted_at=now))
+            for key in keys:
+                self.session.add(LoginAttempt(login=key, ip=(request.remote_addr or "")[:64], attempted_at=now))
             self.session.commit()
         return user
+
+    def reset_password(self, userid, password):
+        """A changed password ends every other session of the login (issue 13)."""
+        super().reset_password(userid, password)
+        mine = getattr(g.get("user"), "id", None) == int(userid)
+        sessions.end_all(int(userid), keep=flask_session.get(sessions.KEY) if mine else None)
+        self.session.commit()
 
     def purge_login_attempts(self, now: dt.datetime) -> int:
         """Forget failures older than a day (registered in the tick)."""

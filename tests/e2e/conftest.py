@@ -32,6 +32,21 @@ def backend():
     return "sqlite"
 
 
+@pytest.fixture
+def app(database_url, redis_server):
+    """The app with CSRF protection on, as in production (issue 13): the browser tests prove
+    that every form and every script call of the pages carries its token."""
+    import redis as redis_lib
+    from tests.conftest import make_app
+    redis_lib.Redis.from_url(redis_server.url).flushdb()
+    application = make_app(database_url, REDIS_URL=redis_server.url, WTF_CSRF_ENABLED=True)
+    yield application
+    from app.extensions import db
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 class LiveServer:
     """A werkzeug server in a daemon thread, one request per thread like gunicorn's
     workers would overlap them."""

@@ -36,6 +36,7 @@ PUBLIC_ENDPOINTS = {
     "SignupView.index": "sign-up (ACC-01)",
     "SignupView.term_text": "the terms and privacy texts a visitor reads before agreeing (ACC-01)",
     "_favicon": "the site icon browsers ask for on every page",
+    "_healthz": "health of the database, Redis, queues and tick, for the proxy and monitors (no data)",
     "SignupView.verify": "sign-up verification (ACC-01)",
     "SignupView.resend": "sign-up code resend (ACC-01)",
 }

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import Account, AccountMember, ApiUseApplication, CorporateConversion, Invitation
 from app.security.roles import CUSTOMER
 from app.security.tenancy import get_owned
+from app.services.accounts import login_sessions as sessions
 from app.services.accounts import consents, optout_codes, users
 from app.services.accounts.signup import _check_new_password
 from app.services.shared import audit, files, mail, reviews
@@ -124,13 +125,16 @@ def pending_invitations(account_id: int, now: dt.datetime) -> list[Invitation]:
 
 # --- password (ACC-11) ------------------------------------------------------------------
 
-def change_password(*, user, current: str, new: str, confirm: str) -> None:
+def change_password(*, user, current: str, new: str, confirm: str, keep_session: str | None = None) -> None:
+    """The person's own password (마이페이지); every other session of the login ends
+    (issue 13), `keep_session` (the one that asked) stays."""
     if not check_password_hash(user.password or "", current or ""):
         raise ValidationError("현재 비밀번호가 올바르지 않습니다.", field="현재 비밀번호",
                               code="wrong_password")
     _check_new_password(new, confirm, context=(user.email, user.first_name))
     with transaction():
         user.password = users.hash_password(new)
+        sessions.end_all(user.id, keep=keep_session)
 
 
 # --- corporate conversion (ACC-05) ---------------------------------------------------------

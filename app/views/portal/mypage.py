@@ -3,12 +3,13 @@
 and 잔액 부족 알림."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from flask import session, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
 from app.domain import consents as terms
 from app.errors import MegabirdError
+from app.services.accounts import login_sessions as sessions
 from app.security.tenancy import current_account, current_account_id
 from app.services.accounts import accounts, api_keys, consents
 from app.services.shared import files
@@ -37,7 +38,8 @@ class MyPageView(PortalView):
     def password(self):
         try:
             accounts.change_password(user=g.user, current=request.form.get("current", ""),
-                                     new=request.form.get("new", ""), confirm=request.form.get("confirm", ""))
+                                     new=request.form.get("new", ""), confirm=request.form.get("confirm", ""),
+                                     keep_session=session.get(sessions.KEY))
         except MegabirdError as error:
             return self._render_info(error, error.status)
         flash("비밀번호를 변경했습니다.", "success")

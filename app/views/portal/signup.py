@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
-from flask_login import login_user
 
 from app import clock
 from app.domain import consents as terms
 from app.errors import MegabirdError
+from app.services.accounts import login_sessions as sessions
 from app.services.accounts import accounts, signup
 from app.views.base import no_cache
 
@@ -57,7 +57,7 @@ class SignupView(BaseView):
             except MegabirdError as error:
                 return self.render_template("portal/signup_verify.html", error=error), error.status
             session.pop(SESSION_KEY, None)
-            login_user(user, remember=False)
+            sessions.log_in(user)
             flash("회원가입이 완료되었습니다. megabird에 오신 것을 환영합니다!", "success")
             return redirect(url_for("DashboardView.index"))
         return self.render_template("portal/signup_verify.html", error=None)
@@ -93,7 +93,7 @@ class InvitationView(BaseView):
             except MegabirdError as error:
                 return self.render_template("portal/invitation.html", invitation=invitation,
                                             form=request.form, error=error, terms=terms.TERMS), error.status
-            login_user(user, remember=False)
+            sessions.log_in(user)
             flash("가입이 완료되었습니다.", "success")
             return redirect(url_for("DashboardView.index"))
         return self.render_template("portal/invitation.html", invitation=invitation, form={}, error=None,
