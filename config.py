@@ -85,6 +85,8 @@ class Config:
     REPORT_JOBS = int(os.environ.get("REPORT_JOBS", "2"))
     # The service's own number used for verification codes and notices.
     SYSTEM_SENDER_NUMBER = os.environ.get("SYSTEM_SENDER_NUMBER", "15880000")
+    # sign-up codes the whole service sends an hour at most (SMS pumping, issue 13)
+    SIGNUP_CODES_PER_HOUR = int(os.environ.get("SIGNUP_CODES_PER_HOUR", "500"))
     # The shared 무료거부 080 number (SND-09): ads name it with the account's 인증코드, and
     # the 080 provider reports the calls to it. The default is the manual's example.
     OPTOUT_080_NUMBER = os.environ.get("OPTOUT_080_NUMBER", "0801231234")

@@ -19,6 +19,8 @@ class PhoneVerification(Model):
     __table_args__ = (
         one_of("purpose", VERIFICATION_PURPOSES, "ck_phone_verification_purpose"),
         Index("ix_phone_verification_phone_at", "phone", "created_at"),
+        Index("ix_phone_verification_ip_at", "client_ip", "created_at"),
+        Index("ix_phone_verification_purpose_at", "purpose", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -30,6 +32,8 @@ class PhoneVerification(Model):
     # or the sender number / channel being verified. JSON text.
     payload: Mapped[Optional[str]] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # who asked for a sign-up code (SMS pumping limits, issue 13)
+    client_ip: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
     verified_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

@@ -194,3 +194,27 @@ def test_the_marketing_consent_changes_in_mypage_with_its_time(app, client):
     response = client.post("/mypage/marketing", data={"marketing": "maybe"})
     assert response.status_code == 422 and "마케팅 정보 수신 동의 여부를 선택해주세요." in text_of(response)
     assert len(consents_of(app, FORM["email"])) == 5
+
+
+def test_sign_up_codes_are_limited_per_address_and_service_wide(app):
+    """SMS pumping (issue 13): one client could have codes sent to many numbers."""
+    from app.models import PhoneVerification
+    from tests.support.foundation import count
+    client = app.test_client()
+
+    def ask(n, ip="198.51.100.20"):
+        form = {"name": "가입자", "email": f"pump{n}@example.com", "password": "Str0ng-passw0rd!",
+                "password_confirm": "Str0ng-passw0rd!", "phone": f"0102345{n:04d}",
+                "agree_terms": "1", "agree_privacy": "1"}
+        return client.post("/signup/", data=form, environ_overrides={"REMOTE_ADDR": ip})
+
+    for n in range(10):
+        assert ask(n).status_code == 302
+    refused = ask(10)
+    assert refused.status_code == 429 and "이 네트워크에서 인증번호를 너무 많이 요청했습니다" in text_of(refused)
+    assert count(app, PhoneVerification) == 10
+    assert ask(11, ip="203.0.113.9").status_code == 302          # another address is not hurt
+    app.config["SIGNUP_CODES_PER_HOUR"] = 11
+    busy = ask(12, ip="192.0.2.77")
+    assert busy.status_code == 429 and "가입 인증 요청이 많아" in text_of(busy)
+    assert count(app, PhoneVerification) == 11

@@ -38,7 +38,7 @@ def _check_new_password(password: str, confirm: str, *, context: tuple[str, ...]
 
 
 def start(*, name: str, email: str, password: str, password_confirm: str, phone: str,
-          agreed: Mapping[str, bool], now: dt.datetime) -> PhoneVerification:
+          agreed: Mapping[str, bool], now: dt.datetime, client_ip: str | None = None) -> PhoneVerification:
     """Validate the form (the required consents among it) and send a code to the mobile
     number. The consents and their time wait with the code and are recorded with the login."""
     name = rules.required(name, "이름", max_length=50)
@@ -47,16 +47,16 @@ def start(*, name: str, email: str, password: str, password_confirm: str, phone:
     phone = normalize_mobile(phone)
     choices = terms.check(agreed)
     with transaction():
-        return verification.issue(purpose="signup", phone=phone, now=now, payload={
+        return verification.issue(purpose="signup", phone=phone, now=now, client_ip=client_ip, payload={
             "name": name, "email": email, "password_hash": users.hash_password(password),
             "consents": choices, "consented_at": now.isoformat()})
 
 
-def resend(verification_id, now: dt.datetime) -> PhoneVerification:
+def resend(verification_id, now: dt.datetime, client_ip: str | None = None) -> PhoneVerification:
     """A new code for the same pending sign-up."""
     previous = verification.get(verification_id, "signup")
     with transaction():
-        return verification.issue(purpose="signup", phone=previous.phone, now=now,
+        return verification.issue(purpose="signup", phone=previous.phone, now=now, client_ip=client_ip,
                                   payload=verification.payload_of(previous))
 
 

@@ -23,6 +23,10 @@ from app.services.shared import system_messages, uow
 CODE_TTL = dt.timedelta(minutes=3)
 MAX_TRIES = 5
 MAX_CODES_PER_HOUR = 5
+# Against SMS pumping (issue 13): sign-up codes asked from one address an hour, whatever the
+# numbers, and service-wide (SIGNUP_CODES_PER_HOUR in configuration). A person signing up
+# asks one to three.
+MAX_SIGNUP_CODES_PER_IP_HOUR = 10
 
 
 def _hash(verification_phone: str, code: str) -> str:
@@ -30,9 +34,29 @@ def _hash(verification_phone: str, code: str) -> str:
     return hmac.new(key, f"{verification_phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _check_pumping(client_ip: str | None, now: dt.datetime) -> None:
+    hour_ago = now - dt.timedelta(hours=1)
+    if client_ip:
+        from_here = db.session.scalar(select(func.count(PhoneVerification.id)).where(
+            PhoneVerification.client_ip == client_ip, PhoneVerification.purpose == "signup",
+            PhoneVerification.created_at > hour_ago))
+        if from_here >= MAX_SIGNUP_CODES_PER_IP_HOUR:
+            raise TooManyRequests("이 네트워크에서 인증번호를 너무 많이 요청했습니다. 1시간 후에 다시 시도해주세요.",
+                                  field="휴대폰번호", code="too_many_codes_from_address", retry_after=3600)
+    limit = int(current_app.config.get("SIGNUP_CODES_PER_HOUR", 500))
+    everywhere = db.session.scalar(select(func.count(PhoneVerification.id)).where(
+        PhoneVerification.purpose == "signup", PhoneVerification.created_at > hour_ago))
+    if everywhere >= limit:
+        raise TooManyRequests("지금은 가입 인증 요청이 많아 인증번호를 보낼 수 없습니다. 잠시 후 다시 시도해주세요.",
+                              field="휴대폰번호", code="signup_codes_busy", retry_after=600)
+
+
 def issue(*, purpose: str, phone: str, now: dt.datetime, account_id: int | None = None,
-          payload: dict | None = None) -> PhoneVerification:
-    """Create a code and queue its SMS in the caller's transaction."""
+          payload: dict | None = None, client_ip: str | None = None) -> PhoneVerification:
+    """Create a code and queue its SMS in the caller's transaction. A sign-up's code is
+    also limited per asking address and service-wide (SMS pumping)."""
+    if purpose == "signup":
+        _check_pumping(client_ip, now)
     sent_last_hour = db.session.scalar(
         select(func.count(PhoneVerification.id)).where(
             PhoneVerification.phone == phone,
@@ -44,7 +68,7 @@ def issue(*, purpose: str, phone: str, now: dt.datetime, account_id: int | None 
     verification = PhoneVerification(
         purpose=purpose, phone=phone, code_hash=_hash(phone, code), account_id=account_id,
         payload=json.dumps(payload, ensure_ascii=False) if payload is not None else None,
-        attempts=0, created_at=now, expires_at=now + CODE_TTL)
+        attempts=0, created_at=now, expires_at=now + CODE_TTL, client_ip=(client_ip or None) and client_ip[:64])
     db.session.add(verification)
     system_messages.queue_message(
         purpose=f"verify_{purpose}", recipient=phone, now=now,

@@ -28,7 +28,7 @@ class SignupView(BaseView):
                                        password=form.get("password", ""),
                                        password_confirm=form.get("password_confirm", ""),
                                        phone=form.get("phone"), agreed=terms.read_form(form),
-                                       now=clock.now())
+                                       now=clock.now(), client_ip=request.remote_addr)
             except MegabirdError as error:
                 return self.render_template("portal/signup.html", form=form, error=error,
                                             terms=terms.TERMS), error.status
@@ -68,7 +68,7 @@ class SignupView(BaseView):
         if not verification_id:
             return redirect(url_for("SignupView.index"))
         try:
-            pending = signup.resend(verification_id, clock.now())
+            pending = signup.resend(verification_id, clock.now(), client_ip=request.remote_addr)
         except MegabirdError as error:
             return self.render_template("portal/signup_verify.html", error=error), error.status
         session[SESSION_KEY] = pending.id
