@@ -221,3 +221,20 @@ class UserSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+
+
+class PasswordReset(Model):
+    """비밀번호 찾기 (issue 13): a one-time link e-mailed to the login's address, valid 30
+    minutes; only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+    __table_args__ = (Index("ix_password_reset_user_at", "user_id", "created_at"),
+                      Index("ix_password_reset_ip_at", "client_ip", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    client_ip: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

@@ -15,6 +15,7 @@ from app.views.portal.mypage import MyPageView
 from app.views.portal.notices import NoticeView
 from app.views.portal.optout_numbers import OptoutNumberView
 from app.views.portal.senders import SenderView
+from app.views.portal.password_reset import PasswordResetView
 from app.views.portal.signup import InvitationView, SignupView
 from app.views.portal.wallet import WalletView
 from app.views.staff.accounts import AccountAdminView
@@ -30,6 +31,7 @@ from app.views.staff.wallet import CashRefundQueueView, LedgerAdminView, PricePl
 def register_views(appbuilder) -> None:
     # Public pages.
     appbuilder.add_view_no_menu(SignupView)
+    appbuilder.add_view_no_menu(PasswordResetView)
     appbuilder.add_view_no_menu(InvitationView)
     appbuilder.add_view_no_menu(FileView)
 
