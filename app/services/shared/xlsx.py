@@ -20,10 +20,17 @@ def write_xlsx(path, *, title: str, headers: list[str], rows: Iterable[Iterable]
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(headers)
     count = 0
-    for row in rows:
-        # after safe_cell no text starts with "=", so openpyxl stores every string as text
-        sheet.append([safe_cell(value) for value in row])
-        count += 1
+    try:
+        for row in rows:
+            # after safe_cell no text starts with "=", so openpyxl stores every string as text
+            sheet.append([safe_cell(value) for value in row])
+            count += 1
+    except BaseException:       # the rows refused (nothing chosen, a foreign id): close the sheet's writer
+        try:
+            sheet.close()
+        except Exception:       # pragma: no cover - already broken; the first error is the one to raise
+            pass
+        raise
     workbook.save(path)
     return count
 
