@@ -83,10 +83,7 @@ def confirm_channel(*, account_id: int, verification_id, code: str, now: dt.date
         channel = channel or KakaoChannel(account_id=account_id, search_id=search_id)
         channel.admin_phone = pending.phone
         channel.verified_at = now
-        channel.status = "requested"
-        channel.reject_reason = None
-        channel.requested_at = now
-        channel.reviewed_at = None
+        reviews.request_again(channel, now)
         db.session.add(channel)
     return channel
 

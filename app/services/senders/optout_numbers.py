@@ -70,11 +70,7 @@ def request_number(*, account_id: int, number, document: tuple[str, bytes], note
         item = existing or OptoutNumber(account_id=account_id, number=digits)
         stale = item.document
         item.note = note
-        item.status = "requested"
-        item.reject_reason = None
-        item.requested_at = now
-        item.reviewed_at = None
-        item.reviewed_by_id = None
+        reviews.request_again(item, now)
         item.document = files.store(account_id=account_id, kind=DOCUMENT_KIND, filename=filename, data=data,
                                     checked=checked, now=now)
         db.session.add(item)

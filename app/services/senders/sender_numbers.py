@@ -205,11 +205,7 @@ def request_by_documents(*, account_id: int, number: str, owner_type: str | None
         sender.owner_name = None
         sender.method = "document"
         sender.note = note
-        sender.status = "requested"
-        sender.reject_reason = None
-        sender.requested_at = now
-        sender.reviewed_at = None
-        sender.reviewed_by_id = None
+        reviews.request_again(sender, now)
         db.session.add(sender)
         db.session.flush()
         for kind, filename, data, check in checked:

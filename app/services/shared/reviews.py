@@ -15,6 +15,15 @@ from app.extensions import db
 from app.services.shared import audit, notices
 
 
+def request_again(item, now: dt.datetime) -> None:
+    """An item (new, or rejected and sent again) waits in its queue once more."""
+    item.status = "requested"
+    item.reject_reason = None
+    item.requested_at = now
+    item.reviewed_at = None
+    item.reviewed_by_id = None
+
+
 def reject_reason(reason: str | None) -> str:
     return rules.required(reason, "반려 사유", max_length=500)
 
