@@ -43,6 +43,35 @@ class Report(NamedTuple):
     optout_code: str | None = None
 
 
+class TemplateSubmission(NamedTuple):
+    """An AlimTalk template handed to Kakao's review (KAT-03, GW-01 `submit_template`)."""
+    code: str
+    account_id: int
+    sender_key: str | None
+    name: str
+    message_type: str
+    emphasis_type: str
+    content: str
+    extra: str | None = None
+    emphasis_title: str | None = None
+    emphasis_subtitle: str | None = None
+    item_header: str | None = None
+    items: tuple = ()
+    security: bool = False
+    category: str | None = None
+    buttons: tuple = ()
+    quick_replies: tuple = ()
+    image_file_id: int | None = None
+
+
+class TemplateStatus(NamedTuple):
+    """Where Kakao's review of a template stands: `requested`, `in_review`, `approved`
+    or `rejected` (with the reviewer's comment)."""
+    status: str
+    at: dt.datetime | None = None
+    comment: str | None = None
+
+
 class Gateway(abc.ABC):
     name = "abstract"
     #: messages per second this adapter may submit (0 = unlimited)
@@ -80,4 +109,17 @@ class Gateway(abc.ABC):
         raise NotImplementedError
 
     def channel_sender_key(self, channel_id: str) -> str:
+        raise NotImplementedError
+
+    #: True when megabird's operators play Kakao's template reviewer (the sandbox): the
+    #: staff queue decides. False for a dealer: its review results come by `template_status`.
+    reviews_templates_by_operators = False
+
+    def submit_template(self, template: TemplateSubmission) -> None:
+        """Ask Kakao to review the template (a dealer's registration request). The same
+        code submitted again is the same request."""
+        raise NotImplementedError
+
+    def template_status(self, code: str, *, account_id: int) -> TemplateStatus | None:
+        """The review's state at Kakao, or None when it cannot say now."""
         raise NotImplementedError

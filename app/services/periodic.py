@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import PeriodicRun
 from app.services import checks
 from app.services.history import exports, retention
+from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import compose, dispatch, lifecycle, reports
 from app.services.shared import notices, system_messages
 
@@ -78,6 +79,11 @@ TASKS: list[Task] = [
     Task("timeouts", reports.enqueue_timeouts, every=dt.timedelta(minutes=1)),
     Task("settle", lifecycle.enqueue_settlement),
     Task("relay_exports", exports.relay, every=dt.timedelta(minutes=1)),
+    # AlimTalk templates: requests whose enqueue was lost, a dealer's review results,
+    # and the nightly dormancy of templates unused for a year (KAT-03)
+    Task("submit_templates", alimtalk_templates.submit_requested, every=dt.timedelta(minutes=1)),
+    Task("sync_template_reviews", alimtalk_templates.sync_reviews, every=dt.timedelta(minutes=5)),
+    Task("dormant_templates", alimtalk_templates.mark_dormant, daily_at_kst=3),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
     Task("purge_history", retention.purge_expired, daily_at_kst=2),

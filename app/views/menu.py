@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _
 
 from app.views import has_account, has_individual_account
+from app.views.portal.alimtalk_templates import AlimtalkTemplateView
 from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
 from app.views.portal.compose import ComposeView
 from app.views.portal.dashboard import DashboardView
@@ -19,6 +20,7 @@ from app.views.portal.password_reset import PasswordResetView
 from app.views.portal.signup import InvitationView, SignupView
 from app.views.portal.wallet import WalletView
 from app.views.staff.accounts import AccountAdminView
+from app.views.staff.alimtalk_templates import AlimtalkTemplateQueueView
 from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
@@ -49,6 +51,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(ExportView)
     appbuilder.add_view(TemplateView, "SmsTemplates", label=_("문자 템플릿"), category="Templates",
                         category_label=_("템플릿 관리"), **portal)
+    appbuilder.add_view(AlimtalkTemplateView, "AlimtalkTemplates", label=_("알림톡 템플릿 관리"), category="Templates",
+                        **portal)
     appbuilder.add_view(ContactsView, "Contacts", label=_("주소록"), category="AddressBook",
                         category_label=_("주소록"), **portal)
     appbuilder.add_view(OptOutView, "OptOuts", label=_("수신거부 목록"), category="AddressBook", **portal)
@@ -71,6 +75,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
+    appbuilder.add_view(AlimtalkTemplateQueueView, "AlimtalkTemplateQueue", label=_("알림톡 템플릿 검수"),
+                        category="Queues")
     appbuilder.add_view(OptoutNumberQueueView, "OptoutNumberQueue", label=_("080 번호 심사"), category="Queues")
     appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"), category="Queues")
     appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")

@@ -123,6 +123,8 @@ CUSTOMER_ROUTES = {
     "NoticeView.open": prove_notice_open,
     "NoticeView.read_all": NO_IDS + " (marks only the account's notices)",
     "FileView.download": prove_file_download,
+    # AlimTalk templates (KAT-04)
+    "AlimtalkTemplateView.index": NO_IDS + " (lists the account's templates only)",
     "InvitationView.accept": "token, not an id: a 256-bit secret from the mail, hashed in the database; "
                              "unknown, used, cancelled and expired tokens answer 404 (test_invitations)",
     # wallet (WAL-03, WAL-09, WAL-10)

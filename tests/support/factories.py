@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from app import clock
 from app.extensions import db
-from app.models import Account, AccountMember, SenderNumber
+from app.models import Account, AccountMember, KakaoChannel, SenderNumber
 from app.security.roles import CUSTOMER
 from app.services.accounts import consents, signup, users
-from app.services.senders import optout_numbers
+from app.services.senders import kakao_channels, optout_numbers
+from app.services.kakao import templates as alimtalk_templates
 from tests.support.uploads import PDF
 
 PASSWORD = "correct-horse-battery"
@@ -81,3 +82,40 @@ def optout_code(app, account_id: int) -> str:
     """The account's 인증코드 on the shared 080 number (SND-09)."""
     with app.app_context():
         return db.session.get(Account, account_id).optout_code
+
+
+def approve_channel(app, account_id: int, search_id: str = "@shop", admin_phone: str = "01022223344") -> int:
+    """A Kakao channel of a corporate account (SND-07), its admin verified (as the sign-up
+    sender number of make_customer is), then approved by an operator through the service
+    (which records the sender key). Returns its id."""
+    with app.app_context():
+        now = clock.now()
+        channel = KakaoChannel(account_id=account_id, search_id=search_id, admin_phone=admin_phone, verified_at=now,
+                               status="requested", requested_at=now)
+        db.session.add(channel)
+        db.session.commit()
+        kakao_channels.decide_channel(channel.id, approve=True, actor=None, now=now)
+        return channel.id
+
+
+#: a valid AlimTalk template as the form and the API write it (KAT-01)
+TEMPLATE_FIELDS = {"name": "주문 안내", "message_type": "BA", "emphasis_type": "NONE",
+                   "content": "#{고객명}님, 주문하신 상품(주문번호 #{주문번호})이 발송되었습니다.",
+                   "buttons": [{"type": "WL", "name": "배송 조회", "url_mobile": "https://shop.example.com/o/#{주문번호}"}]}
+
+
+def make_template(app, account_id: int, channel_id: int, *, status: str = "saved", **fields) -> int:
+    """An AlimTalk template through the service, moved to `status` the way people do:
+    requested by the customer, started and decided by an operator (the sandbox's reviewer).
+    Returns its id."""
+    with app.app_context():
+        now = clock.now()
+        raw = {**TEMPLATE_FIELDS, "channel": channel_id, **fields}
+        template = alimtalk_templates.create_template(account_id=account_id, actor=None, raw=raw,
+                                                      request_review=status != "saved", now=now)
+        if status in ("in_review", "approved", "rejected"):
+            alimtalk_templates.start_review(template.id, actor=None, now=now)
+        if status in ("approved", "rejected"):
+            alimtalk_templates.decide(template.id, approve=status == "approved", actor=None, now=now,
+                                      reason="변수 사용이 가이드와 맞지 않습니다." if status == "rejected" else None)
+        return template.id

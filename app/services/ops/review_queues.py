@@ -8,6 +8,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.services.kakao import templates as alimtalk_templates
 from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel, OptoutNumber,
                         SenderNumber, TopupRequest)
 
@@ -31,6 +32,8 @@ def definitions() -> list[Queue]:
     return [
         Queue("SenderNumberQueue", "발신번호 심사", "SenderNumberQueueView.list", _waiting(SenderNumber)),
         Queue("KakaoChannelQueue", "카카오 채널 심사", "KakaoChannelQueueView.list", _waiting(KakaoChannel)),
+        Queue("AlimtalkTemplateQueue", "알림톡 템플릿 검수", "AlimtalkTemplateQueueView.list",
+              alimtalk_templates.waiting_count),
         Queue("OptoutNumberQueue", "080 번호 심사", "OptoutNumberQueueView.list", _waiting(OptoutNumber)),
         Queue("TopupQueue", "무통장입금 확인", "TopupQueueView.list",
               _waiting(TopupRequest, TopupRequest.method == "bank_transfer")),

@@ -173,6 +173,11 @@ REVIEWED: dict[str, Reviewed] = {
         subject=lambda item: f"카카오 채널 {item.search_id} 등록",
         approved=lambda item: "이제 이 채널로 알림톡과 친구톡을 보낼 수 있습니다.",
         link="SenderView.index"),
+    "alimtalk_template": Reviewed(
+        subject=lambda item: f"알림톡 템플릿 '{item.name}'({item.code}) 등록",
+        approved=lambda item: "이제 이 템플릿으로 알림톡을 보낼 수 있습니다.",
+        rejected="템플릿 상세의 검수 이력에서 반려 사유를 확인하고, 템플릿을 수정해 다시 등록 요청해주세요.",
+        link="AlimtalkTemplateView.index"),
     "corporate_conversion": Reviewed(
         subject=lambda item: "기업전환 신청",
         approved=lambda item: (f"{josa(item.company_name, '으로/로')} 기업회원 전환이 완료되었습니다. 이제 카카오톡 "
