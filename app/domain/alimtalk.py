@@ -225,8 +225,8 @@ def _button(raw, index: int, *, key: str, what: str, allowed: tuple[str, ...], m
         raise ValidationError(f"{where}은 객체여야 합니다.", field=path, code="invalid_type")
     kind = raw.get("type")
     if not isinstance(kind, str) or kind.upper() not in allowed:
-        names = ", ".join(f"{code}({BUTTON_TYPES[code]})" for code in allowed)
-        raise ValidationError(f"{where}의 유형을 선택해주세요: {names}.", field=f"{path}.type", code="invalid_choice")
+        raise ValidationError(f"{where}의 유형을 선택해주세요 ({', '.join(allowed)}).", field=f"{path}.type",
+                              code="invalid_choice")
     kind = kind.upper()
     name = raw.get("name")
     if kind == "AC" and name in (None, ""):
@@ -290,9 +290,11 @@ def check_template(raw: dict) -> TemplateDraft:
     content = _text(raw, "content", "내용", max_length=10 ** 6, required=True, multiline=True)
     limit = content_limit(message_type)
     if len(content) > limit:
-        reserved = (f" 채널추가형·복합형은 카카오의 채널 추가 안내 문구를 위해 {AD_RESERVED}자를 비워 두어야 합니다."
-                    if message_type in ("AD", "MI") else "")
-        raise ValidationError(f"내용은 {limit:,}자 이하로 입력해주세요 (현재 {len(content):,}자, 변수는 입력한 그대로 셉니다).{reserved}",
+        if message_type in ("AD", "MI"):
+            raise ValidationError(f"채널추가형·복합형 템플릿의 내용은 {limit:,}자 이하로 입력해주세요 (현재 {len(content):,}자). "
+                                  f"카카오의 채널 추가 안내 문구를 위해 {AD_RESERVED}자를 비워 둡니다.",
+                                  field="content", code="too_long")
+        raise ValidationError(f"내용은 {limit:,}자 이하로 입력해주세요 (현재 {len(content):,}자, 변수는 입력한 그대로 셉니다).",
                               field="content", code="too_long")
     names = variables(content)
 

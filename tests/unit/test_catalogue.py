@@ -38,9 +38,6 @@ NOT_YET = {
     "app/services/shared/verification.py",
     "app/services/shared/reviews.py",
     "app/services/ops/rq_queues.py",
-    # AlimTalk templates (issue 14): their English comes with the pages
-    "app/domain/alimtalk.py",
-    "app/services/kakao/templates.py",
 }
 
 
