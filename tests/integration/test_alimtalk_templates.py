@@ -10,9 +10,11 @@ from app import clock
 from app.errors import Forbidden, InvalidState, ValidationError
 from app.extensions import db
 from app.models import AccountNotice, AlimtalkTemplate, AlimtalkTemplateEvent, AuditLog
+from app.services import periodic
 from app.services.kakao import templates
 from tests.support.factories import TEMPLATE_FIELDS, approve_channel, make_customer, make_staff, make_template
 from tests.support.foundation import count, rows
+from tests.support.jobs import run_worker
 
 
 @pytest.fixture
@@ -174,3 +176,27 @@ def test_kat01_codes_are_unique_per_account(app, corp):
     ids = [make_template(app, customer.account_id, channel_id) for _ in range(5)]
     codes = {_template(app, i).code for i in ids}
     assert len(codes) == 5
+
+
+def test_kat03_a_request_reaches_the_gateway_once_through_a_real_worker(app, corp):
+    """The request commits, then the job hands it to the Kakao gateway (the sandbox takes it
+    into the operators' queue); the tick's relay finds nothing more to submit."""
+    customer, channel_id = corp
+    template_id = make_template(app, customer.account_id, channel_id, status="requested")
+    assert _template(app, template_id).submitted_at is None
+    run_worker(app)
+    submitted = _template(app, template_id).submitted_at
+    assert submitted is not None
+    with app.app_context():
+        assert periodic.tick(clock.now(), only={"submit_templates"})["submit_templates"] == 0
+    assert _template(app, template_id).submitted_at == submitted
+
+
+def test_kat03_the_nightly_tick_marks_dormant_templates(app, corp):
+    customer, channel_id = corp
+    template_id = make_template(app, customer.account_id, channel_id, status="approved")
+    with app.app_context():
+        result = periodic.tick(clock.now() + dt.timedelta(days=400), only={"dormant_templates"})
+    assert result["dormant_templates"] == 1
+    assert _template(app, template_id).status == "dormant"
+    assert _states(app, template_id)[-1] == "dormant"
