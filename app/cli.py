@@ -28,6 +28,7 @@ from app.services import checks, periodic
 from app.services.accounts import api_keys
 from app.services.accounts.signup import default_price_plan
 from app.services.ops import demo, production
+from app.services.sending import dispatch
 
 megabird = AppGroup("megabird", help="megabird operations.")
 
@@ -119,13 +120,29 @@ def sandbox_outbox_command(to, last):
 @click.option("--log-level", default="WARNING", show_default=True,
               help="RQ's log level (INFO logs every job, the tick included)")
 def worker_command(burst, log_level):
-    """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler."""
+    """An RQ SimpleWorker (jobs run in this process) with RQ's scheduler. It first takes
+    back the dispatch batches of dead workers of its host (the one it replaces, most
+    often), without waiting for a tick to run on this host (REL-03)."""
     production.refuse_unsafe(current_app)
+    recover_dead_claims()
 
     def work():
         worker = SimpleWorker(all_queues(), connection=redis_connection())
         worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
     keep_connected("worker", work, once=burst)
+
+
+def recover_dead_claims() -> None:
+    """Claims of dead processes of this host back to their gateway's answer, at start-up.
+    A failure only delays them to the next tick on this host (or to the time cutoff)."""
+    try:
+        recovered = dispatch.recover_stale_claims(clock.now(), dead_owners_only=True)
+    except Exception as exc:  # noqa: BLE001 - the worker must start; the tick does this too
+        db.session.rollback()
+        click.echo(f"megabird worker: claims of dead workers not recovered yet ({exc})", err=True)
+        return
+    if any(recovered.values()):
+        click.echo(f"megabird worker: claims of dead workers recovered: {json.dumps(recovered)}", err=True)
 
 
 @megabird.command("scheduler")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 #: lowest first; a module belongs to the longest prefix that names it
 LAYERS: list[tuple[str, ...]] = [
-    ("app.errors", "app.clock", "app.faults"),
+    ("app.errors", "app.clock", "app.faults", "app.processes"),
     ("app.domain",),
     ("app.extensions", "app.bulk", "app.models", "app.i18n"),
     ("app.security.roles", "app.security.tenancy"),

@@ -4,7 +4,7 @@ rollups (STA-04) and the API's keys and idempotency records (09-api.md).
 A `Send` is one request; a `Message` is one recipient of it. A Kakao message and its
 fallback SMS are two messages of the same send, in two layers: the fallback
 (`layer = 'fallback'`) points at its parent (`parent_id`), so Kakao needs no new model
-(06-kakao.md). A `DispatchBatch` is one claimed batch handed to a gateway."""
+(06-kakao.md). A `DispatchBatch` is one claimed batch, and who claimed it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -157,12 +157,15 @@ class Message(Model):
 
 
 class DispatchBatch(Model):
-    """One batch of a send claimed by a dispatch job (its claim token) and handed to a
-    gateway that deduplicates by client reference. Its messages go straight to
-    `submitted` when claimed; `handed_at` says the gateway call returned. A batch without
-    it after CLAIM_STALE_AFTER belongs to a job that died: recovery asks the gateway which
-    of its messages it has (the rest go back to `pending`). One row per batch, instead of
-    a second write per message."""
+    """One batch of a send claimed by a dispatch job (its claim token), and who claimed it.
+    For a gateway that deduplicates by client reference its messages go straight to
+    `submitted` when claimed (one row per batch, instead of a second write per message);
+    for any other they are `submitting` until the call returns. `handed_at` says the
+    gateway call returned and its answer is written. A batch without it after
+    CLAIM_STALE_AFTER, or at once when its owner (`owner_host`, `owner_pid`,
+    `owner_started`: app/processes.py) is known dead, belongs to a job that died:
+    recovery asks the gateway which of its messages it has (the rest go back to
+    `pending`). Batches claimed before the owner was recorded have none: time only."""
 
     __tablename__ = "dispatch_batch"
     __table_args__ = (
@@ -176,6 +179,9 @@ class DispatchBatch(Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     claimed_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
     handed_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    owner_host: Mapped[Optional[str]] = mapped_column(String(255))     # hostname/pid space of the claimer
+    owner_pid: Mapped[Optional[int]] = mapped_column(Integer)
+    owner_started: Mapped[Optional[int]] = mapped_column(BigInteger)  # its start time: a reused pid is not it
 
 
 class SendCategoryCount(Model):

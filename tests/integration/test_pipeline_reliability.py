@@ -1,26 +1,31 @@
 """Reliability of the send pipeline (11-quality.md REL-03, REL-04; design/send-pipeline.md):
 duplicate, late and out-of-order reports, a report for a message the worker never marked,
-two dispatch runs of one send at once, stale claims recovered by the tick, and Redis
-stopped and restarted around a send. The worker killed with SIGKILL is REL-02
-(test_pipeline_faults.py)."""
+two dispatch runs of one send at once, stale claims recovered by the tick (at once when
+their worker is known dead), and Redis stopped and restarted around a send. The worker
+killed with SIGKILL at every step is REL-02 (test_pipeline_faults.py)."""
 import contextlib
 import datetime as dt
 import logging
+import os
+import subprocess
+import sys
 import threading
 import uuid
 
+import pytest
 import redis as redis_lib
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from app import clock
+from app import clock, processes
 from app.extensions import db
 from app.gateways import OutboundMessage, Report, get_gateway
-from app.models import UsageCategoryRollup, UsageRollup
+from app.models import DispatchBatch, UsageCategoryRollup, UsageRollup
 from app.gateways.sandbox import LEASE
 from app.services.sending import dispatch
 from app.services.sending.reports import apply_reports
 from tests.conftest import make_app
 from tests.support.factories import make_customer
+from tests.support.faults import enqueue_dispatch, run_worker_process
 from tests.support.pipeline import (NOW, accept, api_customer, balance, bearer, by_recipient, duplicate_submissions,
                                     invariant, ledger, messages, phones, sandbox_rows, send_row, tick, tick_only,
                                     work)
@@ -269,6 +274,111 @@ def test_a_batch_the_sandbox_received_but_never_marked_becomes_submitted_and_is_
     row = send_row(app, accepted.send_id)
     assert (row["status"], row["delivered_count"], row["charged_amount"]) == ("completed", 6, 120)
     assert duplicate_submissions(app) == 0 and len(sandbox_rows(app, numbers)) == 6 and invariant(app) == []
+
+
+# --- REL-03 claims of a worker known dead: recovered at once -------------------------------------------------
+
+def batch_rows(app, send_id: int) -> list[dict]:
+    with app.app_context():
+        rows = db.session.execute(select(DispatchBatch).where(DispatchBatch.send_id == send_id)).scalars().all()
+        out = [{c.key: getattr(b, c.key) for c in DispatchBatch.__table__.columns} for b in rows]
+        db.session.commit()
+        return out
+
+
+def exited_process() -> processes.Owner:
+    """A process of this host that ran and exited (reaped): what a SIGKILLed worker leaves."""
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    owner = processes.of(proc.pid)
+    proc.stdin.close()
+    proc.wait()
+    return owner
+
+
+def recover(app, now: dt.datetime, **kwargs) -> dict:
+    with app.app_context():
+        return dispatch.recover_stale_claims(now, **kwargs)
+
+
+def test_rel03_a_batch_of_a_worker_killed_after_its_claim_is_recovered_at_once_and_sent_once(app):
+    """A real worker process SIGKILLed right after it committed a claim: at the very moment
+    of the claim (far below CLAIM_STALE_AFTER) recovery takes its batch back, while a batch
+    that this live process claimed at the same time is left alone."""
+    customer = make_customer(app, cash=10_000)
+    dead_numbers, live_numbers = phones(1, 2, 3), phones(4, 5)
+    killed = accept(app, customer, dead_numbers, enqueue=False)
+    alive = accept(app, customer, live_numbers, enqueue=False)
+    enqueue_dispatch(app, killed.send_id)
+    assert run_worker_process(app, crash="dispatch.after_claim:1") == -9
+    [batch] = batch_rows(app, killed.send_id)
+    claimed_at = batch["claimed_at"]
+    assert (batch["owner_host"], batch["handed_at"]) == (processes.host(), None)
+    assert batch["owner_pid"] != os.getpid() and batch["owner_started"] is not None
+    assert {m["state"] for m in messages(app, killed.send_id)} == {"submitted"}     # as far as we know
+    assert sandbox_rows(app, dead_numbers) == []
+    with app.app_context():
+        dispatch._claim(alive.send_id, dispatch.GATEWAY_TYPES["sms"], uuid.uuid4().hex, claimed_at, 100,
+                        gateway="sms", deduplicates=True)                  # owned by this (live) process
+    at_once = claimed_at + SECOND
+    assert recover(app, at_once) == {"submitted": 0, "pending": 3}
+    assert {m["state"] for m in messages(app, killed.send_id)} == {"pending"}
+    assert {m["state"] for m in messages(app, alive.send_id)} == {"submitted"}
+    assert [b["handed_at"] for b in batch_rows(app, alive.send_id)] == [None]
+    assert recover(app, claimed_at + dispatch.CLAIM_STALE_AFTER - SECOND) == {"submitted": 0, "pending": 0}
+    # the relay hands the killed one's send to a worker again: every message reaches the gateway once
+    done = tick(app, claimed_at + dispatch.RELAY_AFTER + SECOND)
+    assert done["relay"] == 1
+    assert len(sandbox_rows(app, dead_numbers)) == 3
+    tick(app, claimed_at + dispatch.RELAY_AFTER + 10 * SECOND)
+    assert send_row(app, killed.send_id)["status"] == "completed"
+    # the live process's claim goes stale by time only, as before
+    assert recover(app, claimed_at + dispatch.CLAIM_STALE_AFTER + SECOND) == {"submitted": 0, "pending": 2}
+    assert duplicate_submissions(app) == 0 and invariant(app) == []
+
+
+@pytest.mark.parametrize("deduplicates", [True, False], ids=["deduplicating", "recording"])
+def test_rel03_only_the_claims_of_a_dead_owner_of_this_host_skip_the_time_cutoff(app, deduplicates):
+    """The same `now` for four claims: of a process that has exited (taken back), of this
+    live process, of a process of another host, of a claim that names no owner (all three
+    left to the time cutoff). Both kinds of gateway: `submitted` or `submitting` at the claim."""
+    app.config["SANDBOX_DEDUPLICATES"] = deduplicates
+    customer = make_customer(app, cash=10_000)
+    owners = {"dead": exited_process(), "live": processes.current(),
+              "other host": processes.Owner("elsewhere/0123456789ab", exited_process().pid, None)}
+    sends = {name: accept(app, customer, phones(1, 2), enqueue=False).send_id
+             for name in (*owners, "no owner")}
+    claimed = "submitted" if deduplicates else "submitting"
+    with app.app_context():
+        for name, send_id in sends.items():
+            token = uuid.uuid4().hex
+            dispatch._claim(send_id, dispatch.GATEWAY_TYPES["sms"], token, NOW, 100, gateway="sms",
+                            deduplicates=deduplicates, owner=owners.get(name))
+            if name == "no owner":          # claimed before the owner was recorded (0017)
+                db.session.execute(update(DispatchBatch).where(DispatchBatch.token == token)
+                                   .values(owner_host=None, owner_pid=None, owner_started=None))
+                db.session.commit()
+    assert recover(app, NOW + SECOND) == {"submitted": 0, "pending": 2}
+    states = {name: {m["state"] for m in messages(app, send_id)} for name, send_id in sends.items()}
+    assert states == {"dead": {"pending"}, "live": {claimed}, "other host": {claimed}, "no owner": {claimed}}
+    later = NOW + dispatch.CLAIM_STALE_AFTER + SECOND
+    assert recover(app, later) == {"submitted": 0, "pending": 6}
+    assert {s for name, send_id in sends.items() for s in {m["state"] for m in messages(app, send_id)}} == \
+        {"pending"}
+
+
+def test_rel03_a_worker_that_starts_takes_back_the_claims_of_dead_workers_of_its_host(app):
+    """No tick needed: the worker started in place of a dead one recovers its batches first."""
+    customer = make_customer(app, cash=10_000)
+    dead = accept(app, customer, phones(1, 2, 3), enqueue=False)
+    alive = accept(app, customer, phones(4, 5), enqueue=False)
+    with app.app_context():
+        for send_id, owner in ((dead.send_id, exited_process()), (alive.send_id, processes.current())):
+            dispatch._claim(send_id, dispatch.GATEWAY_TYPES["sms"], uuid.uuid4().hex, clock.now(), 100,
+                            gateway="sms", deduplicates=True, owner=owner)
+    assert run_worker_process(app) == 0                 # burst: no job; it recovered and left
+    assert {m["state"] for m in messages(app, dead.send_id)} == {"pending"}
+    assert {m["state"] for m in messages(app, alive.send_id)} == {"submitted"}
+    assert [b["handed_at"] is not None for b in batch_rows(app, dead.send_id)] == [True]
 
 
 # --- REL-03 Redis stopped and restarted -----------------------------------------------------------------------

@@ -19,7 +19,15 @@ def jpeg(size=(40, 40), color=(30, 200, 30), quality=85) -> bytes:
     return buf.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+def pdf(pages: int = 1) -> bytes:
+    """A real PDF as a scanner app writes one: a JPEG per page (Pillow's PDF writer)."""
+    buf = io.BytesIO()
+    first, *rest = [Image.new("RGB", (120, 170), (250, 250, 245 - i)) for i in range(pages)]
+    first.save(buf, "PDF", resolution=100, save_all=True, append_images=rest)
+    return buf.getvalue()
+
+
+PDF = pdf()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200
 
 BAD_DOCUMENTS = [

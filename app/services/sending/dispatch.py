@@ -14,11 +14,15 @@ A job that dies between 1 and 3 leaves a batch without `handed_at`:
 others go back to `pending` and are sent again — never twice, since the gateway did not
 get them (and would take a repeat as the same message anyway).
 
-For a gateway that does not (an SMSC): `pending → submitting` at the claim, and
-`submitting → submitted` for the accepted ones after the call (conditional on the claim
-token). Stale `submitting` rows are asked about the same way; a gateway that cannot say
-gets them all as `submitted`: an uncertain message is never sent twice. RQ state decides
-nothing here.
+For a gateway that does not (an SMSC): `pending → submitting` at the claim (with its
+`dispatch_batch` row too), and `submitting → submitted` for the accepted ones after the
+call (conditional on the claim token), in the commit that sets `handed_at`. Stale
+`submitting` rows are asked about the same way; a gateway that cannot say gets them all
+as `submitted`: an uncertain message is never sent twice. RQ state decides nothing here.
+
+A claim is stale after CLAIM_STALE_AFTER, or at once when the process that claimed it
+(the batch's owner: host and pid, app/processes.py) is known dead — a worker of this
+host SIGKILLed or crashed (REL-03). Only the moment changes: recovery is the same.
 """
 from __future__ import annotations
 
@@ -31,9 +35,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 
-from app import clock, faults
+from app import clock, faults, processes
 from app.domain import message_types, sms
 from app.domain.message_types import MessageType
 from app.domain.results import FAILED
@@ -119,8 +123,9 @@ BATCH = DispatchBatch.__table__
 
 
 def _claim(send_id: int, types: tuple[str, ...], token: str, now: dt.datetime, size: int, *,
-           gateway: str, deduplicates: bool):
-    """Claim up to `size` pending messages of these types and commit the claim."""
+           gateway: str, deduplicates: bool, owner: processes.Owner | None = None):
+    """Claim up to `size` pending messages of these types for `owner` (this process) and
+    commit the claim with its batch row."""
     m = MESSAGE.c
     pick = (select(m.id).where(m.send_id == send_id, m.state == "pending", m.msg_type.in_(types))
             .order_by(m.id).limit(size))
@@ -131,9 +136,11 @@ def _claim(send_id: int, types: tuple[str, ...], token: str, now: dt.datetime, s
             .values(claim_token=token, claimed_at=now, **values)
             .returning(m.id, m.msg_type, m.recipient, m.name, m.vars))
     rows = db.session.execute(stmt).all()
-    if rows and deduplicates:
+    if rows:
+        owner = owner or processes.current()
         db.session.execute(BATCH.insert().values(token=token, send_id=send_id, gateway=gateway, size=len(rows),
-                                                 claimed_at=now))
+                                                 claimed_at=now, owner_host=owner.host, owner_pid=owner.pid,
+                                                 owner_started=owner.started))
     db.session.commit()
     return rows
 
@@ -217,8 +224,8 @@ def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token
             submitted = _mark_submitted([int(r.ref) for r in receipts if r.accepted], token, now)
         if rejected:
             failed += len(finalize(rejected, send_facts([send_id]), from_states=(from_state,)))
-    if gateway.deduplicates:
-        db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
+    # handed over: in the commit of the marks (a batch still open has none of them)
+    db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
     db.session.commit()
     faults.point("dispatch.after_mark")
     return submitted, failed
@@ -292,20 +299,49 @@ def jobs_for(recipients: int) -> int:
 
 # --- the tick's part of dispatch ------------------------------------------------------------------------------
 
-def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, int]:
-    """Claims older than CLAIM_STALE_AFTER belong to a job that died: each message's
-    gateway is asked whether it received it. Commits per batch (a loop of the tick)."""
+def dead_owner_tokens() -> list[str]:
+    """The open batches claimed by a process of this host that is known dead (REL-03):
+    stale now, whatever their age. Claims of other hosts, and older ones that name no
+    owner, wait for CLAIM_STALE_AFTER."""
+    here = processes.host()
+    rows = db.session.execute(select(BATCH.c.token, BATCH.c.owner_pid, BATCH.c.owner_started).where(
+        BATCH.c.handed_at.is_(None), BATCH.c.owner_host == here, BATCH.c.owner_pid.is_not(None))).all()
+    db.session.commit()
+    dead: dict[tuple[int, int | None], bool] = {}
+    tokens = []
+    for token, pid, started in rows:
+        if (pid, started) not in dead:
+            dead[pid, started] = processes.is_dead(processes.Owner(here, pid, started))
+        if dead[pid, started]:
+            tokens.append(token)
+    return tokens
+
+
+def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_only: bool = False) -> dict[str, int]:
+    """Claims older than CLAIM_STALE_AFTER, or of a process known dead, belong to a job
+    that died: each message's gateway is asked whether it received it. Commits per batch
+    (a loop of the tick). `dead_owners_only`: only those of dead processes (a worker
+    does this when it starts)."""
     cutoff = now - CLAIM_STALE_AFTER
     totals = {"submitted": 0, "pending": 0}
     gateways: dict[str, Gateway] = {}
+    dead = dead_owner_tokens()
+    if dead_owners_only and not dead:
+        return totals
+    if dead:
+        log.warning("recovering %d dispatch batches of dead worker processes", len(dead))
 
     def gateway_of(name: str) -> Gateway:
         return gateways.setdefault(name, get_gateway(name))
 
+    def stale(claimed_at, token):
+        return token.in_(dead) if dead_owners_only else or_(claimed_at < cutoff, token.in_(dead))
+
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
-    # batches of a deduplicating gateway that were never marked handed over
+    # batches never marked handed over; those of a gateway that does not deduplicate have
+    # no `submitted` message (their marks commit with `handed_at`): the loop below takes them
     for token, gateway_name in db.session.execute(select(BATCH.c.token, BATCH.c.gateway).where(
-            BATCH.c.handed_at.is_(None), BATCH.c.claimed_at < cutoff)).all():
+            BATCH.c.handed_at.is_(None), stale(BATCH.c.claimed_at, BATCH.c.token))).all():
         ids = list(db.session.scalars(select(MESSAGE.c.id).where(MESSAGE.c.claim_token == token,
                                                                  MESSAGE.c.state == "submitted")))
         db.session.commit()
@@ -324,7 +360,7 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, in
     while True:
         rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.msg_type).where(
             MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitting",
-            MESSAGE.c.claimed_at < cutoff).limit(batch)).all()
+            stale(MESSAGE.c.claimed_at, MESSAGE.c.claim_token)).limit(batch)).all()
         db.session.commit()
         if not rows:
             return totals
@@ -340,13 +376,13 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000) -> dict[str, in
             if received[start:start + 1000]:
                 totals["submitted"] += db.session.execute(
                     update(Message).where(Message.id.in_(received[start:start + 1000]),
-                                          Message.state == "submitting", Message.claimed_at < cutoff)
+                                          Message.state == "submitting", stale(Message.claimed_at, Message.claim_token))
                     .values(state="submitted", submitted_at=Message.claimed_at),
                     execution_options={"synchronize_session": False}).rowcount or 0
             if unsent[start:start + 1000]:
                 totals["pending"] += db.session.execute(
                     update(Message).where(Message.id.in_(unsent[start:start + 1000]),
-                                          Message.state == "submitting", Message.claimed_at < cutoff)
+                                          Message.state == "submitting", stale(Message.claimed_at, Message.claim_token))
                     .values(state="pending", claim_token=None, claimed_at=None),
                     execution_options={"synchronize_session": False}).rowcount or 0
         db.session.commit()
