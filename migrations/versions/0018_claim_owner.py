@@ -2,16 +2,16 @@
 takes back the batches of a worker known dead at once; every claim gets its batch row,
 the batches of a gateway that does not deduplicate too (REL-03, issue 13)
 
-Revision ID: 0017_claim_owner
-Revises: 0016_password_reset
+Revision ID: 0018_claim_owner
+Revises: 0017_alimtalk_template
 Create Date: 2026-12-02 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0017_claim_owner'
-down_revision = '0016_password_reset'
+revision = '0018_claim_owner'
+down_revision = '0017_alimtalk_template'
 branch_labels = None
 depends_on = None
 
