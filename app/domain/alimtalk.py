@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field as dc_field
 
-from app.domain.korean import josa
+from app.domain.korean import N_, josa
 from app.errors import ValidationError
 
 MAX_NAME = 150
@@ -32,30 +32,36 @@ MAX_ITEM_TITLE, MAX_ITEM_DESCRIPTION = 6, 23
 MAX_ITEM_HEADER = 16
 CHANNEL_ADD_NAME = "채널 추가"
 
-MESSAGE_TYPES = {"BA": "기본형", "EX": "부가정보형", "AD": "채널추가형", "MI": "복합형"}
-EMPHASIS_TYPES = {"NONE": "선택안함", "TEXT": "강조표기형", "IMAGE": "이미지형", "ITEM_LIST": "아이템리스트형"}
-BUTTON_TYPES = {"WL": "웹링크", "AL": "앱링크", "DS": "배송조회", "BK": "봇키워드", "MD": "메시지전달",
-                "BC": "상담톡전환", "BT": "봇전환", "TN": "전화하기", "AC": "채널 추가"}
+MESSAGE_TYPES = {
+    "BA": N_("기본형"), "EX": N_("부가정보형"), "AD": N_("채널추가형"), "MI": N_("복합형"),
+}
+EMPHASIS_TYPES = {
+    "NONE": N_("선택안함"), "TEXT": N_("강조표기형"), "IMAGE": N_("이미지형"), "ITEM_LIST": N_("아이템리스트형"),
+}
+BUTTON_TYPES = {
+    "WL": N_("웹링크"), "AL": N_("앱링크"), "DS": N_("배송조회"), "BK": N_("봇키워드"), "MD": N_("메시지전달"),
+    "BC": N_("상담톡전환"), "BT": N_("봇전환"), "TN": N_("전화하기"), "AC": N_("채널 추가"),
+}
 #: quick replies (바로연결) take the link and bot types only
 QUICK_REPLY_TYPES = ("WL", "AL", "BK", "BC", "BT")
 #: Kakao's template categories (대분류 + 중분류), as dealers' consoles list them
 CATEGORIES = {
-    "001001": "회원 > 회원가입", "001002": "회원 > 인증/비밀번호/로그인", "001003": "회원 > 회원정보/회원혜택",
-    "002001": "구매 > 구매완료", "002002": "구매 > 상품가입", "002003": "구매 > 진행상태",
-    "002004": "구매 > 구매취소", "002005": "구매 > 구매예약/입고알림",
-    "003001": "예약 > 예약완료/예약내역", "003002": "예약 > 예약상태", "003003": "예약 > 예약취소",
-    "003004": "예약 > 예약알림/리마인드",
-    "004001": "서비스이용 > 이용안내/공지", "004002": "서비스이용 > 신청접수", "004003": "서비스이용 > 처리완료",
-    "004004": "서비스이용 > 이용도구", "004005": "서비스이용 > 방문서비스", "004006": "서비스이용 > 피드백 요청",
-    "004007": "서비스이용 > 구매감사/이용확인", "004008": "서비스이용 > 리마인드",
-    "005001": "리포팅 > 수익/정산", "005002": "리포팅 > 요금청구", "005003": "리포팅 > 계약/견적",
-    "006001": "배송 > 배송상태", "006002": "배송 > 배송예정", "006003": "배송 > 배송완료",
-    "007001": "법적고지 > 수신동의", "007002": "법적고지 > 개인정보", "007003": "법적고지 > 약관변경",
-    "007004": "법적고지 > 휴면관련",
-    "008001": "업무알림 > 내부업무알림", "008002": "업무알림 > 주문/예약",
-    "009001": "쿠폰/포인트 > 쿠폰발급", "009002": "쿠폰/포인트 > 쿠폰사용", "009003": "쿠폰/포인트 > 포인트적립",
-    "009004": "쿠폰/포인트 > 포인트사용", "009005": "쿠폰/포인트 > 쿠폰/포인트안내",
-    "999999": "기타 > 기타",
+    "001001": N_("회원 > 회원가입"), "001002": N_("회원 > 인증/비밀번호/로그인"), "001003": N_("회원 > 회원정보/회원혜택"),
+    "002001": N_("구매 > 구매완료"), "002002": N_("구매 > 상품가입"), "002003": N_("구매 > 진행상태"),
+    "002004": N_("구매 > 구매취소"), "002005": N_("구매 > 구매예약/입고알림"),
+    "003001": N_("예약 > 예약완료/예약내역"), "003002": N_("예약 > 예약상태"), "003003": N_("예약 > 예약취소"),
+    "003004": N_("예약 > 예약알림/리마인드"),
+    "004001": N_("서비스이용 > 이용안내/공지"), "004002": N_("서비스이용 > 신청접수"), "004003": N_("서비스이용 > 처리완료"),
+    "004004": N_("서비스이용 > 이용도구"), "004005": N_("서비스이용 > 방문서비스"), "004006": N_("서비스이용 > 피드백 요청"),
+    "004007": N_("서비스이용 > 구매감사/이용확인"), "004008": N_("서비스이용 > 리마인드"),
+    "005001": N_("리포팅 > 수익/정산"), "005002": N_("리포팅 > 요금청구"), "005003": N_("리포팅 > 계약/견적"),
+    "006001": N_("배송 > 배송상태"), "006002": N_("배송 > 배송예정"), "006003": N_("배송 > 배송완료"),
+    "007001": N_("법적고지 > 수신동의"), "007002": N_("법적고지 > 개인정보"), "007003": N_("법적고지 > 약관변경"),
+    "007004": N_("법적고지 > 휴면관련"),
+    "008001": N_("업무알림 > 내부업무알림"), "008002": N_("업무알림 > 주문/예약"),
+    "009001": N_("쿠폰/포인트 > 쿠폰발급"), "009002": N_("쿠폰/포인트 > 쿠폰사용"), "009003": N_("쿠폰/포인트 > 포인트적립"),
+    "009004": N_("쿠폰/포인트 > 포인트사용"), "009005": N_("쿠폰/포인트 > 쿠폰/포인트안내"),
+    "999999": N_("기타 > 기타"),
 }
 
 _VARIABLE = re.compile(r"#\{([^{}#\n]*)\}")
@@ -106,21 +112,23 @@ class TemplateDraft:
 # --- small readers -----------------------------------------------------------------------------------------
 
 def _text(raw: dict, key: str, label: str, *, max_length: int, required: bool = False,
-          multiline: bool = False) -> str | None:
+          multiline: bool = False, path: str | None = None) -> str | None:
+    """`raw[key]` as Kakao keeps it; a refusal names `path` (the JSON path, `key` by default)."""
+    field = path or key
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
-        raise ValidationError(f"{josa(label, '은/는')} 문자열이어야 합니다.", field=key, code="invalid_type")
+        raise ValidationError(f"{josa(label, '은/는')} 문자열이어야 합니다.", field=field, code="invalid_type")
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip() if multiline else " ".join(text.split())
     if not text:
         if required:
-            raise ValidationError(f"{josa(label, '을/를')} 입력해주세요.", field=key, code="required")
+            raise ValidationError(f"{josa(label, '을/를')} 입력해주세요.", field=field, code="required")
         return None
     if _CONTROL.search(text) or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        raise ValidationError(f"{label}에 입력할 수 없는 문자가 있습니다.", field=key, code="invalid_character")
+        raise ValidationError(f"{label}에 입력할 수 없는 문자가 있습니다.", field=field, code="invalid_character")
     if len(text) > max_length:
         raise ValidationError(f"{josa(label, '은/는')} {max_length:,}자 이하로 입력해주세요 (현재 {len(text):,}자).",
-                              field=key, code="too_long")
+                              field=field, code="too_long")
     return text
 
 
@@ -334,9 +342,10 @@ def check_template(raw: dict) -> TemplateDraft:
             where = f"{index + 1}번째 아이템"
             if not isinstance(item, dict):
                 raise ValidationError(f"{where}은 객체여야 합니다.", field=f"items[{index}]", code="invalid_type")
-            item_title = _text(item, "title", f"{where}의 이름", max_length=MAX_ITEM_TITLE, required=True)
+            item_title = _text(item, "title", f"{where}의 이름", max_length=MAX_ITEM_TITLE, required=True,
+                               path=f"items[{index}].title")
             description = _text(item, "description", f"{where}의 설명", max_length=MAX_ITEM_DESCRIPTION,
-                                required=True)
+                                required=True, path=f"items[{index}].description")
             for var in variables(description, label=f"{where}의 설명", field=f"items[{index}].description"):
                 if var not in names:
                     names.append(var)

@@ -9,12 +9,13 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.korean import N_
 from app.models.base import Timestamp, one_of, utcnow
 
 #: KAT-03, in the order a template moves through them
 TEMPLATE_STATUSES = ("saved", "requested", "in_review", "approved", "rejected", "dormant", "blocked")
-TEMPLATE_STATUS_LABELS = {"saved": "저장됨", "requested": "등록요청", "in_review": "검수중", "approved": "등록완료",
-                          "rejected": "반려됨", "dormant": "휴면", "blocked": "차단"}
+TEMPLATE_STATUS_LABELS = {"saved": N_("저장됨"), "requested": N_("등록요청"), "in_review": N_("검수중"),
+                          "approved": N_("등록완료"), "rejected": N_("반려됨"), "dormant": N_("휴면"), "blocked": N_("차단")}
 EVENT_KINDS = ("state", "comment")
 ACTOR_KINDS = ("customer", "staff", "kakao", "system")
 

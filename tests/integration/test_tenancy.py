@@ -6,6 +6,7 @@ entry here fails `test_sec01_every_customer_route_has_an_entry`.
 
 Each proof also shows the owner succeeding on the same URL, so a 404 cannot come
 from a route that does not exist."""
+import datetime as dt
 import importlib
 import inspect
 import re
@@ -13,11 +14,13 @@ import re
 import pytest
 
 from app import clock
-from app.models import AccountNotice, CashRefundRequest, CorporateConversion, Invitation, StoredFile
+from app.models import (AccountNotice, AlimtalkTemplate, AlimtalkTemplateEvent, CashRefundRequest, CorporateConversion,
+                        Invitation, StoredFile)
+from app.services.kakao import templates as alimtalk_templates
 from app.services.shared import notices, uow
 from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
                                       rows, staff_client)
-from tests.support.factories import fund
+from tests.support.factories import approve_channel, fund, make_template
 from tests.support.tenancy import assert_foreign_404
 
 
@@ -86,6 +89,97 @@ def prove_notice_open(app, owner, owner_client, stranger):
     assert rows(app, AccountNotice)[0]["read_at"] is not None
 
 
+ALIMTALK_SECRET = "오너의 비밀 안내"
+
+
+def _owners_template(app, owner, status: str = "saved") -> tuple[int, int]:
+    """(channel id, template id): an AlimTalk template of the owner, moved to `status`."""
+    channel_id = approve_channel(app, owner.account_id, "@owner")
+    template_id = make_template(app, owner.account_id, channel_id, status="approved" if status == "dormant" else status,
+                                content=f"{ALIMTALK_SECRET} #{{고객명}}")
+    if status == "dormant":
+        with app.app_context():
+            assert alimtalk_templates.mark_dormant(clock.now() + dt.timedelta(days=400)) == 1
+    return channel_id, template_id
+
+
+def _alimtalk_state(app, template_id) -> tuple[list, list]:
+    return (rows(app, AlimtalkTemplate, AlimtalkTemplate.id == template_id),
+            rows(app, AlimtalkTemplateEvent, AlimtalkTemplateEvent.template_id == template_id))
+
+
+def prove_alimtalk_show(app, owner, owner_client, stranger):
+    """/alimtalk/templates/<id>: another account's template, its content and history."""
+    _, template_id = _owners_template(app, owner, "rejected")
+    url = f"/alimtalk/templates/{template_id}"
+    assert assert_foreign_404(stranger, "GET", url, secret=ALIMTALK_SECRET).status_code == 404
+    assert "변수 사용이 가이드와" not in stranger.get(url).get_data(as_text=True)
+    mine = owner_client.get(url)
+    assert mine.status_code == 200 and ALIMTALK_SECRET in mine.get_data(as_text=True)
+
+
+def prove_alimtalk_edit(app, owner, owner_client, stranger):
+    """/alimtalk/templates/<id>/edit: neither the form nor a save of another account's template."""
+    channel_id, template_id = _owners_template(app, owner)
+    url = f"/alimtalk/templates/{template_id}/edit"
+    before = _alimtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "GET", url, secret=ALIMTALK_SECRET).status_code == 404
+    form = {"channel": str(channel_id), "name": "바꿔치기", "message_type": "BA", "emphasis_type": "NONE",
+            "content": "바꿔치기 내용", "op": "request"}
+    assert assert_foreign_404(stranger, "POST", url, data=form, secret=ALIMTALK_SECRET).status_code == 404
+    assert _alimtalk_state(app, template_id) == before
+    assert owner_client.get(url).status_code == 200
+    assert owner_client.post(url, data=form).status_code == 302
+    [row] = rows(app, AlimtalkTemplate, AlimtalkTemplate.id == template_id)
+    assert row["name"] == "바꿔치기" and row["status"] == "requested"
+
+
+def prove_alimtalk_request(app, owner, owner_client, stranger):
+    """/alimtalk/templates/<id>/request: 등록 요청 of another account's template."""
+    _, template_id = _owners_template(app, owner)
+    url = f"/alimtalk/templates/{template_id}/request"
+    before = _alimtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "POST", url, secret=ALIMTALK_SECRET).status_code == 404
+    assert _alimtalk_state(app, template_id) == before
+    assert owner_client.post(url).status_code == 302
+    assert rows(app, AlimtalkTemplate, AlimtalkTemplate.id == template_id)[0]["status"] == "requested"
+
+
+def prove_alimtalk_delete(app, owner, owner_client, stranger):
+    """/alimtalk/templates/<id>/delete: another account's template stays."""
+    _, template_id = _owners_template(app, owner)
+    url = f"/alimtalk/templates/{template_id}/delete"
+    before = _alimtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "POST", url, secret=ALIMTALK_SECRET).status_code == 404
+    assert _alimtalk_state(app, template_id) == before
+    assert owner_client.post(url).status_code == 302
+    assert count(app, AlimtalkTemplate, AlimtalkTemplate.id == template_id) == 0
+
+
+def prove_alimtalk_comment(app, owner, owner_client, stranger):
+    """/alimtalk/templates/<id>/comment: no 문의 on another account's rejected template."""
+    _, template_id = _owners_template(app, owner, "rejected")
+    url = f"/alimtalk/templates/{template_id}/comment"
+    before = _alimtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "POST", url, data={"comment": "남의 문의"}, secret=ALIMTALK_SECRET).status_code == 404
+    assert _alimtalk_state(app, template_id) == before
+    assert owner_client.post(url, data={"comment": "주인의 문의"}).status_code == 302
+    comments = rows(app, AlimtalkTemplateEvent, AlimtalkTemplateEvent.template_id == template_id,
+                    AlimtalkTemplateEvent.kind == "comment")
+    assert [c["comment"] for c in comments] == ["주인의 문의"]
+
+
+def prove_alimtalk_reactivate(app, owner, owner_client, stranger):
+    """/alimtalk/templates/<id>/reactivate: 휴면 해제 of another account's template."""
+    _, template_id = _owners_template(app, owner, "dormant")
+    url = f"/alimtalk/templates/{template_id}/reactivate"
+    before = _alimtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "POST", url, secret=ALIMTALK_SECRET).status_code == 404
+    assert _alimtalk_state(app, template_id) == before
+    assert owner_client.post(url).status_code == 302
+    assert rows(app, AlimtalkTemplate, AlimtalkTemplate.id == template_id)[0]["status"] == "approved"
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -124,7 +218,16 @@ CUSTOMER_ROUTES = {
     "NoticeView.read_all": NO_IDS + " (marks only the account's notices)",
     "FileView.download": prove_file_download,
     # AlimTalk templates (KAT-04)
-    "AlimtalkTemplateView.index": NO_IDS + " (lists the account's templates only)",
+    "AlimtalkTemplateView.index": NO_IDS + " (lists the account's templates only; a channel id in the query "
+                                           "filters the account's own templates)",
+    "AlimtalkTemplateView.new": NO_IDS + " in the URL (the channel id in the form is loaded for current_account_id(): "
+                                         "test_alimtalk_pages.py refuses a foreign channel id)",
+    "AlimtalkTemplateView.show": prove_alimtalk_show,
+    "AlimtalkTemplateView.edit": prove_alimtalk_edit,
+    "AlimtalkTemplateView.request_review": prove_alimtalk_request,
+    "AlimtalkTemplateView.delete": prove_alimtalk_delete,
+    "AlimtalkTemplateView.comment": prove_alimtalk_comment,
+    "AlimtalkTemplateView.reactivate": prove_alimtalk_reactivate,
     "InvitationView.accept": "token, not an id: a 256-bit secret from the mail, hashed in the database; "
                              "unknown, used, cancelled and expired tokens answer 404 (test_invitations)",
     # wallet (WAL-03, WAL-09, WAL-10)

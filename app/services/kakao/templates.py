@@ -28,7 +28,7 @@ from app.gateways import get_gateway
 from app.gateways.base import TemplateSubmission
 from app.models import AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
 from app.models.kakao import TEMPLATE_STATUS_LABELS, TEMPLATE_STATUSES
-from app.security.tenancy import get_owned, owned
+from app.security.tenancy import MAX_ID, get_owned, owned
 from app.services.accounts.accounts import get_account
 from app.services.shared import audit, background, files, notices
 from app.services.shared.paging import paginate
@@ -53,9 +53,12 @@ def list_templates(account_id: int, *, channel_id=None, status: str | None = Non
     stmt = owned(AlimtalkTemplate, account_id)
     if channel_id not in (None, ""):
         try:
-            stmt = stmt.where(AlimtalkTemplate.channel_id == int(channel_id))
+            channel = int(channel_id)
         except (TypeError, ValueError):
-            raise ValidationError("채널명을 목록에서 선택해주세요.", field="채널명", code="invalid_choice") from None
+            channel = 0
+        if not 0 < channel <= MAX_ID:       # SQLite raises OverflowError beyond 64 bits
+            raise ValidationError("채널명을 목록에서 선택해주세요.", field="채널명", code="invalid_choice")
+        stmt = stmt.where(AlimtalkTemplate.channel_id == channel)
     if status not in (None, ""):
         if status not in STATUSES:
             raise ValidationError("템플릿 상태를 목록에서 선택해주세요.", field="템플릿 상태", code="invalid_choice")
@@ -89,6 +92,16 @@ def approved_templates(account_id: int, channel_id: int | None = None) -> list[A
     if channel_id is not None:
         stmt = stmt.where(AlimtalkTemplate.channel_id == channel_id)
     return list(db.session.scalars(stmt.order_by(AlimtalkTemplate.name, AlimtalkTemplate.id)))
+
+
+def channel_choices(account_id: int) -> list[KakaoChannel]:
+    """The list's 채널명 filter: the account's approved channels and any channel its
+    templates are on."""
+    used = select(AlimtalkTemplate.channel_id).where(AlimtalkTemplate.account_id == account_id)
+    return list(db.session.scalars(select(KakaoChannel).where(
+        KakaoChannel.account_id == account_id,
+        or_(KakaoChannel.status == "approved", KakaoChannel.id.in_(used))).order_by(KakaoChannel.search_id,
+                                                                                    KakaoChannel.id)))
 
 
 def sendable(template: AlimtalkTemplate) -> bool:
@@ -216,6 +229,13 @@ def create_template(*, account_id: int, actor, raw: dict, image=None, request_re
     return template
 
 
+def require_editable(template: AlimtalkTemplate) -> None:
+    """Only saved or rejected templates can be edited (KAT-03); the edit page asks too."""
+    if template.status not in EDITABLE:
+        raise InvalidState(f"{STATUS_LABELS[template.status]} 상태의 템플릿은 수정할 수 없습니다. "
+                           "저장됨 또는 반려됨 상태에서만 수정할 수 있습니다.", field="템플릿 상태")
+
+
 def update_template(*, account_id: int, template_id, actor, raw: dict, image=None, request_review: bool = False,
                     now: dt.datetime) -> AlimtalkTemplate:
     """Edit a saved or rejected template (KAT-03); a rejected one goes back to 저장됨 until
@@ -224,9 +244,7 @@ def update_template(*, account_id: int, template_id, actor, raw: dict, image=Non
         raise ValidationError("템플릿은 객체여야 합니다.", field="body", code="invalid_type")
     with transaction():
         template = get_template(account_id, template_id, for_update=True)
-        if template.status not in EDITABLE:
-            raise InvalidState(f"{STATUS_LABELS[template.status]} 상태의 템플릿은 수정할 수 없습니다. "
-                               "저장됨 또는 반려됨 상태에서만 수정할 수 있습니다.", field="템플릿 상태")
+        require_editable(template)
         channel = _channel(account_id, raw.get("channel", template.channel_id))
         draft = alimtalk.check_template(raw)
         template.channel_id = channel.id
