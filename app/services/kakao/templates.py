@@ -17,6 +17,7 @@ import json
 import secrets
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.domain import alimtalk
 from app.domain import text as rules
@@ -26,9 +27,9 @@ from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationEr
 from app.extensions import db
 from app.gateways import get_gateway
 from app.gateways.base import TemplateSubmission
-from app.models import AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
+from app.models import Account, AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
 from app.models.kakao import TEMPLATE_STATUS_LABELS, TEMPLATE_STATUSES
-from app.security.tenancy import get_owned, owned
+from app.security.tenancy import MAX_ID, get_owned, owned
 from app.services.accounts.accounts import get_account
 from app.services.shared import audit, background, files, notices
 from app.services.shared.paging import paginate
@@ -50,7 +51,12 @@ def list_templates(account_id: int, *, channel_id=None, status: str | None = Non
                    page: int = 1, per_page: int = 10) -> tuple[list[AlimtalkTemplate], int]:
     """KAT-04: the account's templates, newest first, filtered by channel, state and a
     search over code, title and content."""
-    stmt = owned(AlimtalkTemplate, account_id)
+    stmt = _filtered(owned(AlimtalkTemplate, account_id), channel_id=channel_id, status=status, query=query)
+    return paginate(stmt, AlimtalkTemplate.created_at.desc(), AlimtalkTemplate.id.desc(), page=page,
+                    per_page=per_page)
+
+
+def _filtered(stmt, *, channel_id=None, status: str | None = None, query: str | None = None):
     if channel_id not in (None, ""):
         try:
             stmt = stmt.where(AlimtalkTemplate.channel_id == int(channel_id))
@@ -66,8 +72,7 @@ def list_templates(account_id: int, *, channel_id=None, status: str | None = Non
         stmt = stmt.where(or_(AlimtalkTemplate.code.ilike(pattern, escape="\\"),
                               AlimtalkTemplate.name.ilike(pattern, escape="\\"),
                               AlimtalkTemplate.content.ilike(pattern, escape="\\")))
-    return paginate(stmt, AlimtalkTemplate.created_at.desc(), AlimtalkTemplate.id.desc(), page=page,
-                    per_page=per_page)
+    return stmt
 
 
 def get_template(account_id: int, template_id, *, for_update: bool = False) -> AlimtalkTemplate:
@@ -316,6 +321,58 @@ def _locked(template_id) -> AlimtalkTemplate:
     template = db.session.scalar(select(AlimtalkTemplate).where(AlimtalkTemplate.id == pk).with_for_update())
     if template is None:
         raise NotFound()
+    return template
+
+
+QUEUE_STATUSES = ("requested", "in_review")
+#: the states staff may block, or unblock (KAT-03)
+BLOCKABLE = ("approved", "dormant")
+
+
+def review_queue(*, page: int = 1, per_page: int = 25) -> tuple[list[AlimtalkTemplate], int]:
+    """The operators' queue: requested and in-review templates of every account, the
+    oldest request first."""
+    stmt = (select(AlimtalkTemplate).where(AlimtalkTemplate.status.in_(QUEUE_STATUSES))
+            .options(selectinload(AlimtalkTemplate.account), selectinload(AlimtalkTemplate.channel)))
+    return paginate(stmt, AlimtalkTemplate.requested_at.asc(), AlimtalkTemplate.id.asc(), page=page,
+                    per_page=per_page)
+
+
+def all_templates(*, account_id=None, status: str | None = None, query: str | None = None, page: int = 1,
+                  per_page: int = 25) -> tuple[list[AlimtalkTemplate], int]:
+    """Every account's templates for staff, newest first, filtered as KAT-04 filters
+    (state, a search over code, title and content) and by account."""
+    stmt = select(AlimtalkTemplate).options(selectinload(AlimtalkTemplate.account),
+                                            selectinload(AlimtalkTemplate.channel))
+    if account_id not in (None, ""):
+        try:
+            pk = int(account_id)
+        except (TypeError, ValueError):
+            pk = 0
+        if not 0 < pk <= MAX_ID:
+            raise ValidationError("계정을 목록에서 선택해주세요.", field="계정", code="invalid_choice")
+        stmt = stmt.where(AlimtalkTemplate.account_id == pk)
+    stmt = _filtered(stmt, status=status, query=query)
+    return paginate(stmt, AlimtalkTemplate.created_at.desc(), AlimtalkTemplate.id.desc(), page=page,
+                    per_page=per_page)
+
+
+def accounts_with_templates() -> list[tuple[int, str]]:
+    """(id, name) of the accounts that have templates: the staff list's account filter."""
+    return [(row.id, row.display_name) for row in db.session.execute(
+        select(Account.id, Account.display_name).where(
+            Account.id.in_(select(AlimtalkTemplate.account_id))).order_by(Account.display_name, Account.id))]
+
+
+def get_for_staff(template_id) -> AlimtalkTemplate:
+    """Any account's template, for the staff pages."""
+    try:
+        pk = int(template_id)
+    except (TypeError, ValueError):
+        raise NotFound("템플릿을 찾을 수 없습니다.") from None
+    template = db.session.get(AlimtalkTemplate, pk) if 0 < pk <= MAX_ID else None
+    if template is None:
+        raise NotFound("템플릿을 찾을 수 없습니다.")
     return template
 
 

@@ -24,6 +24,7 @@ ACTIONS: dict[str, str] = {
     "record_optout_call": "080 수신거부 접수", "requeue_failed_job": "실패한 작업 다시 실행", "delete_failed_job": "실패한 작업 삭제",
     "create_user": "사용자 추가", "change_user": "사용자 변경", "delete_user": "사용자 삭제",
     "create_role": "역할 추가", "change_role": "역할 변경", "delete_role": "역할 삭제",
+    "start_review": "검수 시작", "comment": "답변", "block": "차단", "unblock": "차단 해제",
 }
 #: object_type -> what it was done to
 OBJECTS: dict[str, str] = {
@@ -31,6 +32,7 @@ OBJECTS: dict[str, str] = {
     "corporate_conversion": "기업전환 신청", "api_use_application": "API 사용 신청", "topup_request": "충전 요청",
     "cash_refund_request": "환불 요청", "price_plan": "요금제", "send": "발송", "rq_job": "작업 큐 작업",
     "user": "사용자", "role": "역할", "optout_call": "080 수신거부 전화", "optout_number": "080 무료거부 번호",
+    "alimtalk_template": "알림톡 템플릿",
 }
 #: keys of `before`/`after` -> their names
 FIELDS: dict[str, str] = {
@@ -38,12 +40,13 @@ FIELDS: dict[str, str] = {
     "suspended": "이용 정지", "price_plan": "요금제", "name": "이름", "number": "발신번호", "refunded": "환급액",
     "queue": "대기열", "sms": "SMS", "lms": "LMS", "mms": "MMS", "alimtalk": "알림톡", "friendtalk_text": "친구톡 텍스트",
     "friendtalk_image": "친구톡 이미지", "username": "아이디", "email": "이메일", "first_name": "이름",
-    "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한",
+    "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한", "code": "템플릿 코드",
 }
 #: values of a few keys -> their names
 VALUES: dict[str, dict[str, str]] = {
     "status": {"requested": "요청", "approved": "승인", "rejected": "반려", "cancelled": "취소",
-               "suspended": "이용정지", "revoked": "등록취소", "scheduled": "예약", "completed": "완료"},
+               "suspended": "이용정지", "revoked": "등록취소", "scheduled": "예약", "completed": "완료",
+               "saved": "저장됨", "in_review": "검수중", "dormant": "휴면", "blocked": "차단"},
     "kind": {"individual": "개인", "corporate": "기업"},
     "queue": {"periodic": "주기 작업", "dispatch": "발송", "default": "기본"},
 }
