@@ -19,6 +19,7 @@ import secrets
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.domain import alimtalk
 from app.domain import text as rules
 from app.domain.korean import josa
@@ -112,6 +113,46 @@ def as_form(template: AlimtalkTemplate) -> dict:
             "item_header": template.item_header or "", "items": template.items, "security": template.security,
             "category": template.category or "", "buttons": template.buttons,
             "quick_replies": template.quick_replies}
+
+
+#: who a line of the history names outside megabird (the API): the reviewer is Kakao,
+#: whoever plays it, and never a staff member by name
+PUBLIC_ACTORS = {"customer": "customer", "staff": "kakao", "kakao": "kakao", "system": "system"}
+
+
+def public_history(template: AlimtalkTemplate) -> list[tuple[AlimtalkTemplateEvent, str]]:
+    """Each line of the history with who did it as the customer may read it: a staff
+    member reviewing or replying is Kakao (the sandbox's reviewer); a staff member's 차단
+    and 차단 해제 is megabird itself, "system"."""
+    lines, state = [], None
+    for event in template.events:
+        actor = PUBLIC_ACTORS.get(event.actor_kind, "system")
+        if event.actor_kind == "staff" and event.kind == "state" and "blocked" in (event.status, state):
+            actor = "system"
+        if event.kind == "state":
+            state = event.status
+        lines.append((event, actor))
+    return lines
+
+
+def to_api(template: AlimtalkTemplate, *, with_history: bool = False) -> dict:
+    """API-07: the template as the integration API answers it (times in KST, ISO-8601)."""
+    def iso(value):
+        return clock.to_kst(value).isoformat() if value else None
+    body = {"code": template.code, "channel": template.channel.search_id if template.channel else None,
+            "title": template.name, "state": template.status, "state_label": template.status_label,
+            "message_type": template.message_type, "emphasis_type": template.emphasis_type,
+            "content": template.content, "extra": template.extra, "emphasis_title": template.emphasis_title,
+            "emphasis_subtitle": template.emphasis_subtitle, "item_header": template.item_header,
+            "items": template.items, "security": template.security, "category": template.category,
+            "variables": template.variables, "buttons": template.buttons, "quick_replies": template.quick_replies,
+            "reject_reason": template.reject_reason, "created_at": iso(template.created_at),
+            "updated_at": iso(template.updated_at), "requested_at": iso(template.requested_at),
+            "reviewed_at": iso(template.reviewed_at)}
+    if with_history:
+        body["history"] = [{"at": iso(e.at), "kind": e.kind, "state": e.status, "actor": actor, "comment": e.comment}
+                           for e, actor in public_history(template)]
+    return body
 
 
 # --- the customer's steps ------------------------------------------------------------------------------------
