@@ -2,6 +2,9 @@
 describes; tests check that every route of the blueprint is in it."""
 from __future__ import annotations
 
+from app.domain import alimtalk
+from app.models.kakao import TEMPLATE_STATUSES
+
 ERROR = {"$ref": "#/components/responses/Error"}
 
 
@@ -36,6 +39,67 @@ def spec() -> dict:
             "vars": {"type": "object", "properties": {k: {"type": "string"} for k in ("1", "2", "3", "4")},
                      "additionalProperties": False}}},
     ]}
+    states = list(TEMPLATE_STATUSES)
+    text_or_null = {"type": "string", "nullable": True}
+    button = {"type": "object", "required": ["type", "name"], "properties": {
+        "type": {"type": "string", "enum": list(alimtalk.BUTTON_TYPES)},
+        "name": {"type": "string", "maxLength": 14}, "url_mobile": {"type": "string", "maxLength": 500},
+        "url_pc": {"type": "string", "maxLength": 500}, "scheme_ios": {"type": "string"},
+        "scheme_android": {"type": "string"}, "phone": {"type": "string"}}}
+    item = {"type": "object", "required": ["title", "description"], "properties": {
+        "title": {"type": "string", "maxLength": 6}, "description": {"type": "string", "maxLength": 23}}}
+    template = {
+        "type": "object",
+        "required": ["code", "channel", "title", "state", "state_label", "message_type", "emphasis_type",
+                     "variables", "buttons", "quick_replies", "created_at", "updated_at"],
+        "properties": {
+            "code": {"type": "string", "maxLength": 20, "description": "템플릿 코드 (발송할 때 template_code)"},
+            "channel": {"type": "string", "description": "발신 채널 ID (@로 시작)"},
+            "title": {"type": "string", "description": "템플릿 제목 (등록할 때 name)"},
+            "state": {"type": "string", "enum": states},
+            "state_label": {"type": "string", "description": "저장됨, 등록요청, 검수중, 등록완료, 반려됨, 휴면, 차단"},
+            "message_type": {"type": "string", "enum": list(alimtalk.MESSAGE_TYPES)},
+            "emphasis_type": {"type": "string", "enum": list(alimtalk.EMPHASIS_TYPES)},
+            "content": {"type": "string"}, "extra": text_or_null, "emphasis_title": text_or_null,
+            "emphasis_subtitle": text_or_null, "item_header": text_or_null,
+            "items": {"type": "array", "items": item}, "security": {"type": "boolean"},
+            "category": text_or_null,
+            "variables": {"type": "array", "items": {"type": "string"}},
+            "buttons": {"type": "array", "items": button}, "quick_replies": {"type": "array", "items": button},
+            "reject_reason": text_or_null,
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "requested_at": {"type": "string", "format": "date-time", "nullable": True},
+            "reviewed_at": {"type": "string", "format": "date-time", "nullable": True},
+            "history": {"type": "array", "description": "검수 이력 (템플릿 한 건을 조회할 때)", "items": {
+                "type": "object", "required": ["at", "kind", "state", "actor", "comment"], "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "kind": {"type": "string", "enum": ["state", "comment"]},
+                    "state": {"type": "string", "enum": states},
+                    "actor": {"type": "string", "enum": ["customer", "kakao", "system"]},
+                    "comment": text_or_null}}},
+        },
+    }
+    new_template = {
+        "type": "object", "required": ["channel", "name", "content"],
+        "properties": {
+            "channel": {"type": "string", "description": "등록완료된 카카오 채널의 @검색용 아이디"},
+            "name": {"type": "string", "maxLength": 150, "description": "템플릿 제목"},
+            "message_type": {"type": "string", "enum": list(alimtalk.MESSAGE_TYPES), "default": "BA"},
+            "emphasis_type": {"type": "string", "enum": list(alimtalk.EMPHASIS_TYPES), "default": "NONE"},
+            "content": {"type": "string", "maxLength": 1300, "description": "내용; 변수 #{변수명}"},
+            "extra": {"type": "string", "maxLength": 500, "description": "부가정보 (EX, MI)"},
+            "emphasis_title": {"type": "string", "maxLength": 50}, "emphasis_subtitle": {"type": "string",
+                                                                                        "maxLength": 50},
+            "item_header": {"type": "string", "maxLength": 16},
+            "items": {"type": "array", "minItems": 2, "maxItems": 10, "items": item},
+            "image": {"type": "string", "format": "byte", "description": "IMAGE: jpg/png 500KB 이하, 2:1 (800×400)"},
+            "security": {"type": "boolean"}, "category": {"type": "string", "description": "카테고리 코드 6자리"},
+            "buttons": {"type": "array", "maxItems": 5, "items": button},
+            "quick_replies": {"type": "array", "maxItems": 5, "items": button},
+            "request_review": {"type": "boolean", "description": "true면 저장과 함께 등록 요청(검수 요청)"},
+        },
+    }
     paging = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
               {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
     send_id = {"name": "send_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -44,7 +108,7 @@ def spec() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "megabird 연동 API", "version": "1.0.0",
-                 "description": "문자(SMS/LMS/MMS) 발송과 결과 조회. 인증: Authorization: Bearer <API 키>. "
+                 "description": "문자(SMS/LMS/MMS) 발송과 결과 조회, 알림톡 템플릿 관리. 인증: Authorization: Bearer <API 키>. "
                                 "오류는 {\"error\": {\"code\", \"message\", \"field\"}} 형식입니다."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -55,7 +119,7 @@ def spec() -> dict:
                     "type": "object", "required": ["code", "message", "field"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                    "field": {"type": "string", "nullable": True}, "details": {}}}}}}}}},
-            "schemas": {"SendSummary": send_summary, "Recipient": recipient},
+            "schemas": {"SendSummary": send_summary, "Recipient": recipient, "AlimtalkTemplate": template},
         },
         "paths": {
             "/balance": {"get": {"summary": "잔액", "responses": {
@@ -121,6 +185,26 @@ def spec() -> dict:
                                                  "parameters": [send_id, idem], "responses": {
                 "200": {"description": "취소됨", "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/SendSummary"}}}}, **_errors(401, 403, 404, 409, 422, 429)}}},
+            "/alimtalk/templates": {
+                "get": {"summary": "알림톡 템플릿 목록 (최근 등록순)", "parameters": [
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": states}}, *paging],
+                    "responses": {"200": {"description": "목록", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["total", "page", "per_page", "templates"], "properties": {
+                            "total": {"type": "integer"}, "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                            "templates": {"type": "array",
+                                          "items": {"$ref": "#/components/schemas/AlimtalkTemplate"}}}}}}},
+                        **_errors(401, 403, 422, 429)}},
+                "post": {"summary": "알림톡 템플릿 등록 (request_review: true면 등록 요청까지)", "parameters": [idem],
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": new_template}}},
+                         "responses": {"201": {"description": "등록됨 (검수 이력 포함)", "content": {
+                             "application/json": {"schema": {"$ref": "#/components/schemas/AlimtalkTemplate"}}}},
+                             **_errors(401, 403, 409, 413, 422, 429)}}},
+            "/alimtalk/templates/{code}": {"get": {
+                "summary": "알림톡 템플릿 한 건과 검수 이력",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "템플릿", "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/AlimtalkTemplate"}}}}, **_errors(401, 403, 404, 429)}}},
             "/openapi.json": {"get": {"summary": "이 문서", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },

@@ -19,6 +19,7 @@ from app.domain.numbers import format_number, is_digits
 from app.domain.recipients import Recipient
 from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.services.history import queries
+from app.services.kakao import templates as alimtalk_templates
 from app.services.senders import kakao_channels, sender_numbers
 from app.services.sending import acceptance, lifecycle
 from app.services.shared import idempotency
@@ -31,7 +32,8 @@ MAX_API_RECIPIENTS = 10_000
 #: The services name a field as the web form labels it; the API names its JSON field (API-04).
 API_FIELDS = {"발신번호": "from", "수신자": "to", "내용": "text", "제목": "title", "예약시간": "scheduled_at",
               "광고": "ad", "광고 업체명": "ad.name", "무료거부 번호": "ad.optout", "이미지첨부": "images",
-              "잔액": "balance", "상태": "status", "분류": "category"}
+              "잔액": "balance", "상태": "status", "분류": "category", "요청": "body",
+              "발신 채널 ID": "channel", "템플릿 상태": "state"}
 
 
 @api_v1.errorhandler(MegabirdError)
@@ -211,6 +213,63 @@ def cancel_send(send_id):
     if isinstance(result, idempotency.Replay):
         return jsonify(result.body), result.status
     return jsonify(queries.send_summary(result))
+
+
+@api_v1.get("/alimtalk/templates")
+@require_key
+def list_alimtalk_templates():
+    page, per_page = _page_args()
+    state = moments.check_choice(request.args.get("state"), alimtalk_templates.STATUSES, "state")
+    rows, total = alimtalk_templates.list_templates(g.api_account_id, status=state, page=page, per_page=per_page)
+    return jsonify({"total": total, "page": page, "per_page": per_page,
+                    "templates": [alimtalk_templates.to_api(t) for t in rows]})
+
+
+def _template_image(value) -> tuple[None, bytes] | None:
+    """이미지형's image as base64 (checked by the service: jpg/png, 500 KB, 2:1)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 700_000:
+        raise ValidationError("image는 500KB 이하 jpg/png의 base64 문자열이어야 합니다.", field="image",
+                              code="invalid_image")
+    try:
+        return None, base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("image: base64 형식이 아닙니다.", field="image", code="invalid_image") from None
+
+
+@api_v1.post("/alimtalk/templates")
+@require_key
+def create_alimtalk_template():
+    raw = request.get_data(cache=True)
+    data = _json_body()
+    image = data.get("image")
+    if len(raw) - (len(json.dumps(image)) if isinstance(image, str) else 0) > MAX_BODY:
+        raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")
+    key = _idempotency_key()
+    _field(data, "channel", str, required=True, label="channel(발신 채널 ID)")
+    request_review = data.get("request_review")
+    if request_review is not None and not isinstance(request_review, bool):
+        raise ValidationError("request_review는 true 또는 false여야 합니다.", field="request_review",
+                              code="invalid_type")
+    image = _template_image(image)
+    fields = {k: v for k, v in data.items() if k not in ("request_review", "image")}
+    now = clock.now()
+    result = idempotency.once(
+        g.api_account_id, key,
+        lambda: alimtalk_templates.create_template(account_id=g.api_account_id, actor=None, raw=fields, image=image,
+                                                   request_review=bool(request_review), now=now),
+        lambda template: (201, alimtalk_templates.to_api(template, with_history=True), None), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
+    return jsonify(alimtalk_templates.to_api(result, with_history=True)), 201
+
+
+@api_v1.get("/alimtalk/templates/<code>")
+@require_key
+def get_alimtalk_template(code):
+    return jsonify(alimtalk_templates.to_api(alimtalk_templates.get_by_code(g.api_account_id, code),
+                                             with_history=True))
 
 
 @api_v1.get("/openapi.json")

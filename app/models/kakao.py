@@ -67,6 +67,7 @@ class AlimtalkTemplate(Model):
     #: the state a blocked template returns to when staff unblock it
     blocked_from: Mapped[Optional[str]] = mapped_column(String(16))
 
+    account = relationship("Account")
     channel = relationship("KakaoChannel")
     image_file = relationship("StoredFile")
     events = relationship("AlimtalkTemplateEvent", cascade="all, delete-orphan", passive_deletes=True,

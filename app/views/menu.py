@@ -21,6 +21,7 @@ from app.views.portal.signup import InvitationView, SignupView
 from app.views.portal.wallet import WalletView
 from app.views.staff.accounts import AccountAdminView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateQueueView
+from app.views.staff.alimtalk_templates import AlimtalkTemplateAdminView
 from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
@@ -85,6 +86,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(AccountAdminView, "Accounts", label=_("고객 계정"), category="Customers",
                         category_label=_("고객 관리"))
     appbuilder.add_view(SenderNumberAdminView, "SenderNumbers", label=_("발신번호 관리"), category="Customers")
+    appbuilder.add_view(AlimtalkTemplateAdminView, "AlimtalkTemplatesAdmin", label=_("알림톡 템플릿"),
+                        category="Customers")
     appbuilder.add_view(LedgerAdminView, "Ledger", label=_("원장"), category="Customers")
     appbuilder.add_view_no_menu(StaffWalletView)
     appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")

@@ -19,11 +19,15 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 
 from app import clock
 from app.api.openapi import spec
+from app.extensions import db
+from app.models import AlimtalkTemplate
+from tests.support.factories import TEMPLATE_FIELDS, approve_channel, make_template
 from tests.support.pipeline import accept, api_customer, bearer, phones, set_daily_cap
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [(method.upper(), path) for path, operations in spec()["paths"].items() for method in operations]
 EXAMPLES = 30
+TEMPLATE_CHANNEL = "@fuzz"
 # SEC-04 shapes found by a black-box probe: each must be a 4xx from the description (NaN and
 # Infinity cannot be sent by the test client: tests/integration/test_hostile_input.py has them)
 HOSTILE = [("text", "\ud800 안내"), ("text", "\udfff"), ("to", [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["01023456789"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]),
@@ -31,19 +35,30 @@ HOSTILE = [("text", "\ud800 안내"), ("text", "\udfff"), ("to", [[[[[[[[[[[[[[[
            ("to", ["01023456789\x00"])]
 
 
-def _steer(case, path: str, sender: str, send_id: str) -> None:
+def _steer(case, path: str, sender: str, send_id: str, template_code: str = "") -> None:
     """Half of the cases (chosen by their content, so runs repeat) are steered past the
     first refusal: sends come from the account's approved number to valid numbers, and
     send ids are a real send of the account. Half of those sends also get a text the
     network carries and lose their ad and image parts, so that some sends are accepted
     whatever Hypothesis draws (its draws follow the constants it finds in our source, so
-    they change with unrelated edits). Everything else stays as generated."""
+    they change with unrelated edits). Templates (API-07) go to the account's approved
+    channel, a template code is one of the account's, and a quarter of the new templates
+    get the fields of a valid one. Everything else stays as generated."""
     draw = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 4
     if draw % 2:
         return
     if case.path_parameters and "send_id" in case.path_parameters:
         case.path_parameters["send_id"] = send_id
+    if case.path_parameters and "code" in case.path_parameters:
+        case.path_parameters["code"] = template_code
     body = case.body if isinstance(case.body, dict) else None
+    if body is not None and path == "/alimtalk/templates":
+        body["channel"] = TEMPLATE_CHANNEL          # templates are of the account's approved channel
+        if draw == 0:                               # and a quarter a template that KAT-01 accepts
+            body.update(TEMPLATE_FIELDS)
+            for key in ("emphasis_type", "image", "items", "item_header", "extra", "emphasis_title",
+                        "emphasis_subtitle", "quick_replies", "category", "security"):
+                body.pop(key, None)
     if body is not None and path == "/sends/sms":
         body["from"] = sender
         to = body.get("to")
@@ -65,6 +80,12 @@ def test_sec04_schemathesis_finds_no_5xx_and_no_answer_outside_the_description(a
     customer, key = api_customer(app, cash=1_000_000)
     set_daily_cap(app, customer.account_id, 1_000_000)
     scheduled = accept(app, customer, phones(1, 2), scheduled_at=clock.now() + dt.timedelta(days=1))
+    template_code = ""
+    if path.startswith("/alimtalk/"):
+        channel_id = approve_channel(app, customer.account_id, TEMPLATE_CHANNEL)
+        template_id = make_template(app, customer.account_id, channel_id, status="approved")
+        with app.app_context():
+            template_code = db.session.get(AlimtalkTemplate, template_id).code
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operation = schema.find_operation_by_label(f"{method} {path}")
     assert operation is not None, f"{method} {path} is not in /openapi.json"
@@ -75,7 +96,7 @@ def test_sec04_schemathesis_finds_no_5xx_and_no_answer_outside_the_description(a
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
     @given(case=cases)
     def run(case):
-        _steer(case, path, customer.phone, str(scheduled.send_id))
+        _steer(case, path, customer.phone, str(scheduled.send_id), template_code)
         response = case.call_and_validate(headers=bearer(key), checks=CHECKS)
         statuses.append(response.status_code)
 
@@ -83,3 +104,7 @@ def test_sec04_schemathesis_finds_no_5xx_and_no_answer_outside_the_description(a
     assert statuses, "no request was made"
     if path == "/sends/sms":
         assert 201 in statuses, f"no generated send was accepted: {sorted(statuses)}"
+    if (method, path) == ("POST", "/alimtalk/templates"):
+        assert 201 in statuses, f"no generated template was accepted: {sorted(statuses)}"
+    if path == "/alimtalk/templates/{code}":
+        assert 200 in statuses, f"the account's template was never read: {sorted(statuses)}"

@@ -9,8 +9,10 @@ import re
 import pytest
 
 from app import clock
-from app.models import Send
+from app.extensions import db
+from app.models import AlimtalkTemplate, Send
 from tests.support.api import error_of, post_sms, sms_body
+from tests.support.factories import TEMPLATE_FIELDS, approve_channel, make_template
 from tests.support.pipeline import NOW, api_customer, balance, bearer, count, phones, send_row
 
 HOUR = dt.timedelta(hours=1)
@@ -82,6 +84,44 @@ def prove_balance_and_senders_are_the_keys_own(app):
         assert [n["number"] for n in numbers] == [stranger.phone]
 
 
+def _foreign_template(app):
+    """Another account's AlimTalk template (KAT-01) on its channel, and a key of our own
+    corporate account, which has an approved channel of its own."""
+    owner, owner_key = api_customer(app)
+    stranger, stranger_key = api_customer(app)
+    owner_channel = approve_channel(app, owner.account_id, "@owner-shop")
+    approve_channel(app, stranger.account_id, "@stranger-shop")
+    template_id = make_template(app, owner.account_id, owner_channel, status="approved",
+                                content="#{고객명}님 비밀 쿠폰 7788을 보내드립니다.")
+    with app.app_context():
+        code = db.session.get(AlimtalkTemplate, template_id).code
+    return app.test_client(), owner, owner_key, stranger, stranger_key, code
+
+
+def prove_list_alimtalk_templates(app):
+    client, owner, owner_key, stranger, key, code = _foreign_template(app)
+    theirs = client.get("/api/v1/alimtalk/templates", headers=bearer(key))
+    assert theirs.status_code == 200 and theirs.get_json()["total"] == 0
+    assert code not in theirs.get_data(as_text=True) and "7788" not in theirs.get_data(as_text=True)
+    assert client.get("/api/v1/alimtalk/templates", headers=bearer(owner_key)).get_json()["total"] == 1
+
+
+def prove_get_alimtalk_template(app):
+    client, owner, owner_key, stranger, key, code = _foreign_template(app)
+    _refused(client.get(f"/api/v1/alimtalk/templates/{code}", headers=bearer(key)), "7788", "@owner-shop")
+    assert client.get(f"/api/v1/alimtalk/templates/{code}", headers=bearer(owner_key)).status_code == 200
+
+
+def prove_create_alimtalk_template_on_another_accounts_channel(app):
+    client, owner, owner_key, stranger, key, code = _foreign_template(app)
+    response = client.post("/api/v1/alimtalk/templates", json={**TEMPLATE_FIELDS, "channel": "@owner-shop"},
+                           headers=bearer(key))
+    error_of(response, 422, "channel_not_approved", "channel")
+    assert count(app, AlimtalkTemplate, AlimtalkTemplate.account_id == stranger.account_id) == 0
+    assert client.post("/api/v1/alimtalk/templates", json={**TEMPLATE_FIELDS, "channel": "@stranger-shop"},
+                       headers=bearer(key)).status_code == 201
+
+
 #: endpoint -> a proof that another account's ids answer 404 (or its data never shows),
 #: or why the route takes no ids. A new api_v1 route without an entry fails the test below.
 API_ROUTES = {
@@ -92,6 +132,9 @@ API_ROUTES = {
     "api_v1.get_send": prove_get_send,
     "api_v1.send_messages": prove_send_messages,
     "api_v1.cancel_send": prove_cancel_send,
+    "api_v1.list_alimtalk_templates": prove_list_alimtalk_templates,
+    "api_v1.create_alimtalk_template": prove_create_alimtalk_template_on_another_accounts_channel,
+    "api_v1.get_alimtalk_template": prove_get_alimtalk_template,
     "api_v1.openapi": "takes no ids and reads no account's data: the public description of the API",
 }
 

@@ -1,6 +1,6 @@
 """`flask megabird …`: the tick runs the tasks due at --now and records periodic_run rows;
 a bad --now is a clear usage error; sandbox-outbox lists what the sandbox carrier
-received; seed-demo (ACC-09) is idempotent and prints working logins."""
+received; seed-demo (ACC-09) is idempotent and prints working logins (and megazone's AlimTalk templates)."""
 import datetime as dt
 import json
 import re
@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db
-from app.models import (Account, AccountMember, LoginAttempt, LowBalanceAlert, PeriodicRun, SandboxMessage,
-                        SenderNumber, SystemMessage, User, UserConsent)
+from app.models import (Account, AccountMember, AlimtalkTemplate, LoginAttempt, LowBalanceAlert, PeriodicRun,
+                        SandboxMessage, SenderNumber, SystemMessage, User, UserConsent)
 from app.services import periodic
 from tests.support.foundation import count, rows
 from tests.support.jobs import run_worker
@@ -141,6 +141,24 @@ def test_acc09_seed_demo_is_idempotent_and_its_passwords_log_in(app):
         assert (megazone.kind, megazone.daily_cap, megazone.api_status) == ("corporate", 1_000_000, "approved")
         senders = db.session.scalars(select(SenderNumber).where(SenderNumber.account_id == megazone.id)).all()
         assert senders and all(s.status == "approved" for s in senders)
+        # issue 14 (09-api.md, KAT-03): an approved AlimTalk template with #{고객명}, #{주문번호} and one
+        # web-link button on megazone's approved channel, and a rejected one with its reason, once
+        both = db.session.scalars(select(AlimtalkTemplate).where(AlimtalkTemplate.account_id == megazone.id)).all()
+        assert sorted(t.status for t in both) == ["approved", "rejected"]          # two runs, two templates
+        made = {t.status: t for t in both}
+        ready, refused = made["approved"], made["rejected"]
+        assert ready.channel.status == "approved" and ready.channel.search_id == "@megabird"
+        assert ready.variables == ["고객명", "주문번호"]
+        assert [b["type"] for b in ready.buttons] == ["WL"] and ready.buttons[0]["url_mobile"].startswith("https://")
+        assert [e.status for e in ready.events] == ["saved", "requested", "in_review", "approved"]
+        assert refused.reject_reason and refused.events[-1].comment == refused.reject_reason
+        assert refused.events[-1].actor.username == "operator"
+    # the printed API key reads them (API-07)
+    [api_key] = [line.removeprefix("api_key=") for line in second.output.splitlines() if line.startswith("api_key=")]
+    listing = app.test_client().get("/api/v1/alimtalk/templates?state=approved",
+                                    headers={"Authorization": f"Bearer {api_key}"}).get_json()
+    assert [(t["title"], t["channel"], t["variables"]) for t in listing["templates"]] == [
+        ("주문 발송 안내", "@megabird", ["고객명", "주문번호"])]
 
 
 def test_demo_passwords_are_this_installs_and_never_reset_over_a_changed_one(app, tmp_path):

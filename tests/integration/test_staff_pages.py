@@ -16,7 +16,7 @@ from app.security.roles import ADMIN, FINANCE, OPERATOR
 from app.services.accounts import accounts
 from app.services.senders import sender_numbers
 from app.services.wallet import ledger, topups
-from tests.support.factories import Customer, make_customer
+from tests.support.factories import Customer, approve_channel, make_customer, make_template
 from tests.support.foundation import apply_conversion, sidebar_links, staff_client
 from tests.support.pipeline import actor, staff_user
 from tests.support.uploads import png
@@ -61,6 +61,10 @@ def world(app) -> World:
                                now=now)
         ledger.grant_points(individual.account_id, "500", reason="이벤트", key="test:points", now=now,
                             actor=actor(operator))
+    # AlimTalk templates (issue 14): one waiting for review, one approved
+    channel_id = approve_channel(app, corporate.account_id, "@megazone")
+    make_template(app, corporate.account_id, channel_id, status="requested")
+    make_template(app, corporate.account_id, channel_id, status="approved", name="배송 완료 안내")
     return World(individual, corporate, sender_id)
 
 
@@ -150,7 +154,8 @@ def test_a_roles_dashboard_shows_only_the_queues_it_may_open(app, world):
 LISTS = ["/staff/queues/sender-numbers/list/", "/staff/queues/conversions/list/", "/staff/queues/api-use/list/",
          "/staff/queues/topups/list/", "/staff/queues/refunds/list/", "/staff/queues/channels/list/",
          "/staff/accounts/list/", "/staff/sender-numbers/list/", "/staff/ledger/list/", "/staff/audit/list/",
-         "/staff/sandbox/list/", "/staff/price-plans/list/", "/staff/"]
+         "/staff/sandbox/list/", "/staff/price-plans/list/", "/staff/queues/alimtalk-templates/",
+         "/staff/alimtalk-templates/", "/staff/"]
 
 
 def _read(text: str, url: str) -> None:

@@ -17,7 +17,9 @@ import json
 import secrets
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.domain import alimtalk
 from app.domain import text as rules
 from app.domain.korean import josa
@@ -26,7 +28,7 @@ from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationEr
 from app.extensions import db
 from app.gateways import get_gateway
 from app.gateways.base import TemplateSubmission
-from app.models import AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
+from app.models import Account, AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
 from app.models.kakao import TEMPLATE_STATUS_LABELS, TEMPLATE_STATUSES
 from app.security.tenancy import MAX_ID, get_owned, owned
 from app.services.accounts.accounts import get_account
@@ -50,7 +52,12 @@ def list_templates(account_id: int, *, channel_id=None, status: str | None = Non
                    page: int = 1, per_page: int = 10) -> tuple[list[AlimtalkTemplate], int]:
     """KAT-04: the account's templates, newest first, filtered by channel, state and a
     search over code, title and content."""
-    stmt = owned(AlimtalkTemplate, account_id)
+    stmt = _filtered(owned(AlimtalkTemplate, account_id), channel_id=channel_id, status=status, query=query)
+    return paginate(stmt, AlimtalkTemplate.created_at.desc(), AlimtalkTemplate.id.desc(), page=page,
+                    per_page=per_page)
+
+
+def _filtered(stmt, *, channel_id=None, status: str | None = None, query: str | None = None):
     if channel_id not in (None, ""):
         try:
             channel = int(channel_id)
@@ -69,8 +76,7 @@ def list_templates(account_id: int, *, channel_id=None, status: str | None = Non
         stmt = stmt.where(or_(AlimtalkTemplate.code.ilike(pattern, escape="\\"),
                               AlimtalkTemplate.name.ilike(pattern, escape="\\"),
                               AlimtalkTemplate.content.ilike(pattern, escape="\\")))
-    return paginate(stmt, AlimtalkTemplate.created_at.desc(), AlimtalkTemplate.id.desc(), page=page,
-                    per_page=per_page)
+    return stmt
 
 
 def get_template(account_id: int, template_id, *, for_update: bool = False) -> AlimtalkTemplate:
@@ -120,6 +126,46 @@ def as_form(template: AlimtalkTemplate) -> dict:
             "item_header": template.item_header or "", "items": template.items, "security": template.security,
             "category": template.category or "", "buttons": template.buttons,
             "quick_replies": template.quick_replies}
+
+
+#: who a line of the history names outside megabird (the API): the reviewer is Kakao,
+#: whoever plays it, and never a staff member by name
+PUBLIC_ACTORS = {"customer": "customer", "staff": "kakao", "kakao": "kakao", "system": "system"}
+
+
+def public_history(template: AlimtalkTemplate) -> list[tuple[AlimtalkTemplateEvent, str]]:
+    """Each line of the history with who did it as the customer may read it: a staff
+    member reviewing or replying is Kakao (the sandbox's reviewer); a staff member's 차단
+    and 차단 해제 is megabird itself, "system"."""
+    lines, state = [], None
+    for event in template.events:
+        actor = PUBLIC_ACTORS.get(event.actor_kind, "system")
+        if event.actor_kind == "staff" and event.kind == "state" and "blocked" in (event.status, state):
+            actor = "system"
+        if event.kind == "state":
+            state = event.status
+        lines.append((event, actor))
+    return lines
+
+
+def to_api(template: AlimtalkTemplate, *, with_history: bool = False) -> dict:
+    """API-07: the template as the integration API answers it (times in KST, ISO-8601)."""
+    def iso(value):
+        return clock.to_kst(value).isoformat() if value else None
+    body = {"code": template.code, "channel": template.channel.search_id if template.channel else None,
+            "title": template.name, "state": template.status, "state_label": template.status_label,
+            "message_type": template.message_type, "emphasis_type": template.emphasis_type,
+            "content": template.content, "extra": template.extra, "emphasis_title": template.emphasis_title,
+            "emphasis_subtitle": template.emphasis_subtitle, "item_header": template.item_header,
+            "items": template.items, "security": template.security, "category": template.category,
+            "variables": template.variables, "buttons": template.buttons, "quick_replies": template.quick_replies,
+            "reject_reason": template.reject_reason, "created_at": iso(template.created_at),
+            "updated_at": iso(template.updated_at), "requested_at": iso(template.requested_at),
+            "reviewed_at": iso(template.reviewed_at)}
+    if with_history:
+        body["history"] = [{"at": iso(e.at), "kind": e.kind, "state": e.status, "actor": actor, "comment": e.comment}
+                           for e, actor in public_history(template)]
+    return body
 
 
 # --- the customer's steps ------------------------------------------------------------------------------------
@@ -334,6 +380,58 @@ def _locked(template_id) -> AlimtalkTemplate:
     template = db.session.scalar(select(AlimtalkTemplate).where(AlimtalkTemplate.id == pk).with_for_update())
     if template is None:
         raise NotFound()
+    return template
+
+
+QUEUE_STATUSES = ("requested", "in_review")
+#: the states staff may block, or unblock (KAT-03)
+BLOCKABLE = ("approved", "dormant")
+
+
+def review_queue(*, page: int = 1, per_page: int = 25) -> tuple[list[AlimtalkTemplate], int]:
+    """The operators' queue: requested and in-review templates of every account, the
+    oldest request first."""
+    stmt = (select(AlimtalkTemplate).where(AlimtalkTemplate.status.in_(QUEUE_STATUSES))
+            .options(selectinload(AlimtalkTemplate.account), selectinload(AlimtalkTemplate.channel)))
+    return paginate(stmt, AlimtalkTemplate.requested_at.asc(), AlimtalkTemplate.id.asc(), page=page,
+                    per_page=per_page)
+
+
+def all_templates(*, account_id=None, status: str | None = None, query: str | None = None, page: int = 1,
+                  per_page: int = 25) -> tuple[list[AlimtalkTemplate], int]:
+    """Every account's templates for staff, newest first, filtered as KAT-04 filters
+    (state, a search over code, title and content) and by account."""
+    stmt = select(AlimtalkTemplate).options(selectinload(AlimtalkTemplate.account),
+                                            selectinload(AlimtalkTemplate.channel))
+    if account_id not in (None, ""):
+        try:
+            pk = int(account_id)
+        except (TypeError, ValueError):
+            pk = 0
+        if not 0 < pk <= MAX_ID:
+            raise ValidationError("계정을 목록에서 선택해주세요.", field="계정", code="invalid_choice")
+        stmt = stmt.where(AlimtalkTemplate.account_id == pk)
+    stmt = _filtered(stmt, status=status, query=query)
+    return paginate(stmt, AlimtalkTemplate.created_at.desc(), AlimtalkTemplate.id.desc(), page=page,
+                    per_page=per_page)
+
+
+def accounts_with_templates() -> list[tuple[int, str]]:
+    """(id, name) of the accounts that have templates: the staff list's account filter."""
+    return [(row.id, row.display_name) for row in db.session.execute(
+        select(Account.id, Account.display_name).where(
+            Account.id.in_(select(AlimtalkTemplate.account_id))).order_by(Account.display_name, Account.id))]
+
+
+def get_for_staff(template_id) -> AlimtalkTemplate:
+    """Any account's template, for the staff pages."""
+    try:
+        pk = int(template_id)
+    except (TypeError, ValueError):
+        raise NotFound("템플릿을 찾을 수 없습니다.") from None
+    template = db.session.get(AlimtalkTemplate, pk) if 0 < pk <= MAX_ID else None
+    if template is None:
+        raise NotFound("템플릿을 찾을 수 없습니다.")
     return template
 
 

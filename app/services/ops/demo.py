@@ -1,7 +1,8 @@
 """Demo data (ACC-09): one login per role, two customers with sender numbers, money and
 the consents a sign-up records (kim also has a 잔액 부족 알림), so that every page has
 something to show — kim's ads use the shared 무료거부 080 number with kim's 인증코드,
-megazone has an own approved 080 number (SND-09). Idempotent: running it again resets the
+megazone has an own approved 080 number (SND-09), the Kakao channel @megabird with an approved
+and a rejected AlimTalk template (KAT-03). Idempotent: running it again resets the
 demo passwords and adds only what is missing."""
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from app.domain.brn import brn_check_digit
 from app.domain.recipients import Recipient
 from app.domain.sms_plan import SmsRequest
 from app.extensions import db
-from app.models import (Account, AccountMember, Contact, ContactGroup, KakaoChannel, LowBalanceAlert, MessageTemplate,
-                        OptoutNumber, Send, SenderNumber)
+from app.models import (Account, AccountMember, AlimtalkTemplate, Contact, ContactGroup, KakaoChannel, LowBalanceAlert,
+                        MessageTemplate, OptoutNumber, Send, SenderNumber)
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
 from app.services.accounts import api_keys, consents, signup, users
+from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import acceptance, dispatch, lifecycle, reports
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger, low_balance
@@ -186,6 +188,40 @@ def _ensure_address_book(account: Account, now: dt.datetime) -> None:
                                        updated_at=now))
 
 
+#: megazone's AlimTalk templates on @megabird (09-api.md: one approved with #{고객명}, #{주문번호}
+#: and a web-link button, so that AlimTalk can be sent at once; 06-kakao.md: one rejected, its
+#: reason in the review history). (fields, the reviewer's reason or None for an approval)
+DEMO_TEMPLATES = [
+    ({"name": "주문 발송 안내", "message_type": "BA", "emphasis_type": "NONE", "category": "006001",
+      "content": "#{고객명}님, 주문하신 상품이 발송되었습니다.\n주문번호: #{주문번호}\n배송 조회는 아래 버튼을 눌러주세요.",
+      "buttons": [{"type": "WL", "name": "배송 조회", "url_mobile": "https://shop.megazone.example/orders/#{주문번호}",
+                   "url_pc": "https://shop.megazone.example/orders/#{주문번호}"}]}, None),
+    ({"name": "주말 특가 쿠폰 안내", "message_type": "BA", "emphasis_type": "NONE",
+      "content": "#{고객명}님께만 드리는 주말 특가 쿠폰! 지금 바로 사용하세요."},
+     "광고성 내용(특가, 쿠폰)은 알림톡으로 보낼 수 없습니다. 주문·배송 등 정보성 내용으로 고치거나 친구톡으로 보내주세요."),
+]
+
+
+def _ensure_alimtalk_templates(account: Account, customer, now: dt.datetime) -> None:
+    """megazone's templates, made as people make them: the customer saves and requests
+    each, the demo operator starts the review and decides it (the sandbox's reviewer).
+    A template of the same name is left as it is. Where a dealer reviews (not the
+    sandbox), the templates wait for its review."""
+    channel = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account.id,
+                                                           KakaoChannel.search_id == "@megabird"))
+    operator = current_app.appbuilder.sm.find_user(username="operator")
+    for fields, reason in DEMO_TEMPLATES:
+        if db.session.scalar(select(AlimtalkTemplate.id).where(AlimtalkTemplate.account_id == account.id,
+                                                               AlimtalkTemplate.name == fields["name"])):
+            continue
+        template = alimtalk_templates.create_template(account_id=account.id, actor=customer,
+                                                      raw={**fields, "channel": channel.id}, request_review=True,
+                                                      now=now)
+        if alimtalk_templates.reviewed_by_operators():
+            alimtalk_templates.start_review(template.id, actor=operator, now=now)
+            alimtalk_templates.decide(template.id, approve=reason is None, actor=operator, now=now, reason=reason)
+
+
 def _ensure_sends(accounts: dict[str, Account], now: dt.datetime) -> None:
     """A few completed sends, run through the real pipeline (the sandbox answers at once
     when the clock is moved past its report delay)."""
@@ -236,5 +272,7 @@ def seed(now: dt.datetime) -> list[str]:
     with transaction():
         _ensure_address_book(accounts["megazone"], now)
         _ensure_low_balance_alert(accounts["kim"], now)
+        _ensure_alimtalk_templates(accounts["megazone"], current_app.appbuilder.sm.find_user(username="megazone"),
+                                   now)
     _ensure_sends(accounts, now)
     return lines

@@ -39,8 +39,8 @@ FIELDS: dict[str, str] = {
     "status": "상태", "kind": "유형", "cash": "충전금", "points": "포인트", "daily_cap": "일일 한도",
     "suspended": "이용 정지", "price_plan": "요금제", "name": "이름", "number": "발신번호", "refunded": "환급액",
     "queue": "대기열", "sms": "SMS", "lms": "LMS", "mms": "MMS", "alimtalk": "알림톡", "friendtalk_text": "친구톡 텍스트",
-    "friendtalk_image": "친구톡 이미지", "username": "아이디", "email": "이메일", "first_name": "이름", "code": "코드",
-    "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한",
+    "friendtalk_image": "친구톡 이미지", "username": "아이디", "email": "이메일", "first_name": "이름",
+    "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한", "code": "템플릿 코드",
 }
 #: values of a few keys -> their names
 VALUES: dict[str, dict[str, str]] = {
