@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.domain import alimtalk
 from app.domain import text as rules
-from app.domain.korean import josa
+from app.domain.korean import N_, josa
 from app.domain.files import CheckedFile
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationError
 from app.extensions import db
@@ -44,6 +44,14 @@ REQUESTABLE = ("saved", "rejected")
 DORMANT_AFTER = dt.timedelta(days=365)
 MAX_COMMENT = 1000
 SUBMIT_JOB = "app.jobs.kakao.submit_templates"
+#: the lines of the history megabird writes itself, which the pages show in their reader's
+#: language (a person's comment or reason is shown as written)
+EDITED = N_("템플릿을 수정했습니다.")
+REACTIVATED = N_("휴면을 해제했습니다.")
+UNBLOCKED = N_("차단을 해제했습니다.")
+WENT_DORMANT = N_("1년 동안 발송에 쓰이지 않아 휴면 상태가 되었습니다.")
+REJECTED_BY_KAKAO = N_("카카오 검수 결과 반려되었습니다.")
+SYSTEM_COMMENTS = frozenset({EDITED, REACTIVATED, UNBLOCKED, WENT_DORMANT, REJECTED_BY_KAKAO})
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -298,7 +306,7 @@ def update_template(*, account_id: int, template_id, actor, raw: dict, image=Non
         _image(template, draft, image, account_id=account_id, now=now)
         template.updated_at = now
         template.status = "saved"
-        _event(template, actor=actor, actor_kind="customer", now=now, comment="템플릿을 수정했습니다.")
+        _event(template, actor=actor, actor_kind="customer", now=now, comment=EDITED)
         if request_review:
             _request(template, actor=actor, now=now)
     return template
@@ -359,7 +367,7 @@ def reactivate(*, account_id: int, template_id, actor, now: dt.datetime) -> Alim
             raise InvalidState("휴면 상태의 템플릿만 휴면 해제할 수 있습니다.", field="템플릿 상태")
         template.status = "approved"
         template.last_used_at = now
-        _event(template, actor=actor, actor_kind="customer", now=now, comment="휴면을 해제했습니다.")
+        _event(template, actor=actor, actor_kind="customer", now=now, comment=REACTIVATED)
     return template
 
 
@@ -538,7 +546,7 @@ def unblock(template_id, *, actor, reason=None, now: dt.datetime) -> AlimtalkTem
         before = _snapshot(template)
         template.status = template.blocked_from or "approved"
         template.blocked_from = None
-        _event(template, actor=actor, actor_kind="staff", now=now, comment=reason or "차단을 해제했습니다.")
+        _event(template, actor=actor, actor_kind="staff", now=now, comment=reason or UNBLOCKED)
         _audit(template, "unblock", before, actor=actor, now=now, reason=reason)
     return template
 
@@ -565,8 +573,7 @@ def mark_dormant(now: dt.datetime, *, batch: int = 500) -> int:
         for template in db.session.scalars(select(AlimtalkTemplate).where(
                 AlimtalkTemplate.id.in_(ids), AlimtalkTemplate.status == "approved").with_for_update()):
             template.status = "dormant"
-            _event(template, actor=None, actor_kind="system", now=now,
-                   comment="1년 동안 발송에 쓰이지 않아 휴면 상태가 되었습니다.")
+            _event(template, actor=None, actor_kind="system", now=now, comment=WENT_DORMANT)
             done += 1
         db.session.commit()
 
@@ -617,7 +624,7 @@ def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
             if template.status == "requested":
                 start_review(row.id, actor=None, now=result.at or now, actor_kind="kakao")
             decide(row.id, approve=result.status == "approved", actor=None, now=result.at or now,
-                   reason=result.comment or "카카오 검수 결과 반려되었습니다.", actor_kind="kakao")
+                   reason=result.comment or REJECTED_BY_KAKAO, actor_kind="kakao")
             moved += 1
     return moved
 

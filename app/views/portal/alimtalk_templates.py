@@ -189,7 +189,7 @@ class AlimtalkTemplateView(PortalView):
             "portal/alimtalk/show.html", tmpl=template, t=templates.as_form(template),
             events=templates.history(template), image_url=_image_url(template), error=error,
             error_at=error_input(error), comment=comment, rules=alimtalk, status_labels=templates.STATUS_LABELS,
-            editable=templates.EDITABLE, deletable=templates.DELETABLE, requestable=templates.REQUESTABLE,
+            system_comments=templates.SYSTEM_COMMENTS, editable=templates.EDITABLE, deletable=templates.DELETABLE, requestable=templates.REQUESTABLE,
             open_history=bool(request.args.get("history")) or request.form.get("comment") is not None), status
 
     @expose("/<int:template_id>")

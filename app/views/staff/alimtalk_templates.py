@@ -9,6 +9,7 @@ from flask_appbuilder import expose, has_access
 
 from app import clock
 from app.domain import alimtalk
+from app.domain.korean import N_
 from app.errors import ValidationError
 from app.security.roles import OPERATIONS
 from app.services.kakao import templates
@@ -17,7 +18,7 @@ from app.views.base import StaffView, flash_outcome, page_arg
 PER_PAGE = 25
 
 #: how a line of the history names who did it, on the staff pages
-ACTOR_LABELS = {"customer": "고객", "staff": "운영자", "kakao": "카카오", "system": "시스템"}
+ACTOR_LABELS = {"customer": N_("고객"), "staff": N_("운영자"), "kakao": N_("카카오"), "system": N_("시스템")}
 
 
 class _TemplatePage:
@@ -36,7 +37,7 @@ class _TemplatePage:
             page_kind=self.page_kind, endpoint=self.endpoint, actor_labels=ACTOR_LABELS,
             message_types=alimtalk.MESSAGE_TYPES, emphasis_types=alimtalk.EMPHASIS_TYPES,
             button_types=alimtalk.BUTTON_TYPES, categories=alimtalk.CATEGORIES,
-            queue_states=templates.QUEUE_STATUSES, blockable=templates.BLOCKABLE)
+            system_comments=templates.SYSTEM_COMMENTS, queue_states=templates.QUEUE_STATUSES, blockable=templates.BLOCKABLE)
 
     @expose("/show/<int:pk>", methods=["GET"])
     @has_access
