@@ -85,7 +85,10 @@ def _lost_zero(raw: str) -> str | None:
     return None
 
 
-def clean(entries: Iterable[Recipient], *, limit: int) -> RecipientList:
+def clean(entries: Iterable[Recipient], *, limit: int, by_number: bool = True) -> RecipientList:
+    """Valid recipients in order, invalid ones reported with their row and reason. A
+    repeated number is kept once (`by_number`); a Kakao send keeps each number once per
+    rendered message instead (KAT-07b) and deduplicates itself."""
     seen: set[str] = set()
     recipients: list[Recipient] = []
     rejected: list[Rejected] = []
@@ -99,7 +102,7 @@ def clean(entries: Iterable[Recipient], *, limit: int) -> RecipientList:
         except ValidationError as error:
             rejected.append(Rejected(entry.row, raw, _lost_zero(raw) or error.message))
             continue
-        if phone in seen:
+        if by_number and phone in seen:
             duplicates += 1
             continue
         for key, value in entry.vars.items():

@@ -36,8 +36,9 @@ FAILED = "failed"
 
 # Raw code -> (final state, category or None when delivered).
 SMS_DELIVERED_CODE = "0000"
-KAKAO_DELIVERED_CODE = "K000"
+KAKAO_DELIVERED_CODE = "1000"
 TIMEOUT_CODE = "TIMEOUT"
+TEMPLATE_CODE = "TEMPLATE"
 RAW_CODES: dict[str, tuple[str, str | None]] = {
     SMS_DELIVERED_CODE: (DELIVERED, None),
     "3001": (FAILED, "power_off"),
@@ -49,16 +50,22 @@ RAW_CODES: dict[str, tuple[str, str | None]] = {
     "3007": (FAILED, "message_error"),
     "3010": (FAILED, "sender_number_error"),
     "3099": (FAILED, "other"),
+    # Kakao's own codes, as Kakao dealers pass them on (06-kakao.md KRS-02, 10-gateway.md)
     KAKAO_DELIVERED_CODE: (DELIVERED, None),
-    "K101": (FAILED, "not_deliverable"),
-    "K102": (FAILED, "recipient_error"),
-    "K103": (FAILED, "send_failed"),
-    "K104": (FAILED, "template_error"),
-    "K105": (FAILED, "image_error"),
-    "K106": (FAILED, "invalid_parameter"),
-    "K107": (FAILED, "channel_error"),
-    "K108": (FAILED, "yellow_id_error"),
-    "K199": (FAILED, "other"),
+    "1021": (FAILED, "channel_error"),        # 차단 상태의 카카오톡 채널
+    "1025": (FAILED, "yellow_id_error"),      # 채널 제재 상태 (the manual's 옐로 아이디 오류)
+    "1030": (FAILED, "invalid_parameter"),    # 잘못된 파라미터 요청
+    "3000": (FAILED, "other"),                # 예기치 않은 오류
+    "3008": (FAILED, "recipient_error"),      # 전화번호 오류
+    "3015": (FAILED, "template_error"),       # 템플릿을 찾을 수 없음
+    "3016": (FAILED, "template_error"),       # 메시지 내용이 템플릿과 일치하지 않음
+    "3018": (FAILED, "send_failed"),          # 메시지를 발송할 수 없음
+    "3019": (FAILED, "not_deliverable"),      # 카카오톡 유저가 아님 / 친구가 아님
+    "3020": (FAILED, "not_deliverable"),      # 알림톡 수신 차단
+    "3022": (FAILED, "send_failed"),          # 발송 가능한 시간이 아님 (Brand Message, 08:00–20:50)
+    "3024": (FAILED, "image_error"),          # 이미지를 전송할 수 없음
+    "3025": (FAILED, "invalid_parameter"),    # 변수 글자수 제한 초과
+    TEMPLATE_CODE: (FAILED, "template_error"),   # megabird: the template stopped being approved
     TIMEOUT_CODE: (FAILED, "other"),
 }
 

@@ -28,8 +28,9 @@ KAKAO_CHANNELS = ("alimtalk", "friendtalk")
 
 _SMS_FAILURES = {90: "3001", 91: "3002", 92: "3003", 93: "3004", 94: "3005", 95: "3006",
                  96: "3007", 97: "3099"}
-_KAKAO_FAILURES = {80: "K101", 81: "K102", 82: "K103", 83: "K104", 84: "K105", 85: "K106",
-                   86: "K107", 87: "K108", 88: "K199", 93: "K102", 97: "K199"}
+#: Kakao's raw codes (10-gateway.md): 80–88 fail on Kakao only, 90–97 on Kakao and SMS alike
+_KAKAO_FAILURES = {80: "3019", 81: "3008", 82: "3018", 83: "3016", 84: "3024", 85: "1030",
+                   86: "1021", 87: "1025", 88: "3000", 93: "3008", 97: "3000"}
 SENDER_NOT_APPROVED = "3010"
 
 
@@ -65,8 +66,8 @@ def magic_result(channel: str, recipient: str, delay: dt.timedelta = REPORT_DELA
         if last_two in _KAKAO_FAILURES:
             return _KAKAO_FAILURES[last_two], delay
         if 90 <= last_two <= 96:
-            return "K103", delay
-        return "K000", delay
+            return "3018", delay
+        return "1000", delay
     if last_two in _SMS_FAILURES:
         return _SMS_FAILURES[last_two], delay
     return "0000", delay

@@ -17,6 +17,14 @@ from __future__ import annotations
 from app.domain.korean import N_
 
 PATTERNS: list[str] = [
+    # AlimTalk sends (app/domain/alimtalk_plan.py, app/services/kakao/alimtalk_sends.py)
+    N_("%(field)s에 문자 메시지로 보낼 수 없는 문자가 있습니다: %(chars)s. 대체문자 수정하기에서 이모지나 일부 특수문자를 지워주세요."),
+    N_("대체문자의 #{%(name)s}: 템플릿에 없는 변수입니다. 템플릿의 변수만 쓸 수 있습니다."),
+    N_("템플릿 변수(%(names)s) 값이 비어 있는 수신자가 있습니다: %(rows)s."),
+    N_("변수를 넣은 알림톡 내용이 %(max)s자를 넘는 수신자가 있습니다: %(rows)s."),
+    N_("대체문자는 최대 %(max)s byte까지 보낼 수 있습니다 (현재 %(size)s byte, %(row)s 수신자 기준). 대체문자 수정하기에서 줄여주세요."),
+    N_("대체문자 제목은 %(max)s byte 이하로 입력해주세요."),
+    N_("%(state)s 상태의 템플릿은 보낼 수 없습니다. 등록완료된 템플릿만 보낼 수 있습니다."),
     # AlimTalk templates (app/domain/alimtalk.py, app/services/kakao/templates.py): before the
     # general ones, which would match their longer labels
     N_("%(field)s의 %(n)s번째 글자에서 시작하는 변수가 올바르지 않습니다. 변수는 #{변수명} 형식으로 입력해주세요."),
@@ -158,6 +166,10 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    # AlimTalk sends
+    N_("템플릿의 발신 채널이 등록완료 상태가 아닙니다."),
+    N_("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다."),
+    N_("템플릿을 선택해주세요. 등록완료된 알림톡 템플릿만 보낼 수 있습니다."),
     # AlimTalk templates
     N_("템플릿은 객체여야 합니다."),
     N_("부가정보에는 변수를 쓸 수 없습니다."),
@@ -345,6 +357,11 @@ MESSAGES: list[str] = [
 ]
 
 FIELDS: list[str] = [
+    # AlimTalk sends
+    N_("대체문자"),
+    N_("기본 대체문자(템플릿 내용과 버튼 링크)"),
+    N_("템플릿"),
+    N_("대체문자 제목"),
     # AlimTalk templates
     N_("템플릿 제목"),
     N_("메시지 유형"),

@@ -58,7 +58,10 @@ class Send(Model):
     group_names: Mapped[Optional[str]] = mapped_column(Text)        # 수신그룹 (SMS-12)
     # Prices frozen at acceptance (WAL-05) and the money of the send.
     unit_price: Mapped[int] = mapped_column(Integer, nullable=False)
+    # A Kakao send with 대체문자 (06-kakao.md KAT-07): its fallback's type (SMS or LMS) and
+    # frozen price; None without fallback.
     fallback_unit_price: Mapped[Optional[int]] = mapped_column(Integer)
+    fallback_msg_type: Mapped[Optional[str]] = mapped_column(String(20))
     hold_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     charged_amount: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)   # so far
     refunded_amount: Mapped[Optional[int]] = mapped_column(BigInteger)
@@ -71,6 +74,11 @@ class Send(Model):
     failed_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)   # invalid, left out
     duplicate_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # repeated, kept once
+    # The fallback layer of a Kakao send: messages created for failed Kakao messages, and
+    # their outcomes (the counters above are the send's own, primary layer).
+    fallback_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    fallback_delivered_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    fallback_failed_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     # Times (UTC). `day` is the KST date the send counts on in statistics.
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     scheduled_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
@@ -92,6 +100,12 @@ class Send(Model):
         if self.status == "cancelled":
             return 0
         return self.recipient_count - self.delivered_count - self.failed_count
+
+    @property
+    def fallback_pending_count(self) -> int:
+        if self.status == "cancelled":
+            return 0
+        return self.fallback_count - self.fallback_delivered_count - self.fallback_failed_count
 
     @property
     def status_label(self) -> str:
@@ -185,14 +199,17 @@ class DispatchBatch(Model):
 
 
 class SendCategoryCount(Model):
-    """Failed messages per category of one send, kept with the outcomes (RES-03's
-    breakdown reads these instead of counting messages)."""
+    """Failed messages per category of one send and layer (a Kakao send's fallback SMS
+    have their own breakdown, KRS-02), kept with the outcomes (RES-03's breakdown reads
+    these instead of counting messages)."""
 
     __tablename__ = "send_category_count"
-    __table_args__ = (UniqueConstraint("send_id", "category", name="uq_send_category_count"),)
+    __table_args__ = (UniqueConstraint("send_id", "layer", "category", name="uq_send_category_count"),
+                      one_of("layer", LAYERS, "ck_send_category_count_layer"))
 
     id: Mapped[int] = mapped_column(BigInt, primary_key=True)
     send_id: Mapped[int] = mapped_column(ForeignKey("send.id", ondelete="CASCADE"), nullable=False)
+    layer: Mapped[str] = mapped_column(String(8), nullable=False, default="primary", server_default="primary")
     category: Mapped[str] = mapped_column(String(32), nullable=False)
     count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 

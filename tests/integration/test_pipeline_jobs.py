@@ -179,7 +179,7 @@ def test_a_step_of_a_higher_capability_runs_in_the_transaction_of_the_outcome(ap
     work(app)
     seen = []
 
-    def record(moved, facts):
+    def record(moved, facts, layers):
         seen.append(sorted(o.message_id for o in moved))
         audit.record(actor=None, action="outcome_step", object_type="send", object_id=accepted.send_id,
                      now=NOW)

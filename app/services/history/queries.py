@@ -71,9 +71,11 @@ def as_composed(send: Send) -> tuple[str | None, str]:
     return send.title, (ad.wrap(send.body) if ad else send.body)
 
 
-def categories(send_id: int) -> dict[str, int]:
+def categories(send_id: int, layer: str = "primary") -> dict[str, int]:
+    """A send's failures per category, of its own messages or of its fallback layer."""
     return {c: n for c, n in db.session.execute(
-        select(SendCategoryCount.category, SendCategoryCount.count).where(SendCategoryCount.send_id == send_id))
+        select(SendCategoryCount.category, SendCategoryCount.count).where(SendCategoryCount.send_id == send_id,
+                                                                          SendCategoryCount.layer == layer))
         if n}
 
 

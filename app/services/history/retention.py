@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import ExportJob, Message, Send, SendCategoryCount
 from app.security.tenancy import get_owned
 from app.services.history import queries
+from app.services.sending import lifecycle
 from app.services.sending.rollups import Deltas
 from app.services.shared import files
 from app.services.shared.uow import transaction
@@ -29,9 +30,14 @@ def _forget(send: Send) -> None:
     if send.status != "cancelled":      # a cancelled send already left the statistics
         deltas.add(account_id=send.account_id, day=send.day, msg_type=send.msg_type, source=send.source,
                    requested=-send.recipient_count, delivered=-send.delivered_count, failed=-send.failed_count)
-        for category, count in db.session.execute(select(SendCategoryCount.category, SendCategoryCount.count)
-                                                  .where(SendCategoryCount.send_id == send.id)):
-            deltas.add_category(account_id=send.account_id, day=send.day, msg_type=send.msg_type,
+        if send.fallback_count:
+            deltas.add(account_id=send.account_id, day=send.day, msg_type=lifecycle.layer_type(send, "fallback"),
+                       source=send.source, requested=-send.fallback_count,
+                       delivered=-send.fallback_delivered_count, failed=-send.fallback_failed_count)
+        for layer, category, count in db.session.execute(
+                select(SendCategoryCount.layer, SendCategoryCount.category, SendCategoryCount.count)
+                .where(SendCategoryCount.send_id == send.id)):
+            deltas.add_category(account_id=send.account_id, day=send.day, msg_type=lifecycle.layer_type(send, layer),
                                 category=category, count=-count)
     deltas.flush()
     exports = db.session.scalars(select(ExportJob).where(ExportJob.send_id == send.id)).all()

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import select
 
 from app import bulk, clock
 from app.domain import message_types, sms_plan
@@ -30,7 +31,8 @@ from app.services.shared import files
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
-__all__ = ["SmsRequest", "Plan", "AcceptResult", "Pricing", "plan", "admit", "price", "accept", "enqueue_dispatch"]
+__all__ = ["SmsRequest", "Plan", "AcceptResult", "Pricing", "NewSend", "NewMessage", "plan", "admit", "price",
+           "accept", "write", "enqueue_dispatch"]
 
 
 @dataclass
@@ -109,67 +111,118 @@ def accept(request: SmsRequest, *, now: dt.datetime) -> AcceptResult:
         account = ledger.lock_account(request.account_id)
         admit(account, len(p.recipients), now)
         pricing = price(account, p, now, request.scheduled_at)
-        daily_usage.count(account.id, daily_usage.kst_day(now), len(p.recipients))
-        unit, blocked, repeated, hashes = pricing.unit, pricing.blocked, pricing.repeated, pricing.hashes
-        starts_at = request.scheduled_at or now
-        send = Send(account_id=account.id, source=request.source, channel=message_types.get(p.msg_type).channel,
-                    msg_type=p.msg_type,
-                    status=lifecycle.initial_status(request.scheduled_at), sender_number=sender,
-                    title=p.title, body=p.body, is_ad=bool(p.ad),
-                    ad_company=p.ad.company if p.ad else None, ad_optout=p.ad.optout if p.ad else None,
-                    uses_variables=p.uses_variables,
-                    group_names=", ".join(request.group_names) or None, unit_price=unit,
-                    hold_amount=pricing.hold, recipient_count=len(p.recipients),
-                    failed_count=len(blocked) + len(repeated), rejected_count=len(p.rejected),
-                    duplicate_count=p.duplicates, created_at=now, scheduled_at=request.scheduled_at,
-                    started_at=None if request.scheduled_at else now, last_progress_at=now,
-                    day=daily_usage.kst_day(starts_at), template_id=request.template_id, api_key_id=request.api_key_id)
-        db.session.add(send)
-        db.session.flush()
+        blocked, repeated, hashes = pricing.blocked, pricing.repeated, pricing.hashes
+        spec = NewSend(source=request.source, msg_type=p.msg_type, sender_number=sender, title=p.title, body=p.body,
+                       is_ad=bool(p.ad), ad_company=p.ad.company if p.ad else None,
+                       ad_optout=p.ad.optout if p.ad else None, uses_variables=p.uses_variables,
+                       group_names=", ".join(request.group_names) or None, unit_price=pricing.unit,
+                       hold=pricing.hold, rejected_count=len(p.rejected), duplicate_count=p.duplicates,
+                       scheduled_at=request.scheduled_at, template_id=request.template_id,
+                       api_key_id=request.api_key_id)
+        rows = []
+        for r in p.recipients:
+            values = None
+            if p.uses_variables:
+                values = json.dumps({k: v for k, v in r.vars.items() if v not in (None, "")}, ensure_ascii=False)
+            outcome = ("optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None)
+            rows.append(NewMessage(r.phone, str(r.name)[:100] if r.name else None, values, hashes(r), outcome))
+        send = write(account, spec, rows, now)
         for position, (name, data) in enumerate(p.images, start=1):
             row = files.store(account_id=account.id, kind="mms_image", filename=name, data=data,
                               checked=CheckedFile("image/jpeg", "jpg"), now=now)
             db.session.flush()
             db.session.add(SendImage(send_id=send.id, file_id=row.id, position=position))
-        _insert_messages(send, p, blocked, repeated, hashes, now)
-        deltas = Deltas()
-        deltas.add(account_id=account.id, day=send.day, msg_type=send.msg_type, source=send.source,
-                   requested=send.recipient_count, failed=len(blocked) + len(repeated))
-        for category, numbers in (("optout_080", blocked), ("duplicate", repeated)):
-            if numbers:
-                deltas.add_category(account_id=account.id, day=send.day, msg_type=send.msg_type,
-                                    category=category, count=len(numbers))
-                deltas.add_send_category(send_id=send.id, category=category, count=len(numbers))
-        deltas.flush()
-        ledger.hold(account.id, send.id, send.hold_amount, now=now)
     return AcceptResult(send, p.rejected, p.duplicates, len(blocked), len(repeated), pricing.expected_repeats)
+
+
+# --- writing an accepted send, for every channel ------------------------------------------------------------
+
+@dataclass
+class NewSend:
+    """What a channel's accept decided about a send (its plan and its prices)."""
+    msg_type: str
+    sender_number: str
+    body: str
+    unit_price: int
+    hold: int
+    source: str = "web"
+    title: str | None = None
+    is_ad: bool = False
+    ad_company: str | None = None
+    ad_optout: str | None = None
+    uses_variables: bool = False
+    group_names: str | None = None
+    rejected_count: int = 0
+    duplicate_count: int = 0
+    scheduled_at: dt.datetime | None = None
+    template_id: int | None = None
+    api_key_id: int | None = None
+    fallback_unit_price: int | None = None
+    fallback_msg_type: str | None = None
+    kakao: str | None = None          # JSON: what a Kakao send's messages share (channel, template, fallback)
+
+
+class NewMessage(NamedTuple):
+    recipient: str
+    name: str | None
+    vars: str | None                  # JSON of the recipient's values, or None
+    content_hash: str | None
+    outcome: str | None = None        # optout_080 | duplicate: failed at once, free
+
+
+OUTCOME_CODES = {"optout_080": "OPTOUT", "duplicate": "DUPLICATE"}
+
+
+def write(account: Account, spec: NewSend, rows: list[NewMessage], now: dt.datetime) -> Send:
+    """The send, its messages (one executemany), the day's usage, the rollups and the hold,
+    in the caller's transaction (which has locked the account and admitted the send).
+    Messages with an outcome end failed at once and cost nothing."""
+    starts_at = spec.scheduled_at or now
+    failed_now = Counter(r.outcome for r in rows if r.outcome)
+    daily_usage.count(account.id, daily_usage.kst_day(now), len(rows))
+    send = Send(account_id=account.id, source=spec.source, channel=message_types.get(spec.msg_type).channel,
+                msg_type=spec.msg_type, status=lifecycle.initial_status(spec.scheduled_at),
+                sender_number=spec.sender_number, title=spec.title, body=spec.body, is_ad=spec.is_ad,
+                ad_company=spec.ad_company, ad_optout=spec.ad_optout, uses_variables=spec.uses_variables,
+                group_names=spec.group_names, unit_price=spec.unit_price,
+                fallback_unit_price=spec.fallback_unit_price, fallback_msg_type=spec.fallback_msg_type,
+                hold_amount=spec.hold, recipient_count=len(rows), failed_count=sum(failed_now.values()),
+                rejected_count=spec.rejected_count, duplicate_count=spec.duplicate_count, created_at=now,
+                scheduled_at=spec.scheduled_at, started_at=None if spec.scheduled_at else now,
+                last_progress_at=now, day=daily_usage.kst_day(starts_at), template_id=spec.template_id,
+                api_key_id=spec.api_key_id, kakao=spec.kakao)
+    db.session.add(send)
+    db.session.flush()
+    _insert_messages(send, rows, now)
+    deltas = Deltas()
+    deltas.add(account_id=account.id, day=send.day, msg_type=send.msg_type, source=send.source,
+               requested=send.recipient_count, failed=send.failed_count)
+    for category, count in sorted(failed_now.items()):
+        deltas.add_category(account_id=account.id, day=send.day, msg_type=send.msg_type, category=category,
+                            count=count)
+        deltas.add_send_category(send_id=send.id, category=category, count=count)
+    deltas.flush()
+    ledger.hold(account.id, send.id, send.hold_amount, now=now)
+    return send
 
 
 MESSAGE_COLUMNS = ("send_id", "account_id", "msg_type", "recipient", "name", "vars", "state", "result_code",
                    "category", "reported_at", "content_hash", "charge")
 
 
-def _insert_messages(send: Send, p: Plan, blocked: set[str], repeated: set[str], hashes, now: dt.datetime) -> None:
-    """One executemany for all recipients (100,000 rows in about a second). Opted-out
-    numbers of an ad and numbers sent the same text within the hour end failed, free."""
+def _insert_messages(send: Send, rows: list[NewMessage], now: dt.datetime) -> None:
+    """One executemany for all recipients (100,000 rows in about a second)."""
     conn = db.session.connection()
     reported = bulk.time_binder(conn)(now)
-    rows = []
-    for r in p.recipients:
-        values = None
-        if p.uses_variables:
-            values = json.dumps({k: v for k, v in r.vars.items() if v not in (None, "")}, ensure_ascii=False)
-        name = str(r.name)[:100] if r.name else None
-        digest = hashes(r)
-        if r.phone in blocked:
-            state, code, category, at = "failed", "OPTOUT", "optout_080", reported
-        elif r.phone in repeated:
-            state, code, category, at = "failed", "DUPLICATE", "duplicate", reported
+    values = []
+    for r in rows:
+        if r.outcome:
+            state, code, category, at = "failed", OUTCOME_CODES[r.outcome], r.outcome, reported
         else:
             state, code, category, at = "pending", None, None, None
-        rows.append((send.id, send.account_id, send.msg_type, r.phone, name, values, state, code, category, at, digest,
-                     0))
-    bulk.insert(conn, "message", MESSAGE_COLUMNS, rows)
+        values.append((send.id, send.account_id, send.msg_type, r.recipient, r.name, r.vars, state, code, category,
+                       at, r.content_hash, 0))
+    bulk.insert(conn, "message", MESSAGE_COLUMNS, values)
 
 
 def enqueue_dispatch(send: Send) -> None:

@@ -38,7 +38,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select, update
 
 from app import clock, faults, processes
-from app.domain import message_types, sms
+from app.domain import alimtalk, message_types, sms
 from app.domain.message_types import MessageType
 from app.domain.results import FAILED
 from app.extensions import db
@@ -48,6 +48,7 @@ from app.services.accounts import access, optout_codes
 from app.services.senders import sender_numbers
 from app.services.sending.outcomes import Outcome, finalize, send_facts
 from app.services.shared import background, files
+from app.services.shared.steps import Checks
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,10 @@ GATEWAY_TYPES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class SendContent:
-    """What every message of a send shares, read once per job."""
+    """What every message of a send (or of one layer of it) shares, read once per job.
+    A Kakao send's content carries what Kakao needs (`kakao`: the template's code, type
+    and buttons) and its fallback layer's own content (`fallback`: the SMS or LMS sent in
+    a failed Kakao message's place, 06-kakao.md KAT-07)."""
     id: int
     account_id: int
     sender: str
@@ -76,24 +80,67 @@ class SendContent:
     ad: sms.AdSettings | None
     uses_variables: bool
     images: tuple[bytes, ...]
+    syntax: str = "sms"                  # sms: #[이름], #[1]..#[4]; alimtalk: #{변수명}
+    kakao: dict | None = None
+    fallback: "SendContent | None" = None
+
+    def values(self, name: str | None, vars_json: str | None) -> dict[str, str]:
+        values = json.loads(vars_json) if vars_json else {}
+        if name and self.syntax == "sms":
+            values["이름"] = name
+        return values
 
     def text_for(self, name: str | None, vars_json: str | None) -> tuple[str | None, str]:
         title, body = self.title, self.body
         if self.uses_variables:
-            values = json.loads(vars_json) if vars_json else {}
-            if name:
-                values["이름"] = name
-            title = sms.render(title, values) if title else title
-            body = sms.render(body, values)
+            values = self.values(name, vars_json)
+            render = alimtalk.render if self.syntax == "alimtalk" else sms.render
+            title = render(title, values) if title else title
+            body = render(body, values)
         return title, (self.ad.wrap(body) if self.ad else body)
+
+    def kakao_for(self, name: str | None, vars_json: str | None) -> dict | None:
+        """What the Kakao gateway needs of one message: the template and its buttons with
+        the recipient's values in their links."""
+        if self.kakao is None:
+            return None
+        values = self.values(name, vars_json)
+        buttons = [{**b, **{k: alimtalk.render(b[k], values) for k in ("url_mobile", "url_pc") if b.get(k)}}
+                   for b in self.kakao.get("buttons", ())]
+        return {**self.kakao, "buttons": buttons,
+                "emphasis_title": alimtalk.render(self.kakao.get("emphasis_title") or "", values) or None}
+
+    def for_type(self, msg_type: str) -> "SendContent":
+        """The content of the layer a message type belongs to."""
+        if self.fallback is not None and message_types.get(msg_type).gateway != message_types.get(self.msg_type).gateway:
+            return self.fallback
+        return self
 
 
 def load_content(send: Send) -> SendContent:
     images = tuple(files.path_of(img.file).read_bytes() for img in send.images)
     ad = (sms.AdSettings(send.ad_company, send.ad_optout, optout_codes.footer_code(send.account_id, send.ad_optout))
           if send.is_ad else None)
-    return SendContent(send.id, send.account_id, send.sender_number, send.msg_type, send.title, send.body, ad,
-                       send.uses_variables, images)
+    if not send.kakao:
+        return SendContent(send.id, send.account_id, send.sender_number, send.msg_type, send.title, send.body, ad,
+                           send.uses_variables, images)
+    kakao = json.loads(send.kakao)
+    fallback = None
+    if kakao.get("fallback"):
+        f = kakao["fallback"]
+        f_ad = (sms.AdSettings(f["ad"]["company"], f["ad"]["optout"],
+                               optout_codes.footer_code(send.account_id, f["ad"]["optout"])) if f.get("ad") else None)
+        fallback = SendContent(send.id, send.account_id, f["sender"], f["msg_type"], f.get("title"), f["body"], f_ad,
+                               True, (), syntax="alimtalk")
+    return SendContent(send.id, send.account_id, kakao["sender_key"], send.msg_type, None, send.body, None,
+                       send.uses_variables, images, syntax="alimtalk",
+                       kakao={k: v for k, v in kakao.items() if k != "fallback"}, fallback=fallback)
+
+
+#: what a higher capability asks before each batch of a Kakao send: (content) -> a refusal
+#: (code, category) or None — the Kakao capability fills it at start-up (is the template
+#: still approved, is the channel)
+KAKAO_BATCH_CHECKS = Checks("may this Kakao batch go out")
 
 
 class RateLimiter:
@@ -148,12 +195,15 @@ def _claim(send_id: int, types: tuple[str, ...], token: str, now: dt.datetime, s
 def _refusal(content: SendContent, kind: MessageType) -> tuple[str, str] | None:
     """(code, category) when a batch may not go out: the account was suspended (ACC-10:
     no sending) or, for the SMS gateway, the sender number lost its approval since the
-    send was accepted. Asked before every batch."""
+    send was accepted; for the Kakao gateway, what the Kakao capability checks (the
+    template stopped being approved, the channel was blocked). Asked before every batch."""
     if access.is_suspended(content.account_id):
         return ACCOUNT_SUSPENDED_CODE, "other"
     if kind.gateway == message_types.SMS_GATEWAY and not sender_numbers.is_approved(content.account_id,
                                                                                     content.sender):
         return SENDER_NOT_APPROVED_CODE, "sender_number_error"
+    if kind.gateway == message_types.KAKAO_GATEWAY:
+        return KAKAO_BATCH_CHECKS.first(content)
     return None
 
 
@@ -194,19 +244,25 @@ def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token
         by_type[row.msg_type].append(row)
     for msg_type, group in by_type.items():
         kind = message_types.get(msg_type)
-        refusal = _refusal(content, kind)
+        layer = content.for_type(msg_type)
+        refusal = _refusal(layer, kind)
         if refusal:
             code, category = refusal
             refused += [Outcome(row.id, send_id, FAILED, code, category, now, 0) for row in group]
             continue
-        wire, sender, account_id, images = kind.wire, content.sender, content.account_id, content.images
-        if content.uses_variables:
+        wire, sender, account_id, images = kind.wire, layer.sender, layer.account_id, layer.images
+        if layer.kakao is not None:
             for row_id, _type, recipient, name, values in group:
-                title, text = content.text_for(name, values)
+                title, text = layer.text_for(name, values)
+                outbound.append(OutboundMessage(str(row_id), wire, sender, recipient, text, title, account_id,
+                                                images, layer.kakao_for(name, values)))
+        elif layer.uses_variables:
+            for row_id, _type, recipient, name, values in group:
+                title, text = layer.text_for(name, values)
                 outbound.append(OutboundMessage(str(row_id), wire, sender, recipient, text, title, account_id,
                                                 images))
         else:       # one text for everybody (the hot path of a large send)
-            title, text = content.text_for(None, None)
+            title, text = layer.text_for(None, None)
             outbound += [OutboundMessage(str(row_id), wire, sender, recipient, text, title, account_id, images)
                          for row_id, _type, recipient, _name, _values in group]
     if refused:
@@ -288,6 +344,18 @@ def enqueue(send_ids, *, jobs: int = 1) -> None:
     for send_id in send_ids:
         for _ in range(max(jobs, 1)):
             background.enqueue("dispatch", JOB, send_id, job_timeout=JOB_TIMEOUT)
+
+
+def with_new_fallbacks(send_ids) -> list[int]:
+    """Which of these in-progress sends with a fallback layer have pending messages (the
+    fallbacks a report batch just created): dispatch is asked for them after its commit."""
+    if not send_ids:
+        return []
+    ids = list(db.session.scalars(select(Send.id).where(
+        Send.id.in_(sorted(send_ids)), Send.status == "in_progress", Send.fallback_unit_price.is_not(None),
+        exists().where(Message.send_id == Send.id, Message.state == "pending"))))
+    db.session.commit()
+    return ids
 
 
 def jobs_for(recipients: int) -> int:

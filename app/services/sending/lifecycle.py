@@ -106,10 +106,11 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
         deltas = Deltas()
         deltas.add(account_id=account_id, day=send.day, msg_type=send.msg_type, source=send.source,
                    requested=-send.recipient_count, failed=-send.failed_count)
-        for category, count in db.session.execute(select(SendCategoryCount.category, SendCategoryCount.count)
-                                                  .where(SendCategoryCount.send_id == send.id)):
-            deltas.add_category(account_id=account_id, day=send.day, msg_type=send.msg_type, category=category,
-                                count=-count)
+        for layer, category, count in db.session.execute(
+                select(SendCategoryCount.layer, SendCategoryCount.category, SendCategoryCount.count)
+                .where(SendCategoryCount.send_id == send.id)):
+            deltas.add_category(account_id=account_id, day=send.day, msg_type=layer_type(send, layer),
+                                category=category, count=-count)
         deltas.flush()
     return send
 
@@ -122,10 +123,18 @@ SETTLE_JOB = "app.jobs.sending.settle"
 SETTLE_KEY_TTL = 20       # as reports.KEY_TTL
 
 
+def layer_type(send: Send, layer: str) -> str:
+    """The message type of a send's layer: its own, or its fallback's (SMS or LMS)."""
+    return send.fallback_msg_type if layer == "fallback" and send.fallback_msg_type else send.msg_type
+
+
 def _done(candidates=None, limit: int = 500):
-    """In-progress sends whose counters say every message is final."""
+    """In-progress sends whose counters say every message is final, in both layers (a
+    Kakao send's fallback messages are created in the transaction that fails their Kakao
+    message, so the counters never say done while one is still to come)."""
     stmt = select(Send.id).where(Send.status == "in_progress",
-                                 Send.delivered_count + Send.failed_count >= Send.recipient_count)
+                                 Send.delivered_count + Send.failed_count >= Send.recipient_count,
+                                 Send.fallback_delivered_count + Send.fallback_failed_count >= Send.fallback_count)
     if candidates is not None:
         stmt = stmt.where(Send.id.in_(sorted(candidates)))
     return list(db.session.scalars(stmt.order_by(Send.id).limit(limit)))

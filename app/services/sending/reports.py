@@ -23,7 +23,7 @@ from app.gateways import Report, adapters, get_gateway
 from app.models import Message, Send
 from app.models.sending import OPEN_STATES
 from app.services.contacts import optout_calls, optouts
-from app.services.sending import lifecycle
+from app.services.sending import dispatch, lifecycle
 from app.services.sending.outcomes import MESSAGE, Outcome, finalize, send_facts
 from app.services.shared import background
 
@@ -120,6 +120,7 @@ def run(kind: str, now: dt.datetime, *, key: str | None = None, batch: int = 500
         for name, value in counts.items():
             totals[name] += value
         totals["settled"] += lifecycle.settle_sends(touched, now)
+        dispatch.enqueue(dispatch.with_new_fallbacks(touched))     # a Kakao failure's 대체문자
         background.renew(key, KEY_TTL)
         if len(reports) < batch:
             break

@@ -36,8 +36,8 @@ class Deltas:
     def add_category(self, *, account_id: int, day: dt.date, msg_type: str, category: str, count: int) -> None:
         self.categories[(account_id, day, msg_type, category)] += count
 
-    def add_send_category(self, *, send_id: int, category: str, count: int) -> None:
-        self.send_categories[(send_id, category)] += count
+    def add_send_category(self, *, send_id: int, category: str, count: int, layer: str = "primary") -> None:
+        self.send_categories[(send_id, layer, category)] += count
 
     def flush(self) -> None:
         if self.usage:
@@ -57,10 +57,11 @@ class Deltas:
                 index_elements=["account_id", "day", "msg_type", "category"],
                 set_={"count": UsageCategoryRollup.count + stmt.excluded.count})
             db.session.execute(stmt, rows)
-        rows = [{"send_id": s, "category": c, "count": n} for (s, c), n in sorted(self.send_categories.items()) if n]
+        rows = [{"send_id": s, "layer": layer, "category": c, "count": n}
+                for (s, layer, c), n in sorted(self.send_categories.items()) if n]
         if rows:
             stmt = _insert(SendCategoryCount)
-            stmt = stmt.on_conflict_do_update(index_elements=["send_id", "category"],
+            stmt = stmt.on_conflict_do_update(index_elements=["send_id", "layer", "category"],
                                               set_={"count": SendCategoryCount.count + stmt.excluded.count})
             db.session.execute(stmt, rows)
         self.usage.clear()

@@ -28,3 +28,15 @@ class Steps:
 
     def __repr__(self) -> str:
         return f"Steps({self.moment!r}: {', '.join(self._steps) or 'none'})"
+
+
+class Checks(Steps):
+    """Questions a higher capability answers for a lower one: the first answer that is
+    not None wins (registered by name at start-up, like Steps)."""
+
+    def first(self, *args, **kwargs):
+        for check in list(self._steps.values()):
+            answer = check(*args, **kwargs)
+            if answer is not None:
+                return answer
+        return None

@@ -1,0 +1,250 @@
+"""알림톡 발송 (06-kakao.md KAT-06..09, KRS-04): accepting an AlimTalk send through the
+pipeline every channel shares (`sending/acceptance.write`: one transaction, the hold,
+enqueue after commit), and the Kakao parts of the pipeline, registered at start-up:
+
+- before each Kakao batch, dispatch asks whether the template is still approved and its
+  channel too (`check_batch`): if not, the batch fails `TEMPLATE` (템플릿 오류) and the
+  recipients get their fallback;
+- when Kakao messages reach a final failure, their fallback SMS/LMS is created in the same
+  transaction (`create_fallbacks`, KAT-07a), `pending` for the same dispatch loop — or
+  failed `NIGHT_AD` at once when it is an ad and it is 21:00–08:00 KST.
+
+Charging per recipient (KRS-04) falls out of the messages: a delivered Kakao message costs
+the Kakao price, a delivered fallback the fallback's, a failure nothing; the hold is
+recipients × max(Kakao price, fallback price) (WAL-06), the refund hold − Σ charges."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from app import bulk, clock
+from app.domain import message_types, sms
+from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, content_hash, plan as make_plan
+from app.domain.recipients import Rejected
+from app.domain.results import FAILED, TEMPLATE_CODE
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.models import Account, AlimtalkTemplate, KakaoChannel, PricePlan, Send
+from app.services.accounts import optout_codes
+from app.services.contacts import optouts
+from app.services.kakao import templates
+from app.services.senders import sender_numbers
+from app.services.sending import acceptance, dispatch, duplicates, outcomes
+from app.services.sending.outcomes import Outcome
+from app.services.sending.rollups import Deltas
+from app.services.shared.uow import transaction
+from app.services.wallet import ledger
+
+MSG_TYPE = "ALIMTALK"
+#: failures after which no fallback goes (KAT-07a): repeated, opted out, a suspended
+#: account, a sender number error, and Kakao's silence for 49 hours
+NO_FALLBACK_CODES = frozenset({"DUPLICATE", "OPTOUT", dispatch.ACCOUNT_SUSPENDED_CODE,
+                               dispatch.SENDER_NOT_APPROVED_CODE, "TIMEOUT"})
+NIGHT_AD_CODE = "NIGHT_AD"
+
+
+@dataclass
+class AlimtalkAccepted:
+    send: Send
+    plan: AlimtalkPlan
+    optouts: int
+    resent: int
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self.plan.rejected
+
+    def to_api(self) -> dict:
+        s = self.send
+        return {"send_id": str(s.id), "channel": "alimtalk", "type": s.msg_type, "status": s.status,
+                "recipients": s.recipient_count, "unit_price": s.unit_price,
+                "fallback_unit_price": s.fallback_unit_price, "fallback_type": s.fallback_msg_type,
+                "hold": s.hold_amount,
+                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
+                "rejected": [r.to_dict() for r in self.plan.rejected], "duplicates": self.plan.duplicates,
+                "optouts": self.optouts, "duplicate_sends": self.resent}
+
+
+def template_facts(template: AlimtalkTemplate) -> TemplateFacts:
+    return TemplateFacts(template.id, template.code, template.name, template.message_type, template.content,
+                         tuple(template.variables), tuple(template.buttons), template.emphasis_title)
+
+
+def sendable_template(account_id: int, template_ref) -> AlimtalkTemplate:
+    """An approved template of the account, by id or code, with an approved channel."""
+    try:
+        if isinstance(template_ref, int) or (isinstance(template_ref, str) and template_ref.isdigit()):
+            template = templates.get_template(account_id, template_ref)
+        else:
+            template = templates.get_by_code(account_id, template_ref)
+    except NotFound:             # another account's or an unknown one: the same refusal
+        raise ValidationError("템플릿을 선택해주세요. 등록완료된 알림톡 템플릿만 보낼 수 있습니다.", field="템플릿",
+                              code="template_not_approved") from None
+    if not templates.sendable(template):
+        raise ValidationError(f"{templates.STATUS_LABELS[template.status]} 상태의 템플릿은 보낼 수 없습니다. "
+                              "등록완료된 템플릿만 보낼 수 있습니다.", field="템플릿", code="template_not_approved")
+    if template.channel is None or template.channel.status != "approved":
+        raise ValidationError("템플릿의 발신 채널이 등록완료 상태가 아닙니다.", field="발신 채널 ID", code="channel_not_approved")
+    return template
+
+
+def _unit_prices(account, fallback_type: str | None) -> tuple[int, int | None]:
+    plan_row = db.session.get(PricePlan, account.price_plan_id)
+    kakao = int(getattr(plan_row, message_types.get(MSG_TYPE).price_column))
+    fallback = int(getattr(plan_row, message_types.get(fallback_type).price_column)) if fallback_type else None
+    return kakao, fallback
+
+
+def quote(request: AlimtalkRequest, *, now: dt.datetime) -> dict:
+    """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
+    facts = template_facts(sendable_template(request.account_id, request.template))
+    p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
+    account = db.session.get(Account, request.account_id)
+    kakao, fallback = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
+    unit = max(kakao, fallback or 0)
+    return {"recipients": len(p.recipients), "kakao_price": kakao, "fallback_type": p.fallback.msg_type if p.fallback
+            else None, "fallback_price": fallback, "hold": unit * len(p.recipients),
+            "balance": ledger.balance(request.account_id).total}
+
+
+def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
+    """Validate (the template, the plan), then in one transaction: the fallback's sender
+    number, the account (suspension, daily cap), the prices, repeats and opt-outs, the send,
+    its messages and the hold."""
+    template = sendable_template(request.account_id, request.template)
+    if request.channel not in (None, "") and str(request.channel) not in (str(template.channel_id),
+                                                                          template.channel.search_id):
+        raise ValidationError("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다.", field="발신 채널 ID",
+                              code="channel_mismatch")
+    facts = template_facts(template)
+    p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
+    with transaction():
+        sender = sender_numbers.approved_number(request.account_id, p.fallback.sender) if p.fallback else ""
+        account = ledger.lock_account(request.account_id)
+        acceptance.admit(account, len(p.recipients), now)
+        kakao_price, fallback_price = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
+        unit = max(kakao_price, fallback_price or 0)
+        # an ad's fallback never goes to a number on the opt-out list: the recipient is left out
+        blocked = (optouts.numbers_in(account.id, (k.recipient.phone for k in p.recipients))
+                   if facts.is_ad and p.fallback else set())
+        hashes = {id(k.recipient): content_hash(k.text) for k in p.recipients}
+        repeated: set[str] = set()
+        if account.duplicate_protection and request.scheduled_at is None:
+            repeated = duplicates.recently_sent(account.id, [k.recipient for k in p.recipients],
+                                                lambda r: hashes[id(r)], now) - blocked
+        rows = []
+        for k in p.recipients:
+            r = k.recipient
+            outcome = "optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None
+            rows.append(acceptance.NewMessage(r.phone, str(r.name)[:100] if r.name else None,
+                                              json.dumps({n: v for n, v in r.vars.items() if v not in (None, "")},
+                                                         ensure_ascii=False) if p.uses_variables else None,
+                                              hashes[id(r)], outcome))
+        charged = sum(1 for row in rows if row.outcome is None)
+        channel = template.channel
+        kakao = {"channel_id": channel.id, "search_id": channel.search_id, "sender_key": channel.sender_key,
+                 "template_id": template.id, "template_code": template.code, "message_type": template.message_type,
+                 "emphasis_type": template.emphasis_type, "emphasis_title": template.emphasis_title,
+                 "emphasis_subtitle": template.emphasis_subtitle, "extra": template.extra,
+                 "items": template.items, "buttons": template.buttons, "quick_replies": template.quick_replies,
+                 "security": template.security, "image_file_id": template.image_file_id,
+                 "fallback": None}
+        if p.fallback:
+            f = p.fallback
+            kakao["fallback"] = {"sender": sender, "msg_type": f.msg_type, "body": f.body, "title": f.title,
+                                 "is_default": f.is_default,
+                                 "ad": {"company": f.ad.company, "optout": f.ad.optout} if f.ad else None}
+        spec = acceptance.NewSend(msg_type=MSG_TYPE, sender_number=sender, body=template.content,
+                                  title=template.name, unit_price=kakao_price, hold=unit * charged,
+                                  source=request.source, uses_variables=p.uses_variables,
+                                  rejected_count=len(p.rejected), duplicate_count=p.duplicates,
+                                  scheduled_at=request.scheduled_at, template_id=template.id,
+                                  api_key_id=request.api_key_id, fallback_unit_price=fallback_price,
+                                  fallback_msg_type=p.fallback.msg_type if p.fallback else None,
+                                  kakao=json.dumps(kakao, ensure_ascii=False))
+        send = acceptance.write(account, spec, rows, now)
+        templates.mark_used(template.id, now)
+    return AlimtalkAccepted(send, p, len(blocked), len(repeated))
+
+
+# --- the pipeline's Kakao steps (registered at start-up) ------------------------------------------------------
+
+def check_batch(content) -> tuple[str, str] | None:
+    """Before each Kakao batch: the template must still be approved and its channel too."""
+    kakao = content.kakao or {}
+    template_id = kakao.get("template_id")
+    if template_id is None:
+        return None
+    row = db.session.execute(select(AlimtalkTemplate.status, KakaoChannel.status)
+                             .join(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id)
+                             .where(AlimtalkTemplate.id == template_id)).first()
+    if row is None or row[0] != "approved" or row[1] != "approved":
+        return TEMPLATE_CODE, "template_error"
+    return None
+
+
+FALLBACK_COLUMNS = ("send_id", "account_id", "parent_id", "layer", "msg_type", "recipient", "name", "vars", "state",
+                    "result_code", "category", "reported_at", "content_hash", "charge")
+
+
+def create_fallbacks(moved: list[Outcome], facts: dict, layers: dict[int, str]) -> None:
+    """KAT-07a, in the transaction that failed the Kakao messages: each failed Kakao message
+    of a send with 대체문자 gets its fallback message — pending, or failed NIGHT_AD at once
+    for an ad fallback in 21:00–08:00 KST. Runs once per failure: only messages that moved
+    to failed in this transaction come here."""
+    wanted = [o for o in moved if o.state == FAILED and layers.get(o.message_id) == "primary"
+              and facts[o.send_id].has_fallback and o.code not in NO_FALLBACK_CODES]
+    if not wanted:
+        return
+    conn = db.session.connection()
+    parents = {row[0]: row[1:] for row in bulk.rows_in(
+        conn, "SELECT id, recipient, name, vars, content_hash FROM message WHERE id IN ({keys})",
+        sorted(o.message_id for o in wanted))}
+    ads = _ad_sends({o.send_id for o in wanted})
+    bind = bulk.time_binder(conn)
+    rows, per_send = [], {}
+    for o in wanted:
+        recipient, name, values, digest = parents[o.message_id]
+        f = facts[o.send_id]
+        night = o.send_id in ads and sms.in_night_window(o.at)
+        state, code, category, at = ("failed", NIGHT_AD_CODE, "other", bind(o.at)) if night else \
+            ("pending", None, None, None)
+        rows.append((o.send_id, f.account_id, o.message_id, "fallback", f.fallback_msg_type, recipient, name, values,
+                     state, code, category, at, digest, 0))
+        counts = per_send.setdefault(o.send_id, [0, 0])
+        counts[0] += 1
+        counts[1] += int(night)
+    bulk.insert(conn, "message", FALLBACK_COLUMNS, rows)
+    deltas = Deltas()
+    table = Send.__table__
+    for send_id, (created, failed_now) in sorted(per_send.items()):
+        db.session.execute(update(table).where(table.c.id == send_id).values(
+            fallback_count=table.c.fallback_count + created,
+            fallback_failed_count=table.c.fallback_failed_count + failed_now))
+        f = facts[send_id]
+        deltas.add(account_id=f.account_id, day=f.day, msg_type=f.fallback_msg_type, source=f.source,
+                   requested=created, failed=failed_now)
+        if failed_now:
+            deltas.add_category(account_id=f.account_id, day=f.day, msg_type=f.fallback_msg_type, category="other",
+                                count=failed_now)
+            deltas.add_send_category(send_id=send_id, category="other", count=failed_now, layer="fallback")
+    deltas.flush()
+
+
+def _ad_sends(send_ids: set[int]) -> set[int]:
+    """Which of these sends' fallbacks are ads (an AD/MI template's)."""
+    ads = set()
+    for send_id, kakao in db.session.execute(select(Send.id, Send.kakao).where(Send.id.in_(sorted(send_ids)))):
+        fallback = (json.loads(kakao) if kakao else {}).get("fallback") or {}
+        if fallback.get("ad"):
+            ads.add(send_id)
+    return ads
+
+
+def register() -> None:
+    """Plug the Kakao steps into the pipeline (idempotent; at start-up)."""
+    dispatch.KAKAO_BATCH_CHECKS.add("alimtalk_template", check_batch)
+    outcomes.AFTER_FINALIZE.add("kakao_fallback", create_fallbacks)
