@@ -25,7 +25,14 @@ def spec() -> dict:
             "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in
                                                         ("requested", "delivered", "failed", "pending")}},
             "categories": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "fallback": {"type": "object", "nullable": True},
+            "fallback": {"type": "object", "nullable": True, "description":
+                         "카카오 발송의 대체문자 단계 (대체문자 없이 보낸 카카오 발송과 문자 발송은 null)",
+                         "required": ["requested", "delivered", "failed", "pending", "categories", "unit_price",
+                                      "type"],
+                         "properties": {
+                             **{k: {"type": "integer"} for k in ("requested", "delivered", "failed", "pending")},
+                             "categories": {"type": "object", "additionalProperties": {"type": "integer"}},
+                             "unit_price": {"type": "integer"}, "type": {"type": "string", "enum": ["SMS", "LMS"]}}},
             "hold": {"type": "integer"}, "charged": {"type": "integer"}, "refunded": {"type": "integer", "nullable": True},
             "created_at": {"type": "string", "format": "date-time"},
             "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
@@ -39,6 +46,30 @@ def spec() -> dict:
             "vars": {"type": "object", "properties": {k: {"type": "string"} for k in ("1", "2", "3", "4")},
                      "additionalProperties": False}}},
     ]}
+    kakao_recipient = {"oneOf": [
+        {"type": "string", "description": "휴대폰 번호 (템플릿에 변수가 없을 때)"},
+        {"type": "object", "required": ["phone"], "properties": {
+            "phone": {"type": "string"}, "name": {"type": "string"},
+            "vars": {"type": "object", "description": "템플릿 변수 #{변수명}의 값: {\"고객명\": \"홍길동\"}",
+                     "additionalProperties": {"type": "string"}}}},
+    ]}
+    message = {
+        "type": "object",
+        "required": ["id", "phone", "type", "status", "layer", "parent_id"],
+        "properties": {
+            "id": {"type": "string"}, "phone": {"type": "string"}, "name": {"type": "string", "nullable": True},
+            "type": {"type": "string"}, "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+            "category": {"type": "string", "nullable": True}, "code": {"type": "string", "nullable": True},
+            "submitted_at": {"type": "string", "format": "date-time", "nullable": True},
+            "reported_at": {"type": "string", "format": "date-time", "nullable": True},
+            "charge": {"type": "integer", "nullable": True},
+            "late_code": {"type": "string", "nullable": True},
+            "late_at": {"type": "string", "format": "date-time", "nullable": True},
+            "layer": {"type": "string", "enum": ["primary", "fallback"],
+                      "description": "primary: 발송 자체의 메시지 (카카오), fallback: 카카오 실패로 보낸 대체문자"},
+            "parent_id": {"type": "string", "nullable": True, "description": "대체문자가 대신한 카카오 메시지의 id"},
+        },
+    }
     states = list(TEMPLATE_STATUSES)
     text_or_null = {"type": "string", "nullable": True}
     button = {"type": "object", "required": ["type", "name"], "properties": {
@@ -108,7 +139,8 @@ def spec() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "megabird 연동 API", "version": "1.0.0",
-                 "description": "문자(SMS/LMS/MMS) 발송과 결과 조회, 알림톡 템플릿 관리. 인증: Authorization: Bearer <API 키>. "
+                 "description": "문자(SMS/LMS/MMS)와 알림톡 발송, 결과 조회, 알림톡 템플릿 관리. "
+                                "인증: Authorization: Bearer <API 키>. "
                                 "오류는 {\"error\": {\"code\", \"message\", \"field\"}} 형식입니다."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -119,7 +151,8 @@ def spec() -> dict:
                     "type": "object", "required": ["code", "message", "field"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                    "field": {"type": "string", "nullable": True}, "details": {}}}}}}}}},
-            "schemas": {"SendSummary": send_summary, "Recipient": recipient, "AlimtalkTemplate": template},
+            "schemas": {"SendSummary": send_summary, "Recipient": recipient, "KakaoRecipient": kakao_recipient,
+                        "Message": message, "AlimtalkTemplate": template},
         },
         "paths": {
             "/balance": {"get": {"summary": "잔액", "responses": {
@@ -158,6 +191,45 @@ def spec() -> dict:
                             "index": {"type": "integer"}, "phone": {"type": "string"},
                             "reason": {"type": "string"}}}}}}}}},
                     **_errors(400, 401, 403, 409, 413, 422, 429)}}},
+            "/sends/alimtalk": {"post": {
+                "summary": "알림톡 발송 (등록완료된 템플릿, 실패하면 대체문자)",
+                "parameters": [idem],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["channel", "template_code", "to"],
+                    "properties": {
+                        "channel": {"type": "string", "description": "템플릿의 발신 채널 ID (@로 시작)"},
+                        "template_code": {"type": "string", "description": "등록완료된 알림톡 템플릿의 코드"},
+                        "to": {"type": "array", "minItems": 1, "maxItems": 10000,
+                               "items": {"$ref": "#/components/schemas/KakaoRecipient"}},
+                        "fallback": {"type": "object", "nullable": True, "required": ["from"], "properties": {
+                            "from": {"type": "string", "description": "등록완료된 발신번호"},
+                            "text": {"type": "string", "description":
+                                     "대체문자 내용 (변수 #{변수명}); 비우면 템플릿 내용과 웹링크 버튼(버튼명: URL)"},
+                            "title": {"type": "string", "description": "LMS일 때 제목, 30 byte 이하"},
+                            "ad": {"type": "object", "description": "광고형(AD/MI) 템플릿의 대체문자: 업체명과 080 번호",
+                                   "properties": {"name": {"type": "string"}, "optout": {"type": "string"}}}}},
+                        "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
+                    }}}}},
+                "responses": {"201": {"description": "접수됨", "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["send_id", "channel", "type", "status", "recipients", "unit_price",
+                                 "fallback_unit_price", "fallback_type", "hold", "scheduled_at", "rejected",
+                                 "duplicates", "optouts", "duplicate_sends"],
+                    "properties": {
+                        "send_id": {"type": "string"}, "channel": {"type": "string", "enum": ["alimtalk"]},
+                        "type": {"type": "string", "enum": ["ALIMTALK"]},
+                        "status": {"type": "string", "enum": ["scheduled", "in_progress"]},
+                        "recipients": {"type": "integer"}, "unit_price": {"type": "integer"},
+                        "fallback_unit_price": {"type": "integer", "nullable": True},
+                        "fallback_type": {"type": "string", "enum": ["SMS", "LMS"], "nullable": True},
+                        "hold": {"type": "integer", "description": "수신자 × max(알림톡 단가, 대체문자 단가)"},
+                        "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "duplicates": {"type": "integer"}, "optouts": {"type": "integer"},
+                        "duplicate_sends": {"type": "integer"},
+                        "rejected": {"type": "array", "items": {"type": "object", "properties": {
+                            "index": {"type": "integer"}, "phone": {"type": "string"},
+                            "reason": {"type": "string"}}}}}}}}},
+                    **_errors(400, 401, 403, 409, 413, 422, 429)}}},
             "/sends": {"get": {"summary": "발송 내역", "parameters": [
                 {"name": "type", "in": "query", "schema": {"type": "string",
                                                           "enum": ["SMS", "LMS", "MMS", "ALIMTALK",
@@ -179,8 +251,13 @@ def spec() -> dict:
                 {"name": "status", "in": "query", "schema": {"type": "string",
                                                             "enum": ["delivered", "failed", "pending"]}},
                 {"name": "category", "in": "query", "schema": {"type": "string"}}, *paging],
-                "responses": {"200": {"description": "메시지", "content": {"application/json": {"schema": {
-                    "type": "object"}}}}, **_errors(401, 403, 404, 422, 429)}}},
+                "responses": {"200": {"description": "메시지 (카카오 발송은 카카오 메시지와 대체문자 모두)", "content": {
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["total", "page", "per_page", "messages"], "properties": {
+                            "total": {"type": "integer"}, "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                            "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}}}}},
+                    **_errors(401, 403, 404, 422, 429)}}},
             "/sends/{send_id}/cancel": {"post": {"summary": "예약 발송 취소 (선차감 전액 재충전)",
                                                  "parameters": [send_id, idem], "responses": {
                 "200": {"description": "취소됨", "content": {"application/json": {"schema": {

@@ -13,12 +13,15 @@ from app.domain.korean import josa, particle
 from app import clock
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
 from app.i18n import localized, message_locale
+from app.api import shapes
 from app.api.openapi import spec
 from app.domain import jsonbody, moments
+from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
 from app.domain.numbers import format_number, is_digits
 from app.domain.recipients import Recipient
 from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.services.history import queries
+from app.services.kakao import alimtalk_sends
 from app.services.kakao import templates as alimtalk_templates
 from app.services.senders import kakao_channels, sender_numbers
 from app.services.sending import acceptance, lifecycle
@@ -33,14 +36,20 @@ MAX_API_RECIPIENTS = 10_000
 API_FIELDS = {"발신번호": "from", "수신자": "to", "내용": "text", "제목": "title", "예약시간": "scheduled_at",
               "광고": "ad", "광고 업체명": "ad.name", "무료거부 번호": "ad.optout", "이미지첨부": "images",
               "잔액": "balance", "상태": "status", "분류": "category", "요청": "body",
-              "발신 채널 ID": "channel", "템플릿 상태": "state"}
+              "발신 채널 ID": "channel", "템플릿 상태": "state", "템플릿": "template_code",
+              "대체문자": "fallback.text", "대체문자 제목": "fallback.title"}
+#: POST /sends/alimtalk: the fallback's sender and ad are inside "fallback" (the services
+#: name them as for an SMS)
+ALIMTALK_FIELDS = {"발신번호": "fallback.from", "광고": "fallback.ad", "광고 업체명": "fallback.ad.name",
+                   "무료거부 번호": "fallback.ad.optout", "제목": "fallback.title", "내용": "fallback.text"}
 
 
 @api_v1.errorhandler(MegabirdError)
 def _api_error(error: MegabirdError):
     """{"error": {"code", "message", "field"}}: `field` is the JSON field, or null."""
+    fields = {**API_FIELDS, **g.get("api_fields", {})}
     body = {"code": error.code, "message": localized(error.message, message_locale()),
-            "field": API_FIELDS.get(error.field, error.field)}
+            "field": fields.get(error.field, error.field)}
     if error.details is not None:
         body["details"] = error.details
     response = jsonify({"error": body})
@@ -62,7 +71,9 @@ def _field(data: dict, name: str, types, *, required: bool = False, label: str |
     return jsonbody.field(data, name, types, label=label, required=required)
 
 
-def _recipients(to) -> list[Recipient]:
+def _recipients(to, *, keys=jsonbody.VARIABLE_KEYS) -> list[Recipient]:
+    """`to` of a send; `keys`: the variable names a recipient's vars may have (None: any,
+    an AlimTalk template's #{변수명})."""
     if not isinstance(to, list) or not to:
         raise ValidationError("to에 수신자를 1명 이상 넣어주세요.", field="to", code="required")
     if len(to) > MAX_API_RECIPIENTS:
@@ -70,9 +81,10 @@ def _recipients(to) -> list[Recipient]:
                               code="too_many_recipients")
     out = []
     for index, item in enumerate(to):
-        parsed = jsonbody.recipient(item, index)
+        parsed = jsonbody.recipient(item, index, keys=keys)
         if parsed is None:
-            message = (f"to[{index}]: phone(문자열), name(문자열), vars({{\"1\"..\"4\": 값}}) 형식이어야 합니다."
+            shape = '{"1".."4": 값}' if keys else '{"변수명": 값}'
+            message = (f"to[{index}]: phone(문자열), name(문자열), vars({shape}) 형식이어야 합니다."
                        if isinstance(item, dict) else f"to[{index}]{particle(str(index), '은/는')} 전화번호 문자열이나 객체여야 합니다.")
             raise ValidationError(message, field=f"to[{index}]", code="invalid_type")
         out.append(parsed)
@@ -163,6 +175,51 @@ def send_sms():
     return jsonify(result.to_api()), 201
 
 
+def _fallback(value) -> FallbackRequest | None:
+    """"fallback": {"from", "text"?, "title"?, "ad"?: {"name", "optout"}} or null (KAT-07)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationError("fallback은 {\"from\": 발신번호, \"text\", \"title\", \"ad\"} 객체이거나 "
+                              "null이어야 합니다.", field="fallback", code="invalid_type")
+    ad = jsonbody.field(value, "ad", dict, name="fallback.ad")
+    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
+                           not isinstance(ad.get("optout"), (str, type(None)))):
+        raise ValidationError("fallback.ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.",
+                              field="fallback.ad", code="invalid_type")
+    return FallbackRequest(
+        sender=jsonbody.field(value, "from", str, name="fallback.from", label="fallback.from(대체문자 발신번호)",
+                              required=True),
+        text=jsonbody.field(value, "text", str, name="fallback.text"),
+        title=jsonbody.field(value, "title", str, name="fallback.title"),
+        ad_company=(ad or {}).get("name"), ad_optout=(ad or {}).get("optout"))
+
+
+@api_v1.post("/sends/alimtalk")
+@require_key
+def send_alimtalk():
+    """POST /sends/alimtalk (09-api.md, 06-kakao.md KAT-06..09): an approved template to
+    recipients with its variables, and optionally 대체문자."""
+    g.api_fields = ALIMTALK_FIELDS
+    if len(request.get_data(cache=True)) > MAX_BODY:
+        raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")
+    data = _json_body()
+    key = _idempotency_key()
+    req = AlimtalkRequest(
+        account_id=g.api_account_id, channel=_field(data, "channel", str, required=True, label="channel(발신 채널 ID)"),
+        template=_field(data, "template_code", str, required=True, label="template_code(템플릿 코드)"),
+        recipients=_recipients(data.get("to"), keys=None), fallback=_fallback(data.get("fallback")),
+        scheduled_at=_scheduled(data.get("scheduled_at")), source="api", api_key_id=g.api_key.id,
+        max_recipients=MAX_API_RECIPIENTS, row_label="to[{}]")
+    now = clock.now()
+    result = idempotency.once(g.api_account_id, key, lambda: alimtalk_sends.accept(req, now=now),
+                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
+    acceptance.enqueue_dispatch(result.send)
+    return jsonify(result.to_api()), 201
+
+
 def _page_args() -> tuple[int, int]:
     def number(name, default, maximum):
         text = request.args.get(name, str(default))
@@ -183,13 +240,13 @@ def list_sends():
         end=moments.parse_moment(request.args.get("to"), "to", end_of_day=True))
     rows, total = queries.list_sends(g.api_account_id, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "sends": [queries.send_summary(s) for s in rows]})
+                    "sends": [shapes.send_body(s) for s in rows]})
 
 
 @api_v1.get("/sends/<send_id>")
 @require_key
 def get_send(send_id):
-    return jsonify(queries.send_summary(queries.get_send(g.api_account_id, send_id)))
+    return jsonify(shapes.send_body(queries.get_send(g.api_account_id, send_id)))
 
 
 @api_v1.get("/sends/<send_id>/messages")
@@ -200,7 +257,7 @@ def send_messages(send_id):
     flt = queries.parse_message_filter(request.args.getlist("status"), request.args.getlist("category"))
     rows, total = queries.list_messages(send, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "messages": [queries.message_dict(m) for m in rows]})
+                    "messages": [shapes.message_body(m) for m in rows]})
 
 
 @api_v1.post("/sends/<send_id>/cancel")
@@ -209,10 +266,10 @@ def cancel_send(send_id):
     now = clock.now()    # API-03: a retry with the same key gets this answer again, not "already cancelled"
     result = idempotency.once(g.api_account_id, _idempotency_key(),
                               lambda: lifecycle.cancel(account_id=g.api_account_id, send_id=send_id, now=now),
-                              lambda send: (200, queries.send_summary(send), send.id), now=now)
+                              lambda send: (200, shapes.send_body(send), send.id), now=now)
     if isinstance(result, idempotency.Replay):
         return jsonify(result.body), result.status
-    return jsonify(queries.send_summary(result))
+    return jsonify(shapes.send_body(result))
 
 
 @api_v1.get("/alimtalk/templates")

@@ -82,16 +82,17 @@ def field(data: dict, key: str, types, *, name: str | None = None, label: str | 
     return value
 
 
-def recipient(item, row: int) -> Recipient | None:
+def recipient(item, row: int, *, keys: tuple[str, ...] | None = VARIABLE_KEYS) -> Recipient | None:
     """A typed recipient, "010…" or {"phone": "010…", "name": "…", "vars": {"1".."4": value}};
-    None when it has another shape (the caller names the row in its own words)."""
+    None when it has another shape (the caller names the row in its own words). `keys`: the
+    variable names allowed, None for any (an AlimTalk template's #{변수명})."""
     if isinstance(item, str):
         return Recipient(item, None, {}, row)
     if not isinstance(item, dict):
         return None
     phone, name, values = item.get("phone"), item.get("name"), item.get("vars") or {}
     if not isinstance(phone, str) or not isinstance(name, (str, type(None))) or not isinstance(values, dict) \
-            or any(k not in VARIABLE_KEYS for k in values) \
+            or (keys is not None and any(k not in keys for k in values)) \
             or any(isinstance(v, bool) or not isinstance(v, (str, int, float)) for v in values.values()):
         return None
     return Recipient(phone, name, {k: str(v) for k, v in values.items()}, row)

@@ -28,6 +28,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 OPERATIONS = [(method.upper(), path) for path, operations in spec()["paths"].items() for method in operations]
 EXAMPLES = 30
 TEMPLATE_CHANNEL = "@fuzz"
+TEMPLATE_VALUES = {"고객명": "홍길동", "주문번호": "A-1001"}       # the variables of TEMPLATE_FIELDS
 # SEC-04 shapes found by a black-box probe: each must be a 4xx from the description (NaN and
 # Infinity cannot be sent by the test client: tests/integration/test_hostile_input.py has them)
 HOSTILE = [("text", "\ud800 안내"), ("text", "\udfff"), ("to", [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["01023456789"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]),
@@ -43,7 +44,10 @@ def _steer(case, path: str, sender: str, send_id: str, template_code: str = "") 
     whatever Hypothesis draws (its draws follow the constants it finds in our source, so
     they change with unrelated edits). Templates (API-07) go to the account's approved
     channel, a template code is one of the account's, and a quarter of the new templates
-    get the fields of a valid one. Everything else stays as generated."""
+    get the fields of a valid one. AlimTalk sends (KAT-06) name the account's channel and
+    approved template, the recipients valid numbers with the template's values (a quarter
+    of them as generated), the fallback the account's number. Everything else stays as
+    generated."""
     draw = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 4
     if draw % 2:
         return
@@ -59,6 +63,23 @@ def _steer(case, path: str, sender: str, send_id: str, template_code: str = "") 
             for key in ("emphasis_type", "image", "items", "item_header", "extra", "emphasis_title",
                         "emphasis_subtitle", "quick_replies", "category", "security"):
                 body.pop(key, None)
+    if body is not None and path == "/sends/alimtalk":
+        body["channel"], body["template_code"] = TEMPLATE_CHANNEL, template_code
+        to = body.get("to")
+        if isinstance(to, list) and to:
+            numbers = phones(*range(min(len(to), 50)))
+            body["to"] = [({**item, "phone": number, **({} if draw == 2 else {"vars": dict(TEMPLATE_VALUES)})}
+                           if isinstance(item, dict) else {"phone": number, "vars": dict(TEMPLATE_VALUES)})
+                          for item, number in zip(to, numbers)]
+        if isinstance(body.get("fallback"), dict):
+            body["fallback"]["from"] = sender
+            if draw == 0:
+                body["fallback"].pop("ad", None)
+                text = body["fallback"].get("text")
+                if isinstance(text, str):
+                    body["fallback"]["text"] = "안내 " + "".join(ch for ch in text if " " <= ch <= "~")[:40]
+        if draw == 0:
+            body.pop("scheduled_at", None)
     if body is not None and path == "/sends/sms":
         body["from"] = sender
         to = body.get("to")
@@ -81,7 +102,7 @@ def test_sec04_schemathesis_finds_no_5xx_and_no_answer_outside_the_description(a
     set_daily_cap(app, customer.account_id, 1_000_000)
     scheduled = accept(app, customer, phones(1, 2), scheduled_at=clock.now() + dt.timedelta(days=1))
     template_code = ""
-    if path.startswith("/alimtalk/"):
+    if path.startswith("/alimtalk/") or path == "/sends/alimtalk":
         channel_id = approve_channel(app, customer.account_id, TEMPLATE_CHANNEL)
         template_id = make_template(app, customer.account_id, channel_id, status="approved")
         with app.app_context():
@@ -102,7 +123,7 @@ def test_sec04_schemathesis_finds_no_5xx_and_no_answer_outside_the_description(a
 
     run()
     assert statuses, "no request was made"
-    if path == "/sends/sms":
+    if path in ("/sends/sms", "/sends/alimtalk"):
         assert 201 in statuses, f"no generated send was accepted: {sorted(statuses)}"
     if (method, path) == ("POST", "/alimtalk/templates"):
         assert 201 in statuses, f"no generated template was accepted: {sorted(statuses)}"

@@ -7,10 +7,11 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.models import AlimtalkTemplate, Send
+from app.models import AlimtalkTemplate, KakaoChannel, Send
 from tests.support.api import error_of, post_sms, sms_body
 from tests.support.factories import TEMPLATE_FIELDS, approve_channel, make_template
 from tests.support.pipeline import NOW, api_customer, balance, bearer, count, phones, send_row
@@ -122,12 +123,52 @@ def prove_create_alimtalk_template_on_another_accounts_channel(app):
                        headers=bearer(key)).status_code == 201
 
 
+def prove_send_alimtalk_with_another_accounts_template(app):
+    """Another account's template code is refused as an unknown one (nothing of it shown);
+    its channel and its sender number neither; and a Kakao send's id of another account is
+    404 on GET /sends/{id} and /messages."""
+    client, owner, owner_key, stranger, key, code = _foreign_template(app)
+    body = {"channel": "@owner-shop", "template_code": code,
+            "to": [{"phone": phones(1)[0], "vars": {"고객명": "홍길동"}}], "fallback": {"from": stranger.phone}}
+    with clock.frozen(NOW):
+        response = client.post("/api/v1/sends/alimtalk", json=body, headers=bearer(key))
+        error_of(response, 422, "template_not_approved", "template_code")
+        for secret in ("7788", "@owner-shop", "비밀"):
+            assert secret not in response.get_data(as_text=True)
+        own = make_template(app, stranger.account_id, _channel_id(app, stranger.account_id), status="approved")
+        with app.app_context():
+            own_code = db.session.get(AlimtalkTemplate, own).code
+        mine = {**body, "template_code": own_code, "channel": "@stranger-shop",
+                "to": [{"phone": phones(2)[0], "vars": {"고객명": "홍길동", "주문번호": "A-1"}}]}
+        error_of(client.post("/api/v1/sends/alimtalk", json={**mine, "channel": "@owner-shop"}, headers=bearer(key)),
+                 422, "channel_mismatch", "channel")
+        error_of(client.post("/api/v1/sends/alimtalk", json={**mine, "fallback": {"from": owner.phone}},
+                             headers=bearer(key)), 422, "sender_not_approved", "fallback.from")
+        assert count(app, Send, Send.account_id == stranger.account_id) == 0
+        # the owner's Kakao send, with its fallback block, is the owner's only
+        theirs = client.post("/api/v1/sends/alimtalk", headers=bearer(owner_key), json={
+            **body, "to": [{"phone": phones(3)[0], "vars": {"고객명": "홍길동", "주문번호": "A-1"}}],
+            "fallback": {"from": owner.phone}})
+        assert theirs.status_code == 201, theirs.get_data(as_text=True)
+        send_id = theirs.get_json()["send_id"]
+        _refused(client.get(f"/api/v1/sends/{send_id}", headers=bearer(key)), "@owner-shop")
+        _refused(client.get(f"/api/v1/sends/{send_id}/messages", headers=bearer(key)), "0103")
+        assert client.get(f"/api/v1/sends/{send_id}", headers=bearer(owner_key)).get_json()["fallback"]["type"]
+        assert count(app, Send, Send.account_id == stranger.account_id) == 0
+
+
+def _channel_id(app, account_id):
+    with app.app_context():
+        return db.session.scalar(select(KakaoChannel.id).where(KakaoChannel.account_id == account_id))
+
+
 #: endpoint -> a proof that another account's ids answer 404 (or its data never shows),
 #: or why the route takes no ids. A new api_v1 route without an entry fails the test below.
 API_ROUTES = {
     "api_v1.balance": prove_balance_and_senders_are_the_keys_own,
     "api_v1.list_senders": prove_balance_and_senders_are_the_keys_own,
     "api_v1.send_sms": prove_send_sms_from_another_accounts_number,
+    "api_v1.send_alimtalk": prove_send_alimtalk_with_another_accounts_template,
     "api_v1.list_sends": prove_list_sends,
     "api_v1.get_send": prove_get_send,
     "api_v1.send_messages": prove_send_messages,

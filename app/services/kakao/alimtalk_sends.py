@@ -25,7 +25,7 @@ from app.domain import message_types, sms
 from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, content_hash, plan as make_plan
 from app.domain.recipients import Rejected
 from app.domain.results import FAILED, TEMPLATE_CODE
-from app.errors import NotFound, ValidationError
+from app.errors import Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import Account, AlimtalkTemplate, KakaoChannel, PricePlan, Send
 from app.services.accounts import optout_codes
@@ -114,6 +114,9 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
     """Validate (the template, the plan), then in one transaction: the fallback's sender
     number, the account (suspension, daily cap), the prices, repeats and opt-outs, the send,
     its messages and the hold."""
+    if not db.session.get(Account, request.account_id).is_corporate:
+        raise Forbidden("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요.",
+                        field="발신 채널 ID", code="corporate_only")
     template = sendable_template(request.account_id, request.template)
     if request.channel not in (None, "") and str(request.channel) not in (str(template.channel_id),
                                                                           template.channel.search_id):
