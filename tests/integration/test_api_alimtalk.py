@@ -13,7 +13,7 @@ from app.models import Account, AlimtalkTemplate, Send
 from tests.support.api import error_of, post_sms, sms_body
 from tests.support.factories import approve_channel, make_template
 from tests.support.pipeline import (NOW, api_customer, bearer, count, phones, run_to_completion, sandbox_rows,
-                                    snapshot, tick, work)
+                                    kst, snapshot, tick, work)
 
 KAKAO, SMS, LMS = 13, 20, 50      # the default price plan
 VALUES = {"고객명": "홍길동", "주문번호": "A-1001"}
@@ -328,3 +328,27 @@ def test_api05_a_scheduled_alimtalk_waits_and_can_be_cancelled(kakao):
     cancelled = client.post(f"/api/v1/sends/{answer['send_id']}/cancel", headers=bearer(key))
     assert cancelled.status_code == 200, cancelled.get_data(as_text=True)
     assert cancelled.get_json()["status"] == "cancelled" and cancelled.get_json()["fallback"]["type"] == "SMS"
+
+
+def test_kat07_kat09_an_ad_templates_fallback_is_an_ad_and_alimtalk_goes_at_night(app):
+    """An AD template's fallback names its company under fallback.ad (SMS-06); AlimTalk
+    itself is informational and is accepted at 22:00 (KAT-09)."""
+    customer, key = api_customer(app, cash=100_000)
+    channel_id = approve_channel(app, customer.account_id, "@shop")
+    template_id = make_template(app, customer.account_id, channel_id, status="approved", message_type="AD",
+                                buttons=[{"type": "AC"}], content="#{고객명}님, 이번 주 특가!")
+    with app.app_context():
+        code = db.session.get(AlimtalkTemplate, template_id).code
+    night = kst(2026, 11, 27, 22, 0)
+    client = app.test_client()
+    body = {"channel": "@shop", "template_code": code, "to": [{"phone": phones(0)[0], "vars": {"고객명": "홍길동"}}],
+            "fallback": {"from": customer.phone}}
+    with clock.frozen(night):
+        before = snapshot(app, customer.account_id)
+        error_of(post(client, key, body), 422, "ad_company_required", "fallback.ad.name")
+        foreign_080 = {"from": customer.phone, "ad": {"name": "메가샵", "optout": "0801111222"}}
+        error_of(post(client, key, {**body, "fallback": foreign_080}), 422, "optout_not_allowed", "fallback.ad.optout")
+        assert snapshot(app, customer.account_id) == before
+        response = post(client, key, {**body, "fallback": {"from": customer.phone, "ad": {"name": "메가샵"}}})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        assert response.get_json()["status"] == "in_progress"
