@@ -248,3 +248,42 @@ def register() -> None:
     """Plug the Kakao steps into the pipeline (idempotent; at start-up)."""
     dispatch.KAKAO_BATCH_CHECKS.add("alimtalk_template", check_batch)
     outcomes.AFTER_FINALIZE.add("kakao_fallback", create_fallbacks)
+
+
+# --- the invariant for Kakao sends (REL-05, ledger-check) --------------------------------------------------------
+
+def kakao_send_violations(limit: int) -> list[str]:
+    """For every settled Kakao send with 대체문자: each fallback replaces one failed Kakao
+    message of its send, at most one per message (created once, KAT-07a); the fallback
+    layer's counters are its rows; its charges are its delivered rows × the fallback price
+    (KRS-04)."""
+    problems: list[str] = []
+    if limit <= 0:
+        return problems
+    conn = db.session.connection()
+    for parent_id, count in conn.exec_driver_sql(
+            "SELECT parent_id, COUNT(*) FROM message WHERE layer = 'fallback' GROUP BY parent_id HAVING COUNT(*) > 1 "
+            f"LIMIT {int(limit)}"):
+        problems.append(f"Kakao message {parent_id} has {count} fallbacks")
+    for child, parent_state in conn.exec_driver_sql(
+            "SELECT f.id, p.state FROM message f LEFT JOIN message p ON p.id = f.parent_id "
+            f"WHERE f.layer = 'fallback' AND (p.id IS NULL OR p.state <> 'failed' OR p.send_id <> f.send_id) "
+            f"LIMIT {int(limit)}"):
+        problems.append(f"fallback {child} replaces a message that did not fail ({parent_state})")
+    rows = conn.exec_driver_sql(
+        "SELECT s.id, s.fallback_count, s.fallback_delivered_count, s.fallback_failed_count, s.fallback_unit_price, "
+        "COUNT(m.id), SUM(CASE WHEN m.state = 'delivered' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN m.state = 'failed' THEN 1 ELSE 0 END), COALESCE(SUM(m.charge), 0) "
+        "FROM send s LEFT JOIN message m ON m.send_id = s.id AND m.layer = 'fallback' "
+        "WHERE s.status = 'completed' AND s.fallback_unit_price IS NOT NULL "
+        "GROUP BY s.id, s.fallback_count, s.fallback_delivered_count, s.fallback_failed_count, s.fallback_unit_price "
+        "ORDER BY s.id")
+    for send_id, count, delivered, failed, price, rows_n, rows_delivered, rows_failed, charged in rows:
+        if (count, delivered, failed) != (rows_n, int(rows_delivered or 0), int(rows_failed or 0)):
+            problems.append(f"send {send_id}: fallback counters {count}/{delivered}/{failed} ≠ its rows "
+                            f"{rows_n}/{rows_delivered or 0}/{rows_failed or 0}")
+        elif int(charged) != int(rows_delivered or 0) * int(price):
+            problems.append(f"send {send_id}: fallback charges {charged} ≠ {rows_delivered} × {price}")
+        if len(problems) >= limit:
+            break
+    return problems[:limit]
