@@ -5,6 +5,8 @@ pipeline, and every refusal as a Korean 4xx naming the field or row, nothing wri
 from __future__ import annotations
 
 import io
+import json
+import re
 import uuid
 
 import pytest
@@ -197,3 +199,18 @@ def test_refusals_values_fallback_sender_and_schedule(app, client, customer, tem
     refused(app, client, body(customer, template_id, phones(1), use_schedule=True, scheduled_at="2020-01-01T10:00"),
             "schedule_out_of_range", "10분후부터")
     refused(app, client, body(customer, template_id, []), "required", "수신자")
+
+
+def test_kat07_a_default_fallback_that_breaks_the_sms_rules_is_flagged_and_refused(app, client, customer, channel_id):
+    emoji = make_template(app, customer.account_id, channel_id, status="approved", name="이모지 안내",
+                          content="#{고객명}님 주문 #{주문번호} 발송 😀")
+    html = client.get("/alimtalk/").get_data(as_text=True)
+    page = json.loads(re.search(r"window.MB_ALIMTALK_COMPOSE = (\{.*?\});</script>", html, flags=re.S).group(1))
+    flags = {t["name"]: t["fallback_problem"] for t in page["templates"]}
+    assert flags["이모지 안내"].startswith("기본 대체문자에 문자 메시지로 보낼 수 없는 문자가 있습니다")
+    refused(app, client, body(customer, emoji, phones(1), use_fallback=True, fallback=fallback(customer)),
+            "fallback_invalid", "기본 대체문자")
+    # edited in 대체문자 수정하기, it goes
+    answer = post(client, "quote", body(customer, emoji, phones(1), use_fallback=True,
+                                        fallback=fallback(customer, text="#{고객명}님 주문 #{주문번호} 발송")))
+    assert answer.status_code == 200 and answer.get_json()["fallback_type"] == "SMS"
