@@ -98,9 +98,19 @@ def _unit_prices(account, fallback_type: str | None) -> tuple[int, int | None]:
     return kakao, fallback
 
 
+def _template_of(request: AlimtalkRequest) -> AlimtalkTemplate:
+    """The request's sendable template, on the channel it names (when it names one)."""
+    template = sendable_template(request.account_id, request.template)
+    if request.channel not in (None, "") and str(request.channel) not in (str(template.channel_id),
+                                                                          template.channel.search_id):
+        raise ValidationError("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다.", field="발신 채널 ID",
+                              code="channel_mismatch")
+    return template
+
+
 def quote(request: AlimtalkRequest, *, now: dt.datetime) -> dict:
     """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
-    facts = template_facts(sendable_template(request.account_id, request.template))
+    facts = template_facts(_template_of(request))
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
     account = db.session.get(Account, request.account_id)
     kakao, fallback = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
@@ -114,11 +124,7 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
     """Validate (the template, the plan), then in one transaction: the fallback's sender
     number, the account (suspension, daily cap), the prices, repeats and opt-outs, the send,
     its messages and the hold."""
-    template = sendable_template(request.account_id, request.template)
-    if request.channel not in (None, "") and str(request.channel) not in (str(template.channel_id),
-                                                                          template.channel.search_id):
-        raise ValidationError("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다.", field="발신 채널 ID",
-                              code="channel_mismatch")
+    template = _template_of(request)
     facts = template_facts(template)
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
     with transaction():
