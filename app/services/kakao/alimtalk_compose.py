@@ -12,6 +12,9 @@ import hashlib
 import io
 import json
 
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
 from app import clock
 from app.domain import alimtalk, jsonbody, moments, sms
 from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
@@ -80,7 +83,6 @@ def for_page(template: AlimtalkTemplate, image_url: str | None = None) -> dict:
 def sample_file(account_id: int, template_id) -> tuple[bytes, str]:
     """The sample recipients file of a template: 번호 and one column per `#{변수}`."""
     template = templates.get_template(account_id, template_id)
-    from openpyxl import Workbook
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "수신자"
@@ -88,7 +90,7 @@ def sample_file(account_id: int, template_id) -> tuple[bytes, str]:
     sheet.append(["번호"] + [f"#{{{name}}}" for name in names])
     sheet.append(["010-2345-6789"] + [f"{name} 값" for name in names])
     for index in range(len(names) + 1):
-        sheet.column_dimensions[chr(ord("A") + index) if index < 26 else "A"].width = 18
+        sheet.column_dimensions[get_column_letter(index + 1)].width = 18
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue(), f"alimtalk-{template.code}-sample.xlsx"
