@@ -5,12 +5,13 @@ summary counted over the seeds whose kill fired (a crash point the run never rea
 proves nothing): sends completed, client references submitted twice (must be 0), ledger
 problems (must be none).
 
-    .venv/bin/python bench/soak_kill.py [--seeds 50] [--backends sqlite,postgresql]
+    .venv/bin/python bench/soak_kill.py [--seeds 50] [--backends sqlite,postgresql] [--kinds sms,alimtalk]
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import sys
 
 from _env import Environment
@@ -21,15 +22,21 @@ def main():
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--first", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--kinds", default="sms,alimtalk",
+                        help="sms, and alimtalk: an AlimTalk send with 대체문자 (its failures get a fallback SMS)")
     args = parser.parse_args()
     env = Environment()
     summary = []
     try:
-        from tests.support.factories import make_customer
+        from tests.support.factories import approve_channel, make_customer, make_template
         from tests.support.faults import scenario
-        for backend in args.backends.split(","):
-            app = env.app(env.database_url(backend, "soak_kill"))
-            customer = make_customer(app, cash=100_000_000)
+        for backend, kind in itertools.product(args.backends.split(","), args.kinds.split(",")):
+            app = env.app(env.database_url(backend, f"soak_kill_{kind}"))
+            customer = make_customer(app, kind="corporate", cash=100_000_000)
+            template_id = None
+            if kind == "alimtalk":
+                template_id = make_template(app, customer.account_id, approve_channel(app, customer.account_id, "@soak"),
+                                            status="approved")
             with app.app_context():
                 from app.extensions import db
                 from app.models import Account
@@ -37,14 +44,15 @@ def main():
                 db.session.commit()
             results = []
             for seed in range(args.first, args.first + args.seeds):
-                outcome = scenario(app, customer.account_id, customer.phone, seed)
+                outcome = scenario(app, customer.account_id, customer.phone, seed, template_id=template_id)
                 results.append(outcome)
-                print(f"{backend} seed {seed}: crash {outcome.crash:<28} kills {outcome.kills} rounds {outcome.rounds} "
-                      f"{outcome.status} duplicates {outcome.duplicate_refs} "
+                print(f"{backend} {kind} seed {seed}: crash {outcome.crash:<28} kills {outcome.kills} "
+                      f"rounds {outcome.rounds} {outcome.status} duplicates {outcome.duplicate_refs} "
+                      f"fallbacks {outcome.fallbacks_final}/{outcome.fallbacks} "
                       f"ledger {'ok' if not outcome.ledger_problems else outcome.ledger_problems}", flush=True)
             fired = [o for o in results if o.kills]       # a seed whose crash point was never reached proves little
             points = collections.Counter(o.crash.split(":")[0] for o in fired)
-            summary.append(f"{backend}: {len(fired)} of {len(results)} seeds killed a worker "
+            summary.append(f"{backend} {kind}: {len(fired)} of {len(results)} seeds killed a worker "
                            f"({sum(o.kills for o in fired)} kills: {dict(sorted(points.items()))}); of those, "
                            f"{sum(o.status == 'completed' for o in fired)} completed, "
                            f"{sum(o.duplicate_refs for o in fired)} duplicate refs, "

@@ -61,13 +61,22 @@ def _cell_text(value, *, phone: bool = False) -> str:
     return (_CONTROL.sub("", text) if _CONTROL.search(text) else text).strip()
 
 
-def _columns(header: list, ignored: list[str] | None = None) -> dict[str, int]:
+def _columns(header: list, ignored: list[str] | None = None, variables: tuple[str, ...] = ()) -> dict[str, int]:
     """{phone|name|1..4: column index}; header cells it cannot place go to `ignored` (the
-    upload report names them, so that a 고객명 column is not dropped unseen)."""
+    upload report names them, so that a 고객명 column is not dropped unseen). With an
+    AlimTalk template's `variables`, a column headed `#{변수}` (or the bare name) is that
+    variable's (key `var:변수`, before 이름), and `번호` is the phone column (KAT-06)."""
     names = [_cell_text(h).replace("\ufeff", "").strip().lower() for h in header]
+    wanted = {}
+    for variable in variables:
+        wanted.setdefault(f"#{{{variable}}}".lower(), variable)
+        wanted.setdefault(variable.lower(), variable)
+    phones = tuple(h.lower() for h in PHONE_HEADERS) + (("번호",) if variables else ())
     found = {}
     for index, name in enumerate(names):
-        if name in (h.lower() for h in PHONE_HEADERS) and "phone" not in found:
+        if name in wanted and f"var:{wanted[name]}" not in found and name not in phones:
+            found[f"var:{wanted[name]}"] = index
+        elif name in phones and "phone" not in found:
             found["phone"] = index
         elif name in NAME_HEADERS and "name" not in found:
             found["name"] = index
@@ -338,7 +347,7 @@ def _rows_of_csv(data: bytes):
         yield row
 
 
-def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile:
+def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS, variables: tuple[str, ...] = ()) -> ParsedFile:
     if not data:
         raise ValidationError("빈 파일입니다.", field=FIELD, code="empty_file")
     if len(data) > MAX_FILE_BYTES:
@@ -362,7 +371,7 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
         if header is None:
             if not any(_cell_text(c) for c in row):
                 continue
-            header = _columns(list(row), ignored)
+            header = _columns(list(row), ignored, tuple(variables))
             continue
         cells = list(row)
         phone_cell = cells[header["phone"]] if header["phone"] < len(cells) else None
@@ -380,12 +389,15 @@ def parse(filename: str, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedFile
             formula_rows.append(Rejected(row_number, str(phone_cell)[:100],
                                          "휴대폰번호 칸에 수식이 있습니다. 수식 대신 번호를 값으로 입력해주세요."))
             continue
-        entries.append(Recipient(cell("phone"), cell("name") or None,
-                                 {k: cell(k) for k in ("1", "2", "3", "4") if cell(k)}, row_number))
+        values = {k: cell(k) for k in ("1", "2", "3", "4") if cell(k)}
+        if variables:            # an AlimTalk file: the values by the template's variable names
+            values = {v: cell(f"var:{v}") for v in variables if cell(f"var:{v}")}
+        entries.append(Recipient(cell("phone"), cell("name") or None, values, row_number))
     if header is None:
         raise ValidationError("빈 파일입니다.", field=FIELD, code="empty_file")
     if total == 0:
         raise ValidationError("머리글만 있고 수신자가 없습니다.", field=FIELD, code="no_rows")
-    cleaned: RecipientList = clean(entries, limit=max_rows)
+    # an AlimTalk file keeps a number once per rendered message (KAT-07b): the plan decides
+    cleaned: RecipientList = clean(entries, limit=max_rows, by_number=not variables)
     rejected = sorted(cleaned.rejected + formula_rows, key=lambda r: r.row) if formula_rows else cleaned.rejected
     return ParsedFile(cleaned.recipients, rejected, cleaned.duplicates, total, ignored)

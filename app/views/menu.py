@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _
 
 from app.views import has_account, has_individual_account
+from app.views.portal.alimtalk_compose import AlimtalkComposeView
 from app.views.portal.alimtalk_templates import AlimtalkTemplateView
 from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
 from app.views.portal.compose import ComposeView
@@ -45,6 +46,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(SenderView, "Senders", label=_("발신정보관리"), icon="fa-id-card", **portal)
     appbuilder.add_view_no_menu(OptoutNumberView)        # 무료거부 080 번호, linked from 발신정보관리 and 문자
     appbuilder.add_view(ComposeView, "Compose", label=_("문자"), icon="fa-envelope", **portal)
+    appbuilder.add_view(AlimtalkComposeView, "Alimtalk", label=_("알림톡"), icon="fa-comment", **portal)
     appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
                         category_label=_("발송내역"), **portal)
     appbuilder.add_link("Reservations", href="HistoryView.reservations", label=_("예약 메시징 현황"),

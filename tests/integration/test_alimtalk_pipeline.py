@@ -185,3 +185,19 @@ def test_kat07a_an_ad_fallback_at_night_fails_night_ad_free(app):
         [m] = db.session.query(Message).filter_by(send_id=send_id, layer="fallback").all()
         assert (m.state, m.result_code, m.charge) == ("failed", "NIGHT_AD", 0)
     assert invariant(app) == []
+
+
+def test_rel05_ledger_check_finds_a_second_fallback_and_wrong_counters(app, corp):
+    """ledger-check's Kakao part can fail: a fallback made twice, counters that drift."""
+    customer, template_id = corp
+    send_id = send(app, customer, template_id, phones(0, 80, 81))
+    run_to_completion(app)
+    assert invariant(app) == []
+    with app.app_context():
+        fallback = db.session.query(Message).filter_by(send_id=send_id, layer="fallback").first()
+        twin = Message(send_id=send_id, account_id=fallback.account_id, parent_id=fallback.parent_id, layer="fallback",
+                       msg_type=fallback.msg_type, recipient=fallback.recipient, state="failed", charge=0)
+        db.session.add(twin)
+        db.session.commit()
+    problems = invariant(app)
+    assert any("2 fallbacks" in p for p in problems) and any("fallback counters" in p for p in problems)

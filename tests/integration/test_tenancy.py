@@ -180,6 +180,43 @@ def prove_alimtalk_reactivate(app, owner, owner_client, stranger):
     assert rows(app, AlimtalkTemplate, AlimtalkTemplate.id == template_id)[0]["status"] == "approved"
 
 
+def prove_alimtalk_sample(app, owner, owner_client, stranger):
+    """/alimtalk/sample/<id>.xlsx: another account's template's sample file (its variables)."""
+    _, template_id = _owners_template(app, owner, "approved")
+    url = f"/alimtalk/sample/{template_id}.xlsx"
+    response = assert_foreign_404(stranger, "GET", url)
+    assert response.status_code == 404 and "고객명" not in response.get_data(as_text=True)
+    assert owner_client.get(url).status_code == 200
+
+
+def prove_alimtalk_compose_send(app, owner, owner_client, stranger):
+    """/alimtalk/quote, /alimtalk/send, /alimtalk/recipients/upload: another account's
+    template id in the body is the same refusal as an unknown one, and nothing is written."""
+    import io
+    import uuid
+    from app.models import Message, Send
+    _, template_id = _owners_template(app, owner, "approved")
+    payload = {"template_id": template_id,
+               "recipients": [{"phone": "01023456701", "vars": {"고객명": "김", "주문번호": "A-1"}}],
+               "compose_token": uuid.uuid4().hex}
+    headers = {"Accept": "application/json"}
+    for path in ("/alimtalk/quote", "/alimtalk/send"):
+        response = stranger.post(path, json=payload, headers=headers)
+        assert response.status_code in (404, 422), (path, response.status_code)
+        assert ALIMTALK_SECRET not in response.get_data(as_text=True)
+        if response.status_code == 422:
+            assert response.get_json()["error"]["code"] == "template_not_approved"
+    upload = stranger.post("/alimtalk/recipients/upload", headers=headers, content_type="multipart/form-data",
+                           data={"template_id": str(template_id),
+                                 "file": (io.BytesIO("휴대폰번호\n01023456701\n".encode()), "a.csv")})
+    assert upload.status_code == 404
+    assert count(app, Send) == 0 and count(app, Message) == 0
+    fund(app, owner.account_id, cash=1_000)
+    assert owner_client.post("/alimtalk/quote", json=payload, headers=headers).status_code == 200
+    assert owner_client.post("/alimtalk/send", json=payload, headers=headers).status_code == 201
+    assert count(app, Send) == 1
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -228,6 +265,12 @@ CUSTOMER_ROUTES = {
     "AlimtalkTemplateView.delete": prove_alimtalk_delete,
     "AlimtalkTemplateView.comment": prove_alimtalk_comment,
     "AlimtalkTemplateView.reactivate": prove_alimtalk_reactivate,
+    # 알림톡 발송 (KAT-06..08)
+    "AlimtalkComposeView.index": NO_IDS,
+    "AlimtalkComposeView.sample": prove_alimtalk_sample,
+    "AlimtalkComposeView.upload": prove_alimtalk_compose_send,
+    "AlimtalkComposeView.quote": prove_alimtalk_compose_send,
+    "AlimtalkComposeView.send": prove_alimtalk_compose_send,
     "InvitationView.accept": "token, not an id: a 256-bit secret from the mail, hashed in the database; "
                              "unknown, used, cancelled and expired tokens answer 404 (test_invitations)",
     # wallet (WAL-03, WAL-09, WAL-10)

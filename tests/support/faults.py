@@ -19,6 +19,8 @@ from app.extensions import db, queue
 from app.gateways.sandbox import SandboxGateway
 from app.models import Send
 from app.services import checks
+from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
+from app.services.kakao import alimtalk_sends
 from app.services.sending import acceptance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +39,8 @@ class Outcome:
     delivered: int
     failed: int
     recipients: int
+    fallbacks: int = 0              # fallback messages of a Kakao send
+    fallbacks_final: int = 0
 
 
 def recipients_for(rng: random.Random, count: int) -> list[Recipient]:
@@ -46,6 +50,23 @@ def recipients_for(rng: random.Random, count: int) -> list[Recipient]:
     while len(phones) < count:
         phones.add(f"010{rng.randrange(2000, 9999):04d}{rng.randrange(100):02d}{rng.choice(endings)}")
     return [Recipient(p, None, {}, i + 1) for i, p in enumerate(sorted(phones))]
+
+
+def _accept(app, account_id: int, sender: str, seed: int, rng: random.Random, size: int, start: dt.datetime,
+            template_id: int | None) -> int:
+    """An SMS send, or with `template_id` an AlimTalk send with 대체문자 from `sender`
+    (80–88 then fail on Kakao only and their fallback goes; 90–97 fail on both)."""
+    people = recipients_for(rng, size)
+    with app.app_context():
+        if template_id is None:
+            result = acceptance.accept(acceptance.SmsRequest(account_id=account_id, sender=sender,
+                                                             body=f"REL-02 seed {seed}", recipients=people), now=start)
+        else:
+            people = [Recipient(r.phone, None, {"고객명": f"고객{seed}", "주문번호": str(r.row)}, r.row) for r in people]
+            result = alimtalk_sends.accept(AlimtalkRequest(account_id=account_id, channel=None, template=template_id,
+                                                           recipients=people, fallback=FallbackRequest(sender)),
+                                           now=start)
+        return result.send.id
 
 
 def run_worker_process(app, *, crash: str | None = None, batch_size: int = 1000, timeout: int = 180) -> int:
@@ -75,17 +96,15 @@ def enqueue_dispatch(app, send_id: int) -> None:
         queue("dispatch").enqueue(dispatch_send, send_id, job_timeout=JOB_TIMEOUT)
 
 
-def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, batch_size: int = 50) -> Outcome:
-    """Accept one send, crash the worker once at a seeded point, restart until done."""
+def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, batch_size: int = 50,
+             template_id: int | None = None) -> Outcome:
+    """Accept one send (an AlimTalk send with fallback when `template_id` is given), crash
+    the worker once at a seeded point, restart until done."""
     rng = random.Random(seed)
     crash_point = rng.choice(faults.POINTS)
     crash = f"{crash_point}:{rng.randint(1, 3 if crash_point.startswith('dispatch') else 2)}"
     start = clock.now()
-    with app.app_context():
-        result = acceptance.accept(acceptance.SmsRequest(account_id=account_id, sender=sender,
-                                                   body=f"REL-02 seed {seed}", recipients=recipients_for(rng, size)),
-                                now=start)
-        send_id = result.send.id
+    send_id = _accept(app, account_id, sender, seed, rng, size, start, template_id)
     kills = rounds = 0
     # Round 0: the dispatch job and a tick that applies reports and settles, with the crash armed.
     enqueue_dispatch(app, send_id)
@@ -107,6 +126,7 @@ def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, b
         send = db.session.get(Send, send_id)
         outcome = Outcome(seed, crash, kills, rounds, send.status, SandboxGateway.duplicate_submissions(),
                           checks.invariant_violations(limit=5), send.delivered_count, send.failed_count,
-                          send.recipient_count)
+                          send.recipient_count, send.fallback_count,
+                          send.fallback_delivered_count + send.fallback_failed_count)
         db.session.commit()
     return outcome

@@ -98,9 +98,19 @@ def _unit_prices(account, fallback_type: str | None) -> tuple[int, int | None]:
     return kakao, fallback
 
 
+def _template_of(request: AlimtalkRequest) -> AlimtalkTemplate:
+    """The request's sendable template, on the channel it names (when it names one)."""
+    template = sendable_template(request.account_id, request.template)
+    if request.channel not in (None, "") and str(request.channel) not in (str(template.channel_id),
+                                                                          template.channel.search_id):
+        raise ValidationError("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다.", field="발신 채널 ID",
+                              code="channel_mismatch")
+    return template
+
+
 def quote(request: AlimtalkRequest, *, now: dt.datetime) -> dict:
     """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
-    facts = template_facts(sendable_template(request.account_id, request.template))
+    facts = template_facts(_template_of(request))
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
     account = db.session.get(Account, request.account_id)
     kakao, fallback = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
@@ -117,11 +127,7 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
     if not db.session.get(Account, request.account_id).is_corporate:
         raise Forbidden("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요.",
                         field="발신 채널 ID", code="corporate_only")
-    template = sendable_template(request.account_id, request.template)
-    if request.channel not in (None, "") and str(request.channel) not in (str(template.channel_id),
-                                                                          template.channel.search_id):
-        raise ValidationError("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다.", field="발신 채널 ID",
-                              code="channel_mismatch")
+    template = _template_of(request)
     facts = template_facts(template)
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
     with transaction():
@@ -251,3 +257,42 @@ def register() -> None:
     """Plug the Kakao steps into the pipeline (idempotent; at start-up)."""
     dispatch.KAKAO_BATCH_CHECKS.add("alimtalk_template", check_batch)
     outcomes.AFTER_FINALIZE.add("kakao_fallback", create_fallbacks)
+
+
+# --- the invariant for Kakao sends (REL-05, ledger-check) --------------------------------------------------------
+
+def kakao_send_violations(limit: int) -> list[str]:
+    """For every settled Kakao send with 대체문자: each fallback replaces one failed Kakao
+    message of its send, at most one per message (created once, KAT-07a); the fallback
+    layer's counters are its rows; its charges are its delivered rows × the fallback price
+    (KRS-04)."""
+    problems: list[str] = []
+    if limit <= 0:
+        return problems
+    conn = db.session.connection()
+    for parent_id, count in conn.exec_driver_sql(
+            "SELECT parent_id, COUNT(*) FROM message WHERE layer = 'fallback' GROUP BY parent_id HAVING COUNT(*) > 1 "
+            f"LIMIT {int(limit)}"):
+        problems.append(f"Kakao message {parent_id} has {count} fallbacks")
+    for child, parent_state in conn.exec_driver_sql(
+            "SELECT f.id, p.state FROM message f LEFT JOIN message p ON p.id = f.parent_id "
+            f"WHERE f.layer = 'fallback' AND (p.id IS NULL OR p.state <> 'failed' OR p.send_id <> f.send_id) "
+            f"LIMIT {int(limit)}"):
+        problems.append(f"fallback {child} replaces a message that did not fail ({parent_state})")
+    rows = conn.exec_driver_sql(
+        "SELECT s.id, s.fallback_count, s.fallback_delivered_count, s.fallback_failed_count, s.fallback_unit_price, "
+        "COUNT(m.id), SUM(CASE WHEN m.state = 'delivered' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN m.state = 'failed' THEN 1 ELSE 0 END), COALESCE(SUM(m.charge), 0) "
+        "FROM send s LEFT JOIN message m ON m.send_id = s.id AND m.layer = 'fallback' "
+        "WHERE s.status = 'completed' AND s.fallback_unit_price IS NOT NULL "
+        "GROUP BY s.id, s.fallback_count, s.fallback_delivered_count, s.fallback_failed_count, s.fallback_unit_price "
+        "ORDER BY s.id")
+    for send_id, count, delivered, failed, price, rows_n, rows_delivered, rows_failed, charged in rows:
+        if (count, delivered, failed) != (rows_n, int(rows_delivered or 0), int(rows_failed or 0)):
+            problems.append(f"send {send_id}: fallback counters {count}/{delivered}/{failed} ≠ its rows "
+                            f"{rows_n}/{rows_delivered or 0}/{rows_failed or 0}")
+        elif int(charged) != int(rows_delivered or 0) * int(price):
+            problems.append(f"send {send_id}: fallback charges {charged} ≠ {rows_delivered} × {price}")
+        if len(problems) >= limit:
+            break
+    return problems[:limit]

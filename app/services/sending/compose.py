@@ -33,9 +33,11 @@ MAX_TYPED = 1000  # numbers typed on the page; more come from a file or the addr
 
 # --- recipient files (SMS-04) ------------------------------------------------------------------------------
 
-def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetime) -> dict:
-    """Parse and validate a recipients file; keep its valid rows for the send."""
-    parsed = recipient_files.parse(filename, data)
+def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetime,
+                 variables: tuple[str, ...] = ()) -> dict:
+    """Parse and validate a recipients file; keep its valid rows for the send. With an
+    AlimTalk template's `variables`, its columns are those variables (KAT-06)."""
+    parsed = recipient_files.parse(filename, data, variables=variables)
     lines = "\n".join(json.dumps([r.phone, r.name, r.vars, r.row], ensure_ascii=False) for r in parsed.recipients)
     payload = lines.encode("utf-8")
     with transaction():

@@ -71,7 +71,10 @@ def send_facts(send_ids) -> dict[int, SendFacts]:
 def layers_of(outcomes: list[Outcome], facts: dict[int, SendFacts]) -> dict[int, str]:
     """{message id: layer} of the outcomes of sends with a fallback layer (none for SMS
     sends: their messages are all the send's own)."""
-    ids = sorted(o.message_id for o in outcomes if facts[o.send_id].has_fallback)
+    layered = {send_id for send_id, f in facts.items() if f.has_fallback}
+    if not layered:               # the SMS sends' hot path: one look at the facts
+        return {}
+    ids = sorted(o.message_id for o in outcomes if o.send_id in layered)
     if not ids:
         return {}
     conn = db.session.connection()

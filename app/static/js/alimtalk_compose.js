@@ -1,0 +1,396 @@
+/* The 알림톡 발송 page (06-kakao.md KAT-06..08; portal/alimtalk/compose.html). Holds the
+   recipients with their values by template variable, draws the bubble with the first
+   recipient's values (MB.alimtalkBubble, as the template form draws it), edits the
+   fallback (대체문자 수정하기) with the SMS byte counter (MB.bytes, the server's rules), and
+   asks the server for the quote of the two-column confirm dialog and for the send, which
+   decide every rule. Typed text goes in with textContent only. */
+(function () {
+  "use strict";
+  var cfg = window.MB_ALIMTALK_COMPOSE, MB = window.MB, B = MB.bytes;
+  var _ = MB.t;
+  var $ = function (id) { return document.getElementById(id); };
+  if (!cfg) return;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var byId = {};
+  cfg.templates.forEach(function (t) { byId[String(t.id)] = t; });
+  var state = {typed: [], contacts: [], groups: [], upload: null, fallbackText: null, fallbackChecked: false};
+
+  function showError(message) {
+    var box = $("compose-error");
+    box.textContent = message || "";
+    box.style.display = message ? "" : "none";
+    if (message) window.scrollTo(0, 0);
+  }
+  function won(n) { return Number(n || 0).toLocaleString("ko-KR"); }
+  function request(url, options) {
+    options = options || {};
+    var headers = {"Accept": "application/json", "X-CSRFToken": csrf};
+    if (options.json !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(url, {method: options.method || "GET", headers: headers, credentials: "same-origin",
+                       body: options.json !== undefined ? JSON.stringify(options.json) : options.body})
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (!response.ok) {
+            var err = (data && data.error) || {};
+            throw new Error(err.message || _("요청을 처리할 수 없습니다 ({status}).", {status: response.status}));
+          }
+          return data;
+        });
+      });
+  }
+
+  function template() { return byId[$("template").value] || null; }
+  // app/domain/alimtalk.py render(): each #{변수} replaced by its value, a missing one kept
+  function render(text, values) {
+    return String(text || "").replace(/#\{([^{}#\n]*)\}/g, function (whole, name) {
+      var v = values[name.trim()];
+      return v === undefined || v === "" ? whole : v;
+    });
+  }
+
+  // ---- the template: channel, variables, preview ------------------------------------------------
+  function channelTemplates() {
+    var channel = $("channel").value;
+    Array.prototype.forEach.call($("template").options, function (option) {
+      if (!option.value) return;
+      option.hidden = option.dataset.channel !== channel;
+      if (option.hidden && option.selected) $("template").value = "";
+    });
+  }
+
+  function firstValues() {
+    var first = state.typed[0];
+    if (first) return first.vars;
+    var t = template(), mapping = bookMapping();
+    var contact = state.contacts[0] || (state.groups.filter(function (g) { return g.first; })[0] || {}).first;
+    if (contact && t) {
+      var values = {};
+      Object.keys(mapping).forEach(function (name) {
+        var source = mapping[name];
+        var v = source === "이름" ? contact.name : (contact.vars || {})[source];
+        if (v) values[name] = v;
+      });
+      return values;
+    }
+    if (state.upload && state.upload.preview[0]) return state.upload.preview[0].vars || {};
+    return {};
+  }
+
+  function preview() {
+    var t = template(), box = $("preview");
+    box.replaceChildren();
+    if (!t) return;
+    var values = firstValues(), s = Object.assign({}, t.bubble);
+    s.channel = t.channel;
+    s.content = render(s.content, values);
+    s.emphasis_title = render(s.emphasis_title, values);
+    s.emphasis_subtitle = render(s.emphasis_subtitle, values);
+    box.appendChild(MB.alimtalkBubble(s, t.image_url));
+  }
+
+  // ---- recipients: typed ones with their values, address book, file -----------------------------
+  function total() {
+    return state.typed.length + state.contacts.length + (state.upload ? state.upload.valid : 0) +
+      state.groups.reduce(function (n, g) { return n + g.count; }, 0);
+  }
+
+  function drawRecipients() {
+    var t = template(), list = $("recipient-list");
+    list.replaceChildren();
+    state.typed.forEach(function (r, index) {
+      var row = MB.el("div", "mb-at-recipient");
+      row.dataset.index = index;
+      var head = row.appendChild(MB.el("div", null));
+      head.appendChild(MB.el("strong", null, r.phone));
+      var x = head.appendChild(MB.el("button", "btn btn-link btn-xs", "×"));
+      x.type = "button"; x.title = _("삭제");
+      x.addEventListener("click", function () { state.typed.splice(index, 1); drawRecipients(); });
+      (t ? t.variables : []).forEach(function (name) {
+        var line = row.appendChild(MB.el("label", "mb-at-value"));
+        line.appendChild(MB.el("span", null, "#{" + name + "} :"));
+        var input = line.appendChild(MB.el("input", "form-control input-sm recipient-value"));
+        input.dataset.variable = name;
+        input.value = r.vars[name] || "";
+        input.addEventListener("input", function () { r.vars[name] = input.value; preview(); fallbackInfo(); });
+      });
+      list.appendChild(row);
+    });
+    state.contacts.forEach(function (c, index) {
+      var row = MB.el("div", "mb-at-recipient");
+      row.appendChild(MB.el("strong", null, (c.name ? c.name + " " : "") + c.phone));
+      var x = row.appendChild(MB.el("button", "btn btn-link btn-xs", "×"));
+      x.type = "button";
+      x.addEventListener("click", function () { state.contacts.splice(index, 1); drawRecipients(); });
+      list.appendChild(row);
+    });
+    if (state.upload) {
+      state.upload.preview.forEach(function (r) {
+        var row = list.appendChild(MB.el("div", "mb-at-recipient"));
+        row.appendChild(MB.el("strong", null, r.phone));
+        Object.keys(r.vars || {}).forEach(function (name) {
+          row.appendChild(MB.el("div", "mb-at-value", "#{" + name + "} : " + r.vars[name]));
+        });
+      });
+    }
+    var sources = [];
+    state.groups.forEach(function (g) { sources.push(_("그룹 {name} ({count}건)", {name: g.name, count: g.count})); });
+    if (state.upload) sources.push(_("파일 {name} ({count}건)", {name: state.upload.filename, count: state.upload.valid}));
+    $("recipient-sources").textContent = sources.join(", ");
+    $("recipient-total").textContent = won(total());
+    drawMapping();
+    preview();
+    fallbackInfo();
+  }
+
+  function addTyped() {
+    var t = template();
+    if (!t) { showError(_("템플릿을 먼저 선택해주세요.")); return; }
+    var parts = $("recipient-input").value.split(/[,;\/|\r\n\s]+/).filter(Boolean);
+    parts.forEach(function (phone) {
+      var vars = {};
+      t.variables.forEach(function (name) { vars[name] = ""; });
+      state.typed.push({phone: phone, vars: vars});
+    });
+    $("recipient-input").value = "";
+    showError("");
+    drawRecipients();
+  }
+  $("add-recipient").addEventListener("click", addTyped);
+  $("recipient-input").addEventListener("keydown", function (e) {
+    if (e.key === "Enter") { e.preventDefault(); addTyped(); }
+  });
+  $("clear-recipients").addEventListener("click", function () {
+    state.typed = []; state.contacts = []; state.groups = []; state.upload = null;
+    $("upload-report").style.display = "none";
+    drawRecipients();
+  });
+
+  // address-book recipients: each template variable mapped to 이름 or 변수1–4
+  var SOURCES = [["", _("선택")], ["이름", _("이름")], ["1", _("변수1")], ["2", _("변수2")], ["3", _("변수3")],
+                 ["4", _("변수4")]];
+  var mapping = {};
+  function bookMapping() { return mapping; }
+  function drawMapping() {
+    var t = template(), box = $("book-mapping");
+    var used = state.contacts.length || state.groups.length;
+    box.style.display = used && t && t.variables.length ? "" : "none";
+    box.replaceChildren();
+    if (!used || !t) return;
+    box.appendChild(MB.el("div", "mb-help", _("주소록 수신자의 변수 값을 골라주세요.")));
+    t.variables.forEach(function (name) {
+      var line = box.appendChild(MB.el("label", "mb-at-value"));
+      line.appendChild(MB.el("span", null, "#{" + name + "} :"));
+      var select = line.appendChild(MB.el("select", "form-control input-sm book-map"));
+      select.dataset.variable = name;
+      SOURCES.forEach(function (pair) {
+        var option = select.appendChild(MB.el("option", null, pair[1]));
+        option.value = pair[0];
+      });
+      select.value = mapping[name] || "";
+      select.addEventListener("change", function () { mapping[name] = select.value; preview(); });
+    });
+  }
+
+  function openModal(id) { $("backdrop").style.display = "block"; $(id).style.display = "block"; }
+  function closeModals() {
+    $("backdrop").style.display = "none";
+    ["address-book", "confirm-dialog", "fallback-editor"].forEach(function (id) { $(id).style.display = "none"; });
+  }
+  document.querySelectorAll("[data-close]").forEach(function (b) { b.addEventListener("click", closeModals); });
+  $("backdrop").addEventListener("click", closeModals);
+
+  var bookGroups = {};
+  $("open-address-book").addEventListener("click", function () {
+    request(cfg.addressBook).then(function (data) {
+      var groups = $("ab-groups"), contacts = $("ab-contacts");
+      groups.replaceChildren(); contacts.replaceChildren();
+      data.groups.forEach(function (g) {
+        bookGroups[g.id] = g;
+        var label = groups.appendChild(MB.el("label", "checkbox-inline"));
+        var box = label.appendChild(MB.el("input", "ab-group"));
+        box.type = "checkbox"; box.value = g.id;
+        label.appendChild(document.createTextNode(" " + g.name + " (" + g.count + ")"));
+      });
+      data.contacts.forEach(function (c) {
+        var label = contacts.appendChild(MB.el("div", "checkbox")).appendChild(MB.el("label"));
+        var box = label.appendChild(MB.el("input", "ab-contact"));
+        box.type = "checkbox"; box.value = c.id; box.dataset.contact = JSON.stringify(c);
+        label.appendChild(document.createTextNode(" " + (c.name || "") + " " + c.phone));
+      });
+      openModal("address-book");
+    }).catch(function (e) { showError(e.message); });
+  });
+  $("ab-add").addEventListener("click", function () {
+    document.querySelectorAll(".ab-group:checked").forEach(function (box) {
+      var g = bookGroups[box.value];
+      if (!state.groups.some(function (x) { return x.id === g.id; })) state.groups.push(g);
+    });
+    document.querySelectorAll(".ab-contact:checked").forEach(function (box) {
+      var c = JSON.parse(box.dataset.contact);
+      if (!state.contacts.some(function (x) { return x.id === c.id; })) state.contacts.push(c);
+    });
+    closeModals();
+    drawRecipients();
+  });
+
+  // the recipients file, read by the template's variables (the sample file's columns)
+  $("open-file").addEventListener("click", function () {
+    if (!template()) { showError(_("템플릿을 먼저 선택해주세요.")); return; }
+    $("file-input").click();
+  });
+  $("file-input").addEventListener("change", function () {
+    var file = this.files[0];
+    if (!file) return;
+    var data = new FormData();
+    data.append("file", file);
+    data.append("template_id", $("template").value);
+    request(cfg.upload, {method: "POST", body: data}).then(function (result) {
+      state.upload = result;
+      var report = $("upload-report");
+      report.style.display = "";
+      report.textContent = result.filename + ": " + _("전체 {total}행 중 {valid}건 추가", {total: won(result.total), valid: won(result.valid)}) +
+        (result.rejected_count ? ", " + _("오류 {count}건 제외", {count: won(result.rejected_count)}) : "");
+      showError("");
+      drawRecipients();
+    }).catch(function (err) { showError(err.message); });
+    this.value = "";
+  });
+  $("sample-file").addEventListener("click", function (e) {
+    e.preventDefault();
+    if (!template()) { showError(_("템플릿을 먼저 선택해주세요.")); return; }
+    window.location.href = this.dataset.base.replace(/0\.xlsx$/, template().id + ".xlsx");
+  });
+
+  // ---- 대체문자 (KAT-07): default text, editor, byte counter ----------------------------------------
+  function fallbackBody() {
+    var t = template();
+    if (!t) return "";
+    return state.fallbackText !== null ? state.fallbackText : t.default_fallback;
+  }
+  function fallbackComposed(values) {
+    var text = B.normalize(render(fallbackBody(), values || firstValues()));
+    if (template() && template().is_ad) {
+      text = B.adWrap(text, $("fallback-ad-company").value.trim(), $("fallback-ad-optout").value, "");
+    }
+    return text;
+  }
+  function fallbackInfo() {
+    var t = template(), on = $("use-fallback").checked;
+    $("fallback-box").style.display = on ? "" : "none";
+    $("fallback-ad").style.display = t && t.is_ad ? "" : "none";
+    if (!t) return;
+    var text = fallbackComposed(), bytes = B.byteLength(text), type = bytes > B.SMS_LIMIT ? "LMS" : "SMS";
+    $("fallback-type").textContent = type;
+    $("fallback-bytes").textContent = bytes + "/" + (type === "SMS" ? B.SMS_LIMIT : B.LONG_LIMIT) + " byte";
+    $("fallback-editor-type").textContent = type;
+    $("fallback-text-bytes").textContent = bytes + "/" + (type === "SMS" ? B.SMS_LIMIT : B.LONG_LIMIT) + " byte";
+    $("fallback-text-bytes").classList.toggle("over", bytes > B.LONG_LIMIT);
+    var title = B.byteLength(B.normalize($("fallback-title").value));
+    $("fallback-title-bytes").textContent = title + "/" + B.TITLE_LIMIT + " byte";
+    var bad = B.unsupported(B.normalize(fallbackBody()));
+    var warning = $("fallback-char-warning");
+    warning.style.display = bad.length ? "" : "none";
+    warning.textContent = bad.length ? _("보낼 수 없는 문자: {chars} (이모지나 일부 특수문자는 사용할 수 없습니다)",
+      {chars: bad.slice(0, 5).map(function (b) { return _("{position}번째 '{char}'", {position: b.position, char: b.char}); }).join(", ")}) : "";
+    var problem = state.fallbackText === null ? t.fallback_problem : null;
+    $("fallback-problem").textContent = problem || "";
+    $("fallback-problem").style.display = on && problem ? "" : "none";
+  }
+  function openEditor() {
+    $("fallback-text").value = fallbackBody();
+    fallbackInfo();
+    openModal("fallback-editor");
+    $("fallback-text").focus();
+  }
+  $("edit-fallback").addEventListener("click", function () {
+    if (!template()) { showError(_("템플릿을 먼저 선택해주세요.")); return; }
+    openEditor();
+  });
+  $("fallback-text").addEventListener("input", function () { state.fallbackText = this.value; fallbackInfo(); });
+  ["fallback-title", "fallback-ad-company", "fallback-ad-optout"].forEach(function (id) {
+    $(id).addEventListener("input", fallbackInfo);
+  });
+  $("fallback-reset").addEventListener("click", function () {
+    state.fallbackText = null;
+    $("fallback-text").value = fallbackBody();
+    fallbackInfo();
+  });
+  $("fallback-done").addEventListener("click", function () { state.fallbackChecked = true; closeModals(); fallbackInfo(); });
+  $("use-fallback").addEventListener("change", fallbackInfo);
+
+  // ---- controls ---------------------------------------------------------------------------------
+  $("channel").addEventListener("change", function () { channelTemplates(); chooseTemplate(); });
+  $("template").addEventListener("change", chooseTemplate);
+  function chooseTemplate() {
+    var t = template();
+    state.fallbackText = null; state.fallbackChecked = false; mapping = {};
+    state.typed.forEach(function (r) {
+      var vars = {};
+      (t ? t.variables : []).forEach(function (name) { vars[name] = r.vars[name] || ""; });
+      r.vars = vars;
+    });
+    drawRecipients();
+  }
+  $("use-schedule").addEventListener("change", function () { $("scheduled-at").disabled = !this.checked; });
+
+  // ---- confirm and send (KAT-08): the server quotes; 발송하기 sends once ---------------------------
+  function payload() {
+    var t = template(), on = $("use-fallback").checked;
+    return {
+      channel: $("channel").value, template_id: t ? t.id : null,
+      use_schedule: $("use-schedule").checked, scheduled_at: $("scheduled-at").value,
+      recipients: state.typed, contact_ids: state.contacts.map(function (c) { return c.id; }),
+      group_ids: state.groups.map(function (g) { return g.id; }), mapping: mapping,
+      upload_id: state.upload ? state.upload.upload_id : null,
+      use_fallback: on,
+      fallback: on ? {sender: $("fallback-sender") ? $("fallback-sender").value : "",
+                      text: state.fallbackText, title: $("fallback-title").value,
+                      ad_company: $("fallback-ad-company").value, ad_optout: $("fallback-ad-optout").value} : null,
+      compose_token: $("compose-token").value
+    };
+  }
+
+  $("send-open").addEventListener("click", function () {
+    showError("");
+    var t = template();
+    // a default fallback that breaks the SMS rules opens the editor first (KAT-07)
+    if (t && $("use-fallback").checked && state.fallbackText === null && t.fallback_problem) {
+      openEditor();
+      return;
+    }
+    request(cfg.quote, {method: "POST", json: payload()}).then(function (q) {
+      var withFallback = !!q.fallback_type;
+      document.querySelectorAll(".confirm-fallback").forEach(function (cell) { cell.style.display = withFallback ? "" : "none"; });
+      $("confirm-kakao-type").textContent = q.kakao_type;
+      $("confirm-kakao-price").textContent = _("{amount}원", {amount: won(q.kakao_price)});
+      $("confirm-fallback-type").textContent = q.fallback_type || "";
+      $("confirm-fallback-price").textContent = withFallback ? _("{amount}원", {amount: won(q.fallback_price)}) : "";
+      $("confirm-schedule").textContent = q.scheduled_at || _("즉시 발송");
+      $("confirm-recipients").textContent = _("{count}명", {count: won(q.recipients)});
+      $("confirm-hold").textContent = _("{amount}원", {amount: won(q.hold)});
+      $("confirm-remaining").textContent = won(q.remaining);
+      $("confirm-note").textContent = withFallback && q.fallback_price > q.kakao_price ? cfg.notes.fallback : cfg.notes.kakao;
+      $("confirm-short").style.display = q.enough ? "none" : "";
+      $("confirm-send").disabled = !q.enough || !q.recipients;
+      openModal("confirm-dialog");
+    }).catch(function (err) { showError(err.message); });
+  });
+
+  var sending = false;
+  $("confirm-send").addEventListener("click", function () {
+    if (sending) return;
+    sending = true;
+    this.disabled = true;
+    request(cfg.send, {method: "POST", json: payload()}).then(function (result) {
+      window.location.href = result.redirect;
+    }).catch(function (err) {
+      sending = false;
+      $("confirm-send").disabled = false;
+      closeModals();
+      showError(err.message);
+    });
+  });
+
+  channelTemplates();
+  drawRecipients();
+})();
