@@ -17,6 +17,9 @@ from __future__ import annotations
 from app.domain.korean import N_
 
 PATTERNS: list[str] = [
+    # AlimTalk compose (app/services/kakao/alimtalk_compose.py)
+    N_("%(n)s번째 수신자의 형식이 올바르지 않습니다 (번호, 변수 값)."),
+    N_("#{%(name)s}에 연결할 값은 이름 또는 변수1~변수4 중에서 골라주세요."),
     # AlimTalk sends (app/domain/alimtalk_plan.py, app/services/kakao/alimtalk_sends.py)
     N_("%(field)s에 문자 메시지로 보낼 수 없는 문자가 있습니다: %(chars)s. 대체문자 수정하기에서 이모지나 일부 특수문자를 지워주세요."),
     N_("대체문자의 #{%(name)s}: 템플릿에 없는 변수입니다. 템플릿의 변수만 쓸 수 있습니다."),
@@ -166,6 +169,14 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    # AlimTalk compose and API
+    N_('fallback은 {"from": 발신번호, "text", "title", "ad"} 객체이거나 null이어야 합니다.'),
+    N_('fallback.ad는 {"name": 문자열, "optout": 080번호} 형식이어야 합니다.'),
+    N_("주소록 변수 연결의 형식이 올바르지 않습니다."),
+    N_("대체문자의 형식이 올바르지 않습니다."),
+    N_("대체문자의 발신번호를 선택해주세요."),
+    N_("템플릿을 목록에서 선택해주세요."),
+    N_("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요."),
     # AlimTalk sends
     N_("템플릿의 발신 채널이 등록완료 상태가 아닙니다."),
     N_("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다."),
