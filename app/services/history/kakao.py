@@ -90,7 +90,7 @@ def get_send(account_id: int, send_id) -> Send:
     """One of the account's Kakao sends; another account's, or an SMS send, is 404."""
     send = queries.get_send(account_id, send_id)
     if send.channel not in CHANNELS:
-        raise NotFound("발송내역을 찾을 수 없습니다.")
+        raise NotFound()          # as get_owned: nothing said about the send
     return send
 
 
