@@ -13,6 +13,7 @@ from app.views.portal.compose import ComposeView
 from app.views.portal.dashboard import DashboardView
 from app.views.portal.files import FileView
 from app.views.portal.history import ExportView, HistoryView
+from app.views.portal.kakao_history import KakaoHistoryView
 from app.views.portal.mypage import MyPageView
 from app.views.portal.notices import NoticeView
 from app.views.portal.optout_numbers import OptoutNumberView
@@ -49,6 +50,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(AlimtalkComposeView, "Alimtalk", label=_("알림톡"), icon="fa-comment", **portal)
     appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
                         category_label=_("발송내역"), **portal)
+    appbuilder.add_view(KakaoHistoryView, "KakaoHistory", label=_("카카오톡 발송내역"), category="History", **portal)
     appbuilder.add_link("Reservations", href="HistoryView.reservations", label=_("예약 메시징 현황"),
                         category="History", cond=has_account)
     appbuilder.add_view_no_menu(ExportView)

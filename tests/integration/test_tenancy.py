@@ -217,6 +217,51 @@ def prove_alimtalk_compose_send(app, owner, owner_client, stranger):
     assert count(app, Send) == 1
 
 
+def _owners_alimtalk_send(app, owner) -> int:
+    """An AlimTalk send of the owner with 대체문자, run to completion."""
+    from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
+    from app.domain.recipients import Recipient
+    from app.services.kakao import alimtalk_sends
+    from app.services.sending import acceptance
+    from tests.support.pipeline import phones, run_to_completion
+    fund(app, owner.account_id, cash=10_000)
+    _, template_id = _owners_template(app, owner, "approved")
+    with app.app_context():
+        people = [Recipient(n, "오너고객", {"고객명": "홍길동", "주문번호": "A-1"}, i) for i, n in enumerate(phones(0, 80), start=1)]
+        accepted = alimtalk_sends.accept(AlimtalkRequest(account_id=owner.account_id, channel=None,
+                                                         template=template_id, recipients=people,
+                                                         fallback=FallbackRequest(owner.phone)), now=clock.now())
+        acceptance.enqueue_dispatch(accepted.send)
+        send_id = accepted.send.id
+    run_to_completion(app, clock.now())
+    return send_id
+
+
+def prove_kakao_history_detail(app, owner, owner_client, stranger):
+    """/history/kakao/<id>: another account's Kakao send, either tab, its recipients."""
+    from app.models import Send
+    send_id = _owners_alimtalk_send(app, owner)
+    before = rows(app, Send)
+    for query in ("", "?tab=fallback", "?show=1&status=delivered", "?show=1&tab=fallback&status=fallback:delivered"):
+        assert assert_foreign_404(stranger, "GET", f"/history/kakao/{send_id}{query}",
+                                  secret=ALIMTALK_SECRET).status_code == 404
+    assert "오너고객" not in stranger.get("/history/kakao/").get_data(as_text=True)
+    assert rows(app, Send) == before
+    mine = owner_client.get(f"/history/kakao/{send_id}?show=1")
+    assert mine.status_code == 200 and "오너고객" in mine.get_data(as_text=True)
+
+
+def prove_kakao_history_export(app, owner, owner_client, stranger):
+    """/history/kakao/<id>/export.xlsx: no file, no export job for another account's send."""
+    from app.models import ExportJob
+    send_id = _owners_alimtalk_send(app, owner)
+    url = f"/history/kakao/{send_id}/export.xlsx"
+    response = assert_foreign_404(stranger, "GET", url, secret="오너고객")
+    assert response.status_code == 404 and count(app, ExportJob) == 0
+    mine = owner_client.get(url)
+    assert mine.status_code == 200 and mine.data[:2] == b"PK"
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -321,6 +366,11 @@ CUSTOMER_ROUTES = {
     "HistoryView.cancel": HISTORY_PROOF,
     "HistoryView.delete": BODY_IDS,
     "HistoryView.export_sends": BODY_IDS,
+    # 카카오톡 발송내역 (KRS-01..03; cancel, resend and export jobs are the routes above)
+    "KakaoHistoryView.index": NO_IDS + " (filters in the query string; the channel filter is a search id "
+                                       "matched within the account's sends)",
+    "KakaoHistoryView.detail": prove_kakao_history_detail,
+    "KakaoHistoryView.export_messages": prove_kakao_history_export,
     "ExportView.show": EXPORT_PROOF,
     "ExportView.download": EXPORT_PROOF,
     # address book, opt-outs, templates (SMS-08, SMS-12, SMS-13)

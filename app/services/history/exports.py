@@ -11,7 +11,8 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import aliased
 
 from app import clock
 from app.domain import message_types
@@ -71,6 +72,53 @@ def message_rows(send_id: int, flt: queries.MessageFilter, progress=None):
                    row.late_code or "", _kst(row.late_at)]
 
 
+# --- a Kakao send's recipients with both layers (06-kakao.md KRS-03) -------------------------------------------
+
+KAKAO_MESSAGE_HEADERS = ["수신번호", "이름", "카카오톡 상태", "카카오톡 실패 분류", "카카오톡 결과 코드",
+                         "카카오톡 결과 수신 시각(KST)", "대체문자 유형", "대체문자 상태", "대체문자 실패 분류",
+                         "대체문자 결과 코드", "대체문자 결과 수신 시각(KST)", "요금"]
+
+
+def _chosen_recipients(send_id: int, flt: queries.MessageFilter):
+    """The Kakao messages (one per recipient) chosen by a filter of either layer: a
+    fallback filter chooses the recipients whose fallback matches."""
+    if flt.layer == "fallback":
+        return flt.apply(select(Message.parent_id).where(Message.send_id == send_id))
+    return flt.apply(select(Message.id).where(Message.send_id == send_id))
+
+
+def count_kakao_recipients(send_id: int, flt: queries.MessageFilter) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(_chosen_recipients(send_id, flt).subquery())) or 0)
+
+
+def kakao_message_rows(send_id: int, flt: queries.MessageFilter, progress=None):
+    """One row per recipient of the Kakao send `send_id` (already checked to be the
+    account's): its Kakao outcome, its fallback's (blank without one) and what the
+    recipient was charged (KRS-04: one of the two, or nothing), streamed in id order."""
+    kakao, fallback = aliased(Message), aliased(Message)
+    stmt = (select(kakao.recipient, kakao.name, kakao.state, kakao.category, kakao.result_code, kakao.reported_at,
+                   fallback.msg_type.label("f_type"), fallback.state.label("f_state"),
+                   fallback.category.label("f_category"), fallback.result_code.label("f_code"),
+                   fallback.reported_at.label("f_at"), kakao.charge, fallback.charge.label("f_charge"))
+            .outerjoin(fallback, and_(fallback.send_id == send_id, fallback.layer == "fallback",
+                                      fallback.parent_id == kakao.id))
+            .where(kakao.send_id == send_id, kakao.layer == "primary"))
+    if flt.chosen:
+        stmt = stmt.where(kakao.id.in_(_chosen_recipients(send_id, flt)))
+    count = 0
+    with read_only_connection() as conn:
+        for row in conn.execute(stmt.order_by(kakao.id).execution_options(yield_per=5000)):
+            count += 1
+            if progress and count % 5000 == 0:
+                progress(count)
+            yield [row.recipient, row.name or "", queries.MESSAGE_STATUS_LABELS[row.state],
+                   CATEGORY_LABELS.get(row.category, "") if row.category else "", row.result_code or "",
+                   _kst(row.reported_at), message_types.label(row.f_type) if row.f_type else "",
+                   queries.MESSAGE_STATUS_LABELS[row.f_state] if row.f_state else "",
+                   CATEGORY_LABELS.get(row.f_category, "") if row.f_category else "", row.f_code or "",
+                   _kst(row.f_at), row.charge + (row.f_charge or 0)]
+
+
 def count_messages(send: Send, flt: queries.MessageFilter) -> int:
     return int(db.session.scalar(select(func.count()).select_from(
         flt.apply(select(Message.id).where(Message.send_id == send.id)).subquery())) or 0)
@@ -83,6 +131,18 @@ class InlineExport:
     """An export small enough to stream at once: its file name and its rows."""
     filename: str
     rows: Iterable[list]
+
+
+def export_kakao_messages(*, account_id: int, send, flt: queries.MessageFilter,
+                          now: dt.datetime) -> ExportJob | InlineExport:
+    """엑셀 다운로드 of a Kakao send (KRS-03): `send` is the account's Kakao send (checked by
+    the caller), `flt` the chosen results of one of its layers; as export_messages."""
+    send_id = send.id
+    total = count_kakao_recipients(send_id, flt)
+    if total > INLINE_LIMIT:
+        return _start(account_id=account_id, send=send, flt=flt, kind="kakao_messages", total=total, now=now)
+    db.session.commit()  # the rows stream on their own read-only connection
+    return InlineExport(f"megabird-kakao-{send_id}.xlsx", kakao_message_rows(send_id, flt))
 
 
 def export_messages(*, account_id: int, send_id, states, categories, now: dt.datetime) -> ExportJob | InlineExport:
@@ -101,11 +161,21 @@ def export_messages(*, account_id: int, send_id, states, categories, now: dt.dat
 def start_messages_export(*, account_id: int, send_id, states, categories, now: dt.datetime) -> ExportJob:
     send = queries.get_send(account_id, send_id)
     flt = queries.parse_message_filter(states, categories)
+    return _start(account_id=account_id, send=send, flt=flt, kind="messages", total=count_messages(send, flt), now=now)
+
+
+#: kind of export -> (file name prefix, headers, rows(send_id, flt, progress))
+KINDS = {"messages": ("megabird-send", MESSAGE_HEADERS, message_rows),
+         "kakao_messages": ("megabird-kakao", KAKAO_MESSAGE_HEADERS, kakao_message_rows)}
+
+
+def _start(*, account_id: int, send: Send, flt: queries.MessageFilter, kind: str, total: int,
+           now: dt.datetime) -> ExportJob:
     with transaction():
-        job = ExportJob(account_id=account_id, kind="messages", send_id=send.id, filename=f"megabird-send-{send.id}.xlsx",
+        job = ExportJob(account_id=account_id, kind=kind, send_id=send.id, filename=f"{KINDS[kind][0]}-{send.id}.xlsx",
                         params=json.dumps({"send_id": send.id, "states": list(flt.states),
-                                           "categories": list(flt.categories)}),
-                        status="queued", total=count_messages(send, flt), created_at=now)
+                                           "categories": list(flt.categories), "layer": flt.layer}),
+                        status="queued", total=total, created_at=now)
         db.session.add(job)
     _enqueue(job.id)
     return job
@@ -161,10 +231,12 @@ def build(job_id: int) -> str:
     os.close(handle)
     try:
         send_id = queries.get_send(job.account_id, params["send_id"]).id
-        flt = queries.MessageFilter(tuple(params["states"]), tuple(params["categories"]))
+        flt = queries.MessageFilter(tuple(params["states"]), tuple(params["categories"]),
+                                    params.get("layer", "primary"))
+        _prefix, headers, rows_of = KINDS.get(job.kind, KINDS["messages"])
         db.session.commit()  # end the session's transaction: on SQLite it would hold the write lock
-        rows = xlsx.write_xlsx(path, title="수신자별 발송내역", headers=MESSAGE_HEADERS,
-                               rows=message_rows(send_id, flt, progress=_progress(job_id)))
+        rows = xlsx.write_xlsx(path, title="수신자별 발송내역", headers=headers,
+                               rows=rows_of(send_id, flt, progress=_progress(job_id)))
         with transaction():     # the stored file goes again if this rolls back
             stored = files.store_file(account_id=job.account_id, kind="export", filename=job.filename,
                                       source=path, checked=XLSX, now=clock.now())

@@ -4,6 +4,7 @@ send's own counters and category table, never from scanning messages."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -34,10 +35,20 @@ class SendFilter:
     start: dt.datetime | None = None     # naive UTC, inclusive
     end: dt.datetime | None = None       # naive UTC, exclusive
     search: str | None = None
+    channels: tuple[str, ...] = ()       # one of several channels (카카오톡: alimtalk, friendtalk)
+    search_id: str | None = None         # 발신채널 ID of a Kakao send (KRS-01)
 
     def apply(self, stmt):
         if self.channel:
             stmt = stmt.where(Send.channel == self.channel)
+        if self.channels:
+            stmt = stmt.where(Send.channel.in_(self.channels))
+        if self.search_id:
+            # the channel is kept in the send's Kakao facts as written by json.dumps
+            # (its search id outlives the channel row); LIKE's wildcards are escaped
+            literal = json.dumps({"search_id": self.search_id}, ensure_ascii=False)[1:-1]
+            escaped = literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(Send.kakao.like(f"%{escaped}%", escape="\\"))
         if self.msg_type:
             stmt = stmt.where(Send.msg_type == self.msg_type)
         if self.status:
@@ -162,6 +173,11 @@ def period_of(kind: str | None, date_from: str | None, date_to: str | None, now:
 
 # --- reservations (RES-07) --------------------------------------------------------------------------------
 
-def scheduled(account_id: int, channel: str = "sms") -> list[Send]:
+RESERVATION_GROUPS = {"sms": N_("문자"), "kakao": N_("카카오톡")}
+
+
+def scheduled(account_id: int, group: str = "sms") -> list[Send]:
+    """Scheduled sends of a channel group (RES-07): 문자 (sms) or 카카오톡 (alimtalk, friendtalk)."""
+    channels = message_types.channels_of_group(group)
     return list(db.session.scalars(select(Send).where(Send.account_id == account_id, Send.status == "scheduled",
-                                                      Send.channel == channel).order_by(Send.scheduled_at)))
+                                                      Send.channel.in_(channels)).order_by(Send.scheduled_at)))

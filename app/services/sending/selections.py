@@ -13,20 +13,29 @@ from sqlalchemy import and_, func, or_, select
 from app.domain.moments import check_choice
 from app.domain.recipients import Recipient
 from app.domain.results import CATEGORY_LABELS
+from app.errors import ValidationError
 from app.extensions import db
 from app.models import Message, Send
 from app.security.tenancy import get_owned
 
 STATE_LABELS = {"delivered": "발송성공", "failed": "발송실패", "pending": "결과확인중"}
 CHUNK = 5000
+#: a Kakao send's fallback layer is chosen by prefixed values ("fallback:failed",
+#: "fallback:power_off"), so that a choice travels through the compose page's resend
+#: (status/category lists only) with its layer (06-kakao.md KRS-03)
+LAYER_PREFIX = "fallback:"
+LAYER_LABELS = {"primary": "", "fallback": "대체문자 "}
 
 
 @dataclass(frozen=True)
 class MessageFilter:
     states: tuple[str, ...] = ()          # delivered | failed | pending (= every open state)
     categories: tuple[str, ...] = ()
+    layer: str = "primary"                # a Kakao send's own messages, or their fallbacks
 
     def apply(self, stmt):
+        """The chosen messages of the filter's layer (every message of an SMS send is primary)."""
+        stmt = stmt.where(Message.layer == self.layer)
         conditions = []
         for state in self.states:
             if state == "pending":
@@ -49,21 +58,30 @@ class MessageFilter:
         """What was chosen, as the results page names it: "발송실패", "전원꺼짐, 음영지역"."""
         names = [STATE_LABELS[s] for s in self.states if not (s == "failed" and self.categories)]
         names += [CATEGORY_LABELS[c] for c in self.categories]
-        return ", ".join(names) or "전체"
+        return LAYER_LABELS[self.layer] + (", ".join(names) or "전체")
 
     def to_dict(self) -> dict:
-        return {"status": list(self.states), "category": list(self.categories)}
+        prefix = LAYER_PREFIX if self.layer == "fallback" else ""
+        return {"status": [prefix + s for s in self.states], "category": [prefix + c for c in self.categories]}
+
+
+def _layer_of(values) -> str:
+    fallback = [v.startswith(LAYER_PREFIX) for v in values if v]
+    if any(fallback) and not all(fallback):
+        raise ValidationError("카카오톡과 대체문자 결과는 함께 선택할 수 없습니다.", field="분류", code="invalid_filter")
+    return "fallback" if any(fallback) else "primary"
 
 
 def parse_message_filter(states, categories_) -> MessageFilter:
     allowed_states = {"delivered", "failed", "pending"}
-    states = tuple(s for s in states if s)
-    cats = tuple(c for c in categories_ if c)
+    layer = _layer_of([*states, *categories_])
+    states = tuple(s.removeprefix(LAYER_PREFIX) for s in states if s)
+    cats = tuple(c.removeprefix(LAYER_PREFIX) for c in categories_ if c)
     for s in states:
         check_choice(s, allowed_states, "상태")
     for c in cats:
         check_choice(c, CATEGORY_LABELS, "분류")
-    return MessageFilter(states, cats)
+    return MessageFilter(states, cats, layer)
 
 
 def count(send_id: int, flt: MessageFilter) -> int:
@@ -81,8 +99,7 @@ def recipients(account_id: int, send_id, flt: MessageFilter, *, limit: int | Non
         if size <= 0:
             return
         rows = db.session.execute(flt.apply(select(Message.id, Message.recipient, Message.name, Message.vars)
-                                            .where(Message.send_id == send.id, Message.id > after,
-                                                   Message.layer == "primary"))
+                                            .where(Message.send_id == send.id, Message.id > after))
                                   .order_by(Message.id).limit(size)).all()
         for row in rows:
             given += 1

@@ -13,7 +13,7 @@ from app.errors import MegabirdError
 from app.models.sending import SEND_STATUS_LABELS
 from app.security.tenancy import current_account_id
 from app.services.contacts import sms_templates
-from app.services.history import exports, queries, retention
+from app.services.history import exports, kakao, queries, retention
 from app.services.sending import lifecycle
 from app.services.shared import xlsx
 from app.views.base import PortalView, page_arg
@@ -61,6 +61,8 @@ class HistoryView(PortalView):
     def detail(self, send_id):
         account_id = current_account_id()
         send = queries.get_send(account_id, send_id)
+        if send.channel != "sms":       # a Kakao send has its own detail (KRS-02)
+            return redirect(url_for("KakaoHistoryView.detail", send_id=send.id))
         states = request.args.getlist("status")
         categories = request.args.getlist("category")
         flt = queries.parse_message_filter(states, categories)
@@ -126,8 +128,10 @@ class HistoryView(PortalView):
     @expose("/reservations")
     @has_access
     def reservations(self):
-        return self.render_template("portal/history/reservations.html",
-                                    rows=queries.scheduled(current_account_id(), "sms"))
+        group = request.args.get("channel") if request.args.get("channel") in queries.RESERVATION_GROUPS else "sms"
+        return self.render_template("portal/history/reservations.html", group=group,
+                                    groups=queries.RESERVATION_GROUPS,
+                                    rows=kakao.reservations(current_account_id(), group))
 
 
 class ExportView(PortalView):
