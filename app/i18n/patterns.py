@@ -169,6 +169,8 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    # 카카오톡 발송내역 (app/services/sending/selections.py)
+    N_("카카오톡과 대체문자 결과는 함께 선택할 수 없습니다."),
     # AlimTalk compose and API
     N_('fallback은 {"from": 발신번호, "text", "title", "ad"} 객체이거나 null이어야 합니다.'),
     N_('fallback.ad는 {"name": 문자열, "optout": 080번호} 형식이어야 합니다.'),

@@ -10,7 +10,6 @@ from app import clock
 from app.domain import message_types
 from app.extensions import db
 from app.models import Send, UsageRollup
-from app.services.history import kakao as kakao_history
 
 
 def month_start(now: dt.datetime) -> dt.date:
@@ -48,6 +47,4 @@ def recent(account_id: int, limit: int = 5) -> dict:
     kakao_channels = message_types.channels_of_group("kakao")
     kakao_sends = latest(Send.channel.in_(kakao_channels))
     return {"sms": latest(Send.channel.in_(message_types.channels_of_group("sms"))),
-            "kakao": kakao_sends, "api": latest(Send.source == "api"),
-            # per recipient, with the channel (KRS-01): the Kakao tab's rows
-            "kakao_rows": kakao_history.recent(account_id, kakao_sends)}
+            "kakao": kakao_sends, "api": latest(Send.source == "api")}
