@@ -72,6 +72,6 @@ class AlimtalkComposeView(PortalView):
     def send(self):
         result = alimtalk_compose.send(current_account_id(), _payload(), clock.now())
         body = result if isinstance(result, dict) else result.to_api()
-        body["redirect"] = url_for("HistoryView.detail", send_id=body["send_id"])
+        body["redirect"] = url_for("KakaoHistoryView.detail", send_id=body["send_id"])
         flash(alimtalk_compose.accepted_message(body), "success")
         return jsonify(_reasons_localized(body)), 201
