@@ -3,6 +3,7 @@ the web pages, and answers JSON."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import hashlib
 import json
@@ -255,6 +256,8 @@ def send_messages(send_id):
     send = queries.get_send(g.api_account_id, send_id)
     page, per_page = _page_args()
     flt = queries.parse_message_filter(request.args.getlist("status"), request.args.getlist("category"))
+    if flt.layer == "primary":  # unless "fallback:"-prefixed values ask for one layer: both layers of a
+        flt = dataclasses.replace(flt, layer=None)     # Kakao send, each message with its `layer`
     rows, total = queries.list_messages(send, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
                     "messages": [shapes.message_body(m) for m in rows]})

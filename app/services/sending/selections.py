@@ -31,11 +31,12 @@ LAYER_LABELS = {"primary": "", "fallback": "대체문자 "}
 class MessageFilter:
     states: tuple[str, ...] = ()          # delivered | failed | pending (= every open state)
     categories: tuple[str, ...] = ()
-    layer: str = "primary"                # a Kakao send's own messages, or their fallbacks
+    layer: str | None = "primary"         # a Kakao send's own messages, their fallbacks, or None: both
 
     def apply(self, stmt):
         """The chosen messages of the filter's layer (every message of an SMS send is primary)."""
-        stmt = stmt.where(Message.layer == self.layer)
+        if self.layer is not None:
+            stmt = stmt.where(Message.layer == self.layer)
         conditions = []
         for state in self.states:
             if state == "pending":
@@ -58,7 +59,7 @@ class MessageFilter:
         """What was chosen, as the results page names it: "발송실패", "전원꺼짐, 음영지역"."""
         names = [STATE_LABELS[s] for s in self.states if not (s == "failed" and self.categories)]
         names += [CATEGORY_LABELS[c] for c in self.categories]
-        return LAYER_LABELS[self.layer] + (", ".join(names) or "전체")
+        return LAYER_LABELS.get(self.layer, "") + (", ".join(names) or "전체")
 
     def to_dict(self) -> dict:
         prefix = LAYER_PREFIX if self.layer == "fallback" else ""
