@@ -113,6 +113,11 @@ def render_fallback(body: str, values: dict[str, str], ad: sms.AdSettings | None
     return ad.wrap(text) if ad else text
 
 
+def _fallback_renderer(body: str, ad: sms.AdSettings | None):
+    render = alimtalk.renderer(body)
+    return (lambda values: ad.wrap(render(values))) if ad else render
+
+
 def _fallback(request: FallbackRequest, template: TemplateFacts, optouts: OptoutChoices | None) -> tuple:
     """(body, title, ad, is_default) of the fallback, its own rules checked."""
     is_default = not (request.text or "").strip()
@@ -165,6 +170,9 @@ def plan(request: AlimtalkRequest, template: TemplateFacts, now: dt.datetime, *,
     duplicates = 0
     longest_fallback, longest_row = 0, 0
     rendered_cache: dict[tuple, str] = {}
+    render_content = alimtalk.renderer(template.content)
+    render_fallback_text = _fallback_renderer(fallback.body, fallback.ad) if fallback is not None else None
+    render_title = alimtalk.renderer(fallback.title) if fallback is not None and fallback.title else None
     for r in cleaned.recipients:
         values = values_of(r)
         if any(name not in values for name in used):
@@ -173,7 +181,7 @@ def plan(request: AlimtalkRequest, template: TemplateFacts, now: dt.datetime, *,
         key = tuple(values.get(name) for name in used)
         text = rendered_cache.get(key)
         if text is None:
-            text = alimtalk.render(template.content, values)
+            text = render_content(values)
             rendered_cache[key] = text
         if len(text) > limit:
             too_long.append(r.row)
@@ -184,11 +192,11 @@ def plan(request: AlimtalkRequest, template: TemplateFacts, now: dt.datetime, *,
         seen.add((r.phone, text))
         fallback_text = fallback_title = None
         if fallback is not None:
-            fallback_text = render_fallback(fallback.body, values, fallback.ad)
+            fallback_text = render_fallback_text(values)
             size = sms.byte_length(fallback_text)
             if size > longest_fallback:
                 longest_fallback, longest_row = size, r.row
-            fallback_title = alimtalk.render(fallback.title, values) if fallback.title else None
+            fallback_title = render_title(values) if render_title else None
         kept.append(KakaoRecipient(r, text, fallback_text, fallback_title))
     if missing:
         names = ", ".join(f"#{{{name}}}" for name in used)

@@ -199,3 +199,10 @@ def test_kat07_default_fallback_text_adds_the_web_links():
     text = alimtalk.fallback_text("#{고객명}님 주문 완료", [WL, {"type": "TN", "name": "전화", "phone": "0212345678"}],
                                   {"고객명": "홍길동"})
     assert text == "홍길동님 주문 완료\n자세히 보기: https://m.example.com"
+
+
+@pytest.mark.parametrize("text", ["", "변수 없음", "#{고객명}님", "앞 #{고객명} 중간 #{ 주문번호 } 끝", "#{없음} 그대로",
+                                  "#{고객명}#{고객명}", "줄\n#{고객명}\n바꿈"])
+def test_the_renderer_renders_as_render_does(text):
+    values = {"고객명": "홍길동", "주문번호": "A-1"}
+    assert alimtalk.renderer(text)(values) == alimtalk.render(text, values)
