@@ -78,6 +78,7 @@ class Config:
     SANDBOX_REPORT_DELAY_SECONDS = float(os.environ.get("SANDBOX_REPORT_DELAY_SECONDS", "5"))
     # Off: the sandbox plays a carrier that does not deduplicate by client reference.
     SANDBOX_DEDUPLICATES = _env_bool("SANDBOX_DEDUPLICATES", True)
+    SANDBOX_OPERATORS_REVIEW = _env_bool("SANDBOX_OPERATORS_REVIEW", True)   # False: the sandbox plays a dealer reviewing templates itself
 
     # The send pipeline's jobs (design/send-pipeline.md): dispatch jobs one large send may
     # have at once (several workers share its batches), report jobs per gateway at once.

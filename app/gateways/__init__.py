@@ -21,7 +21,8 @@ def get_gateway(kind: str = "sms") -> Gateway:
     name = _adapter_name(kind)
     if name == "sandbox":
         return SandboxGateway(throughput_limit=int(current_app.config.get(f"{SETTINGS[kind]}_THROUGHPUT", 0)),
-                              deduplicates=bool(current_app.config.get("SANDBOX_DEDUPLICATES", True)))
+                              deduplicates=bool(current_app.config.get("SANDBOX_DEDUPLICATES", True)),
+                              operators_review=bool(current_app.config.get("SANDBOX_OPERATORS_REVIEW", True)))
     raise RuntimeError(f"unknown gateway adapter {name!r} for {SETTINGS[kind]}")
 
 

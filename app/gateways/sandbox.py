@@ -77,8 +77,11 @@ class SandboxGateway(Gateway):
     name = "sandbox"
     deduplicates = True
 
-    def __init__(self, throughput_limit: int = 0, deduplicates: bool = True):
+    def __init__(self, throughput_limit: int = 0, deduplicates: bool = True, operators_review: bool = True):
         self.throughput_limit = throughput_limit
+        # SANDBOX_OPERATORS_REVIEW=0 makes it play a dealer that reviews templates itself
+        # (the staff queue then decides nothing; the tests use it)
+        self.reviews_templates_by_operators = operators_review
         # SANDBOX_DEDUPLICATES=0 makes it play an SMSC that must be told each message once:
         # dispatch then records every message before and after the call (the tests use it)
         self.deduplicates = deduplicates
@@ -188,7 +191,6 @@ class SandboxGateway(Gateway):
 
     # AlimTalk review (10-gateway.md): megabird's operators play Kakao's reviewer, so a
     # submitted template simply waits in their queue and its state is the one they set.
-    reviews_templates_by_operators = True
 
     def submit_template(self, template) -> None:
         return None

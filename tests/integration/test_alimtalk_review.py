@@ -14,7 +14,6 @@ import pytest
 
 from app import clock
 from app.extensions import db
-from app.gateways.sandbox import SandboxGateway
 from app.models import AccountNotice, AlimtalkTemplate, AlimtalkTemplateEvent, AuditLog
 from app.services.kakao import templates
 from tests.support.factories import approve_channel, make_customer, make_template
@@ -189,13 +188,13 @@ def test_kat05_the_customers_inquiry_and_the_reviewers_reply(app, shop):
     assert _audits(app, template_id)[-1] == "comment"
 
 
-def test_kat05_when_a_dealer_reviews_no_decision_is_offered_and_a_post_is_refused(app, shop, monkeypatch):
+def test_kat05_when_a_dealer_reviews_no_decision_is_offered_and_a_post_is_refused(app, shop):
     """A dealer's gateway reviews templates itself (its results come by template_status):
     the sandbox is told to behave as one."""
     customer, channel_id = shop
     requested = make_template(app, customer.account_id, channel_id, status="requested")
     in_review = make_template(app, customer.account_id, channel_id, status="in_review")
-    monkeypatch.setattr(SandboxGateway, "reviews_templates_by_operators", False)
+    app.config["SANDBOX_OPERATORS_REVIEW"] = False
     _login, operator = staff_client(app, "Operator")
     assert "딜러가 템플릿을 검수합니다" in text_of(operator.get(QUEUE))
     for template_id in (requested, in_review):

@@ -20,6 +20,18 @@ def check_not_suspended(account: Account) -> None:
         raise Forbidden(f"이용이 정지된 계정입니다: {account.suspended_reason}", code="account_suspended")
 
 
+KAKAO_CORPORATE_ONLY = "카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요."
+
+
+def check_kakao_allowed(account_id: int, *, field: str) -> Account:
+    """06-kakao.md: Kakao channels, AlimTalk templates and Kakao sends are for corporate
+    accounts only (an individual is pointed to 기업전환)."""
+    account = db.session.get(Account, account_id)
+    if account is None or not account.is_corporate:
+        raise Forbidden(KAKAO_CORPORATE_ONLY, field=field, code="corporate_only")
+    return account
+
+
 def is_suspended(account_id: int) -> bool:
     """Asked before every dispatched batch (one small read)."""
     return db.session.scalar(select(Account.suspended_at).where(Account.id == account_id)) is not None

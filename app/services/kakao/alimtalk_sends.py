@@ -18,23 +18,22 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from app import bulk, clock
+from app import clock
 from app.domain import message_types, sms
 from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, content_hash, plan as make_plan
 from app.domain.recipients import Rejected
 from app.domain.results import FAILED, TEMPLATE_CODE
-from app.errors import Forbidden, NotFound, ValidationError
+from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import Account, AlimtalkTemplate, KakaoChannel, PricePlan, Send
-from app.services.accounts import optout_codes
+from app.services.accounts import access, optout_codes
 from app.services.contacts import optouts
 from app.services.kakao import templates
 from app.services.senders import sender_numbers
-from app.services.sending import acceptance, dispatch, duplicates, outcomes
+from app.services.sending import acceptance, dispatch, duplicates, fallback, outcomes
 from app.services.sending.outcomes import Outcome
-from app.services.sending.rollups import Deltas
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
@@ -124,9 +123,7 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
     """Validate (the template, the plan), then in one transaction: the fallback's sender
     number, the account (suspension, daily cap), the prices, repeats and opt-outs, the send,
     its messages and the hold."""
-    if not db.session.get(Account, request.account_id).is_corporate:
-        raise Forbidden("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요.",
-                        field="발신 채널 ID", code="corporate_only")
+    access.check_kakao_allowed(request.account_id, field="발신 채널 ID")
     template = _template_of(request)
     facts = template_facts(template)
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
@@ -195,52 +192,19 @@ def check_batch(content) -> tuple[str, str] | None:
     return None
 
 
-FALLBACK_COLUMNS = ("send_id", "account_id", "parent_id", "layer", "msg_type", "recipient", "name", "vars", "state",
-                    "result_code", "category", "reported_at", "content_hash", "charge")
-
-
 def create_fallbacks(moved: list[Outcome], facts: dict, layers: dict[int, str]) -> None:
     """KAT-07a, in the transaction that failed the Kakao messages: each failed Kakao message
-    of a send with 대체문자 gets its fallback message — pending, or failed NIGHT_AD at once
-    for an ad fallback in 21:00–08:00 KST. Runs once per failure: only messages that moved
-    to failed in this transaction come here."""
+    of a send with 대체문자 gets its fallback message (sending/fallback) — to go, or failed
+    NIGHT_AD at once for an ad fallback in 21:00–08:00 KST. Runs once per failure: only
+    messages that moved to failed in this transaction come here."""
     wanted = [o for o in moved if o.state == FAILED and layers.get(o.message_id) == "primary"
               and facts[o.send_id].has_fallback and o.code not in NO_FALLBACK_CODES]
     if not wanted:
         return
-    conn = db.session.connection()
-    parents = {row[0]: row[1:] for row in bulk.rows_in(
-        conn, "SELECT id, recipient, name, vars, content_hash FROM message WHERE id IN ({keys})",
-        sorted(o.message_id for o in wanted))}
     ads = _ad_sends({o.send_id for o in wanted})
-    bind = bulk.time_binder(conn)
-    rows, per_send = [], {}
-    for o in wanted:
-        recipient, name, values, digest = parents[o.message_id]
-        f = facts[o.send_id]
-        night = o.send_id in ads and sms.in_night_window(o.at)
-        state, code, category, at = ("failed", NIGHT_AD_CODE, "other", bind(o.at)) if night else \
-            ("pending", None, None, None)
-        rows.append((o.send_id, f.account_id, o.message_id, "fallback", f.fallback_msg_type, recipient, name, values,
-                     state, code, category, at, digest, 0))
-        counts = per_send.setdefault(o.send_id, [0, 0])
-        counts[0] += 1
-        counts[1] += int(night)
-    bulk.insert(conn, "message", FALLBACK_COLUMNS, rows)
-    deltas = Deltas()
-    table = Send.__table__
-    for send_id, (created, failed_now) in sorted(per_send.items()):
-        db.session.execute(update(table).where(table.c.id == send_id).values(
-            fallback_count=table.c.fallback_count + created,
-            fallback_failed_count=table.c.fallback_failed_count + failed_now))
-        f = facts[send_id]
-        deltas.add(account_id=f.account_id, day=f.day, msg_type=f.fallback_msg_type, source=f.source,
-                   requested=created, failed=failed_now)
-        if failed_now:
-            deltas.add_category(account_id=f.account_id, day=f.day, msg_type=f.fallback_msg_type, category="other",
-                                count=failed_now)
-            deltas.add_send_category(send_id=send_id, category="other", count=failed_now, layer="fallback")
-    deltas.flush()
+    fallback.add([fallback.Replacement(o.message_id, o.send_id, o.at,
+                                       (NIGHT_AD_CODE, "other") if o.send_id in ads and sms.in_night_window(o.at)
+                                       else None) for o in wanted], facts)
 
 
 def _ad_sends(send_ids: set[int]) -> set[int]:
@@ -257,42 +221,3 @@ def register() -> None:
     """Plug the Kakao steps into the pipeline (idempotent; at start-up)."""
     dispatch.KAKAO_BATCH_CHECKS.add("alimtalk_template", check_batch)
     outcomes.AFTER_FINALIZE.add("kakao_fallback", create_fallbacks)
-
-
-# --- the invariant for Kakao sends (REL-05, ledger-check) --------------------------------------------------------
-
-def kakao_send_violations(limit: int) -> list[str]:
-    """For every settled Kakao send with 대체문자: each fallback replaces one failed Kakao
-    message of its send, at most one per message (created once, KAT-07a); the fallback
-    layer's counters are its rows; its charges are its delivered rows × the fallback price
-    (KRS-04)."""
-    problems: list[str] = []
-    if limit <= 0:
-        return problems
-    conn = db.session.connection()
-    for parent_id, count in conn.exec_driver_sql(
-            "SELECT parent_id, COUNT(*) FROM message WHERE layer = 'fallback' GROUP BY parent_id HAVING COUNT(*) > 1 "
-            f"LIMIT {int(limit)}"):
-        problems.append(f"Kakao message {parent_id} has {count} fallbacks")
-    for child, parent_state in conn.exec_driver_sql(
-            "SELECT f.id, p.state FROM message f LEFT JOIN message p ON p.id = f.parent_id "
-            f"WHERE f.layer = 'fallback' AND (p.id IS NULL OR p.state <> 'failed' OR p.send_id <> f.send_id) "
-            f"LIMIT {int(limit)}"):
-        problems.append(f"fallback {child} replaces a message that did not fail ({parent_state})")
-    rows = conn.exec_driver_sql(
-        "SELECT s.id, s.fallback_count, s.fallback_delivered_count, s.fallback_failed_count, s.fallback_unit_price, "
-        "COUNT(m.id), SUM(CASE WHEN m.state = 'delivered' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN m.state = 'failed' THEN 1 ELSE 0 END), COALESCE(SUM(m.charge), 0) "
-        "FROM send s LEFT JOIN message m ON m.send_id = s.id AND m.layer = 'fallback' "
-        "WHERE s.status = 'completed' AND s.fallback_unit_price IS NOT NULL "
-        "GROUP BY s.id, s.fallback_count, s.fallback_delivered_count, s.fallback_failed_count, s.fallback_unit_price "
-        "ORDER BY s.id")
-    for send_id, count, delivered, failed, price, rows_n, rows_delivered, rows_failed, charged in rows:
-        if (count, delivered, failed) != (rows_n, int(rows_delivered or 0), int(rows_failed or 0)):
-            problems.append(f"send {send_id}: fallback counters {count}/{delivered}/{failed} ≠ its rows "
-                            f"{rows_n}/{rows_delivered or 0}/{rows_failed or 0}")
-        elif int(charged) != int(rows_delivered or 0) * int(price):
-            problems.append(f"send {send_id}: fallback charges {charged} ≠ {rows_delivered} × {price}")
-        if len(problems) >= limit:
-            break
-    return problems[:limit]

@@ -24,14 +24,14 @@ from app.domain import alimtalk
 from app.domain import text as rules
 from app.domain.korean import N_, josa
 from app.domain.files import CheckedFile
-from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationError
+from app.errors import Conflict, InvalidState, NotFound, ValidationError
 from app.extensions import db
 from app.gateways import get_gateway
 from app.gateways.base import TemplateSubmission
 from app.models import Account, AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
 from app.models.kakao import TEMPLATE_STATUS_LABELS, TEMPLATE_STATUSES
 from app.security.tenancy import MAX_ID, get_owned, owned
-from app.services.accounts.accounts import get_account
+from app.services.accounts import access
 from app.services.shared import audit, background, files, notices
 from app.services.shared.paging import paginate
 from app.services.shared.uow import after_commit, transaction
@@ -178,12 +178,6 @@ def to_api(template: AlimtalkTemplate, *, with_history: bool = False) -> dict:
 
 # --- the customer's steps ------------------------------------------------------------------------------------
 
-def _require_corporate(account_id: int) -> None:
-    if not get_account(account_id).is_corporate:
-        raise Forbidden("알림톡 템플릿은 기업회원만 등록할 수 있습니다. 마이페이지에서 기업전환을 먼저 신청해주세요.",
-                        field="발신 채널 ID", code="corporate_only")
-
-
 def _channel(account_id: int, channel) -> KakaoChannel:
     """An approved channel of the account, by id or by its '@' search id."""
     stmt = select(KakaoChannel).where(KakaoChannel.account_id == account_id)
@@ -265,7 +259,7 @@ def create_template(*, account_id: int, actor, raw: dict, image=None, request_re
                     now: dt.datetime) -> AlimtalkTemplate:
     """저장 (or 저장 및 등록 요청): a new template of an approved channel. Nothing is
     saved when any field is refused."""
-    _require_corporate(account_id)
+    access.check_kakao_allowed(account_id, field="발신 채널 ID")
     if not isinstance(raw, dict):
         raise ValidationError("템플릿은 객체여야 합니다.", field="body", code="invalid_type")
     with transaction():

@@ -9,12 +9,12 @@ import re
 from sqlalchemy import select
 
 from app.domain.numbers import is_digits, normalize_mobile
-from app.errors import Conflict, Forbidden, ValidationError
+from app.errors import Conflict, ValidationError
 from app.extensions import db
 from app.gateways import get_gateway
 from app.models import KakaoChannel
 from app.security.tenancy import get_owned
-from app.services.accounts.accounts import get_account
+from app.services.accounts import access
 from app.services.shared import reviews, verification
 from app.services.shared.uow import transaction
 
@@ -38,16 +38,8 @@ def channel_search_id(value: str) -> str:
     return text
 
 
-def _require_corporate(account_id: int):
-    account = get_account(account_id)
-    if not account.is_corporate:
-        raise Forbidden("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요.",
-                        field="채널 아이디", code="corporate_only")
-    return account
-
-
 def start_channel_verification(*, account_id: int, search_id: str, admin_phone: str, now: dt.datetime):
-    _require_corporate(account_id)
+    access.check_kakao_allowed(account_id, field="채널 아이디")
     search_id = channel_search_id(search_id)
     phone_text = (admin_phone or "").strip()
     if phone_text and not is_digits(phone_text):

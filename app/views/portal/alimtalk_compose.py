@@ -19,7 +19,7 @@ from app.services.kakao import alimtalk_compose
 from app.services.senders import kakao_channels, sender_numbers
 from app.services.shared import files
 from app.views.base import PortalView
-from app.views.portal.compose import _next_minute, _payload, _reasons_localized
+from app.views.portal.compose import next_minute, json_payload, reasons_localized
 
 
 class AlimtalkComposeView(PortalView):
@@ -41,7 +41,7 @@ class AlimtalkComposeView(PortalView):
         return self.render_template(
             "portal/alimtalk/compose.html", account=account, blocked=blocked, compose_token=uuid.uuid4().hex,
             limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT, "title": sms.TITLE_LIMIT},
-            min_schedule=_next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
+            min_schedule=next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
             max_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M"), **page)
 
     @expose("/sample/<int:template_id>.xlsx")
@@ -60,18 +60,18 @@ class AlimtalkComposeView(PortalView):
         stored = alimtalk_compose.store_upload(account_id=current_account_id(),
                                                template_id=request.form.get("template_id"), filename=filename,
                                                data=data, now=clock.now())
-        return jsonify(_reasons_localized(stored))
+        return jsonify(reasons_localized(stored))
 
     @expose("/quote", methods=["POST"])
     @has_access
     def quote(self):
-        return jsonify(alimtalk_compose.quote(current_account_id(), _payload(), clock.now()))
+        return jsonify(alimtalk_compose.quote(current_account_id(), json_payload(), clock.now()))
 
     @expose("/send", methods=["POST"])
     @has_access
     def send(self):
-        result = alimtalk_compose.send(current_account_id(), _payload(), clock.now())
+        result = alimtalk_compose.send(current_account_id(), json_payload(), clock.now())
         body = result if isinstance(result, dict) else result.to_api()
         body["redirect"] = url_for("KakaoHistoryView.detail", send_id=body["send_id"])
         flash(alimtalk_compose.accepted_message(body), "success")
-        return jsonify(_reasons_localized(body)), 201
+        return jsonify(reasons_localized(body)), 201

@@ -27,7 +27,9 @@ SPECIAL_CHARACTERS = list("☆★○●◎◇◆□■△▲▽▼→←↑↓�
                           "ⓐⓑⓒ①②③④⑤⑥⑦⑧⑨⑩ⅰⅱⅲⅳⅴⅠⅡⅢⅣⅤ￦＄％￥￡￠℃Å℉")
 
 
-def _next_minute(moment: dt.datetime) -> str:
+# --- shared with the 알림톡 compose page (app/views/portal/alimtalk_compose.py) ---------------------------------
+
+def next_minute(moment: dt.datetime) -> str:
     """The picker's minimum in KST, rounded up to the minute (the server counts seconds;
     one more minute leaves the person time to press the button)."""
     local = clock.to_kst(moment)
@@ -36,7 +38,7 @@ def _next_minute(moment: dt.datetime) -> str:
     return local.strftime("%Y-%m-%dT%H:%M")
 
 
-def _reasons_localized(body):
+def reasons_localized(body):
     """The refused recipients' reasons in the page's language (docs/ARCHITECTURE.md,
     "Languages"); numbers, names and counts are data and stay as they are."""
     if isinstance(body, dict):
@@ -46,7 +48,7 @@ def _reasons_localized(body):
     return body
 
 
-def _payload() -> dict:
+def json_payload() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
@@ -74,7 +76,7 @@ class ComposeView(PortalView):
             templates=sms_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
             specials=SPECIAL_CHARACTERS, prefill=prefill, limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT,
                                                                   "title": sms.TITLE_LIMIT},
-            min_schedule=_next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
+            min_schedule=next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
             max_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M"))
 
     @expose("/sample.xlsx")
@@ -90,12 +92,12 @@ class ComposeView(PortalView):
         if not filename and not data:
             raise ValidationError("파일을 선택해주세요.", field="파일", code="required")
         stored = compose.store_upload(account_id=current_account_id(), filename=filename, data=data, now=clock.now())
-        return jsonify(_reasons_localized(stored))
+        return jsonify(reasons_localized(stored))
 
     @expose("/recipients/check", methods=["POST"])
     @has_access
     def check_recipients(self):
-        return jsonify(_reasons_localized(compose.check_typed(_payload())))
+        return jsonify(reasons_localized(compose.check_typed(json_payload())))
 
     @expose("/images", methods=["POST"])
     @has_access
@@ -108,12 +110,12 @@ class ComposeView(PortalView):
     @expose("/quote", methods=["POST"])
     @has_access
     def quote(self):
-        return jsonify(_reasons_localized(compose.quote(current_account_id(), _payload(), clock.now())))
+        return jsonify(reasons_localized(compose.quote(current_account_id(), json_payload(), clock.now())))
 
     @expose("/send", methods=["POST"])
     @has_access
     def send(self):
-        result = compose.send(current_account_id(), _payload(), clock.now())
+        result = compose.send(current_account_id(), json_payload(), clock.now())
         body = result if isinstance(result, dict) else result.to_api()
         body["redirect"] = url_for("HistoryView.detail", send_id=body["send_id"])
         flash(compose.accepted_message(body), "success")
@@ -124,7 +126,7 @@ class ComposeView(PortalView):
     def templates(self):
         account_id = current_account_id()
         if request.method == "POST":
-            data = _payload()
+            data = json_payload()
             template = sms_templates.create(account_id=account_id, name=data.get("name"), title=data.get("title"),
                                                 body=data.get("body"), is_ad=data.get("is_ad"),
                                                 ad_company=data.get("ad_company"), ad_optout=data.get("ad_optout"),
