@@ -8,9 +8,7 @@ mapping of each variable to 이름 or 변수1–4."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import json
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -26,8 +24,7 @@ from app.services.accounts import optout_codes
 from app.services.contacts import address_book
 from app.services.kakao import alimtalk_sends, templates
 from app.services.senders import kakao_channels, sender_numbers
-from app.services.sending import acceptance, compose
-from app.services.shared import idempotency
+from app.services.sending import compose
 from app.services.wallet import ledger
 
 MAX_TYPED = compose.MAX_TYPED
@@ -218,33 +215,13 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
 
 
 def send(account_id: int, payload: dict, now: dt.datetime):
-    """Send once per compose token (a double click gets the first answer back, a dict)."""
-    token = str(payload.get("compose_token") or "").strip() if isinstance(payload, dict) else ""
-    if not (8 <= len(token) <= 64):
-        raise ValidationError("페이지를 새로고침한 후 다시 시도해주세요.", field="요청", code="missing_token")
-    body = json.dumps({k: v for k, v in payload.items() if k != "compose_token"}, sort_keys=True,
-                      ensure_ascii=False, default=str).encode()
-    result = idempotency.once(
-        account_id, idempotency.Key(f"web:alimtalk:{token}", hashlib.sha256(body).hexdigest()),
-        lambda: alimtalk_sends.accept(build_request(account_id, payload), now=now),
-        lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now, field="요청",
-        message="이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.")
-    if isinstance(result, idempotency.Replay):
-        return result.body
-    acceptance.enqueue_dispatch(result.send)
-    return result
+    """Send once per compose token, as the SMS page does (a double click gets the first
+    answer back, a dict)."""
+    return compose.once_per_token(account_id, payload, now, scope="web:alimtalk",
+                                  accept=lambda: alimtalk_sends.accept(build_request(account_id, payload), now=now))
 
 
-def accepted_message(answer: dict) -> str:
-    when = ""
-    if answer.get("scheduled_at"):
-        when = clock.to_kst(clock.parse_iso(answer["scheduled_at"])).strftime("%Y-%m-%d %H:%M") + " 예약 발송으로 "
-    text = (f"알림톡 {answer['recipients']:,}건을 {when}접수했습니다. "
-            f"발송 금액 {answer['hold']:,}원을 선차감했으며, 실패한 건은 결과 확정 후 돌려드립니다.")
-    skipped = answer.get("duplicate_sends", 0) + answer.get("optouts", 0)
-    if skipped:
-        text += f" 수신거부·중복 발송 {skipped:,}건은 보내지 않으며 요금이 없습니다."
-    return text
+accepted_message = compose.accepted_message
 
 
 def optouts(account_id: int):

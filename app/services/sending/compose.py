@@ -12,7 +12,7 @@ import json
 from sqlalchemy import select
 
 from app import clock
-from app.domain import jsonbody, moments, recipient_files
+from app.domain import jsonbody, message_types, moments, recipient_files
 from app.domain.files import CheckedFile
 from app.domain.images import MAX_IMAGE_BYTES, MAX_IMAGES, check_image_count, check_mms_image
 from app.domain import recipients as recipient_rules
@@ -240,15 +240,21 @@ def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
 def send(account_id: int, payload: dict, now: dt.datetime) -> acceptance.AcceptResult | dict:
     """Send once per compose token: a double click, a resubmitted form or a second tab
     with the same page get the first answer back (a dict) instead of a second send."""
-    token = str(payload.get("compose_token") or "").strip()
+    return once_per_token(account_id, payload, now, scope="web",
+                          accept=lambda: acceptance.accept(build_request(account_id, payload), now=now))
+
+
+def once_per_token(account_id: int, payload: dict, now: dt.datetime, *, scope: str, accept):
+    """A compose page's 발송하기 (every channel's): `accept()` once per compose token and
+    the payload it came with, dispatch enqueued after its commit; the same token again
+    gets the first answer back (a dict)."""
+    token = str(payload.get("compose_token") or "").strip() if isinstance(payload, dict) else ""
     if not (8 <= len(token) <= 64):
         raise ValidationError("페이지를 새로고침한 후 다시 시도해주세요.", field="요청", code="missing_token")
-    key = f"web:{token}"
     body = json.dumps({k: v for k, v in payload.items() if k != "compose_token"}, sort_keys=True,
                       ensure_ascii=False, default=str).encode()
     result = idempotency.once(
-        account_id, idempotency.Key(key, hashlib.sha256(body).hexdigest()),
-        lambda: acceptance.accept(build_request(account_id, payload), now=now),
+        account_id, idempotency.Key(f"{scope}:{token}", hashlib.sha256(body).hexdigest()), accept,
         lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now, field="요청",
         message="이미 발송한 화면입니다. 새로 작성하려면 페이지를 새로고침해주세요.")
     if isinstance(result, idempotency.Replay):
@@ -263,7 +269,7 @@ def accepted_message(answer: dict) -> str:
     when = ""
     if answer.get("scheduled_at"):
         when = clock.to_kst(clock.parse_iso(answer["scheduled_at"])).strftime("%Y-%m-%d %H:%M") + " 예약 발송으로 "
-    text = (f"{answer['type']} {answer['recipients']:,}건을 {when}접수했습니다. "
+    text = (f"{message_types.label(answer['type'])} {answer['recipients']:,}건을 {when}접수했습니다. "
             f"발송 금액 {answer['hold']:,}원을 선차감했으며, 실패한 건은 결과 확정 후 돌려드립니다.")
     skipped = answer.get("duplicate_sends", 0) + answer.get("optouts", 0)
     if skipped:
@@ -271,5 +277,5 @@ def accepted_message(answer: dict) -> str:
     return text
 
 
-__all__ = ["accepted_message", "check_typed", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
+__all__ = ["accepted_message", "once_per_token", "check_typed", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
            "MAX_IMAGES", "MAX_IMAGE_BYTES"]
