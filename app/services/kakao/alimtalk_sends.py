@@ -27,7 +27,7 @@ from app.domain.recipients import Rejected
 from app.domain.results import FAILED, TEMPLATE_CODE
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models import Account, AlimtalkTemplate, KakaoChannel, PricePlan, Send
+from app.models import AlimtalkTemplate, KakaoChannel, PricePlan, Send
 from app.services.accounts import access, optout_codes
 from app.services.contacts import optouts
 from app.services.kakao import templates
@@ -109,9 +109,9 @@ def _template_of(request: AlimtalkRequest) -> AlimtalkTemplate:
 
 def quote(request: AlimtalkRequest, *, now: dt.datetime) -> dict:
     """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
+    account = access.check_kakao_allowed(request.account_id, field="발신 채널 ID")
     facts = template_facts(_template_of(request))
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
-    account = db.session.get(Account, request.account_id)
     kakao, fallback = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
     unit = max(kakao, fallback or 0)
     return {"recipients": len(p.recipients), "kakao_price": kakao, "fallback_type": p.fallback.msg_type if p.fallback
