@@ -245,7 +245,7 @@ def _scheme(value, label: str, field: str) -> str | None:
     return text
 
 
-def _button(raw, index: int, *, key: str, what: str, allowed: tuple[str, ...], message_type: str) -> Button:
+def check_button(raw, index: int, *, key: str, what: str, allowed: tuple[str, ...], message_type: str) -> Button:
     where = f"{index + 1}번째 {what}"
     path = f"{key}[{index}]"
     if not isinstance(raw, dict):
@@ -392,7 +392,7 @@ def check_template(raw: dict) -> TemplateDraft:
     raw_buttons = _list(raw, "buttons", "버튼")
     if len(raw_buttons) > MAX_BUTTONS:
         raise ValidationError(f"버튼은 최대 {MAX_BUTTONS}개까지 추가할 수 있습니다.", field="buttons", code="too_many_buttons")
-    buttons = tuple(_button(b, i, key="buttons", what="버튼", allowed=tuple(BUTTON_TYPES), message_type=message_type)
+    buttons = tuple(check_button(b, i, key="buttons", what="버튼", allowed=tuple(BUTTON_TYPES), message_type=message_type)
                     for i, b in enumerate(raw_buttons))
     if message_type in ("AD", "MI") and (not buttons or buttons[0].type != "AC"):
         raise ValidationError(f"{MESSAGE_TYPES[message_type]}({message_type}) 템플릿은 첫 번째 버튼이 '채널 추가'(AC)여야 합니다.",
@@ -401,7 +401,7 @@ def check_template(raw: dict) -> TemplateDraft:
     if len(raw_replies) > MAX_QUICK_REPLIES:
         raise ValidationError(f"바로연결은 최대 {MAX_QUICK_REPLIES}개까지 추가할 수 있습니다.", field="quick_replies",
                               code="too_many_buttons")
-    replies = tuple(_button(b, i, key="quick_replies", what="바로연결", allowed=QUICK_REPLY_TYPES,
+    replies = tuple(check_button(b, i, key="quick_replies", what="바로연결", allowed=QUICK_REPLY_TYPES,
                             message_type=message_type) for i, b in enumerate(raw_replies))
     for button in (*buttons, *replies):
         for url in (button.url_mobile, button.url_pc):

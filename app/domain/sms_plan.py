@@ -61,7 +61,7 @@ def _rows(rows: list[int], label: str = "{}행") -> str:
     return shown + (f" 외 {len(rows) - MAX_SHOWN_ROWS}건" if len(rows) > MAX_SHOWN_ROWS else "")
 
 
-def _check_values(plan_recipients: list[Recipient], used: set[str], label: str) -> None:
+def check_values(plan_recipients: list[Recipient], used: set[str], label: str) -> None:
     missing_rows, bad_rows = [], []
     checked: dict[str, bool] = {}
     for r in plan_recipients:
@@ -117,7 +117,7 @@ def plan(request: SmsRequest, now: dt.datetime, *, optouts: OptoutChoices | None
     used = sms.variables_in(body)        # the title's count only when it is kept (not SMS), below
     wrap = ad.wrap if ad else (lambda text: text)
     if used:
-        _check_values(cleaned.recipients, used, request.row_label)
+        check_values(cleaned.recipients, used, request.row_label)
         longest, longest_row = 0, 0
         for r in cleaned.recipients:
             size = sms.byte_length(wrap(sms.render(body, r.values())))
@@ -133,7 +133,7 @@ def plan(request: SmsRequest, now: dt.datetime, *, optouts: OptoutChoices | None
     title = sms.clean_title(request.title, msg_type)
     title_used = sms.variables_in(title or "")
     if title_used:
-        _check_values(cleaned.recipients, title_used, request.row_label)
+        check_values(cleaned.recipients, title_used, request.row_label)
         size, row = max((sms.byte_length(sms.render(title, r.values())), r.row) for r in cleaned.recipients)
         if size > sms.TITLE_LIMIT:
             raise ValidationError(f"제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요 (현재 {size} byte, "

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import case, func, select, update
 
 from app import bulk
+from app.domain import friendtalk
 from app.domain.optout080 import parse_footer
 from app.extensions import db
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report
@@ -32,6 +33,7 @@ _SMS_FAILURES = {90: "3001", 91: "3002", 92: "3003", 93: "3004", 94: "3005", 95:
 _KAKAO_FAILURES = {80: "3019", 81: "3008", 82: "3018", 83: "3016", 84: "3024", 85: "1030",
                    86: "1021", 87: "1025", 88: "3000", 93: "3008", 97: "3000"}
 SENDER_NOT_APPROVED = "3010"
+BRAND_MESSAGE_HOURS = "3022"
 
 
 def create_store(engine) -> None:
@@ -119,6 +121,8 @@ class SandboxGateway(Gateway):
             rows = []
             for m in messages:
                 code, wait = magic_result(m.channel, m.recipient, delay)
+                if m.channel == "friendtalk" and not friendtalk.in_hours(now):
+                    code, wait = BRAND_MESSAGE_HOURS, delay     # Kakao refuses a Brand Message outside 08:00–20:50
                 if (m.account_id is not None and m.channel not in KAKAO_CHANNELS
                         and (m.account_id, m.sender) not in approved):
                     code, wait = SENDER_NOT_APPROVED, delay

@@ -17,6 +17,14 @@ from __future__ import annotations
 from app.domain.korean import N_
 
 PATTERNS: list[str] = [
+    # 친구톡 as Brand Message (app/domain/friendtalk.py, friendtalk_plan.py)
+    N_("줄바꿈은 최대 %(max)s개까지 쓸 수 있습니다 (현재 %(count)s개)."),
+    N_("친구톡은 %(hours)s에만 보낼 수 있습니다. 예약 시간을 %(hours2)s 사이로 설정해주세요."),
+    N_("지금은 친구톡을 보낼 수 없는 시간입니다. 친구톡은 %(hours)s에만 보낼 수 있습니다 (카카오 브랜드 메시지 정책). "
+       "예약 발송을 이용해주세요."),
+    N_("가변문자를 넣은 친구톡 내용이 %(max)s자를 넘는 수신자가 있습니다: %(rows)s."),
+    N_("대체문자는 광고 문구를 포함해 최대 %(max)s byte까지 보낼 수 있습니다 (현재 %(size)s byte, %(row)s 수신자 기준). "
+       "대체문자 수정하기에서 줄여주세요."),
     # AlimTalk compose (app/services/kakao/alimtalk_compose.py)
     N_("%(n)s번째 수신자의 형식이 올바르지 않습니다 (번호, 변수 값)."),
     N_("#{%(name)s}에 연결할 값은 이름 또는 변수1~변수4 중에서 골라주세요."),
@@ -169,6 +177,9 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    N_("발송 대상은 I, M, N 중 하나여야 합니다."),
+    N_("이 발신 채널은 마케팅 수신 동의자 대상(M/N) 발송 승인을 받지 않았습니다. 채널 상세에서 타겟팅 신청 후 승인되면 보낼 수 "
+       "있습니다."),
     # 카카오톡 발송내역 (app/services/sending/selections.py)
     N_("카카오톡과 대체문자 결과는 함께 선택할 수 없습니다."),
     # AlimTalk compose and API
@@ -369,6 +380,9 @@ MESSAGES: list[str] = [
 ]
 
 FIELDS: list[str] = [
+    N_("발송 대상"),
+    N_("발송시간"),
+    N_("이미지"),
     # AlimTalk sends
     N_("대체문자"),
     N_("기본 대체문자(템플릿 내용과 버튼 링크)"),

@@ -6,7 +6,7 @@ enqueue after commit), and the Kakao parts of the pipeline, registered at start-
   channel too (`check_batch`): if not, the batch fails `TEMPLATE` (템플릿 오류) and the
   recipients get their fallback;
 - when Kakao messages reach a final failure, their fallback SMS/LMS is created in the same
-  transaction (`create_fallbacks`, KAT-07a), `pending` for the same dispatch loop — or
+  transaction (kakao/fallbacks.py, KAT-07a), `pending` for the same dispatch loop — or
   failed `NIGHT_AD` at once when it is an ad and it is 21:00–08:00 KST.
 
 Charging per recipient (KRS-04) falls out of the messages: a delivered Kakao message costs
@@ -21,28 +21,21 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import clock
-from app.domain import message_types, sms
 from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, content_hash, plan as make_plan
 from app.domain.recipients import Rejected
-from app.domain.results import FAILED, TEMPLATE_CODE
+from app.domain.results import TEMPLATE_CODE
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models import AlimtalkTemplate, KakaoChannel, PricePlan, Send
+from app.models import AlimtalkTemplate, KakaoChannel, Send
 from app.services.accounts import access, optout_codes
 from app.services.contacts import optouts
 from app.services.kakao import templates
 from app.services.senders import sender_numbers
-from app.services.sending import acceptance, dispatch, duplicates, fallback, outcomes
-from app.services.sending.outcomes import Outcome
+from app.services.sending import acceptance, dispatch, duplicates
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
 MSG_TYPE = "ALIMTALK"
-#: failures after which no fallback goes (KAT-07a): repeated, opted out, a suspended
-#: account, a sender number error, and Kakao's silence for 49 hours
-NO_FALLBACK_CODES = frozenset({"DUPLICATE", "OPTOUT", dispatch.ACCOUNT_SUSPENDED_CODE,
-                               dispatch.SENDER_NOT_APPROVED_CODE, "TIMEOUT"})
-NIGHT_AD_CODE = "NIGHT_AD"
 
 
 @dataclass
@@ -91,10 +84,7 @@ def sendable_template(account_id: int, template_ref) -> AlimtalkTemplate:
 
 
 def _unit_prices(account, fallback_type: str | None) -> tuple[int, int | None]:
-    plan_row = db.session.get(PricePlan, account.price_plan_id)
-    kakao = int(getattr(plan_row, message_types.get(MSG_TYPE).price_column))
-    fallback = int(getattr(plan_row, message_types.get(fallback_type).price_column)) if fallback_type else None
-    return kakao, fallback
+    return acceptance.unit_prices(account, MSG_TYPE, fallback_type)
 
 
 def _template_of(request: AlimtalkRequest) -> AlimtalkTemplate:
@@ -192,32 +182,6 @@ def check_batch(content) -> tuple[str, str] | None:
     return None
 
 
-def create_fallbacks(moved: list[Outcome], facts: dict, layers: dict[int, str]) -> None:
-    """KAT-07a, in the transaction that failed the Kakao messages: each failed Kakao message
-    of a send with 대체문자 gets its fallback message (sending/fallback) — to go, or failed
-    NIGHT_AD at once for an ad fallback in 21:00–08:00 KST. Runs once per failure: only
-    messages that moved to failed in this transaction come here."""
-    wanted = [o for o in moved if o.state == FAILED and layers.get(o.message_id) == "primary"
-              and facts[o.send_id].has_fallback and o.code not in NO_FALLBACK_CODES]
-    if not wanted:
-        return
-    ads = _ad_sends({o.send_id for o in wanted})
-    fallback.add([fallback.Replacement(o.message_id, o.send_id, o.at,
-                                       (NIGHT_AD_CODE, "other") if o.send_id in ads and sms.in_night_window(o.at)
-                                       else None) for o in wanted], facts)
-
-
-def _ad_sends(send_ids: set[int]) -> set[int]:
-    """Which of these sends' fallbacks are ads (an AD/MI template's)."""
-    ads = set()
-    for send_id, kakao in db.session.execute(select(Send.id, Send.kakao).where(Send.id.in_(sorted(send_ids)))):
-        fallback = (json.loads(kakao) if kakao else {}).get("fallback") or {}
-        if fallback.get("ad"):
-            ads.add(send_id)
-    return ads
-
-
 def register() -> None:
     """Plug the Kakao steps into the pipeline (idempotent; at start-up)."""
     dispatch.KAKAO_BATCH_CHECKS.add("alimtalk_template", check_batch)
-    outcomes.AFTER_FINALIZE.add("kakao_fallback", create_fallbacks)

@@ -97,3 +97,22 @@ def decide_channel(channel_id, *, approve: bool, actor, now: dt.datetime, reason
     with transaction():
         return reviews.decide(KakaoChannel, channel_id, approve=approve, actor=actor, now=now, reason=reason,
                               object_type="kakao_channel", on_approve=record_key)
+
+
+def approved_channel(account_id: int, ref) -> KakaoChannel:
+    """A channel of the account a Kakao send may use, by id or by '@search id'; anything
+    else (unknown, another account's, not approved) is one refusal naming the field."""
+    channel = None
+    text = str(ref or "").strip()
+    if text.isdigit():
+        channel = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account_id,
+                                                               KakaoChannel.id == int(text)))
+    elif text:
+        channel = db.session.scalar(select(KakaoChannel).where(KakaoChannel.account_id == account_id,
+                                                               KakaoChannel.search_id == channel_search_id(text)))
+    if not text:
+        raise ValidationError("발신 채널 ID를 선택해주세요.", field="발신 채널 ID", code="required")
+    if channel is None or channel.status != "approved":
+        raise ValidationError("등록완료된 카카오톡 채널만 사용할 수 있습니다. 발신정보관리에서 채널을 등록해주세요.",
+                              field="발신 채널 ID", code="channel_not_approved")
+    return channel

@@ -32,7 +32,7 @@ from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
 __all__ = ["SmsRequest", "Plan", "AcceptResult", "Pricing", "NewSend", "NewMessage", "plan", "admit", "price",
-           "accept", "write", "enqueue_dispatch"]
+           "accept", "write", "enqueue_dispatch", "unit_prices"]
 
 
 @dataclass
@@ -84,10 +84,17 @@ class Pricing:
     expected_repeats: int = 0
 
 
+def unit_prices(account: Account, msg_type: str, fallback_type: str | None = None) -> tuple[int, int | None]:
+    """The unit prices frozen for a send (WAL-05): its type's, and its fallback layer's."""
+    plan_row = db.session.get(PricePlan, account.price_plan_id)
+    own = int(getattr(plan_row, message_types.get(msg_type).price_column))
+    fallback = int(getattr(plan_row, message_types.get(fallback_type).price_column)) if fallback_type else None
+    return own, fallback
+
+
 def price(account: Account, p: Plan, now: dt.datetime, scheduled_at: dt.datetime | None = None) -> Pricing:
     """The figures accept() holds and the confirmation dialog shows (SMS-11)."""
-    column = message_types.get(p.msg_type).price_column
-    unit = int(getattr(db.session.get(PricePlan, account.price_plan_id), column))
+    unit, _ = unit_prices(account, p.msg_type)
     blocked = optouts.numbers_in(account.id, (r.phone for r in p.recipients)) if p.ad else set()
     hashes = sms_plan.content_hashes(p)
     repeated: set[str] = set()

@@ -105,10 +105,11 @@ class SendContent:
         if self.kakao is None:
             return None
         values = self.values(name, vars_json)
-        buttons = [{**b, **{k: alimtalk.render(b[k], values) for k in ("url_mobile", "url_pc") if b.get(k)}}
+        render = alimtalk.render if self.syntax == "alimtalk" else sms.render
+        buttons = [{**b, **{k: render(b[k], values) for k in ("url_mobile", "url_pc") if b.get(k)}}
                    for b in self.kakao.get("buttons", ())]
         return {**self.kakao, "buttons": buttons,
-                "emphasis_title": alimtalk.render(self.kakao.get("emphasis_title") or "", values) or None}
+                "emphasis_title": render(self.kakao.get("emphasis_title") or "", values) or None}
 
     def for_type(self, msg_type: str) -> "SendContent":
         """The content of the layer a message type belongs to."""
@@ -125,15 +126,18 @@ def load_content(send: Send) -> SendContent:
         return SendContent(send.id, send.account_id, send.sender_number, send.msg_type, send.title, send.body, ad,
                            send.uses_variables, images)
     kakao = json.loads(send.kakao)
+    # AlimTalk's variables are its template's #{변수}; a Brand Message's are the SMS ones
+    syntax = "alimtalk" if send.channel == "alimtalk" else "sms"
     fallback = None
     if kakao.get("fallback"):
         f = kakao["fallback"]
         f_ad = (sms.AdSettings(f["ad"]["company"], f["ad"]["optout"],
                                optout_codes.footer_code(send.account_id, f["ad"]["optout"])) if f.get("ad") else None)
+        # an MMS fallback carries the Brand Message's image (KFT-04)
         fallback = SendContent(send.id, send.account_id, f["sender"], f["msg_type"], f.get("title"), f["body"], f_ad,
-                               True, (), syntax="alimtalk")
+                               True, images if f["msg_type"] == sms.MMS else (), syntax=syntax)
     return SendContent(send.id, send.account_id, kakao["sender_key"], send.msg_type, None, send.body, None,
-                       send.uses_variables, images, syntax="alimtalk",
+                       send.uses_variables, images, syntax=syntax,
                        kakao={k: v for k, v in kakao.items() if k != "fallback"}, fallback=fallback)
 
 
