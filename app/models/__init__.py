@@ -19,4 +19,4 @@ from app.models.contacts import (Contact, ContactGroup, MessageTemplate, OptoutC
 from app.models.exports import ExportJob  # noqa: F401
 from app.models.consent import UserConsent  # noqa: F401
 from app.models.notice import AccountNotice, LowBalanceAlert, MailOutbox  # noqa: F401
-from app.models.kakao import AlimtalkTemplate, AlimtalkTemplateEvent  # noqa: F401
+from app.models.kakao import AlimtalkTemplate, AlimtalkTemplateEvent, FriendtalkTemplate  # noqa: F401

@@ -119,3 +119,34 @@ class AlimtalkTemplateEvent(Model):
     @property
     def status_label(self) -> str:
         return TEMPLATE_STATUS_LABELS.get(self.status, self.status)
+
+
+class FriendtalkTemplate(Model):
+    """A saved 친구톡 content (KFT-01's 친구톡 템플릿): what the compose page starts from.
+    Brand Message content needs no review by Kakao; it is checked as a send's would be."""
+
+    __tablename__ = "friendtalk_template"
+    __table_args__ = (
+        Index("ix_friendtalk_template_account", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    wide: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    image_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+    buttons_json: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+    account = relationship("Account")
+    image_file = relationship("StoredFile")
+
+    @property
+    def buttons(self) -> list[dict]:
+        return json.loads(self.buttons_json or "[]")
+
+    @property
+    def msg_type(self) -> str:
+        return "FRIENDTALK_IMAGE" if self.image_file_id else "FRIENDTALK_TEXT"
