@@ -58,17 +58,20 @@ def store_upload(*, account_id: int, filename: str, data: bytes, now: dt.datetim
 
 
 DRAFT_KEPT = dt.timedelta(days=7)
+#: images a compose page attached before its send are stored as `<page>_draft` (mms_draft,
+#: friendtalk_draft): a send keeps its own copy, the draft goes after DRAFT_KEPT
+DRAFT_KIND_PATTERN = "%\\_draft"
 
 
 def purge_drafts(now: dt.datetime) -> int:
-    """The tick, nightly: recipient files and attached images of the compose page are
+    """The tick, nightly: recipient files and attached images of the compose pages are
     kept a week for the send that uses them (a send keeps its own copies), then deleted
     with their bytes: customers' recipient lists are not kept without end."""
     cutoff = now - DRAFT_KEPT
     with transaction():
         uploads = db.session.scalars(select(RecipientUpload).where(RecipientUpload.created_at < cutoff)).all()
         stored = [upload.file for upload in uploads]
-        stored += db.session.scalars(select(StoredFile).where(StoredFile.kind == "mms_draft",
+        stored += db.session.scalars(select(StoredFile).where(StoredFile.kind.like(DRAFT_KIND_PATTERN, escape="\\"),
                                                               StoredFile.created_at < cutoff)).all()
         for upload in uploads:
             db.session.delete(upload)
@@ -127,7 +130,8 @@ def _images(account_id: int, image_ids) -> list[tuple[str, bytes]]:
 
 # --- the request ---------------------------------------------------------------------------------------------
 
-def _schedule(payload: dict) -> dt.datetime | None:
+def schedule_of(payload: dict) -> dt.datetime | None:
+    """예약시간 설정 as a compose page posts it (use_schedule, scheduled_at in KST)."""
     if not payload.get("use_schedule"):
         return None
     text = _text(payload, "scheduled_at", "예약시간").strip()
@@ -186,9 +190,11 @@ def _resent(account_id: int, source) -> list[Recipient]:
     return list(selections.recipients(account_id, source["send_id"], flt))
 
 
-def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
-    if not isinstance(payload, dict):
-        raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
+def listed_recipients(account_id: int, payload: dict, *, more=None) -> tuple[list[Recipient], list[str]]:
+    """The recipients a compose page lists with #[이름], #[1]..#[4] values (SMS-04, SMS-12):
+    typed, the address book's groups and contacts, the uploaded file, then what `more()` reads, each
+    numbered as the person sees them (the n-th recipient of the list); and the names of
+    the groups used. The 문자 and 친구톡 pages post them alike."""
     typed = _list(payload, "recipients", "수신자")
     if len(typed) > MAX_TYPED:
         raise ValidationError(f"직접 입력한 수신자는 {MAX_TYPED:,}명까지입니다. 더 많은 수신자는 파일로 불러와주세요.",
@@ -199,9 +205,16 @@ def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
     recipients += book
     if payload.get("upload_id"):
         recipients += upload_recipients(account_id, payload["upload_id"])
-    recipients += _resent(account_id, payload.get("resend"))
-    # rows as the person sees them: the n-th recipient of the list
-    recipients = [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)]
+    if more is not None:
+        recipients += more()
+    return [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)], group_names
+
+
+def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
+    if not isinstance(payload, dict):
+        raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
+    recipients, group_names = listed_recipients(account_id, payload,
+                                                  more=lambda: _resent(account_id, payload.get("resend")))
     template_id = payload.get("template_id") or None
     if template_id:
         template_id = sms_templates.get(account_id, template_id).id
@@ -209,7 +222,7 @@ def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:
         account_id=account_id, sender=_text(payload, "sender", "발신번호"), body=_text(payload, "body", "내용"),
         recipients=recipients, title=_text(payload, "title", "제목") or None, is_ad=bool(payload.get("is_ad")),
         ad_company=_text(payload, "ad_company", "업체명"), ad_optout=_text(payload, "ad_optout", "무료거부 번호"),
-        scheduled_at=_schedule(payload), images=_images(account_id, _list(payload, "image_ids", "이미지첨부")),
+        scheduled_at=schedule_of(payload), images=_images(account_id, _list(payload, "image_ids", "이미지첨부")),
         group_names=group_names, template_id=template_id,
         source="web", row_label="{}번째 수신자")
 
@@ -277,5 +290,5 @@ def accepted_message(answer: dict) -> str:
     return text
 
 
-__all__ = ["accepted_message", "once_per_token", "check_typed", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
+__all__ = ["accepted_message", "once_per_token", "check_typed", "listed_recipients", "schedule_of", "store_upload", "upload_recipients", "sample_file", "store_image", "build_request", "quote", "send",
            "MAX_IMAGES", "MAX_IMAGE_BYTES"]

@@ -27,7 +27,7 @@ SPECIAL_CHARACTERS = list("☆★○●◎◇◆□■△▲▽▼→←↑↓�
                           "ⓐⓑⓒ①②③④⑤⑥⑦⑧⑨⑩ⅰⅱⅲⅳⅴⅠⅡⅢⅣⅤ￦＄％￥￡￠℃Å℉")
 
 
-# --- shared with the 알림톡 compose page (app/views/portal/alimtalk_compose.py) ---------------------------------
+# --- shared with the Kakao compose pages (app/views/portal/alimtalk_compose.py, friendtalk_compose.py) ---------
 
 def next_minute(moment: dt.datetime) -> str:
     """The picker's minimum in KST, rounded up to the minute (the server counts seconds;
@@ -38,6 +38,16 @@ def next_minute(moment: dt.datetime) -> str:
     return local.strftime("%Y-%m-%dT%H:%M")
 
 
+def compose_limits() -> dict:
+    """What every compose page's template counts against: the SMS byte limits (the SMS
+    page, and the 대체문자 of the Kakao pages) and the 예약시간 picker's 10 minutes to 30
+    days ahead (SMS-07), in KST."""
+    now = clock.now()
+    return {"limits": {"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT, "title": sms.TITLE_LIMIT},
+            "min_schedule": next_minute(now + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
+            "max_schedule": clock.to_kst(now + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M")}
+
+
 def reasons_localized(body):
     """The refused recipients' reasons in the page's language (docs/ARCHITECTURE.md,
     "Languages"); numbers, names and counts are data and stay as they are."""
@@ -46,6 +56,16 @@ def reasons_localized(body):
             if isinstance(row, dict) and isinstance(row.get("reason"), str):
                 row["reason"] = localized(row["reason"])
     return body
+
+
+def accepted(result, detail_endpoint: str, message) -> tuple:
+    """발송하기's answer (201) on every compose page: the accepted send as the API shapes it
+    (or the first answer again for a page sent twice), the send's page to go to, and the
+    success message `message(body)` flashed there."""
+    body = result if isinstance(result, dict) else result.to_api()
+    body["redirect"] = url_for(detail_endpoint, send_id=body["send_id"])
+    flash(message(body), "success")
+    return jsonify(reasons_localized(body)), 201
 
 
 def json_payload() -> dict:
@@ -74,10 +94,7 @@ class ComposeView(PortalView):
             "portal/compose.html", account=account, senders=sender_numbers.approved_numbers(account.id),
             optouts=optout_codes.choices(account.id),
             templates=sms_templates.all_of(account.id), compose_token=uuid.uuid4().hex,
-            specials=SPECIAL_CHARACTERS, prefill=prefill, limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT,
-                                                                  "title": sms.TITLE_LIMIT},
-            min_schedule=next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
-            max_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M"))
+            specials=SPECIAL_CHARACTERS, prefill=prefill, **compose_limits())
 
     @expose("/sample.xlsx")
     @has_access
@@ -115,11 +132,8 @@ class ComposeView(PortalView):
     @expose("/send", methods=["POST"])
     @has_access
     def send(self):
-        result = compose.send(current_account_id(), json_payload(), clock.now())
-        body = result if isinstance(result, dict) else result.to_api()
-        body["redirect"] = url_for("HistoryView.detail", send_id=body["send_id"])
-        flash(compose.accepted_message(body), "success")
-        return jsonify(body), 201
+        return accepted(compose.send(current_account_id(), json_payload(), clock.now()), "HistoryView.detail",
+                        compose.accepted_message)
 
     @expose("/templates", methods=["GET", "POST"])
     @has_access
