@@ -13,19 +13,17 @@ import io
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from app import clock
-from app.domain import alimtalk, jsonbody, moments, sms
-from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
+from app.domain import alimtalk, jsonbody, sms
+from app.domain.alimtalk_plan import AlimtalkRequest
 from app.domain.recipients import Recipient
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import Account, AlimtalkTemplate
 from app.services.accounts import optout_codes
 from app.services.contacts import address_book
-from app.services.kakao import alimtalk_sends, templates
-from app.services.senders import kakao_channels, sender_numbers
+from app.services.kakao import alimtalk_sends, compose_parts, templates
+from app.services.senders import kakao_channels
 from app.services.sending import compose
-from app.services.wallet import ledger
 
 MAX_TYPED = compose.MAX_TYPED
 #: what an address-book contact can give a template variable
@@ -102,21 +100,8 @@ def store_upload(*, account_id: int, template_id, filename: str, data: bytes, no
 
 # --- the request ---------------------------------------------------------------------------------------------
 
-def _text(payload: dict, key: str, label: str) -> str:
-    return jsonbody.field(payload, key, str, name=label, label=label) or ""
-
-
 def _list(payload: dict, key: str, label: str) -> list:
     return jsonbody.field(payload, key, list, name=label, label=label) or []
-
-
-def _schedule(payload: dict) -> dt.datetime | None:
-    if not payload.get("use_schedule"):
-        return None
-    text = _text(payload, "scheduled_at", "예약시간").strip()
-    if not text:
-        raise ValidationError("예약 시간을 선택해주세요.", field="예약시간", code="required")
-    return moments.parse_moment(text, "예약시간")
 
 
 def _typed(item, position: int) -> Recipient:
@@ -158,21 +143,6 @@ def _mapped(r: Recipient, mapping: dict[str, str]) -> Recipient:
     return Recipient(r.phone, r.name, values, r.row)
 
 
-def _fallback(payload: dict) -> FallbackRequest | None:
-    if not payload.get("use_fallback"):
-        return None
-    raw = payload.get("fallback") or {}
-    if not isinstance(raw, dict):
-        raise ValidationError("대체문자의 형식이 올바르지 않습니다.", field="대체문자", code="invalid_type")
-    sender = _text(raw, "sender", "발신번호").strip()
-    if not sender:
-        raise ValidationError("대체문자의 발신번호를 선택해주세요.", field="발신번호", code="required")
-    return FallbackRequest(sender=sender, text=_text(raw, "text", "대체문자") or None,
-                           title=_text(raw, "title", "대체문자 제목") or None,
-                           ad_company=_text(raw, "ad_company", "광고 업체명") or None,
-                           ad_optout=_text(raw, "ad_optout", "무료거부 번호") or None)
-
-
 def build_request(account_id: int, payload: dict) -> AlimtalkRequest:
     if not isinstance(payload, dict):
         raise ValidationError("요청 형식이 올바르지 않습니다.", field="요청", code="invalid_json")
@@ -196,22 +166,16 @@ def build_request(account_id: int, payload: dict) -> AlimtalkRequest:
     recipients = [Recipient(r.phone, r.name, r.vars, i) for i, r in enumerate(recipients, start=1)]
     channel = payload.get("channel")
     return AlimtalkRequest(account_id=account_id, channel=str(channel) if channel not in (None, "") else None,
-                           template=template.id, recipients=recipients, fallback=_fallback(payload),
-                           scheduled_at=_schedule(payload), source="web", row_label=ROW_LABEL)
+                           template=template.id, recipients=recipients,
+                           fallback=compose_parts.fallback_request(payload), scheduled_at=compose.schedule_of(payload),
+                           source="web", row_label=ROW_LABEL)
 
 
 def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
     """The two-column confirm dialog (KAT-08): the service's quote, validated as accept()
     validates (the fallback's sender number included), nothing written."""
-    request = build_request(account_id, payload)
-    if request.fallback is not None:
-        sender_numbers.approved_number(account_id, request.fallback.sender)
-    figures = alimtalk_sends.quote(request, now=now)
-    balance = ledger.balance(account_id)
-    return {**figures, "kakao_type": "알림톡", "cash": balance.cash, "points": balance.points,
-            "remaining": balance.total - figures["hold"], "enough": balance.total >= figures["hold"],
-            "scheduled_at": clock.to_kst(request.scheduled_at).strftime("%Y-%m-%d %H:%M")
-            if request.scheduled_at else None}
+    return compose_parts.confirm(account_id, build_request(account_id, payload), alimtalk_sends.quote, now=now,
+                                 kakao_type="알림톡")
 
 
 def send(account_id: int, payload: dict, now: dt.datetime):

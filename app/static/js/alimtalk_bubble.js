@@ -2,7 +2,10 @@
    macros/alimtalk.html draws it: used by the template form's live preview
    (alimtalk_preview.js) and the 알림톡 발송 page (alimtalk_compose.js). `s` is a template as
    templates.as_form gives it (content already filled with a recipient's values on the
-   compose page). Text goes in with textContent only. */
+   compose page). With `s.kind = "brand"` it is a Brand Message (the 친구톡 발송 page,
+   friendtalk_compose.js, KFT-01): no 알림톡 head, the image (포토, or 와이드형 with `s.wide`)
+   above the text, the (광고) marker and Kakao's channel-block opt-out that Kakao adds
+   itself. Text goes in with textContent only. */
 (function () {
   "use strict";
   var MB = window.MB = window.MB || {};
@@ -18,12 +21,22 @@
   }
 
   function bubble(s, imageUrl) {
-    var root = el("div", "mb-kakao");
+    var brand = s.kind === "brand";
+    var root = el("div", brand ? "mb-kakao mb-kakao-brand" : "mb-kakao");
     root.dataset.messageType = s.message_type;
     root.dataset.emphasisType = s.emphasis_type;
     root.appendChild(el("div", "mb-kakao-channel", s.channel || ""));
     var card = root.appendChild(el("div", "mb-kakao-card"));
-    card.appendChild(el("div", "mb-kakao-head", _("알림톡 도착")));
+    if (brand) {
+      root.dataset.wide = s.wide ? "1" : "0";
+      if (imageUrl) {
+        var photo = card.appendChild(el("img", s.wide ? "mb-kakao-photo mb-kakao-wide" : "mb-kakao-photo"));
+        photo.src = imageUrl;
+        photo.alt = _("첨부 이미지");
+      }
+    } else {
+      card.appendChild(el("div", "mb-kakao-head", _("알림톡 도착")));
+    }
     if (s.emphasis_type === "IMAGE") {
       if (imageUrl) {
         var img = el("img", "mb-kakao-image");
@@ -48,6 +61,7 @@
         row.appendChild(el("dd", null, item.description));
       });
     }
+    if (brand) body.appendChild(el("div", "mb-kakao-ad-marker", "(광고)"));   // the law's wording, Korean in any language
     body.appendChild(el("div", "mb-kakao-content", s.content));
     if (hasExtra(s.message_type) && s.extra) body.appendChild(el("div", "mb-kakao-extra", s.extra));
     if (isAd(s.message_type)) {
@@ -57,6 +71,7 @@
       var buttons = body.appendChild(el("div", "mb-kakao-buttons"));
       s.buttons.forEach(function (b) { buttons.appendChild(el("div", "mb-kakao-button", b.name)).dataset.type = b.type; });
     }
+    if (brand) body.appendChild(el("div", "mb-kakao-optout", _("수신거부 | 홈 > 채널 차단")));
     if (s.quick_replies.length) {
       var replies = root.appendChild(el("div", "mb-kakao-replies"));
       s.quick_replies.forEach(function (b) { replies.appendChild(el("span", "mb-kakao-reply", b.name)).dataset.type = b.type; });
@@ -66,7 +81,8 @@
 
   MB.el = el;
   MB.alimtalkBubble = function (s, imageUrl) {
-    return bubble({message_type: s.message_type, emphasis_type: s.emphasis_type, channel: s.channel || "",
+    return bubble({kind: s.kind || "alimtalk", wide: !!s.wide,
+                   message_type: s.message_type, emphasis_type: s.emphasis_type, channel: s.channel || "",
                    content: s.content || "", extra: s.extra || "", emphasis_title: s.emphasis_title || "",
                    emphasis_subtitle: s.emphasis_subtitle || "", item_header: s.item_header || "",
                    items: s.items || [], buttons: s.buttons || [], quick_replies: s.quick_replies || []},

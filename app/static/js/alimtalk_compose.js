@@ -10,34 +10,12 @@
   var _ = MB.t;
   var $ = function (id) { return document.getElementById(id); };
   if (!cfg) return;
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var C = MB.compose, won = C.won, request = C.request;
   var byId = {};
   cfg.templates.forEach(function (t) { byId[String(t.id)] = t; });
   var state = {typed: [], contacts: [], groups: [], upload: null, fallbackText: null, fallbackChecked: false};
 
-  function showError(message) {
-    var box = $("compose-error");
-    box.textContent = message || "";
-    box.style.display = message ? "" : "none";
-    if (message) window.scrollTo(0, 0);
-  }
-  function won(n) { return Number(n || 0).toLocaleString("ko-KR"); }
-  function request(url, options) {
-    options = options || {};
-    var headers = {"Accept": "application/json", "X-CSRFToken": csrf};
-    if (options.json !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(url, {method: options.method || "GET", headers: headers, credentials: "same-origin",
-                       body: options.json !== undefined ? JSON.stringify(options.json) : options.body})
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (data) {
-          if (!response.ok) {
-            var err = (data && data.error) || {};
-            throw new Error(err.message || _("요청을 처리할 수 없습니다 ({status}).", {status: response.status}));
-          }
-          return data;
-        });
-      });
-  }
+  function showError(message) { C.showError(message || ""); }
 
   function template() { return byId[$("template").value] || null; }
   // app/domain/alimtalk.py render(): each #{변수} replaced by its value, a missing one kept
@@ -191,13 +169,8 @@
     });
   }
 
-  function openModal(id) { $("backdrop").style.display = "block"; $(id).style.display = "block"; }
-  function closeModals() {
-    $("backdrop").style.display = "none";
-    ["address-book", "confirm-dialog", "fallback-editor"].forEach(function (id) { $(id).style.display = "none"; });
-  }
-  document.querySelectorAll("[data-close]").forEach(function (b) { b.addEventListener("click", closeModals); });
-  $("backdrop").addEventListener("click", closeModals);
+  var modal = C.modals(["address-book", "confirm-dialog", "fallback-editor"]);
+  var openModal = modal.open, closeModals = modal.close;
 
   var bookGroups = {};
   $("open-address-book").addEventListener("click", function () {
@@ -279,19 +252,8 @@
     $("fallback-box").style.display = on ? "" : "none";
     $("fallback-ad").style.display = t && t.is_ad ? "" : "none";
     if (!t) return;
-    var text = fallbackComposed(), bytes = B.byteLength(text), type = bytes > B.SMS_LIMIT ? "LMS" : "SMS";
-    $("fallback-type").textContent = type;
-    $("fallback-bytes").textContent = bytes + "/" + (type === "SMS" ? B.SMS_LIMIT : B.LONG_LIMIT) + " byte";
-    $("fallback-editor-type").textContent = type;
-    $("fallback-text-bytes").textContent = bytes + "/" + (type === "SMS" ? B.SMS_LIMIT : B.LONG_LIMIT) + " byte";
-    $("fallback-text-bytes").classList.toggle("over", bytes > B.LONG_LIMIT);
-    var title = B.byteLength(B.normalize($("fallback-title").value));
-    $("fallback-title-bytes").textContent = title + "/" + B.TITLE_LIMIT + " byte";
-    var bad = B.unsupported(B.normalize(fallbackBody()));
-    var warning = $("fallback-char-warning");
-    warning.style.display = bad.length ? "" : "none";
-    warning.textContent = bad.length ? _("보낼 수 없는 문자: {chars} (이모지나 일부 특수문자는 사용할 수 없습니다)",
-      {chars: bad.slice(0, 5).map(function (b) { return _("{position}번째 '{char}'", {position: b.position, char: b.char}); }).join(", ")}) : "";
+    var text = fallbackComposed();
+    C.fallbackCounters(text, B.byteLength(text) > B.SMS_LIMIT ? "LMS" : "SMS", fallbackBody());
     var problem = state.fallbackText === null ? t.fallback_problem : null;
     $("fallback-problem").textContent = problem || "";
     $("fallback-problem").style.display = on && problem ? "" : "none";
@@ -359,37 +321,12 @@
       return;
     }
     request(cfg.quote, {method: "POST", json: payload()}).then(function (q) {
-      var withFallback = !!q.fallback_type;
-      document.querySelectorAll(".confirm-fallback").forEach(function (cell) { cell.style.display = withFallback ? "" : "none"; });
-      $("confirm-kakao-type").textContent = q.kakao_type;
-      $("confirm-kakao-price").textContent = _("{amount}원", {amount: won(q.kakao_price)});
-      $("confirm-fallback-type").textContent = q.fallback_type || "";
-      $("confirm-fallback-price").textContent = withFallback ? _("{amount}원", {amount: won(q.fallback_price)}) : "";
-      $("confirm-schedule").textContent = q.scheduled_at || _("즉시 발송");
-      $("confirm-recipients").textContent = _("{count}명", {count: won(q.recipients)});
-      $("confirm-hold").textContent = _("{amount}원", {amount: won(q.hold)});
-      $("confirm-remaining").textContent = won(q.remaining);
-      $("confirm-note").textContent = withFallback && q.fallback_price > q.kakao_price ? cfg.notes.fallback : cfg.notes.kakao;
-      $("confirm-short").style.display = q.enough ? "none" : "";
-      $("confirm-send").disabled = !q.enough || !q.recipients;
+      C.kakaoConfirm(q, cfg.notes);
       openModal("confirm-dialog");
     }).catch(function (err) { showError(err.message); });
   });
 
-  var sending = false;
-  $("confirm-send").addEventListener("click", function () {
-    if (sending) return;
-    sending = true;
-    this.disabled = true;
-    request(cfg.send, {method: "POST", json: payload()}).then(function (result) {
-      window.location.href = result.redirect;
-    }).catch(function (err) {
-      sending = false;
-      $("confirm-send").disabled = false;
-      closeModals();
-      showError(err.message);
-    });
-  });
+  C.sendOnce(cfg.send, payload, closeModals);
 
   channelTemplates();
   drawRecipients();

@@ -12,12 +12,16 @@
   var form = $("template-form");
   if (!form || !cfg) return;
   var imageUrl = cfg.imageUrl || null, objectUrl = null;
+  function templateOf(key) { return function (type) { return key === "items" ? "row-items" : "row-" + key + "-" + type; }; }
   var LISTS = {
-    buttons: {rows: "button-rows", max: cfg.maxButtons, full: _("버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxButtons})},
+    buttons: {rows: "button-rows", max: cfg.maxButtons, full: _("버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxButtons}),
+              template: templateOf("buttons")},
     quick_replies: {rows: "reply-rows", max: cfg.maxReplies,
-                    full: _("바로연결은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxReplies})},
-    items: {rows: "item-rows", max: cfg.maxItems, full: _("아이템은 최대 {n}개까지 입력할 수 있습니다.", {n: cfg.maxItems})}
+                    full: _("바로연결은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxReplies}), template: templateOf("quick_replies")},
+    items: {rows: "item-rows", max: cfg.maxItems, full: _("아이템은 최대 {n}개까지 입력할 수 있습니다.", {n: cfg.maxItems}),
+            template: templateOf("items")}
   };
+  var lists = MB.kakaoRows(LISTS, function () { refresh(); });
 
   // ---- what the server keeps of what is typed (app/domain/alimtalk.py _text) -----------------
   function collapse(text) { return String(text || "").split(/\s+/).filter(Boolean).join(" "); }
@@ -140,51 +144,23 @@
     $("preview").replaceChildren(bubble(s));
   }
 
-  // ---- rows ---------------------------------------------------------------------------------
-  function renumber(key) {
-    var pattern = new RegExp("^" + key + "-(\\d+|__i__)");
-    each($(LISTS[key].rows).children, function (row, i) {
-      var prefix = key + "-" + i;
-      row.id = prefix;
-      each(row.querySelectorAll("[name], [id], label[for]"), function (node) {
-        ["name", "id", "for"].forEach(function (attr) {
-          var old = node.getAttribute(attr);
-          if (old && pattern.test(old)) node.setAttribute(attr, old.replace(pattern, prefix));
-        });
-      });
-      var remove = row.querySelector(".mb-at-remove");
-      if (remove) remove.value = "remove:" + key + ":" + i;
-    });
-  }
+  // ---- rows (kakao_rows.js) ---------------------------------------------------------------------
+  var renumber = lists.renumber;
 
   function channelAddRows() {
     return Array.prototype.filter.call($(LISTS.buttons.rows).children, function (row) { return row.dataset.type === "AC"; });
   }
 
   function addRow(key, type, quiet) {
-    var list = LISTS[key], rows = $(list.rows);
-    if (rows.children.length >= list.max) { if (!quiet) MB.alert(list.full); return; }
     if (type === "AC" && channelAddRows().length) { if (!quiet) MB.alert(_("채널 추가 버튼은 하나만 추가할 수 있습니다.")); return; }
-    var template = $(key === "items" ? "row-items" : "row-" + key + "-" + type);
-    if (!template) return;
-    var row = template.content.firstElementChild.cloneNode(true);
-    if (type === "AC") rows.insertBefore(row, rows.firstChild);   // 채널 추가 is the first button
-    else rows.appendChild(row);
-    renumber(key);
-    var first = row.querySelector("input:not([type=hidden]):not([readonly])");
-    if (first && !quiet) first.focus();
+    lists.add(key, type, {quiet: quiet, first: type === "AC"});   // 채널 추가 is the first button
   }
 
+  // 삭제 is kakao_rows.js's; [추가] here
   form.addEventListener("click", function (e) {
     var button = e.target.closest && e.target.closest("button");
     if (!button) return;
-    if (button.classList.contains("mb-at-remove")) {
-      e.preventDefault();
-      var row = button.closest(".mb-at-row");
-      var key = row.dataset.list;
-      row.remove();
-      renumber(key);
-    } else if (button.id === "add-button") {
+    if (button.id === "add-button") {
       e.preventDefault();
       addRow("buttons", $("new-button-type").value);
     } else if (button.id === "add-reply") {

@@ -4,14 +4,12 @@ Thin: every rule is the accept service's (services/kakao/alimtalk_sends.py, thro
 services/kakao/alimtalk_compose.py); the page only draws and counts."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from flask import Response, flash, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
-from app.domain import sms
 from app.domain.recipient_files import MAX_FILE_BYTES
 from app.errors import ValidationError
 from app.security.tenancy import current_account, current_account_id
@@ -19,7 +17,7 @@ from app.services.kakao import alimtalk_compose
 from app.services.senders import kakao_channels, sender_numbers
 from app.services.shared import files
 from app.views.base import PortalView
-from app.views.portal.compose import next_minute, json_payload, reasons_localized
+from app.views.portal.compose import accepted, compose_limits, json_payload, reasons_localized
 
 
 class AlimtalkComposeView(PortalView):
@@ -40,9 +38,7 @@ class AlimtalkComposeView(PortalView):
                     "optouts": alimtalk_compose.optouts(account.id)}
         return self.render_template(
             "portal/alimtalk/compose.html", account=account, blocked=blocked, compose_token=uuid.uuid4().hex,
-            limits={"sms": sms.SMS_LIMIT, "long": sms.LONG_LIMIT, "title": sms.TITLE_LIMIT},
-            min_schedule=next_minute(clock.now() + sms.SCHEDULE_MIN + dt.timedelta(minutes=1)),
-            max_schedule=clock.to_kst(clock.now() + sms.SCHEDULE_MAX).strftime("%Y-%m-%dT%H:%M"), **page)
+            **compose_limits(), **page)
 
     @expose("/sample/<int:template_id>.xlsx")
     @has_access
@@ -70,8 +66,5 @@ class AlimtalkComposeView(PortalView):
     @expose("/send", methods=["POST"])
     @has_access
     def send(self):
-        result = alimtalk_compose.send(current_account_id(), json_payload(), clock.now())
-        body = result if isinstance(result, dict) else result.to_api()
-        body["redirect"] = url_for("KakaoHistoryView.detail", send_id=body["send_id"])
-        flash(alimtalk_compose.accepted_message(body), "success")
-        return jsonify(reasons_localized(body)), 201
+        return accepted(alimtalk_compose.send(current_account_id(), json_payload(), clock.now()),
+                        "KakaoHistoryView.detail", alimtalk_compose.accepted_message)
