@@ -12,6 +12,7 @@ from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
 from app.views.portal.compose import ComposeView
 from app.views.portal.dashboard import DashboardView
 from app.views.portal.files import FileView
+from app.views.portal.friendtalk_compose import FriendtalkComposeView
 from app.views.portal.history import ExportView, HistoryView
 from app.views.portal.kakao_history import KakaoHistoryView
 from app.views.portal.mypage import MyPageView
@@ -48,6 +49,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(OptoutNumberView)        # 무료거부 080 번호, linked from 발신정보관리 and 문자
     appbuilder.add_view(ComposeView, "Compose", label=_("문자"), icon="fa-envelope", **portal)
     appbuilder.add_view(AlimtalkComposeView, "Alimtalk", label=_("알림톡"), icon="fa-comment", **portal)
+    appbuilder.add_view(FriendtalkComposeView, "Friendtalk", label=_("친구톡"), icon="fa-comments", **portal)
     appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
                         category_label=_("발송내역"), **portal)
     appbuilder.add_view(KakaoHistoryView, "KakaoHistory", label=_("카카오톡 발송내역"), category="History", **portal)
