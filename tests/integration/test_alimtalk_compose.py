@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.models import Message, Send
-from tests.support.compose import JSON, NOW, client, complete, count, error_of, phones, pinned, xlsx  # noqa: F401
+from tests.support.compose import JSON, NOW, channel_id, client, complete, count, error_of, phones, pinned, xlsx  # noqa: F401
 from tests.support.factories import approve_channel, make_customer, make_template
 from tests.support.pipeline import messages, send_row
 from tests.support.web import logged_in, text_of
@@ -25,11 +25,6 @@ VALUES = {"고객명": "홍길동", "주문번호": "A-1001"}
 @pytest.fixture
 def customer(app):
     return make_customer(app, kind="corporate", cash=100_000)
-
-
-@pytest.fixture
-def channel_id(app, customer):
-    return approve_channel(app, customer.account_id, "@shop")
 
 
 @pytest.fixture

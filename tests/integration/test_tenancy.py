@@ -217,6 +217,55 @@ def prove_alimtalk_compose_send(app, owner, owner_client, stranger):
     assert count(app, Send) == 1
 
 
+FRIENDTALK_SECRET = "오너의 비밀 친구톡"
+
+
+def _owners_friendtalk(app, owner) -> tuple[int, int, int]:
+    """(channel id, saved 친구톡 content id, its image's file id) of the owner."""
+    from app.services.kakao import friendtalk_templates
+    from tests.support.uploads import jpeg
+    channel_id = approve_channel(app, owner.account_id, "@ownerft")
+    with app.app_context():
+        saved = friendtalk_templates.create_template(account_id=owner.account_id, name="오너 세일",
+                                                     text=FRIENDTALK_SECRET, image=("o.jpg", jpeg((800, 600))),
+                                                     now=clock.now())
+        return channel_id, saved.id, saved.image_file_id
+
+
+def prove_friendtalk_template_content(app, owner, owner_client, stranger):
+    """/friendtalk/template-content/<id>: another account's saved 친구톡 content, its text and image."""
+    _, template_id, _ = _owners_friendtalk(app, owner)
+    url = f"/friendtalk/template-content/{template_id}"
+    assert assert_foreign_404(stranger, "GET", url, secret=FRIENDTALK_SECRET).status_code == 404
+    assert owner_client.get(url).get_json()["content"] == FRIENDTALK_SECRET
+
+
+def prove_friendtalk_compose_send(app, owner, owner_client, stranger):
+    """/friendtalk/quote, /friendtalk/send: another account's channel, saved content or
+    image id in the body is the same refusal as an unknown one, and nothing is written."""
+    import uuid
+    from app.models import Message, Send
+    from tests.support.pipeline import NOW
+    channel_id, template_id, file_id = _owners_friendtalk(app, owner)
+    payload = {"channel": str(channel_id), "content": "쿠폰 도착", "image_id": file_id, "template_id": template_id,
+               "recipients": [{"phone": "01023456701"}], "compose_token": uuid.uuid4().hex}
+    headers = {"Accept": "application/json"}
+    # the saved content is looked up first, then the image, then the channel: each refusal in turn
+    refusals = [({}, 404, "not_found"), ({"template_id": None}, 422, "invalid_image"),
+                ({"template_id": None, "image_id": None}, 422, "channel_not_approved")]
+    with clock.frozen(NOW):                    # 12:00 KST, inside the Brand Message hours
+        for path in ("/friendtalk/quote", "/friendtalk/send"):
+            for changes, status, code in refusals:
+                response = stranger.post(path, json={**payload, **changes}, headers=headers)
+                assert (response.status_code, response.get_json()["error"]["code"]) == (status, code), (path, changes)
+                assert FRIENDTALK_SECRET not in str(response.get_json())
+        assert count(app, Send) == 0 and count(app, Message) == 0
+        fund(app, owner.account_id, cash=1_000)
+        assert owner_client.post("/friendtalk/quote", json=payload, headers=headers).status_code == 200
+        assert owner_client.post("/friendtalk/send", json=payload, headers=headers).status_code == 201
+    assert count(app, Send) == 1
+
+
 def _owners_alimtalk_send(app, owner) -> int:
     """An AlimTalk send of the owner with 대체문자, run to completion."""
     from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
@@ -316,6 +365,12 @@ CUSTOMER_ROUTES = {
     "AlimtalkComposeView.upload": prove_alimtalk_compose_send,
     "AlimtalkComposeView.quote": prove_alimtalk_compose_send,
     "AlimtalkComposeView.send": prove_alimtalk_compose_send,
+    # 친구톡 발송 (KFT-01..04; recipients files, typed numbers and the address book are ComposeView's)
+    "FriendtalkComposeView.index": NO_IDS,
+    "FriendtalkComposeView.image": NO_IDS + " (stores a draft image of current_account_id())",
+    "FriendtalkComposeView.template_content": prove_friendtalk_template_content,
+    "FriendtalkComposeView.quote": prove_friendtalk_compose_send,
+    "FriendtalkComposeView.send": prove_friendtalk_compose_send,
     "InvitationView.accept": "token, not an id: a 256-bit secret from the mail, hashed in the database; "
                              "unknown, used, cancelled and expired tokens answer 404 (test_invitations)",
     # wallet (WAL-03, WAL-09, WAL-10)

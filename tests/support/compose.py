@@ -20,6 +20,7 @@ from app.extensions import db
 from tests.support.pipeline import (KST, NOW, add_sender_number, balance, count, kst, phones,  # noqa: F401
                                     set_daily_cap as raise_daily_cap, set_sender_status, tick, work)
 from tests.support.pipeline import run_to_completion as complete  # noqa: F401
+from tests.support.factories import approve_channel
 from tests.support.web import logged_in
 
 JSON = {"Accept": "application/json"}
@@ -35,6 +36,12 @@ def pinned():
     """The clock at NOW: 12:00 KST on a Friday (ads allowed, far from midnight)."""
     with clock.frozen(NOW):
         yield
+
+
+@pytest.fixture
+def channel_id(app, customer):
+    """An approved Kakao channel (@shop) of the module's customer (the Kakao compose pages)."""
+    return approve_channel(app, customer.account_id, "@shop")
 
 
 @pytest.fixture
