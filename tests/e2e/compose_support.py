@@ -75,3 +75,23 @@ def png_file(path: Path, size=(40, 40)) -> Path:
     Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def quoted(page, path: str) -> dict:
+    """발송하기 pressed: the quote the page asked `path` for (its confirm dialog's figures)."""
+    with page.expect_response(f"**{path}") as answer:
+        page.click("#send-open")
+    return answer.value.json()
+
+
+def expect_kakao_confirm(page, quote: dict, kakao_type: str, fallback_type: str) -> None:
+    """The Kakao pages' two-column confirm dialog (KAT-08) shows the server's quote: 구분
+    카카오톡 | 대체문자 with 유형 and 요금, 발송 시각 (immediate), 수신자, the hold, 잔여 금액."""
+    shown = {"confirm-kakao-type": kakao_type, "confirm-kakao-price": f"{quote['kakao_price']}원",
+             "confirm-fallback-type": fallback_type, "confirm-fallback-price": f"{quote['fallback_price']}원",
+             "confirm-schedule": "즉시 발송", "confirm-recipients": f"{quote['recipients']}명",
+             "confirm-hold": f"{quote['hold']:,}원", "confirm-remaining": f"{quote['remaining']:,}"}
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-table th")).to_have_text(["구분", "카카오톡", "대체문자", "유형", "요금"])
+    for element, text in shown.items():
+        expect(page.locator(f"#{element}")).to_have_text(text)

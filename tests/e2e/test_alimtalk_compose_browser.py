@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.compose_support import expect_kakao_confirm, quoted
 from tests.e2e.conftest import login
 from tests.support.factories import approve_channel, make_customer, make_template
 
@@ -54,21 +55,12 @@ def test_compose_preview_fallback_confirm_and_send(customer, browser_page):
     page.click("#fallback-done")
     expect(page.locator("#fallback-editor")).to_be_hidden()
 
-    with page.expect_response("**/alimtalk/quote") as answer:
-        page.click("#send-open")
-    quote = answer.value.json()
+    quote = quoted(page, "/alimtalk/quote")
     dialog = page.locator("#confirm-dialog")
     expect(dialog).to_be_visible()
     assert (quote["recipients"], quote["fallback_type"]) == (2, "SMS")
     assert quote["hold"] == 2 * max(quote["kakao_price"], quote["fallback_price"])
-    expect(page.locator("#confirm-kakao-type")).to_have_text("알림톡")
-    expect(page.locator("#confirm-kakao-price")).to_have_text(f"{quote['kakao_price']}원")
-    expect(page.locator("#confirm-fallback-type")).to_have_text("SMS")
-    expect(page.locator("#confirm-fallback-price")).to_have_text(f"{quote['fallback_price']}원")
-    expect(page.locator("#confirm-schedule")).to_have_text("즉시 발송")
-    expect(page.locator("#confirm-recipients")).to_have_text("2명")
-    expect(page.locator("#confirm-hold")).to_have_text(f"{quote['hold']:,}원")
-    expect(page.locator("#confirm-remaining")).to_have_text(f"{quote['remaining']:,}")
+    expect_kakao_confirm(page, quote, "알림톡", "SMS")
     expect(page.locator("#confirm-note")).to_contain_text("대체문자를 기준으로 선차감 금액을 산정합니다")
 
     page.click("#confirm-send")

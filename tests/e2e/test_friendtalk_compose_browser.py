@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app import clock
-from tests.e2e.compose_support import jpeg_file, recipients_xlsx
+from tests.e2e.compose_support import expect_kakao_confirm, jpeg_file, quoted, recipients_xlsx
 from tests.e2e.conftest import login
 from tests.support.factories import approve_channel, make_customer
 from tests.support.pipeline import NOW
@@ -91,21 +91,10 @@ def test_compose_content_image_button_recipients_confirm_and_send(customer, brow
     expect(page.locator("#fallback-editor")).to_be_hidden()
 
     # the two-column confirm dialog, from the server's quote
-    with page.expect_response("**/friendtalk/quote") as answer:
-        page.click("#send-open")
-    quote = answer.value.json()
+    quote = quoted(page, "/friendtalk/quote")
     assert (quote["recipients"], quote["kakao_type"], quote["fallback_type"]) == (2, "친구톡 포토", "MMS")
-    dialog = page.locator("#confirm-dialog")
-    expect(dialog).to_be_visible()
-    expect(page.locator("#confirm-table th")).to_have_text(["구분", "카카오톡", "대체문자", "유형", "요금"])
-    expect(page.locator("#confirm-kakao-type")).to_have_text("친구톡 포토")
-    expect(page.locator("#confirm-fallback-type")).to_have_text("MMS")
-    expect(page.locator("#confirm-kakao-price")).to_have_text(f"{quote['kakao_price']}원")
-    expect(page.locator("#confirm-fallback-price")).to_have_text(f"{quote['fallback_price']}원")
-    expect(page.locator("#confirm-schedule")).to_have_text("즉시 발송")
-    expect(page.locator("#confirm-recipients")).to_have_text("2명")
-    expect(page.locator("#confirm-hold")).to_have_text(f"{quote['hold']:,}원")
-    expect(page.locator("#confirm-remaining")).to_have_text(f"{100_000 - quote['hold']:,}")
+    assert quote["remaining"] == 100_000 - quote["hold"]
+    expect_kakao_confirm(page, quote, "친구톡 포토", "MMS")
     expect(page.locator("#confirm-note")).to_contain_text("친구톡 요금보다 대체문자 요금이 더 크므로 대체문자를 기준으로")
 
     page.click("#confirm-send")
