@@ -177,6 +177,8 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    N_("image는 5MB 이하 jpg/png 파일의 base64 문자열이어야 합니다."),
+    N_("wide는 true 또는 false여야 합니다."),
     N_("발송 대상은 I, M, N 중 하나여야 합니다."),
     N_("이 발신 채널은 마케팅 수신 동의자 대상(M/N) 발송 승인을 받지 않았습니다. 채널 상세에서 타겟팅 신청 후 승인되면 보낼 수 "
        "있습니다."),
