@@ -9,6 +9,7 @@ the two facts."""
 from __future__ import annotations
 
 from app.domain import text as rules
+from app.domain.korean import N_
 from app.errors import ValidationError
 
 #: I: the channel's friends; M, N: non-friends who consented to marketing
@@ -17,9 +18,10 @@ TARGETS = ("I", "M", "N")
 FRIENDS_ONLY = (FRIENDS,)
 #: Kakao's minimum number of channel friends for M/N
 MIN_FRIENDS = 50_000
-FRIEND_COUNT_FIELD = "친구 수"
-BUSINESS_FIELD = "사업자 인증 서류"
-CONSENT_FIELD = "수신 동의 증빙"
+#: the application's fields, as its form labels them and its refusals name them
+FRIEND_COUNT_FIELD = N_("친구 수")
+BUSINESS_FIELD = N_("사업자 인증 서류")
+CONSENT_FIELD = N_("수신 동의 증빙")
 
 
 def friend_count(value) -> int:
