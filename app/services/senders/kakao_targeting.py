@@ -149,10 +149,12 @@ def decide(application_id, *, approve: bool, actor, now: dt.datetime, reason: st
 
 
 def approve(application_id, *, actor, now: dt.datetime) -> KakaoTargetingApplication:
+    """`decide(approve=True)`: the channel becomes eligible for M/N."""
     return decide(application_id, approve=True, actor=actor, now=now)
 
 
 def reject(application_id, *, actor, now: dt.datetime, reason: str | None) -> KakaoTargetingApplication:
+    """`decide(approve=False)`: the reason is required (반려 사유) and shown to the customer."""
     return decide(application_id, approve=False, actor=actor, now=now, reason=reason)
 
 
