@@ -28,7 +28,8 @@ from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
 from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
-from app.views.staff.senders import KakaoChannelQueueView, SenderNumberAdminView, SenderNumberQueueView
+from app.views.staff.senders import (KakaoChannelQueueView, KakaoTargetingQueueView, SenderNumberAdminView,
+                                     SenderNumberQueueView)
 from app.views.staff.system import JobsView, SandboxOutboxView
 from app.views.staff.wallet import CashRefundQueueView, LedgerAdminView, PricePlanView, StaffWalletView, TopupQueueView
 
@@ -80,6 +81,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
+    appbuilder.add_view(KakaoTargetingQueueView, "KakaoTargetingQueue", label=_("타겟팅(M/N) 심사"), category="Queues")
     appbuilder.add_view(AlimtalkTemplateQueueView, "AlimtalkTemplateQueue", label=_("알림톡 템플릿 검수"),
                         category="Queues")
     appbuilder.add_view(OptoutNumberQueueView, "OptoutNumberQueue", label=_("080 번호 심사"), category="Queues")

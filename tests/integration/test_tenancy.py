@@ -15,12 +15,12 @@ import pytest
 
 from app import clock
 from app.models import (AccountNotice, AlimtalkTemplate, AlimtalkTemplateEvent, CashRefundRequest, CorporateConversion,
-                        Invitation, StoredFile)
+                        Invitation, KakaoTargetingApplication, StoredFile)
 from app.services.kakao import templates as alimtalk_templates
 from app.services.shared import notices, uow
 from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
                                       rows, staff_client)
-from tests.support.factories import approve_channel, fund, make_template
+from tests.support.factories import apply_targeting, approve_channel, fund, make_template
 from tests.support.tenancy import assert_foreign_404
 
 
@@ -87,6 +87,31 @@ def prove_notice_open(app, owner, owner_client, stranger):
     response = owner_client.post(url)
     assert response.status_code == 302 and response.headers["Location"].endswith("/senders/")
     assert rows(app, AccountNotice)[0]["read_at"] is not None
+
+
+def prove_targeting_apply(app, owner, owner_client, stranger):
+    """/senders/channels/<id>/targeting: no M/N application on another account's channel,
+    whether it has none yet or a rejected one (whose reason stays the owner's)."""
+    import io
+    from tests.support.uploads import PDF, png
+
+    def form():
+        return {"friend_count": "60000", "business_document": (io.BytesIO(PDF), "biz.pdf"),
+                "consent_document": (io.BytesIO(png()), "consent.png")}
+
+    channel_id = approve_channel(app, owner.account_id, "@owner")
+    url = f"/senders/channels/{channel_id}/targeting"
+    assert stranger.post(url, data=form(), content_type="multipart/form-data").status_code == 404
+    assert count(app, KakaoTargetingApplication) == 0 and count(app, StoredFile) == 0
+    apply_targeting(app, owner.account_id, channel_id, status="rejected", reason="오너의 반려 사유")
+    before = rows(app, KakaoTargetingApplication), rows(app, StoredFile)
+    response = stranger.post(url, data=form(), content_type="multipart/form-data")
+    assert response.status_code == 404 and "오너의 반려 사유" not in response.get_data(as_text=True)
+    assert assert_foreign_404(stranger, "GET", f"/senders/channels/{channel_id}", secret="오너의 반려 사유")
+    assert (rows(app, KakaoTargetingApplication), rows(app, StoredFile)) == before
+    assert owner_client.post(url, data=form(), content_type="multipart/form-data").status_code == 302
+    [application] = rows(app, KakaoTargetingApplication)
+    assert (application["status"], application["account_id"]) == ("requested", owner.account_id)
 
 
 ALIMTALK_SECRET = "오너의 비밀 안내"
@@ -340,6 +365,7 @@ CUSTOMER_ROUTES = {
     "SenderView.delete_number": SENDERS_PROOF,
     "SenderView.channel": SENDERS_PROOF,
     "SenderView.delete_channel": SENDERS_PROOF,
+    "SenderView.apply_targeting": prove_targeting_apply,
     "OptoutNumberView.index": NO_IDS,
     "OptoutNumberView.new": NO_IDS,
     "OptoutNumberView.detail": OPTOUT_080_PROOF,

@@ -9,9 +9,9 @@ from app.extensions import db
 from app.models import Account, AccountMember, KakaoChannel, SenderNumber
 from app.security.roles import CUSTOMER
 from app.services.accounts import consents, signup, users
-from app.services.senders import kakao_channels, optout_numbers
+from app.services.senders import kakao_channels, kakao_targeting, optout_numbers
 from app.services.kakao import templates as alimtalk_templates
-from tests.support.uploads import PDF
+from tests.support.uploads import PDF, png
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -96,6 +96,22 @@ def approve_channel(app, account_id: int, search_id: str = "@shop", admin_phone:
         db.session.commit()
         kakao_channels.decide_channel(channel.id, approve=True, actor=None, now=now)
         return channel.id
+
+
+def apply_targeting(app, account_id: int, channel_id: int, *, status: str = "requested", friend_count: int = 60_000,
+                    reason: str = "수신 동의 증빙이 확인되지 않습니다.") -> int:
+    """A Brand Message targeting (M/N) application of the channel (KFT-02) through the
+    service — a PDF business document and a PNG consent evidence —, then decided by an
+    operator when `status` is approved or rejected. Returns its id."""
+    with app.app_context():
+        now = clock.now()
+        item = kakao_targeting.apply(account_id=account_id, channel_id=channel_id, friend_count=friend_count,
+                                     business_document=("사업자등록증명원.pdf", PDF),
+                                     consent_document=("수신동의.png", png()), now=now)
+        if status in ("approved", "rejected"):
+            kakao_targeting.decide(item.id, approve=status == "approved", actor=None, now=now,
+                                   reason=reason if status == "rejected" else None)
+        return item.id
 
 
 #: a valid AlimTalk template as the form and the API write it (KAT-01)
