@@ -8,13 +8,14 @@ the three targets, the friend-count rule of the application, and which targets f
 the two facts."""
 from __future__ import annotations
 
+from app.domain import friendtalk
 from app.domain import text as rules
 from app.domain.korean import N_
 from app.errors import ValidationError
 
-#: I: the channel's friends; M, N: non-friends who consented to marketing
-FRIENDS = "I"
-TARGETS = ("I", "M", "N")
+#: I: the channel's friends; M, N: non-friends who consented to marketing (labels: friendtalk.TARGETING)
+FRIENDS = friendtalk.DEFAULT_TARGETING
+TARGETS = tuple(friendtalk.TARGETING)
 FRIENDS_ONLY = (FRIENDS,)
 #: Kakao's minimum number of channel friends for M/N
 MIN_FRIENDS = 50_000

@@ -177,6 +177,13 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    # Brand Message targeting (app/domain/kakao_targeting.py, app/services/senders/kakao_targeting.py)
+    N_("친구 수가 50,000명 이상인 채널만 타겟팅(M/N)을 신청할 수 있습니다 (카카오 기준). 친구 수를 확인해주세요."),
+    N_("등록완료된 카카오 채널만 타겟팅(M/N)을 신청할 수 있습니다. 채널 승인 후 신청해주세요."),
+    N_("이 채널의 타겟팅(M/N) 신청을 이미 심사하고 있습니다. 심사 결과를 기다려주세요."),
+    N_("이 채널은 이미 타겟팅(M/N)이 승인되었습니다."),
+    N_("채널이 등록완료 상태가 아니라 승인할 수 없습니다. 반려해주세요."),
+    N_("타겟팅(M/N)을 신청했습니다. 담당자 검토 후 결과를 알림으로 알려드립니다 (영업일 기준 2-3일)."),
     N_("image는 5MB 이하 jpg/png 파일의 base64 문자열이어야 합니다."),
     N_("wide는 true 또는 false여야 합니다."),
     N_("발송 대상은 I, M, N 중 하나여야 합니다."),

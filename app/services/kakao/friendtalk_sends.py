@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import Account, KakaoChannel, Send, SendImage
 from app.services.accounts import access, optout_codes
 from app.services.contacts import optouts
-from app.services.senders import kakao_channels, sender_numbers
+from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
 from app.services.sending import acceptance, dispatch, duplicates
 from app.services.shared import files
 from app.services.shared.uow import transaction
@@ -56,9 +56,9 @@ class FriendtalkAccepted:
 
 
 def targeting_choices(account_id: int, channel: KakaoChannel) -> tuple[str, ...]:
-    """What the channel may target (KFT-02): its friends (`I`) until an operator approves
-    it for M/N."""
-    return ("I",)
+    """What the channel may target (KFT-02): its friends (`I`), and M/N once an operator
+    approved its application and the account has its own 080 number (senders/kakao_targeting)."""
+    return kakao_targeting.targeting_choices(account_id, channel.id)
 
 
 def _plan(request: FriendtalkRequest, now: dt.datetime) -> tuple[Account, KakaoChannel, FriendtalkPlan]:
