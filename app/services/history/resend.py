@@ -49,7 +49,8 @@ def prefill(account_id: int, send_id, states, categories) -> dict:
 def _as_sms(send: Send, content: dict) -> tuple[dict, list[str]]:
     """A Kakao send's content as an SMS: its fallback's text (or the template's), with up
     to four `#{변수}` turned into the compose page's #[1]..#[4] and each recipient's values
-    moved along; more variables stay as written, and the page says so."""
+    moved along; more variables stay as written, and the page says so. A Brand Message's
+    text already has the SMS variables, and its image comes when its fallback was an MMS."""
     facts = json.loads(send.kakao) if send.kakao else {}
     fallback = facts.get("fallback") or {}
     body = fallback.get("body") or send.body
@@ -61,8 +62,10 @@ def _as_sms(send: Send, content: dict) -> tuple[dict, list[str]]:
     for name, key in zip(names, SMS_VARIABLES):
         body = body.replace(f"#{{{name}}}", f"#[{key}]")
     ad = fallback.get("ad") or {}
+    # a Brand Message's image goes along when its fallback is an MMS with it (KFT-04)
+    images = content["images"] if fallback.get("msg_type") == "MMS" else []
     content.update(title=fallback.get("title") or "", body=body, is_ad=bool(ad), ad_company=ad.get("company") or "",
-                   ad_optout=ad.get("optout") or "", images=[],
+                   ad_optout=ad.get("optout") or "", images=images,
                    notice=" ".join(notices) or None)
     return content, names
 

@@ -119,7 +119,8 @@ def _images(account_id: int, image_ids) -> list[tuple[str, bytes]]:
     out = []
     for image_id in ids:
         row = get_owned(StoredFile, image_id, account_id)
-        if row.kind not in ("mms_draft", "mms_image"):
+        # a 친구톡 포토's image comes with 문자로 재발송하기 when it meets SMS-14 (checked again by the plan)
+        if row.kind not in ("mms_draft", "mms_image", "friendtalk_image"):
             raise ValidationError("이미지를 찾을 수 없습니다. 다시 첨부해주세요.", field="이미지첨부", code="invalid_image")
         out.append((row.original_name, files.path_of(row).read_bytes()))
     return out
