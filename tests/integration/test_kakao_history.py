@@ -7,6 +7,7 @@ Kakao rows."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -30,8 +31,10 @@ from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock a
     phones,
     pinned,
     prefilled_recipients,
+    quote,
     read_xlsx,
     rows,
+    sent,
     table_rows,
 )
 from tests.support.factories import approve_channel, make_customer, make_template
@@ -213,6 +216,42 @@ def test_krs03_resend_as_sms_brings_the_fallback_text_and_the_chosen_recipients(
     html = html_unescape(client.get(f"/sms/?resend={send_id}").get_data(as_text=True))
     assert sorted(n["phone"][-2:] for n in prefilled_recipients(html)) == ["90", "93", "97"]
     assert "대체문자 발송실패 수신자를 불러왔습니다" in html
+
+
+def test_krs03_resend_as_sms_of_more_than_the_page_lists_moves_every_recipients_values(app, client, customer,
+                                                                                       template_id):
+    """More chosen recipients than the page lists as chips are sent from the send's own data:
+    each of them gets its values by the SMS text's #[1]..#[4], not only the first 1,000."""
+    from app.services.history.resend import MAX_RESEND_PREFILL
+    total = MAX_RESEND_PREFILL + 5
+    numbers = [f"01023{i:04d}00" for i in range(1, total + 1)]          # ending 00: Kakao delivers
+    pl.set_daily_cap(app, customer.account_id, 5_000)
+    with app.app_context():
+        people = [Recipient(n, None, {"고객명": f"고객{i}", "주문번호": f"A-{i}"}, i)
+                  for i, n in enumerate(numbers, start=1)]
+        accepted = alimtalk_sends.accept(AlimtalkRequest(
+            account_id=customer.account_id, channel=None, template=template_id, recipients=people,
+            fallback=FallbackRequest(customer.phone, text="#{고객명}님 주문 #{주문번호} 발송")), now=NOW)
+        acceptance.enqueue_dispatch(accepted.send)
+        send_id = accepted.send.id
+    complete(app)
+    html = html_unescape(client.get(f"/sms/?resend={send_id}&status=delivered").get_data(as_text=True))
+    assert prefilled_recipients(html) == []
+    source = json.loads(re.search(r"prefillResend: (.*?)\n", html).group(1))
+    assert (source["count"], source["status"], source["category"]) == (total, ["delivered"], [])
+    assert source["preview"][0] == {"phone": numbers[0], "name": None, "vars": {"1": "고객1", "2": "A-1"}}
+    assert "#[1]님 주문 #[2] 발송" in html
+    later = {"resend": {"send_id": send_id, "status": source["status"], "category": source["category"]},
+             "body": "#[1]님 주문 #[2] 발송"}
+    q = quote(client, customer, **later)
+    assert q.status_code == 200 and q.get_json()["recipients"] == total, q.get_json()
+    again = sent(client, customer, **later)
+    with app.app_context():
+        got = {m.recipient: json.loads(m.vars) for m in db.session.scalars(select(Message).where(
+            Message.send_id == again))}
+        db.session.commit()
+    assert len(got) == total
+    assert all(got[n] == {"1": f"고객{i}", "2": f"A-{i}"} for i, n in enumerate(numbers, start=1))
 
 
 # --- 선택삭제 / 전체삭제 (RES-02, RES-06: permanent, statistics follow, money stays) -------------------------------
