@@ -62,7 +62,9 @@ def test_kat06_the_page_offers_channel_schedule_templates_fallback_and_recipient
     html = page.get_data(as_text=True)
     for element in ('id="channel"', 'id="use-schedule"', 'id="template"', 'id="use-fallback"', 'id="fallback-sender"',
                     'id="edit-fallback"', 'id="recipient-input"', 'id="open-address-book"', 'id="open-file"',
-                    'id="sample-file"', 'id="confirm-dialog"', 'id="preview"'):
+                    'id="sample-file"', 'id="confirm-dialog"', 'id="preview"',
+                    # the SMS page's address-book picker: search and 더 보기 (SMS-12)
+                    'id="ab-query"', 'id="ab-search"', 'id="ab-more"', 'js/address_book_picker.js'):
         assert element in html, element
     text = text_of(page)
     assert "@shop" in text and "주문 안내" in text
