@@ -120,3 +120,31 @@ def test_the_address_book_pages_and_searches_the_whole_book(app, customer, brows
         page.click("#send-open")
     assert answer.value.json()["recipients"] == 1
     expect(page.locator("#confirm-recipients")).to_have_text("1명")
+
+
+def test_the_confirm_dialog_names_the_refused_numbers_and_the_cap_keeps_it_closed(app, customer, browser_page):
+    """KAT-08 as SMS-11: a typed number that cannot be sent is named in the dialog with its
+    reason; over the daily cap (ACC-10) the dialog does not open and the page says why."""
+    from tests.support.pipeline import set_daily_cap
+    page = browser_page
+    login(page, customer.login, customer.password)
+    page.goto("/alimtalk/")
+    page.select_option("#template", index=1)
+    page.fill("#recipient-input", "12345, 010-2345-6701")
+    page.click("#add-recipient")
+    rows = page.locator("#recipient-list .mb-at-recipient")
+    expect(rows).to_have_count(2)
+    rows.nth(1).locator('[data-variable="고객명"]').fill("홍길동")
+    rows.nth(1).locator('[data-variable="주문번호"]').fill("A-1001")
+    page.click("#send-open")
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-recipients")).to_have_text("1명")
+    expect(page.locator("#confirm-extra")).to_have_text("잘못된 번호 1건은 제외됩니다.")
+    expect(page.locator("#confirm-rejected li")).to_have_count(1)
+    expect(page.locator("#confirm-rejected li")).to_contain_text("12345 — ")
+    page.locator("#confirm-dialog [data-close]").click()
+
+    set_daily_cap(app, customer.account_id, 0)
+    page.click("#send-open")
+    expect(page.locator("#compose-error")).to_contain_text("일일 발송 한도(0건)를 초과합니다")
+    expect(page.locator("#confirm-dialog")).to_be_hidden()

@@ -340,6 +340,17 @@
       $("confirm-hold").textContent = _("{amount}원", {amount: won(q.hold)});
       $("confirm-remaining").textContent = won(q.remaining);
       $("confirm-note").textContent = withFallback && q.fallback_price > q.kakao_price ? cfg.notes.fallback : cfg.notes.kakao;
+      // as the SMS dialog (compose.js): how many numbers are left out, each with its reason
+      $("confirm-extra").textContent = q.rejected_count ?
+        _("잘못된 번호 {count}건은 제외됩니다.", {count: won(q.rejected_count)}) : "";
+      var list = $("confirm-rejected");
+      list.replaceChildren();
+      (q.rejected || []).forEach(function (r) {
+        list.appendChild(MB.el("li", null, (r.phone || _("(빈 값)")) + " — " + r.reason));
+      });
+      if (q.rejected_count > (q.rejected || []).length) {
+        list.appendChild(MB.el("li", null, _("외 {count}건", {count: won(q.rejected_count - q.rejected.length)})));
+      }
       $("confirm-short").style.display = q.enough ? "none" : "";
       $("confirm-send").disabled = !q.enough || !q.recipients;
       openModal("confirm-dialog");
