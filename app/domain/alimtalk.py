@@ -208,6 +208,37 @@ def renderer(text: str):
     return render_one
 
 
+#: the SMS compose page's variables (#[1]..#[4]) that 문자로 재발송하기 moves AlimTalk values to
+SMS_VARIABLE_KEYS = ("1", "2", "3", "4")
+
+
+@dataclass(frozen=True)
+class SmsText:
+    """An AlimTalk text as the SMS compose page writes it (06-kakao.md KRS-03): up to four
+    distinct `#{변수}`, in order of first use, become #[1]..#[4]; with more, the text is
+    left as written (`kept`) and the values keep their names."""
+    body: str
+    names: tuple[str, ...] = ()
+    kept: bool = False
+
+    def values(self, values: dict) -> dict:
+        """A recipient's values by variable name, as the SMS text names them (blank ones left out)."""
+        if not self.names:
+            return dict(values)
+        return {key: str(values[name]) for name, key in zip(self.names, SMS_VARIABLE_KEYS)
+                if values.get(name) not in (None, "")}
+
+
+def as_sms_text(text: str | None) -> SmsText:
+    text = text or ""
+    names = tuple(dict.fromkeys(name for m in _VARIABLE.finditer(text) if (name := m.group(1).strip())))
+    if len(names) > len(SMS_VARIABLE_KEYS):
+        return SmsText(text, (), kept=True)
+    keys = dict(zip(names, SMS_VARIABLE_KEYS))
+    return SmsText(_VARIABLE.sub(lambda m: f"#[{keys[m.group(1).strip()]}]" if m.group(1).strip() else m.group(0),
+                                 text), names)
+
+
 def content_limit(message_type: str) -> int:
     return MAX_CONTENT - (AD_RESERVED if message_type in ("AD", "MI") else 0)
 

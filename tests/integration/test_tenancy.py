@@ -287,6 +287,20 @@ def prove_kakao_history_export(app, owner, owner_client, stranger):
     assert mine.status_code == 200 and mine.data[:2] == b"PK"
 
 
+def prove_kakao_history_delete(app, owner, owner_client, stranger):
+    """/history/kakao/delete: another account's Kakao send ids (선택삭제) are not found and
+    stay; a stranger's 전체삭제 finds none of them (nothing of the stranger's to delete)."""
+    from app.models import Message, Send
+    send_id = _owners_alimtalk_send(app, owner)
+    before = (rows(app, Send), count(app, Message))
+    url = "/history/kakao/delete"
+    assert assert_foreign_404(stranger, "POST", url, data={"send_id": str(send_id)}).status_code == 404
+    assert stranger.post(url, data={"all": "1", "period": "today"}).status_code == 422
+    assert (rows(app, Send), count(app, Message)) == before
+    response = owner_client.post(url, data={"send_id": str(send_id)})
+    assert response.status_code == 302 and count(app, Send, Send.id == send_id) == 0
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -395,6 +409,7 @@ CUSTOMER_ROUTES = {
     # 카카오톡 발송내역 (KRS-01..03; cancel, resend and export jobs are the routes above)
     "KakaoHistoryView.index": NO_IDS + " (filters in the query string; the channel filter is a search id "
                                        "matched within the account's sends)",
+    "KakaoHistoryView.delete": prove_kakao_history_delete,
     "KakaoHistoryView.detail": prove_kakao_history_detail,
     "KakaoHistoryView.export_messages": prove_kakao_history_export,
     "ExportView.show": EXPORT_PROOF,

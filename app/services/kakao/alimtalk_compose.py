@@ -23,7 +23,7 @@ from app.models import Account, AlimtalkTemplate
 from app.services.accounts import optout_codes
 from app.services.contacts import address_book
 from app.services.kakao import alimtalk_sends, templates
-from app.services.senders import kakao_channels, sender_numbers
+from app.services.senders import kakao_channels
 from app.services.sending import compose
 from app.services.wallet import ledger
 
@@ -201,11 +201,10 @@ def build_request(account_id: int, payload: dict) -> AlimtalkRequest:
 
 
 def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
-    """The two-column confirm dialog (KAT-08): the service's quote, validated as accept()
-    validates (the fallback's sender number included), nothing written."""
+    """The two-column confirm dialog (KAT-08): the service's quote, refused as accept()
+    refuses (the fallback's sender number, suspension and the daily cap included), nothing
+    written."""
     request = build_request(account_id, payload)
-    if request.fallback is not None:
-        sender_numbers.approved_number(account_id, request.fallback.sender)
     figures = alimtalk_sends.quote(request, now=now)
     balance = ledger.balance(account_id)
     return {**figures, "kakao_type": "알림톡", "cash": balance.cash, "points": balance.points,

@@ -98,15 +98,22 @@ def _template_of(request: AlimtalkRequest) -> AlimtalkTemplate:
 
 
 def quote(request: AlimtalkRequest, *, now: dt.datetime) -> dict:
-    """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
+    """What the confirm dialog shows (KAT-08), refused as accept() refuses — the template,
+    the plan, the fallback's sender number, then a suspended account or the daily cap
+    (acceptance.admit, ACC-10), in accept()'s order —, nothing written; the refused
+    numbers with their reasons as the SMS dialog shows them (the first 20, and how many)."""
     account = access.check_kakao_allowed(request.account_id, field="발신 채널 ID")
     facts = template_facts(_template_of(request))
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
+    if p.fallback:
+        sender_numbers.approved_number(request.account_id, p.fallback.sender)
+    acceptance.admit(account, len(p.recipients), now)
     kakao, fallback = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
     unit = max(kakao, fallback or 0)
     return {"recipients": len(p.recipients), "kakao_price": kakao, "fallback_type": p.fallback.msg_type if p.fallback
             else None, "fallback_price": fallback, "hold": unit * len(p.recipients),
-            "balance": ledger.balance(request.account_id).total}
+            "balance": ledger.balance(request.account_id).total,
+            "rejected_count": len(p.rejected), "rejected": [r.to_dict() for r in p.rejected[:20]]}
 
 
 def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:

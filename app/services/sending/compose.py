@@ -176,7 +176,8 @@ def check_typed(payload: dict) -> dict:
 
 def _resent(account_id: int, source) -> list[Recipient]:
     """재발송 of more recipients than the page lists: {send_id, status: [...], category: [...]}
-    names a past send's messages by result; they are read from that send (RES-03)."""
+    names a past send's messages by result; they are read from that send (RES-03), a
+    Kakao send's with their values moved to the SMS text's #[1]..#[4] (KRS-03)."""
     if not source:
         return []
     if not isinstance(source, dict) or not source.get("send_id"):
@@ -184,7 +185,7 @@ def _resent(account_id: int, source) -> list[Recipient]:
     flt = selections.parse_message_filter(_list(source, "status", "상태"), _list(source, "category", "분류"))
     if not flt.chosen:
         raise ValidationError("재발송할 결과를 선택해주세요.", field="재발송", code="required")
-    return list(selections.recipients(account_id, source["send_id"], flt))
+    return list(selections.recipients(account_id, source["send_id"], flt, as_sms=True))
 
 
 def build_request(account_id: int, payload: dict) -> acceptance.SmsRequest:

@@ -263,51 +263,9 @@
   document.querySelectorAll("[data-close]").forEach(function (b) { b.addEventListener("click", closeModals); });
   $("backdrop").addEventListener("click", closeModals);
 
-  var bookGroups = {};  // id -> the group as the address book last listed it
-  var bookPage = 1;
-  function loadBook(page) {
-    bookPage = page || 1;
-    var url = cfg.addressBook + "?q=" + encodeURIComponent($("ab-query").value || "") + "&page=" + bookPage;
-    return request(url).then(function (data) {
-      data.groups.forEach(function (g) { bookGroups[g.id] = g; });
-      $("ab-groups").innerHTML = data.groups.map(function (g) {
-        return "<label class='checkbox-inline'><input type='checkbox' class='ab-group' value='" + g.id +
-          "' data-name='" + escapeHtml(g.name) + "' data-count='" + g.count + "'> " + escapeHtml(g.name) +
-          " (" + g.count + ")</label>";
-      }).join(" ") || "<p class='mb-help'>" + _("그룹이 없습니다.") + "</p>";
-      var rows = data.contacts.map(function (c) {
-        return "<div class='checkbox'><label><input type='checkbox' class='ab-contact' value='" + c.id +
-          "' data-phone='" + c.phone + "' data-name='" + escapeHtml(c.name || "") + "' data-vars='" +
-          escapeHtml(JSON.stringify(c.vars)) + "'> " + escapeHtml(c.name || "") + " " + c.phone + "</label></div>";
-      }).join("");
-      if (bookPage === 1) $("ab-contacts").innerHTML = rows || "<p class='mb-help'>" + _("연락처가 없습니다.") + "</p>";
-      else $("ab-contacts").insertAdjacentHTML("beforeend", rows);
-      var shown = document.querySelectorAll(".ab-contact").length;
-      $("ab-more").style.display = shown < data.total ? "" : "none";
-      $("ab-more").textContent = _("더 보기 ({shown}/{total})", {shown: shown, total: data.total});
-    });
-  }
-  $("ab-more").addEventListener("click", function () {
-    loadBook(bookPage + 1).catch(function (e) { showError(e.message); });
-  });
-  $("open-address-book").addEventListener("click", function () {
-    loadBook().then(function () { openModal("address-book"); }).catch(function (e) { showError(e.message); });
-  });
-  $("ab-search").addEventListener("click", function () { loadBook().catch(function (e) { showError(e.message); }); });
-  $("ab-add").addEventListener("click", function () {
-    document.querySelectorAll(".ab-group:checked").forEach(function (el) {
-      if (!state.groups.some(function (g) { return g.id === Number(el.value); }))
-        state.groups.push({id: Number(el.value), name: el.dataset.name, count: Number(el.dataset.count),
-                           first: (bookGroups[el.value] || {}).first || null});
-    });
-    document.querySelectorAll(".ab-contact:checked").forEach(function (el) {
-      if (!state.contacts.some(function (c) { return c.id === Number(el.value); }))
-        state.contacts.push({id: Number(el.value), phone: el.dataset.phone, name: el.dataset.name,
-                             vars: JSON.parse(el.dataset.vars || "{}")});
-    });
-    closeModals();
-    drawRecipients();
-  });
+  MB.addressBookPicker({url: cfg.addressBook, request: request, state: function () { return state; },
+                        open: function () { openModal("address-book"); }, close: closeModals,
+                        added: drawRecipients, error: showError});
 
   // ---- images (SMS-14) --------------------------------------------------------------------------------
   $("add-image").addEventListener("click", function () {
