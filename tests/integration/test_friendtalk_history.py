@@ -66,8 +66,8 @@ def test_krs01_krs02_friendtalk_types_in_the_list_and_the_detail(app, client, cu
     text = brand_message(app, customer, phones(1), "겨울 세일 시작")
     complete(app)
     rows = listed(client)
-    assert rows[photo][:8] == ["친구톡 포토", "#[이름]님 신상품 입고", "@shop", "3", "2", "1", "0", "완료"]
-    assert rows[text][0] == "친구톡 텍스트"
+    assert rows[photo][1:9] == ["친구톡 포토", "#[이름]님 신상품 입고", "@shop", "3", "2", "1", "0", "완료"]
+    assert rows[text][1] == "친구톡 텍스트"
     assert set(listed(client, "?type=FRIENDTALK_IMAGE")) == {photo}
     assert set(listed(client, "?type=FRIENDTALK_TEXT")) == {text}
     assert set(listed(client, "?type=ALIMTALK")) == set()
