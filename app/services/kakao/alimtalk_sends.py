@@ -143,8 +143,7 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
             r = k.recipient
             outcome = "optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None
             rows.append(acceptance.NewMessage(r.phone, str(r.name)[:100] if r.name else None,
-                                              json.dumps({n: v for n, v in r.vars.items() if v not in (None, "")},
-                                                         ensure_ascii=False) if p.uses_variables else None,
+                                              acceptance.values_json(r.vars) if p.uses_variables else None,
                                               hashes[id(r)], outcome))
         charged = sum(1 for row in rows if row.outcome is None)
         channel = template.channel
