@@ -12,6 +12,7 @@ from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
 from app.views.portal.compose import ComposeView
 from app.views.portal.dashboard import DashboardView
 from app.views.portal.files import FileView
+from app.views.portal.friendtalk_templates import FriendtalkTemplateView
 from app.views.portal.history import ExportView, HistoryView
 from app.views.portal.kakao_history import KakaoHistoryView
 from app.views.portal.mypage import MyPageView
@@ -58,6 +59,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(TemplateView, "SmsTemplates", label=_("문자 템플릿"), category="Templates",
                         category_label=_("템플릿 관리"), **portal)
     appbuilder.add_view(AlimtalkTemplateView, "AlimtalkTemplates", label=_("알림톡 템플릿 관리"), category="Templates",
+                        **portal)
+    appbuilder.add_view(FriendtalkTemplateView, "FriendtalkTemplates", label=_("친구톡 템플릿"), category="Templates",
                         **portal)
     appbuilder.add_view(ContactsView, "Contacts", label=_("주소록"), category="AddressBook",
                         category_label=_("주소록"), **portal)

@@ -15,13 +15,14 @@ import pytest
 
 from app import clock
 from app.models import (AccountNotice, AlimtalkTemplate, AlimtalkTemplateEvent, CashRefundRequest, CorporateConversion,
-                        Invitation, KakaoTargetingApplication, StoredFile)
+                        FriendtalkTemplate, Invitation, KakaoTargetingApplication, StoredFile)
 from app.services.kakao import templates as alimtalk_templates
 from app.services.shared import notices, uow
 from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
                                       rows, staff_client)
-from tests.support.factories import apply_targeting, approve_channel, fund, make_template
+from tests.support.factories import apply_targeting, approve_channel, fund, make_friendtalk_template, make_template
 from tests.support.tenancy import assert_foreign_404
+from tests.support.uploads import jpeg
 
 
 def prove_file_download(app, owner, owner_client, stranger):
@@ -242,6 +243,52 @@ def prove_alimtalk_compose_send(app, owner, owner_client, stranger):
     assert count(app, Send) == 1
 
 
+FRIENDTALK_SECRET = "오너의 비밀 세일"
+
+
+def _owners_friendtalk_template(app, owner) -> int:
+    """A 친구톡 template of the owner, with an image (KFT-01)."""
+    return make_friendtalk_template(app, owner.account_id, name=FRIENDTALK_SECRET, text=f"{FRIENDTALK_SECRET} #[이름]",
+                                    image=("a.jpg", jpeg((800, 600))))
+
+
+def _friendtalk_state(app, template_id) -> tuple[list, list]:
+    return rows(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id), rows(app, StoredFile)
+
+
+def prove_friendtalk_template_edit(app, owner, owner_client, stranger):
+    """/templates/friendtalk/<id>/edit: neither the form nor a save (or an image removed) of
+    another account's 친구톡 template."""
+    template_id = _owners_friendtalk_template(app, owner)
+    url = f"/templates/friendtalk/{template_id}/edit"
+    before = _friendtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "GET", url, secret=FRIENDTALK_SECRET).status_code == 404
+    form = {"name": "바꿔치기", "content": "바꿔치기 내용", "remove_image": "1", "op": "save"}
+    assert assert_foreign_404(stranger, "POST", url, data=form, secret=FRIENDTALK_SECRET).status_code == 404
+    assert _friendtalk_state(app, template_id) == before
+    assert owner_client.get(url).status_code == 200
+    assert owner_client.post(url, data=form).status_code == 302
+    [row] = rows(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id)
+    assert row["name"] == "바꿔치기" and row["image_file_id"] is None
+
+
+def prove_friendtalk_template_delete(app, owner, owner_client, stranger):
+    """/templates/friendtalk/delete: another account's id in the form (alone or among the
+    stranger's own) deletes nothing."""
+    template_id = _owners_friendtalk_template(app, owner)
+    assert stranger.post("/templates/friendtalk/new", data={"name": "남의 것", "content": "남의 내용"}).status_code == 302
+    [own] = [r["id"] for r in rows(app, FriendtalkTemplate) if r["account_id"] != owner.account_id]
+    before = _friendtalk_state(app, template_id)
+    for ids in ([str(template_id)], [str(own), str(template_id)]):
+        response = assert_foreign_404(stranger, "POST", "/templates/friendtalk/delete", data={"template_id": ids},
+                                      secret=FRIENDTALK_SECRET)
+        assert response.status_code == 404
+    assert _friendtalk_state(app, template_id) == before
+    assert count(app, FriendtalkTemplate, FriendtalkTemplate.id == own) == 1
+    assert owner_client.post("/templates/friendtalk/delete", data={"template_id": str(template_id)}).status_code == 302
+    assert count(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id) == 0
+
+
 def _owners_alimtalk_send(app, owner) -> int:
     """An AlimTalk send of the owner with 대체문자, run to completion."""
     from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
@@ -349,6 +396,11 @@ CUSTOMER_ROUTES = {
     "AlimtalkTemplateView.delete": prove_alimtalk_delete,
     "AlimtalkTemplateView.comment": prove_alimtalk_comment,
     "AlimtalkTemplateView.reactivate": prove_alimtalk_reactivate,
+    # 친구톡 템플릿 (KFT-01)
+    "FriendtalkTemplateView.index": NO_IDS + " (lists and searches the account's templates only)",
+    "FriendtalkTemplateView.new": NO_IDS,
+    "FriendtalkTemplateView.edit": prove_friendtalk_template_edit,
+    "FriendtalkTemplateView.delete": prove_friendtalk_template_delete,
     # 알림톡 발송 (KAT-06..08)
     "AlimtalkComposeView.index": NO_IDS,
     "AlimtalkComposeView.sample": prove_alimtalk_sample,

@@ -10,6 +10,7 @@ from app.models import Account, AccountMember, KakaoChannel, SenderNumber
 from app.security.roles import CUSTOMER
 from app.services.accounts import consents, signup, users
 from app.services.senders import kakao_channels, kakao_targeting, optout_numbers
+from app.services.kakao import friendtalk_templates
 from app.services.kakao import templates as alimtalk_templates
 from tests.support.uploads import PDF, png
 
@@ -135,3 +136,11 @@ def make_template(app, account_id: int, channel_id: int, *, status: str = "saved
             alimtalk_templates.decide(template.id, approve=status == "approved", actor=None, now=now,
                                       reason="변수 사용이 가이드와 맞지 않습니다." if status == "rejected" else None)
         return template.id
+
+
+def make_friendtalk_template(app, account_id: int, *, name: str = "겨울 세일", text: str = "#[이름]님, 겨울 세일을 시작합니다.",
+                             buttons=None, image: tuple[str, bytes] | None = None, wide: bool = False) -> int:
+    """A saved 친구톡 content (KFT-01) through the service; returns its id."""
+    with app.app_context():
+        return friendtalk_templates.create_template(account_id=account_id, name=name, text=text, buttons=buttons,
+                                                    image=image, wide=wide, now=clock.now()).id

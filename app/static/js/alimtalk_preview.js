@@ -140,70 +140,28 @@
     $("preview").replaceChildren(bubble(s));
   }
 
-  // ---- rows ---------------------------------------------------------------------------------
-  function renumber(key) {
-    var pattern = new RegExp("^" + key + "-(\\d+|__i__)");
-    each($(LISTS[key].rows).children, function (row, i) {
-      var prefix = key + "-" + i;
-      row.id = prefix;
-      each(row.querySelectorAll("[name], [id], label[for]"), function (node) {
-        ["name", "id", "for"].forEach(function (attr) {
-          var old = node.getAttribute(attr);
-          if (old && pattern.test(old)) node.setAttribute(attr, old.replace(pattern, prefix));
-        });
-      });
-      var remove = row.querySelector(".mb-at-remove");
-      if (remove) remove.value = "remove:" + key + ":" + i;
-    });
-  }
-
+  // ---- rows (kakao_rows.js) -------------------------------------------------------------------
   function channelAddRows() {
     return Array.prototype.filter.call($(LISTS.buttons.rows).children, function (row) { return row.dataset.type === "AC"; });
   }
 
-  function addRow(key, type, quiet) {
-    var list = LISTS[key], rows = $(list.rows);
-    if (rows.children.length >= list.max) { if (!quiet) MB.alert(list.full); return; }
-    if (type === "AC" && channelAddRows().length) { if (!quiet) MB.alert(_("채널 추가 버튼은 하나만 추가할 수 있습니다.")); return; }
-    var template = $(key === "items" ? "row-items" : "row-" + key + "-" + type);
-    if (!template) return;
-    var row = template.content.firstElementChild.cloneNode(true);
-    if (type === "AC") rows.insertBefore(row, rows.firstChild);   // 채널 추가 is the first button
-    else rows.appendChild(row);
-    renumber(key);
-    var first = row.querySelector("input:not([type=hidden]):not([readonly])");
-    if (first && !quiet) first.focus();
-  }
-
-  form.addEventListener("click", function (e) {
-    var button = e.target.closest && e.target.closest("button");
-    if (!button) return;
-    if (button.classList.contains("mb-at-remove")) {
-      e.preventDefault();
-      var row = button.closest(".mb-at-row");
-      var key = row.dataset.list;
-      row.remove();
-      renumber(key);
-    } else if (button.id === "add-button") {
-      e.preventDefault();
-      addRow("buttons", $("new-button-type").value);
-    } else if (button.id === "add-reply") {
-      e.preventDefault();
-      addRow("quick_replies", $("new-reply-type").value);
-    } else if (button.id === "add-item") {
-      e.preventDefault();
-      addRow("items");
-    } else {
-      return;
-    }
-    refresh();
-  });
+  var rows = MB.kakaoRows(form, {
+    buttons: {rows: LISTS.buttons.rows, max: LISTS.buttons.max, full: LISTS.buttons.full, add: "add-button",
+              type: "new-button-type",
+              refuse: function (type) {
+                return type === "AC" && channelAddRows().length ? _("채널 추가 버튼은 하나만 추가할 수 있습니다.") : "";
+              },
+              first: function (type) { return type === "AC"; }},          // 채널 추가 is the first button
+    quick_replies: {rows: LISTS.quick_replies.rows, max: LISTS.quick_replies.max, full: LISTS.quick_replies.full,
+                    add: "add-reply", type: "new-reply-type"},
+    items: {rows: LISTS.items.rows, max: LISTS.items.max, full: LISTS.items.full, add: "add-item"}
+  }, refresh);
 
   // 채널추가형·복합형: the 채널 추가 button comes first by itself; other types cannot have it
   $("message_type").addEventListener("change", function () {
-    if (isAd(this.value)) { if (!channelAddRows().length) addRow("buttons", "AC", true); }
+    if (isAd(this.value)) { if (!channelAddRows().length) rows.add("buttons", "AC", true); }
     else channelAddRows().forEach(function (row) { row.remove(); });
-    renumber("buttons");
+    rows.renumber("buttons");
   });
 
   $("image").addEventListener("change", function () {
