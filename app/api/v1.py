@@ -124,6 +124,17 @@ def _scheduled(value):
     return moments.parse_moment(value, "scheduled_at")
 
 
+def _accepted(key: idempotency.Key | None, accept, now):
+    """A send accepted once per Idempotency-Key (API-03): 201 with what was accepted, the
+    same answer replayed for a retry; dispatch asked after the commit."""
+    result = idempotency.once(g.api_account_id, key, accept,
+                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
+    acceptance.enqueue_dispatch(result.send)
+    return jsonify(result.to_api()), 201
+
+
 def _idempotency_key() -> idempotency.Key | None:
     """API-03: the Idempotency-Key header, bound to the path and body it came with."""
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -174,12 +185,7 @@ def send_sms():
         images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
         row_label="to[{}]")
     now = clock.now()
-    result = idempotency.once(g.api_account_id, key, lambda: acceptance.accept(req, now=now),
-                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
-    if isinstance(result, idempotency.Replay):
-        return jsonify(result.body), result.status
-    acceptance.enqueue_dispatch(result.send)
-    return jsonify(result.to_api()), 201
+    return _accepted(key, lambda: acceptance.accept(req, now=now), now)
 
 
 def _fallback(value) -> FallbackRequest | None:
@@ -219,12 +225,7 @@ def send_alimtalk():
         scheduled_at=_scheduled(data.get("scheduled_at")), source="api", api_key_id=g.api_key.id,
         max_recipients=MAX_API_RECIPIENTS, row_label="to[{}]")
     now = clock.now()
-    result = idempotency.once(g.api_account_id, key, lambda: alimtalk_sends.accept(req, now=now),
-                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
-    if isinstance(result, idempotency.Replay):
-        return jsonify(result.body), result.status
-    acceptance.enqueue_dispatch(result.send)
-    return jsonify(result.to_api()), 201
+    return _accepted(key, lambda: alimtalk_sends.accept(req, now=now), now)
 
 
 def _friendtalk_image(value) -> bytes | None:
@@ -272,12 +273,7 @@ def send_friendtalk():
         fallback=fallback, scheduled_at=_scheduled(data.get("scheduled_at")), source="api", api_key_id=g.api_key.id,
         max_recipients=MAX_API_RECIPIENTS, row_label="to[{}]")
     now = clock.now()
-    result = idempotency.once(g.api_account_id, key, lambda: friendtalk_sends.accept(req, now=now),
-                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
-    if isinstance(result, idempotency.Replay):
-        return jsonify(result.body), result.status
-    acceptance.enqueue_dispatch(result.send)
-    return jsonify(result.to_api()), 201
+    return _accepted(key, lambda: friendtalk_sends.accept(req, now=now), now)
 
 
 def _page_args() -> tuple[int, int]:

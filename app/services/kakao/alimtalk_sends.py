@@ -21,17 +21,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import clock
-from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, content_hash, plan as make_plan
+from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, plan as make_plan
 from app.domain.recipients import Rejected
 from app.domain.results import TEMPLATE_CODE
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import AlimtalkTemplate, KakaoChannel, Send
 from app.services.accounts import access, optout_codes
-from app.services.contacts import optouts
-from app.services.kakao import templates
+from app.services.kakao import messages, templates
 from app.services.senders import sender_numbers
-from app.services.sending import acceptance, dispatch, duplicates
+from app.services.sending import acceptance, dispatch
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
@@ -131,21 +130,9 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
         kakao_price, fallback_price = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
         unit = max(kakao_price, fallback_price or 0)
         # an ad's fallback never goes to a number on the opt-out list: the recipient is left out
-        blocked = (optouts.numbers_in(account.id, (k.recipient.phone for k in p.recipients))
-                   if facts.is_ad and p.fallback else set())
-        hashes = {id(k.recipient): content_hash(k.text) for k in p.recipients}
-        repeated: set[str] = set()
-        if account.duplicate_protection and request.scheduled_at is None:
-            repeated = duplicates.recently_sent(account.id, [k.recipient for k in p.recipients],
-                                                lambda r: hashes[id(r)], now) - blocked
-        rows = []
-        for k in p.recipients:
-            r = k.recipient
-            outcome = "optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None
-            rows.append(acceptance.NewMessage(r.phone, str(r.name)[:100] if r.name else None,
-                                              acceptance.values_json(r.vars) if p.uses_variables else None,
-                                              hashes[id(r)], outcome))
-        charged = sum(1 for row in rows if row.outcome is None)
+        written = messages.message_rows(account, p.recipients, is_ad=bool(facts.is_ad and p.fallback),
+                                        uses_variables=p.uses_variables, scheduled_at=request.scheduled_at, now=now)
+        charged = written.charged
         channel = template.channel
         kakao = {"channel_id": channel.id, "search_id": channel.search_id, "sender_key": channel.sender_key,
                  "template_id": template.id, "template_code": template.code, "message_type": template.message_type,
@@ -167,9 +154,9 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
                                   api_key_id=request.api_key_id, fallback_unit_price=fallback_price,
                                   fallback_msg_type=p.fallback.msg_type if p.fallback else None,
                                   kakao=json.dumps(kakao, ensure_ascii=False))
-        send = acceptance.write(account, spec, rows, now)
+        send = acceptance.write(account, spec, written.rows, now)
         templates.mark_used(template.id, now)
-    return AlimtalkAccepted(send, p, len(blocked), len(repeated))
+    return AlimtalkAccepted(send, p, len(written.blocked), len(written.repeated))
 
 
 # --- the pipeline's Kakao steps (registered at start-up) ------------------------------------------------------

@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from app import clock
 from app.domain.files import CheckedFile
-from app.domain.friendtalk_plan import FriendtalkPlan, FriendtalkRequest, content_hash, plan as make_plan
+from app.domain.friendtalk_plan import FriendtalkPlan, FriendtalkRequest, plan as make_plan
 from app.domain.recipients import Rejected
 from app.extensions import db
 from app.models import Account, KakaoChannel, Send, SendImage
 from app.services.accounts import access, optout_codes
-from app.services.contacts import optouts
+from app.services.kakao import messages
 from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
-from app.services.sending import acceptance, dispatch, duplicates
+from app.services.sending import acceptance, dispatch
 from app.services.shared import files
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
@@ -94,20 +94,9 @@ def accept(request: FriendtalkRequest, *, now: dt.datetime) -> FriendtalkAccepte
         kakao_price, fallback_price = acceptance.unit_prices(account, p.msg_type, p.fallback.msg_type if p.fallback else None)
         unit = max(kakao_price, fallback_price or 0)
         # an ad: a number on the opt-out list gets neither the Brand Message nor its fallback
-        blocked = optouts.numbers_in(account.id, (k.recipient.phone for k in p.recipients))
-        hashes = {id(k.recipient): content_hash(k.text) for k in p.recipients}
-        repeated: set[str] = set()
-        if account.duplicate_protection and request.scheduled_at is None:
-            repeated = duplicates.recently_sent(account.id, [k.recipient for k in p.recipients],
-                                                lambda r: hashes[id(r)], now) - blocked
-        rows = []
-        for k in p.recipients:
-            r = k.recipient
-            outcome = "optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None
-            rows.append(acceptance.NewMessage(r.phone, str(r.name)[:100] if r.name else None,
-                                              acceptance.values_json(r.vars) if p.uses_variables else None,
-                                              hashes[id(r)], outcome))
-        charged = sum(1 for row in rows if row.outcome is None)
+        written = messages.message_rows(account, p.recipients, is_ad=True, uses_variables=p.uses_variables,
+                                        scheduled_at=request.scheduled_at, now=now)
+        charged = written.charged
         image = content.image
         kakao = {"channel_id": channel.id, "search_id": channel.search_id, "sender_key": channel.sender_key,
                  "targeting": p.targeting, "wide": content.wide, "buttons": [b.as_dict() for b in content.buttons],
@@ -124,13 +113,13 @@ def accept(request: FriendtalkRequest, *, now: dt.datetime) -> FriendtalkAccepte
                                   api_key_id=request.api_key_id, fallback_unit_price=fallback_price,
                                   fallback_msg_type=p.fallback.msg_type if p.fallback else None,
                                   kakao=json.dumps(kakao, ensure_ascii=False))
-        send = acceptance.write(account, spec, rows, now)
+        send = acceptance.write(account, spec, written.rows, now)
         if image is not None:
             stored = files.store(account_id=account.id, kind="friendtalk_image", filename=f"image.{image.extension}",
                                  data=image.data, checked=CheckedFile(image.mime, image.extension), now=now)
             db.session.flush()
             db.session.add(SendImage(send_id=send.id, file_id=stored.id, position=1))
-    return FriendtalkAccepted(send, p, len(blocked), len(repeated))
+    return FriendtalkAccepted(send, p, len(written.blocked), len(written.repeated))
 
 
 # --- the pipeline's step (registered at start-up) ---------------------------------------------------------
