@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import clock
 from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, plan as make_plan
-from app.domain.recipients import Rejected
 from app.domain.results import TEMPLATE_CODE
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models import AlimtalkTemplate, KakaoChannel, Send
+from app.models import AlimtalkTemplate, KakaoChannel
 from app.services.accounts import access, optout_codes
 from app.services.kakao import messages, templates
 from app.services.senders import sender_numbers
@@ -37,26 +34,8 @@ from app.services.wallet import ledger
 MSG_TYPE = "ALIMTALK"
 
 
-@dataclass
-class AlimtalkAccepted:
-    send: Send
+class AlimtalkAccepted(messages.KakaoAccepted):
     plan: AlimtalkPlan
-    optouts: int
-    resent: int
-
-    @property
-    def rejected(self) -> list[Rejected]:
-        return self.plan.rejected
-
-    def to_api(self) -> dict:
-        s = self.send
-        return {"send_id": str(s.id), "channel": "alimtalk", "type": s.msg_type, "status": s.status,
-                "recipients": s.recipient_count, "unit_price": s.unit_price,
-                "fallback_unit_price": s.fallback_unit_price, "fallback_type": s.fallback_msg_type,
-                "hold": s.hold_amount,
-                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
-                "rejected": [r.to_dict() for r in self.plan.rejected], "duplicates": self.plan.duplicates,
-                "optouts": self.optouts, "duplicate_sends": self.resent}
 
 
 def template_facts(template: AlimtalkTemplate) -> TemplateFacts:

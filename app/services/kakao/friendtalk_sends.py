@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import clock
 from app.domain.files import CheckedFile
 from app.domain.friendtalk_plan import FriendtalkPlan, FriendtalkRequest, plan as make_plan
-from app.domain.recipients import Rejected
 from app.extensions import db
-from app.models import Account, KakaoChannel, Send, SendImage
+from app.models import Account, KakaoChannel, SendImage
 from app.services.accounts import access, optout_codes
 from app.services.kakao import messages
 from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
@@ -33,26 +30,11 @@ from app.services.wallet import ledger
 CHANNEL = "friendtalk"
 
 
-@dataclass
-class FriendtalkAccepted:
-    send: Send
+class FriendtalkAccepted(messages.KakaoAccepted):
     plan: FriendtalkPlan
-    optouts: int
-    resent: int
 
-    @property
-    def rejected(self) -> list[Rejected]:
-        return self.plan.rejected
-
-    def to_api(self) -> dict:
-        s = self.send
-        return {"send_id": str(s.id), "channel": CHANNEL, "type": s.msg_type, "status": s.status,
-                "recipients": s.recipient_count, "unit_price": s.unit_price, "targeting": self.plan.targeting,
-                "wide": self.plan.content.wide, "fallback_unit_price": s.fallback_unit_price,
-                "fallback_type": s.fallback_msg_type, "hold": s.hold_amount,
-                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
-                "rejected": [r.to_dict() for r in self.plan.rejected], "duplicates": self.plan.duplicates,
-                "optouts": self.optouts, "duplicate_sends": self.resent}
+    def api_extra(self) -> dict:
+        return {"targeting": self.plan.targeting, "wide": self.plan.content.wide}
 
 
 def targeting_choices(account_id: int, channel: KakaoChannel) -> tuple[str, ...]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from app import clock
 from app.domain.alimtalk_plan import KakaoRecipient, content_hash
-from app.models import Account
+from app.domain.recipients import Rejected
+from app.models import Account, Send
 from app.services.contacts import optouts
 from app.services.sending import acceptance, duplicates
 
@@ -42,3 +44,30 @@ def message_rows(account: Account, kept: list[KakaoRecipient], *, is_ad: bool, u
                                           acceptance.values_json(r.vars) if uses_variables else None,
                                           hashes[id(r)], outcome))
     return KakaoMessages(rows, blocked, repeated)
+
+
+@dataclass
+class KakaoAccepted:
+    """What accepting a Kakao send gives the page and the API: the send, its plan (with
+    the refused rows and repeats), how many recipients were opted out or repeated."""
+    send: Send
+    plan: object                # AlimtalkPlan | FriendtalkPlan
+    optouts: int
+    resent: int
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self.plan.rejected
+
+    def api_extra(self) -> dict:
+        return {}
+
+    def to_api(self) -> dict:
+        s = self.send
+        return {"send_id": str(s.id), "channel": s.channel, "type": s.msg_type, "status": s.status,
+                "recipients": s.recipient_count, "unit_price": s.unit_price, **self.api_extra(),
+                "fallback_unit_price": s.fallback_unit_price, "fallback_type": s.fallback_msg_type,
+                "hold": s.hold_amount,
+                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
+                "rejected": [r.to_dict() for r in self.plan.rejected], "duplicates": self.plan.duplicates,
+                "optouts": self.optouts, "duplicate_sends": self.resent}
