@@ -131,6 +131,9 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: development only (production mode refuses it): shift the clock of every process, e.g.
+    #: to try Brand Message's 08:00–20:50 KST at night (bench/dispatch.py --kind friendtalk)
+    CLOCK_OFFSET_SECONDS = float(os.environ.get("CLOCK_OFFSET_SECONDS", "0") or 0)
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000" if MEGABIRD_ENV == "production" else "0"))
     # X-Forwarded-For/-Proto/-Host are believed only from these addresses or networks (the TLS
     # proxy), so that API-key IP allowlists see the client's address: "127.0.0.1,10.0.0.0/8"

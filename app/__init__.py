@@ -16,7 +16,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     # imported: every `from app import clock` imports this package, which must stay light
     # and free of cycles. The only imports inside a function that need no reason.
     from app import models as _models  # noqa: F401  (every table on db.metadata)
-    from app import web
+    from app import clock, web
     from app.api import register_api
     from app.cli import register_cli
     from app.domain.optout080 import check_080
@@ -38,6 +38,8 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)
     app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", fab_password_rules)
+    if app.config.get("CLOCK_OFFSET_SECONDS"):       # development only: production mode refuses it
+        clock.set_offset(app.config["CLOCK_OFFSET_SECONDS"])
     # the shared 무료거부 080 number as digits; a mistyped one stops the start (SND-09)
     app.config["OPTOUT_080_NUMBER"] = check_080(app.config.get("OPTOUT_080_NUMBER"), "OPTOUT_080_NUMBER")
     for key in ("UPLOAD_DIR", "EXPORT_DIR", "MAIL_OUTBOX_DIR"):

@@ -14,13 +14,22 @@ KST = ZoneInfo("Asia/Seoul")
 UTC = dt.timezone.utc
 
 _frozen: dt.datetime | None = None
+_offset = dt.timedelta(0)
 
 
 def now() -> dt.datetime:
     """Current time as naive UTC."""
     if _frozen is not None:
         return _frozen
-    return dt.datetime.now(UTC).replace(tzinfo=None)
+    return dt.datetime.now(UTC).replace(tzinfo=None) + _offset
+
+
+def set_offset(seconds: float) -> None:
+    """Shift every process's clock (CLOCK_OFFSET_SECONDS, development only: production mode
+    refuses it) — to try or benchmark what depends on the hour, such as Brand Message's
+    08:00–20:50, at any time of day. Every process of a site must have the same."""
+    global _offset
+    _offset = dt.timedelta(seconds=float(seconds))
 
 
 @contextlib.contextmanager

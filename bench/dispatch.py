@@ -17,9 +17,12 @@ PERF-02: `POST /api/v1/sends/sms` with 10,000 recipients (validation, hold, rows
 PERF-06 (`--kind alimtalk`): one AlimTalk send of 100,000 recipients with 대체문자 on,
 about 9 % failing on Kakao (endings 80–88) and falling back to SMS: accepted → Kakao
 reported → fallback dispatched and reported → settled; figures in recipients/s.
+`--kind friendtalk`: the same with a 친구톡 (Brand Message) text and its ad fallback (LMS);
+outside 08:00–20:50 KST the run shifts every process's clock to 12:00 KST
+(CLOCK_OFFSET_SECONDS, development only).
 
     .venv/bin/python bench/dispatch.py [--backends sqlite,postgresql] [--recipients 100000] [--runs 3]
-                                       [--workers 1[,2,4]] [--profile] [--kind sms|alimtalk]
+                                       [--workers 1[,2,4]] [--profile] [--kind sms|alimtalk|friendtalk]
 """
 from __future__ import annotations
 
@@ -74,6 +77,20 @@ def numbers(count: int, values: dict | None = None):
 
 
 BENCH_SETTINGS = {"SANDBOX_REPORT_DELAY_SECONDS": "0"}
+
+
+def brand_message_hours() -> dict:
+    """Settings that put every process of the run inside 08:00–20:50 KST: none when it is,
+    else a clock offset to 12:00 KST of the same day."""
+    import datetime as dt
+    from app import clock
+    from app.domain import friendtalk
+    now = clock.now()
+    if friendtalk.in_hours(now):
+        return {}
+    noon = clock.kst_to_utc(dt.datetime.combine(clock.to_kst(now).date(), dt.time(12, 0)))
+    print(f"        clock shifted to 12:00 KST (CLOCK_OFFSET_SECONDS={(noon - now).total_seconds():.0f})", flush=True)
+    return {"CLOCK_OFFSET_SECONDS": str((noon - now).total_seconds())}
 TICK_EVERY = 0.5      # seconds (production: TICK_INTERVAL_SECONDS, 5)
 
 
@@ -161,11 +178,13 @@ def stop(processes, profiling: bool = False):
 def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profile_dir: str | None = None,
                kind: str = "sms") -> dict:
     from app import clock
+    from app.domain import friendtalk
     from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
+    from app.domain.friendtalk_plan import FriendtalkRequest
     from app.extensions import db
     from app.models import Send
     from app.services import checks, periodic
-    from app.services.kakao import alimtalk_sends
+    from app.services.kakao import alimtalk_sends, friendtalk_sends
     from app.services.sending import acceptance
     from tests.support.factories import approve_channel, make_customer, make_template
 
@@ -177,6 +196,8 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profi
     if kind == "alimtalk":
         template_id = make_template(app, customer.account_id, approve_channel(app, customer.account_id, "@bench"),
                                     status="approved", buttons=[])
+    elif kind == "friendtalk":
+        approve_channel(app, customer.account_id, "@bench")
     with app.app_context():
         db.session.execute(sa.text("UPDATE account SET daily_cap = :c WHERE id = :a"),
                            {"c": recipients * 10, "a": customer.account_id})
@@ -192,7 +213,14 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profi
                   "postgresql": tree_cpu(pg) if pg else 0.0, "redis": cpu_of([env.redis.process.pid])}
         t0 = time.perf_counter()
         with app.app_context():
-            if kind == "alimtalk":
+            if kind == "friendtalk":
+                content = friendtalk.check_content("[megabird] 겨울 세일이 시작되었습니다. 매장에서 확인해주세요.")
+                result = friendtalk_sends.accept(FriendtalkRequest(account_id=customer.account_id, channel="@bench",
+                                                                   content=content, recipients=people,
+                                                                   fallback=FallbackRequest(customer.phone,
+                                                                                            ad_company="메가버드")),
+                                                 now=clock.now())
+            elif kind == "alimtalk":
                 result = alimtalk_sends.accept(AlimtalkRequest(account_id=customer.account_id, channel=None,
                                                                template=template_id, recipients=people,
                                                                fallback=FallbackRequest(customer.phone)),
@@ -302,13 +330,15 @@ def main():
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", default="1", help="worker counts to run, e.g. 1,2,4")
-    parser.add_argument("--kind", default="sms", choices=("sms", "alimtalk"),
-                        help="sms (PERF-01), or alimtalk with fallback (PERF-06)")
+    parser.add_argument("--kind", default="sms", choices=("sms", "alimtalk", "friendtalk"),
+                        help="sms (PERF-01), or alimtalk / friendtalk with fallback (PERF-06)")
     parser.add_argument("--profile", metavar="DIR", default=None,
                         help="record each worker with py-spy (raw stacks) into DIR")
     parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
                         help="print PostgreSQL's N most expensive statements of each run (pg_stat_statements)")
     args = parser.parse_args()
+    if args.kind == "friendtalk":
+        BENCH_SETTINGS.update(brand_message_hours())
     env = Environment(pg_options="-c shared_preload_libraries=pg_stat_statements" if args.pg_statements else "")
     STATEMENTS[0] = args.pg_statements
     summary = []
@@ -317,9 +347,10 @@ def main():
             for workers in [int(w) for w in args.workers.split(",")]:
                 runs = [end_to_end(env, backend, args.recipients, workers, i, args.profile, args.kind)
                         for i in range(args.runs)]
-                label = "PERF-06 (AlimTalk with fallback)" if args.kind == "alimtalk" else "PERF-01"
+                label = {"alimtalk": "PERF-06 (AlimTalk with fallback)",
+                         "friendtalk": "PERF-06 (친구톡 with fallback)"}.get(args.kind, "PERF-01")
                 for r in runs:
-                    if args.kind == "alimtalk":
+                    if args.kind != "sms":
                         print(f"        fallbacks {r['fallbacks']:,} (delivered {r['fallback_delivered']:,})",
                               flush=True)
                     print(f"{label} {backend}, {workers} worker(s): {r['messages']:,} recipients in "

@@ -5,7 +5,7 @@ summary counted over the seeds whose kill fired (a crash point the run never rea
 proves nothing): sends completed, client references submitted twice (must be 0), ledger
 problems (must be none).
 
-    .venv/bin/python bench/soak_kill.py [--seeds 50] [--backends sqlite,postgresql] [--kinds sms,alimtalk]
+    .venv/bin/python bench/soak_kill.py [--seeds 50] [--backends sqlite,postgresql] [--kinds sms,alimtalk,friendtalk]
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ def main():
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--first", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--kinds", default="sms,alimtalk",
-                        help="sms, and alimtalk: an AlimTalk send with 대체문자 (its failures get a fallback SMS)")
+    parser.add_argument("--kinds", default="sms,alimtalk,friendtalk",
+                        help="sms; alimtalk: an AlimTalk send with 대체문자 (its failures get a fallback SMS); "
+                             "friendtalk: a 친구톡 (Brand Message) with its ad fallback")
     args = parser.parse_args()
     env = Environment()
     summary = []
@@ -33,10 +34,13 @@ def main():
         for backend, kind in itertools.product(args.backends.split(","), args.kinds.split(",")):
             app = env.app(env.database_url(backend, f"soak_kill_{kind}"))
             customer = make_customer(app, kind="corporate", cash=100_000_000)
-            template_id = None
+            template_id = channel = None
             if kind == "alimtalk":
                 template_id = make_template(app, customer.account_id, approve_channel(app, customer.account_id, "@soak"),
                                             status="approved")
+            elif kind == "friendtalk":
+                approve_channel(app, customer.account_id, "@soak")
+                channel = "@soak"
             with app.app_context():
                 from app.extensions import db
                 from app.models import Account
@@ -44,7 +48,8 @@ def main():
                 db.session.commit()
             results = []
             for seed in range(args.first, args.first + args.seeds):
-                outcome = scenario(app, customer.account_id, customer.phone, seed, template_id=template_id)
+                outcome = scenario(app, customer.account_id, customer.phone, seed, template_id=template_id,
+                                   channel=channel)
                 results.append(outcome)
                 print(f"{backend} {kind} seed {seed}: crash {outcome.crash:<28} kills {outcome.kills} "
                       f"rounds {outcome.rounds} {outcome.status} duplicates {outcome.duplicate_refs} "

@@ -15,7 +15,7 @@ from app.services.accounts import access, api_keys
 
 RATE_PER_SECOND = 100
 MAX_BODY = 1024 * 1024                 # 1 MB, images excluded
-MAX_BODY_WITH_IMAGES = 3 * 1024 * 1024
+MAX_BODY_WITH_IMAGES = 8 * 1024 * 1024   # a 친구톡 image of 5 MB in base64, and the rest
 
 
 class Unauthorized(MegabirdError):

@@ -2,10 +2,15 @@
 describes; tests check that every route of the blueprint is in it."""
 from __future__ import annotations
 
-from app.domain import alimtalk
+from app.domain import alimtalk, friendtalk
 from app.models.kakao import TEMPLATE_STATUSES
 
 ERROR = {"$ref": "#/components/responses/Error"}
+ERROR_CONTENT = {"application/json": {"schema": {
+    "type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "field"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "field": {"type": "string", "nullable": True}, "details": {}}}}}}}
 
 
 def _errors(*codes):
@@ -146,11 +151,7 @@ def spec() -> dict:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "responses": {"Error": {"description": "오류", "content": {"application/json": {"schema": {
-                "type": "object", "required": ["error"], "properties": {"error": {
-                    "type": "object", "required": ["code", "message", "field"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                   "field": {"type": "string", "nullable": True}, "details": {}}}}}}}}},
+            "responses": {"Error": {"description": "오류", "content": ERROR_CONTENT}},
             "schemas": {"SendSummary": send_summary, "Recipient": recipient, "KakaoRecipient": kakao_recipient,
                         "Message": message, "AlimtalkTemplate": template},
         },
@@ -230,6 +231,64 @@ def spec() -> dict:
                             "index": {"type": "integer"}, "phone": {"type": "string"},
                             "reason": {"type": "string"}}}}}}}}},
                     **_errors(400, 401, 403, 409, 413, 422, 429)}}},
+            "/sends/friendtalk": {"post": {
+                "summary": "친구톡 발송 (브랜드 메시지: 텍스트, 이미지, 와이드; 08:00~20:50, 실패하면 광고 대체문자)",
+                "parameters": [idem],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["channel", "text", "to"],
+                    "properties": {
+                        "channel": {"type": "string", "description": "등록완료된 발신 채널 ID (@로 시작)"},
+                        "text": {"type": "string", "maxLength": 1300,
+                                 "description": "내용, 1,300자·줄바꿈 99개 이하 (wide: 76자); 가변문자 #[이름], #[1]..#[4]"},
+                        "image": {"type": "string", "format": "byte", "nullable": True, "description":
+                                  "jpg/png, 5MB 이하, 가로 500px 이상, 세로÷가로 0.5~1.333 (wide: 2:1~1:1); "
+                                  "있으면 친구톡 포토"},
+                        "wide": {"type": "boolean", "default": False,
+                                 "description": "와이드형: 이미지 필수, 76자·버튼 2개 이하, 친구톡 포토 요금"},
+                        "buttons": {"type": "array", "maxItems": 5, "items": {**button, "properties": {
+                            **button["properties"],
+                            "type": {"type": "string", "enum": list(friendtalk.BUTTON_TYPES)}}}},
+                        "targeting": {"type": "string", "enum": list(friendtalk.TARGETING), "default": "I",
+                                      "description": "I: 채널 친구만; M/N: 운영자가 승인한 채널만"},
+                        "to": {"type": "array", "minItems": 1, "maxItems": 10000,
+                               "items": {"$ref": "#/components/schemas/Recipient"}},
+                        "ad": {"type": "object", "properties": {
+                            "name": {"type": "string", "description": "대체문자의 (광고) 업체명"},
+                            "optout": {"type": "string", "description": "대체문자의 무료거부 080 번호 (비우면 계정 기본값)"}}},
+                        "fallback": {"type": "object", "nullable": True, "required": ["from"], "properties": {
+                            "from": {"type": "string", "description": "등록완료된 발신번호"},
+                            "text": {"type": "string", "description":
+                                     "대체문자 내용; 비우면 친구톡 내용과 버튼 링크(버튼명: URL). (광고)·업체명·무료거부 "
+                                     "문구가 붙고, 이미지가 MMS 규격이면 MMS, 아니면 LMS"},
+                            "title": {"type": "string", "description": "LMS/MMS일 때 제목, 30 byte 이하"}}},
+                        "scheduled_at": {"type": "string", "format": "date-time", "nullable": True,
+                                         "description": "08:00~20:50 (KST) 사이만"},
+                    }}}}},
+                "responses": {"201": {"description": "접수됨", "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["send_id", "channel", "type", "status", "recipients", "unit_price", "targeting",
+                                 "wide", "fallback_unit_price", "fallback_type", "hold", "scheduled_at", "rejected",
+                                 "duplicates", "optouts", "duplicate_sends"],
+                    "properties": {
+                        "send_id": {"type": "string"}, "channel": {"type": "string", "enum": ["friendtalk"]},
+                        "type": {"type": "string", "enum": ["FRIENDTALK_TEXT", "FRIENDTALK_IMAGE"]},
+                        "status": {"type": "string", "enum": ["scheduled", "in_progress"]},
+                        "recipients": {"type": "integer"}, "unit_price": {"type": "integer"},
+                        "targeting": {"type": "string", "enum": list(friendtalk.TARGETING)},
+                        "wide": {"type": "boolean"},
+                        "fallback_unit_price": {"type": "integer", "nullable": True},
+                        "fallback_type": {"type": "string", "enum": ["SMS", "LMS", "MMS"], "nullable": True},
+                        "hold": {"type": "integer", "description": "수신자 × max(친구톡 단가, 대체문자 단가)"},
+                        "scheduled_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "duplicates": {"type": "integer"}, "optouts": {"type": "integer"},
+                        "duplicate_sends": {"type": "integer"},
+                        "rejected": {"type": "array", "items": {"type": "object", "properties": {
+                            "index": {"type": "integer"}, "phone": {"type": "string"},
+                            "reason": {"type": "string"}}}}}}}}},
+                    **_errors(401, 403, 409, 413, 422, 429),
+                    "400": {"description": "잘못된 요청: friendtalk_hours (발송 가능 시간 아님), image_rule (이미지 규칙, "
+                                           "details.rule: type, size, width, ratio, wide_ratio), targeting_not_allowed, "
+                                           "fallback_invalid 등", "content": ERROR_CONTENT}}}},
             "/sends": {"get": {"summary": "발송 내역", "parameters": [
                 {"name": "type", "in": "query", "schema": {"type": "string",
                                                           "enum": ["SMS", "LMS", "MMS", "ALIMTALK",

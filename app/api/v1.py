@@ -17,12 +17,14 @@ from app.i18n import localized, message_locale
 from app.api import shapes
 from app.api.openapi import spec
 from app.domain import jsonbody, moments
+from app.domain import friendtalk
 from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
+from app.domain.friendtalk_plan import FriendtalkRequest
 from app.domain.numbers import format_number, is_digits
 from app.domain.recipients import Recipient
 from app.errors import MegabirdError, TooManyRequests, ValidationError
 from app.services.history import queries
-from app.services.kakao import alimtalk_sends
+from app.services.kakao import alimtalk_sends, friendtalk_sends
 from app.services.kakao import templates as alimtalk_templates
 from app.services.senders import kakao_channels, sender_numbers
 from app.services.sending import acceptance, lifecycle
@@ -43,6 +45,10 @@ API_FIELDS = {"발신번호": "from", "수신자": "to", "내용": "text", "제�
 #: name them as for an SMS)
 ALIMTALK_FIELDS = {"발신번호": "fallback.from", "광고": "fallback.ad", "광고 업체명": "fallback.ad.name",
                    "무료거부 번호": "fallback.ad.optout", "제목": "fallback.title", "내용": "fallback.text"}
+#: POST /sends/friendtalk: the ad wording is at the top ("ad"), the Brand Message's own fields too
+FRIENDTALK_FIELDS = {"발신번호": "fallback.from", "내용": "text", "이미지": "image", "발송 대상": "targeting",
+                     "발송시간": "scheduled_at", "광고 업체명": "ad.name", "무료거부 번호": "ad.optout"}
+MAX_FRIENDTALK_IMAGE_BASE64 = 7_000_000          # 5 MB (friendtalk.MAX_IMAGE_BYTES) in base64
 
 
 @api_v1.errorhandler(MegabirdError)
@@ -118,6 +124,17 @@ def _scheduled(value):
     return moments.parse_moment(value, "scheduled_at")
 
 
+def _accepted(key: idempotency.Key | None, accept, now):
+    """A send accepted once per Idempotency-Key (API-03): 201 with what was accepted, the
+    same answer replayed for a retry; dispatch asked after the commit."""
+    result = idempotency.once(g.api_account_id, key, accept,
+                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
+    acceptance.enqueue_dispatch(result.send)
+    return jsonify(result.to_api()), 201
+
+
 def _idempotency_key() -> idempotency.Key | None:
     """API-03: the Idempotency-Key header, bound to the path and body it came with."""
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -168,12 +185,7 @@ def send_sms():
         images=_images(images), source="api", api_key_id=g.api_key.id, max_recipients=MAX_API_RECIPIENTS,
         row_label="to[{}]")
     now = clock.now()
-    result = idempotency.once(g.api_account_id, key, lambda: acceptance.accept(req, now=now),
-                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
-    if isinstance(result, idempotency.Replay):
-        return jsonify(result.body), result.status
-    acceptance.enqueue_dispatch(result.send)
-    return jsonify(result.to_api()), 201
+    return _accepted(key, lambda: acceptance.accept(req, now=now), now)
 
 
 def _fallback(value) -> FallbackRequest | None:
@@ -213,12 +225,55 @@ def send_alimtalk():
         scheduled_at=_scheduled(data.get("scheduled_at")), source="api", api_key_id=g.api_key.id,
         max_recipients=MAX_API_RECIPIENTS, row_label="to[{}]")
     now = clock.now()
-    result = idempotency.once(g.api_account_id, key, lambda: alimtalk_sends.accept(req, now=now),
-                              lambda accepted: (201, accepted.to_api(), accepted.send.id), now=now)
-    if isinstance(result, idempotency.Replay):
-        return jsonify(result.body), result.status
-    acceptance.enqueue_dispatch(result.send)
-    return jsonify(result.to_api()), 201
+    return _accepted(key, lambda: alimtalk_sends.accept(req, now=now), now)
+
+
+def _friendtalk_image(value) -> bytes | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_FRIENDTALK_IMAGE_BASE64:
+        raise ValidationError("image는 5MB 이하 jpg/png 파일의 base64 문자열이어야 합니다.", field="image",
+                              code="image_rule", details={"rule": "size"})
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("image: base64 형식이 아닙니다.", field="image", code="image_rule",
+                              details={"rule": "type"}) from None
+
+
+@api_v1.post("/sends/friendtalk")
+@require_key
+def send_friendtalk():
+    """POST /sends/friendtalk (09-api.md, 06-kakao.md KFT-01..04): a Brand Message — text,
+    an optional image (WIDE or not), buttons, targeting — with its ad fallback."""
+    g.api_fields = FRIENDTALK_FIELDS
+    raw = request.get_data(cache=True)
+    data = _json_body()
+    image = data.get("image")
+    if len(raw) - (len(json.dumps(image)) if isinstance(image, str) else 0) > MAX_BODY:
+        raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")
+    key = _idempotency_key()
+    wide = data.get("wide", False)
+    if not isinstance(wide, bool):
+        raise ValidationError("wide는 true 또는 false여야 합니다.", field="wide", code="invalid_type")
+    content = friendtalk.check_content(_field(data, "text", str, required=True, label="text(내용)"),
+                                       _field(data, "buttons", list), _friendtalk_image(image), wide=wide)
+    fallback = _fallback(data.get("fallback"))
+    ad = _field(data, "ad", dict)
+    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
+                           not isinstance(ad.get("optout"), (str, type(None)))):
+        raise ValidationError("ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.", field="ad",
+                              code="invalid_type")
+    if fallback is not None and ad is not None:      # the ad wording at the top, as 09-api.md writes it
+        fallback.ad_company = fallback.ad_company or ad.get("name")
+        fallback.ad_optout = fallback.ad_optout or ad.get("optout")
+    req = FriendtalkRequest(
+        account_id=g.api_account_id, channel=_field(data, "channel", str, required=True, label="channel(발신 채널 ID)"),
+        content=content, recipients=_recipients(data.get("to")), targeting=_field(data, "targeting", str),
+        fallback=fallback, scheduled_at=_scheduled(data.get("scheduled_at")), source="api", api_key_id=g.api_key.id,
+        max_recipients=MAX_API_RECIPIENTS, row_label="to[{}]")
+    now = clock.now()
+    return _accepted(key, lambda: friendtalk_sends.accept(req, now=now), now)
 
 
 def _page_args() -> tuple[int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field as dc_field
 
+from app.domain import images
 from app.domain.korean import N_, josa
 from app.errors import ValidationError
 
@@ -206,6 +207,37 @@ def renderer(text: str):
     def render_one(values: dict[str, str]) -> str:
         return "".join(str(values.get(name, written)) if variable else name for variable, name, written in pieces)
     return render_one
+
+
+#: the SMS compose page's variables (#[1]..#[4]) that 문자로 재발송하기 moves AlimTalk values to
+SMS_VARIABLE_KEYS = ("1", "2", "3", "4")
+
+
+@dataclass(frozen=True)
+class SmsText:
+    """An AlimTalk text as the SMS compose page writes it (06-kakao.md KRS-03): up to four
+    distinct `#{변수}`, in order of first use, become #[1]..#[4]; with more, the text is
+    left as written (`kept`) and the values keep their names."""
+    body: str
+    names: tuple[str, ...] = ()
+    kept: bool = False
+
+    def values(self, values: dict) -> dict:
+        """A recipient's values by variable name, as the SMS text names them (blank ones left out)."""
+        if not self.names:
+            return dict(values)
+        return {key: str(values[name]) for name, key in zip(self.names, SMS_VARIABLE_KEYS)
+                if values.get(name) not in (None, "")}
+
+
+def as_sms_text(text: str | None) -> SmsText:
+    text = text or ""
+    names = tuple(dict.fromkeys(name for m in _VARIABLE.finditer(text) if (name := m.group(1).strip())))
+    if len(names) > len(SMS_VARIABLE_KEYS):
+        return SmsText(text, (), kept=True)
+    keys = dict(zip(names, SMS_VARIABLE_KEYS))
+    return SmsText(_VARIABLE.sub(lambda m: f"#[{keys[m.group(1).strip()]}]" if m.group(1).strip() else m.group(0),
+                                 text), names)
 
 
 def content_limit(message_type: str) -> int:
@@ -441,10 +473,6 @@ MIN_IMAGE_WIDTH = 500
 def check_emphasis_image(data: bytes, *, field: str = "image") -> tuple[str, int, int]:
     """이미지형's image: jpg or png by content, ≤ 500 KB, at least 500 px wide, 2:1 (Kakao
     asks for 800×400). Returns (format, width, height)."""
-    import io
-
-    from PIL import Image
-
     if not data:
         raise ValidationError("강조 이미지를 첨부해주세요.", field=field, code="required")
     if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
@@ -452,15 +480,10 @@ def check_emphasis_image(data: bytes, *, field: str = "image") -> tuple[str, int
     if len(data) > MAX_IMAGE_BYTES:
         raise ValidationError(f"강조 이미지는 500KB 이하만 첨부할 수 있습니다 (현재 {len(data) // 1024}KB).", field=field,
                               code="image_too_large")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            kind = img.format
-            width, height = img.size
-            if kind not in ("JPEG", "PNG") or width * height > 40_000_000:
-                raise ValueError
-            img.load()
-    except Exception:
-        raise ValidationError("손상된 이미지 파일입니다.", field=field, code="invalid_image") from None
+    read = images.read_image(data, ("JPEG", "PNG"))
+    if read is None:
+        raise ValidationError("손상된 이미지 파일입니다.", field=field, code="invalid_image")
+    kind, width, height = read
     if width < MIN_IMAGE_WIDTH:
         raise ValidationError(f"강조 이미지는 가로 {MIN_IMAGE_WIDTH}px 이상이어야 합니다 (현재 {width}px).", field=field,
                               code="invalid_image")

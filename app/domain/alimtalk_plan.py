@@ -172,6 +172,9 @@ def plan(request: AlimtalkRequest, template: TemplateFacts, now: dt.datetime, *,
     rendered_cache: dict[tuple, str] = {}
     render_content = alimtalk.renderer(template.content)
     render_fallback_text = _fallback_renderer(fallback.body, fallback.ad) if fallback is not None else None
+    # the default fallback of a template without web links is the message itself: rendered once
+    fallback_is_text = fallback is not None and fallback.body == template.content
+    wrap = fallback.ad.wrap if fallback is not None and fallback.ad else None
     render_title = alimtalk.renderer(fallback.title) if fallback is not None and fallback.title else None
     for r in cleaned.recipients:
         values = values_of(r)
@@ -192,7 +195,7 @@ def plan(request: AlimtalkRequest, template: TemplateFacts, now: dt.datetime, *,
         seen.add((r.phone, text))
         fallback_text = fallback_title = None
         if fallback is not None:
-            fallback_text = render_fallback_text(values)
+            fallback_text = (wrap(text) if wrap else text) if fallback_is_text else render_fallback_text(values)
             size = sms.byte_length(fallback_text)
             if size > longest_fallback:
                 longest_fallback, longest_row = size, r.row

@@ -10,7 +10,6 @@ names the rule it broke (code `image_rule`, `details.rule`: type, size, width, r
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from app import clock
@@ -104,16 +103,10 @@ def check_image(data: bytes | None, *, wide: bool = False, field: str = "이미�
     if len(data) > MAX_IMAGE_BYTES:
         raise _refuse_image("size", f"친구톡 이미지는 5MB 이하만 첨부할 수 있습니다 (현재 {len(data) / 1024 / 1024:.1f}MB).",
                             field)
-    from PIL import Image as PILImage
-    try:
-        with PILImage.open(io.BytesIO(data)) as img:
-            kind = img.format
-            width, height = img.size
-            if kind not in ("JPEG", "PNG") or width * height > 40_000_000:
-                raise ValueError
-            img.load()
-    except Exception:
-        raise _refuse_image("type", "손상된 이미지 파일입니다. jpg 또는 png 파일을 다시 첨부해주세요.", field) from None
+    read = images.read_image(data, ("JPEG", "PNG"))
+    if read is None:
+        raise _refuse_image("type", "손상된 이미지 파일입니다. jpg 또는 png 파일을 다시 첨부해주세요.", field)
+    kind, width, height = read
     if width < MIN_IMAGE_WIDTH:
         raise _refuse_image("width", f"친구톡 이미지는 가로 {MIN_IMAGE_WIDTH}px 이상이어야 합니다 (현재 {width}px).", field)
     ratio = height / width

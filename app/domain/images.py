@@ -18,6 +18,26 @@ class CheckedImage:
     height: int
 
 
+MAX_PIXELS = 40_000_000       # a decompression bomb is refused before it is decoded
+
+
+def read_image(data: bytes, formats: tuple[str, ...]) -> tuple[str, int, int] | None:
+    """(format, width, height) of an image Pillow decodes whole in one of `formats`
+    ("JPEG", "PNG"), or None for anything else (another format, a broken file, too many
+    pixels). Every image check reads its upload through here."""
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = img.format
+            width, height = img.size
+            if kind not in formats or width * height > MAX_PIXELS:
+                return None
+            img.load()
+    except Exception:        # Pillow raises many kinds for a broken file: each is "not an image"
+        return None
+    return kind, width, height
+
+
 def check_mms_image(data: bytes, *, field: str = "이미지첨부", index: int | None = None) -> CheckedImage:
     where = f"{index}번째 이미지: " if index else ""
     if not data:
@@ -27,17 +47,10 @@ def check_mms_image(data: bytes, *, field: str = "이미지첨부", index: int |
     if len(data) > MAX_IMAGE_BYTES:
         raise ValidationError(f"{where}이미지는 각 300KB 이하만 첨부 가능합니다 (현재 {len(data) // 1024}KB).",
                               field=field, code="image_too_large")
-    from PIL import Image
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format != "JPEG":
-                raise ValueError
-            width, height = img.size
-            if width * height > 40_000_000:
-                raise ValueError
-            img.load()
-    except Exception:
-        raise ValidationError(f"{where}손상된 이미지 파일입니다.", field=field, code="invalid_image") from None
+    read = read_image(data, ("JPEG",))
+    if read is None:
+        raise ValidationError(f"{where}손상된 이미지 파일입니다.", field=field, code="invalid_image")
+    _kind, width, height = read
     if width > MAX_SIDE or height > MAX_SIDE:
         raise ValidationError(f"{where}최대 크기 1500*1500px 이하 파일만 첨부 가능합니다 (현재 {width}*{height}px).",
                               field=field, code="image_too_large")

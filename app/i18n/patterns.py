@@ -23,6 +23,8 @@ PATTERNS: list[str] = [
     N_("지금은 친구톡을 보낼 수 없는 시간입니다. 친구톡은 %(hours)s에만 보낼 수 있습니다 (카카오 브랜드 메시지 정책). "
        "예약 발송을 이용해주세요."),
     N_("가변문자를 넣은 친구톡 내용이 %(max)s자를 넘는 수신자가 있습니다: %(rows)s."),
+    # 친구톡 템플릿: what the page flashes (app/views/portal/friendtalk_templates.py)
+    N_("친구톡 템플릿 %(n)s개를 삭제했습니다."),
     N_("대체문자는 광고 문구를 포함해 최대 %(max)s byte까지 보낼 수 있습니다 (현재 %(size)s byte, %(row)s 수신자 기준). "
        "대체문자 수정하기에서 줄여주세요."),
     # AlimTalk compose (app/services/kakao/alimtalk_compose.py)
@@ -177,6 +179,17 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    # Brand Message targeting (app/domain/kakao_targeting.py, app/services/senders/kakao_targeting.py)
+    N_("친구 수가 50,000명 이상인 채널만 타겟팅(M/N)을 신청할 수 있습니다 (카카오 기준). 친구 수를 확인해주세요."),
+    N_("등록완료된 카카오 채널만 타겟팅(M/N)을 신청할 수 있습니다. 채널 승인 후 신청해주세요."),
+    N_("이 채널의 타겟팅(M/N) 신청을 이미 심사하고 있습니다. 심사 결과를 기다려주세요."),
+    N_("이 채널은 이미 타겟팅(M/N)이 승인되었습니다."),
+    N_("채널이 등록완료 상태가 아니라 승인할 수 없습니다. 반려해주세요."),
+    N_("타겟팅(M/N)을 신청했습니다. 담당자 검토 후 결과를 알림으로 알려드립니다 (영업일 기준 2-3일)."),
+    N_("image는 5MB 이하 jpg/png 파일의 base64 문자열이어야 합니다."),
+    N_("wide는 true 또는 false여야 합니다."),
+    # 친구톡 템플릿 (app/services/kakao/friendtalk_templates.py)
+    N_("삭제할 템플릿을 선택해주세요."),
     N_("발송 대상은 I, M, N 중 하나여야 합니다."),
     N_("이 발신 채널은 마케팅 수신 동의자 대상(M/N) 발송 승인을 받지 않았습니다. 채널 상세에서 타겟팅 신청 후 승인되면 보낼 수 "
        "있습니다."),

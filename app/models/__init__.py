@@ -9,7 +9,8 @@ from app.models.audit import AuditLog  # noqa: F401
 from app.models.files import StoredFile  # noqa: F401
 from app.models.ops import PeriodicRun  # noqa: F401
 from app.models.sandbox import SandboxMessage  # noqa: F401
-from app.models.sender import KakaoChannel, OptoutNumber, SenderDocument, SenderNumber  # noqa: F401
+from app.models.sender import (KakaoChannel, KakaoTargetingApplication, OptoutNumber, SenderDocument,  # noqa: F401
+                               SenderNumber)
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
 from app.models.wallet import CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
 from app.models.sending import (ApiKey, ApiRequest, DailyUsage, DispatchBatch, Message, OptOut, Send,  # noqa: F401

@@ -1,14 +1,16 @@
 """Sender information (03-senders.md): sender numbers and their documents, Kakao
-channels, and own 080 opt-out numbers (SND-09)."""
+channels and their Brand Message targeting applications (06-kakao.md KFT-02), and own 080
+opt-out numbers (SND-09)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.korean import N_
 from app.models.account import REVIEW_STATUSES, ReviewMixin
 from app.models.base import Timestamp, one_of, utcnow
 
@@ -90,6 +92,47 @@ class KakaoChannel(ReviewMixin, Model):
     sender_key: Mapped[Optional[str]] = mapped_column(String(100))
 
     account = relationship("Account")
+
+    def __repr__(self) -> str:
+        return self.search_id
+
+
+#: how the customer's channel page and the staff pages name an application's state (None: 미신청)
+TARGETING_STATUS_LABELS = {None: N_("미신청"), "requested": N_("심사중"), "approved": N_("승인"),
+                           "rejected": N_("반려")}
+
+
+class KakaoTargetingApplication(ReviewMixin, Model):
+    """타겟팅 (M/N) 신청 (KFT-02): a channel's application to send Brand Messages to non-friends
+    who consented to marketing — a business-verification document, the channel's friend count,
+    the consent evidence —, reviewed by an operator as a sender number is. One per channel: a
+    rejected application is sent again in the same row, its new files replacing the old."""
+
+    __tablename__ = "kakao_targeting_application"
+    __table_args__ = (
+        UniqueConstraint("channel_id", name="uq_kakao_targeting_application_channel"),
+        one_of("status", REVIEW_STATUSES, "ck_kakao_targeting_application_status"),
+        CheckConstraint("friend_count >= 0", name="ck_kakao_targeting_application_friend_count"),
+        Index("ix_kakao_targeting_application_queue", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("kakao_channel.id", ondelete="CASCADE"), nullable=False)
+    friend_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    business_document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+    consent_document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
+
+    account = relationship("Account")
+    channel = relationship("KakaoChannel")
+    # not joined: rows are locked FOR UPDATE (PostgreSQL refuses an outer join)
+    business_document = relationship("StoredFile", foreign_keys=[business_document_id])
+    consent_document = relationship("StoredFile", foreign_keys=[consent_document_id])
+
+    @property
+    def status_label(self) -> str:
+        return TARGETING_STATUS_LABELS.get(self.status, self.status)
 
 
 class OptoutNumber(ReviewMixin, Model):

@@ -136,11 +136,12 @@ class Message(Model):
         one_of("layer", LAYERS, "ck_message_layer"),
         CheckConstraint("charge >= 0", name="ck_message_charge"),
         # Claims, timeouts and claim recovery find the messages of a send by state through
-        # it, not through the whole table; id last, so that a claim takes pending messages
-        # in id order straight from the index. (A state change rewrites every index entry
-        # of the row on PostgreSQL — no HOT update when an indexed column changes —, so the
-        # table keeps just three.)
-        Index("ix_message_send_state", "send_id", "state", "id"),
+        # it, not through the whole table; the layer next, so that claiming a Kakao send's
+        # fallbacks never walks its pending Kakao messages (and the reverse); id last, so
+        # that a claim takes pending messages in id order straight from the index. (A state
+        # change rewrites every index entry of the row on PostgreSQL — no HOT update when an
+        # indexed column changes —, so the table keeps just three.)
+        Index("ix_message_send_state_layer", "send_id", "state", "layer", "id"),
         # SMS-15 looks up recent sends' messages to the same numbers; searches by number too
         Index("ix_message_account_recipient_send", "account_id", "recipient", "send_id"),
     )

@@ -13,6 +13,7 @@ from app.views.portal.compose import ComposeView
 from app.views.portal.dashboard import DashboardView
 from app.views.portal.files import FileView
 from app.views.portal.friendtalk_compose import FriendtalkComposeView
+from app.views.portal.friendtalk_templates import FriendtalkTemplateView
 from app.views.portal.history import ExportView, HistoryView
 from app.views.portal.kakao_history import KakaoHistoryView
 from app.views.portal.mypage import MyPageView
@@ -29,7 +30,8 @@ from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
 from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
-from app.views.staff.senders import KakaoChannelQueueView, SenderNumberAdminView, SenderNumberQueueView
+from app.views.staff.senders import (KakaoChannelQueueView, KakaoTargetingQueueView, SenderNumberAdminView,
+                                     SenderNumberQueueView)
 from app.views.staff.system import JobsView, SandboxOutboxView
 from app.views.staff.wallet import CashRefundQueueView, LedgerAdminView, PricePlanView, StaffWalletView, TopupQueueView
 
@@ -60,6 +62,8 @@ def register_views(appbuilder) -> None:
                         category_label=_("템플릿 관리"), **portal)
     appbuilder.add_view(AlimtalkTemplateView, "AlimtalkTemplates", label=_("알림톡 템플릿 관리"), category="Templates",
                         **portal)
+    appbuilder.add_view(FriendtalkTemplateView, "FriendtalkTemplates", label=_("친구톡 템플릿"), category="Templates",
+                        **portal)
     appbuilder.add_view(ContactsView, "Contacts", label=_("주소록"), category="AddressBook",
                         category_label=_("주소록"), **portal)
     appbuilder.add_view(OptOutView, "OptOuts", label=_("수신거부 목록"), category="AddressBook", **portal)
@@ -82,6 +86,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
+    appbuilder.add_view(KakaoTargetingQueueView, "KakaoTargetingQueue", label=_("타겟팅(M/N) 심사"), category="Queues")
     appbuilder.add_view(AlimtalkTemplateQueueView, "AlimtalkTemplateQueue", label=_("알림톡 템플릿 검수"),
                         category="Queues")
     appbuilder.add_view(OptoutNumberQueueView, "OptoutNumberQueue", label=_("080 번호 심사"), category="Queues")

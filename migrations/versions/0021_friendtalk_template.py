@@ -1,7 +1,7 @@
 """친구톡 템플릿: saved Brand Message contents (issue 16, KFT-01)
 
 Revision ID: 0021_friendtalk_template
-Revises: 0019_kakao_sends
+Revises: 0020_kakao_targeting
 Create Date: 2026-12-01 20:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0021_friendtalk_template'
-down_revision = '0019_kakao_sends'
+down_revision = '0020_kakao_targeting'
 branch_labels = None
 depends_on = None
 

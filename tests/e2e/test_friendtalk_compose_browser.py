@@ -32,13 +32,18 @@ def noon():
         yield
 
 
-def test_compose_content_image_button_recipients_confirm_and_send(customer, browser_page, tmp_path):
-    page = browser_page
+def open_page(page, customer):
+    """The customer logged in through the real form, on /friendtalk/ with its script ready."""
     login(page, customer.login, customer.password)
     page.goto("/friendtalk/")
     expect(page.locator("h1")).to_have_text("친구톡 발송")
     page.wait_for_function("window.MB && window.MB.compose && window.MB_FRIENDTALK_COMPOSE")
-    bubble = page.locator("#preview .mb-kakao-brand")
+    return page
+
+
+def test_compose_content_image_button_recipients_confirm_and_send(customer, browser_page, tmp_path):
+    page = open_page(browser_page, customer)
+    bubble = page.locator("#preview .mb-kakao[data-brand]")
     expect(bubble.locator(".mb-kakao-channel")).to_have_text("@shop")
 
     # a refusal is shown under the field it names, not in a box of the browser's
@@ -64,7 +69,7 @@ def test_compose_content_image_button_recipients_confirm_and_send(customer, brow
     # an image (checked by the server: jpg, ≥ 500 px wide, 0.5–1.333) drawn above the text
     page.set_input_files("#image-input", str(jpeg_file(tmp_path / "photo.jpg", size=(800, 600))))
     expect(page.locator("#image-thumb img")).to_have_count(1)
-    expect(bubble.locator("img.mb-kakao-photo")).to_have_count(1)
+    expect(bubble.locator("img.mb-kakao-image")).to_have_count(1)
     # a web-link button from the AlimTalk template form's row editor
     page.select_option("#new-button-type", "WL")
     page.click("#add-button")
@@ -111,10 +116,7 @@ def test_a_saved_content_fills_content_image_and_buttons_and_m_n_stay_hidden(app
             account_id=customer.account_id, name="주말 특가", text="주말 특가 안내", wide=True,
             buttons=[{"type": "WL", "name": "보러 가기", "url_mobile": "https://shop.example.com/w"}],
             image=("wide.png", png((800, 400))), now=clock.now())
-    page = browser_page
-    login(page, customer.login, customer.password)
-    page.goto("/friendtalk/")
-    page.wait_for_function("window.MB && window.MB.compose && window.MB_FRIENDTALK_COMPOSE")
+    page = open_page(browser_page, customer)
     expect(page.locator('[data-targeting="M"]')).to_be_hidden()          # the channel may target its friends only
     expect(page.locator('input[name="targeting"][value="I"]')).to_be_checked()
     page.select_option("#template", label="주말 특가 (친구톡 포토)")
@@ -123,14 +125,14 @@ def test_a_saved_content_fills_content_image_and_buttons_and_m_n_stay_hidden(app
     expect(page.locator("#content-counter")).to_have_text("8/76 자")
     expect(page.locator("#buttons-0-name")).to_have_value("보러 가기")
     expect(page.locator("#buttons-0-url_mobile")).to_have_value("https://shop.example.com/w")
-    bubble = page.locator("#preview .mb-kakao-brand")
-    expect(bubble).to_have_attribute("data-wide", "1")
-    expect(bubble.locator("img.mb-kakao-photo")).to_have_count(1)
+    bubble = page.locator("#preview .mb-kakao[data-brand]")
+    expect(bubble).to_have_attribute("data-brand", "wide")
+    expect(bubble.locator("img.mb-kakao-image")).to_have_count(1)
     expect(bubble.locator(".mb-kakao-button")).to_have_text(["보러 가기"])
     # 와이드형 takes two buttons: the third is refused in the page's own dialog
     page.select_option("#new-button-type", "WL")
     page.click("#add-button")
     page.click("#add-button")
-    expect(page.locator("#mb-dialog-message")).to_have_text("버튼은 최대 2개까지 추가할 수 있습니다.")
+    expect(page.locator("#mb-dialog-message")).to_have_text("와이드형 친구톡의 버튼은 최대 2개까지 추가할 수 있습니다.")
     page.click("#mb-dialog-ok")
     expect(page.locator("#button-rows .mb-at-row")).to_have_count(2)

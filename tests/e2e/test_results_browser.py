@@ -3,6 +3,7 @@ the browser's confirm() boxes, and 엑셀 다운로드 with nothing selected."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from playwright.sync_api import expect
 
@@ -63,4 +64,44 @@ def test_excel_download_and_delete_with_nothing_selected_say_so_on_the_page(app,
     expect(page.locator("#mb-dialog-message")).to_contain_text("선택한 발송내역을 삭제할까요?")
     page.click("#mb-dialog-cancel")
     expect(page.locator("#sends .send-row")).to_have_count(1)
+    assert browser_boxes == []
+
+
+def test_the_kakao_list_deletes_the_selected_sends_after_the_pages_own_dialog(app, browser_page):
+    """KRS-01 / RES-02: 선택삭제 on 카카오톡 발송내역 as on the SMS list — nothing chosen says so,
+    the page's own dialog asks, 취소 keeps the send, 확인 deletes it and says so."""
+    from app.domain.alimtalk_plan import AlimtalkRequest
+    from app.domain.recipients import Recipient
+    from app.services.kakao import alimtalk_sends
+    from tests.support.factories import approve_channel, make_template
+    page = browser_page
+    customer = make_customer(app, kind="corporate", cash=10_000)
+    template_id = make_template(app, customer.account_id, approve_channel(app, customer.account_id, "@shop"),
+                                status="approved")
+    with app.app_context():
+        send_id = alimtalk_sends.accept(AlimtalkRequest(
+            account_id=customer.account_id, channel=None, template=template_id,
+            recipients=[Recipient(pl.phones(0)[0], None, {"고객명": "홍길동", "주문번호": "A-1"}, 1)]),
+            now=clock.now()).send.id
+    pl.run_to_completion(app, clock.now())
+    browser_boxes = []
+    page.on("dialog", lambda d: (browser_boxes.append(d.message), d.dismiss()))
+    login(page, customer.login, customer.password)
+    page.goto("/history/kakao/")
+    page.click("#delete-selected")
+    expect(page.locator("#mb-dialog-message")).to_have_text("삭제할 발송내역을 선택해주세요.")
+    page.click("#mb-dialog-ok")
+    page.check(".send-check")
+    page.click("#delete-selected")
+    expect(page.locator("#mb-dialog-message")).to_have_text("선택한 발송내역을 삭제할까요? 삭제 시 복구가 불가능합니다.")
+    page.click("#mb-dialog-cancel")
+    expect(page.locator("#kakao-sends .send-row")).to_have_count(1)
+    page.click("#delete-selected")
+    page.click("#mb-dialog-ok")
+    expect(page.locator(".alert")).to_contain_text("발송내역 1건을 삭제했습니다")
+    expect(page).to_have_url(re.compile(r"/history/kakao/$"))
+    expect(page.locator("#kakao-sends .send-row")).to_have_count(0)
+    with app.app_context():
+        assert db.session.get(Send, send_id) is None
+        db.session.commit()
     assert browser_boxes == []

@@ -13,7 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from app.models import Message, Send
+from tests.support import pipeline as pl
 from tests.support.compose import JSON, NOW, channel_id, client, complete, count, error_of, phones, pinned, xlsx  # noqa: F401
+from tests.support.compose import payload as sms_payload
 from tests.support.factories import approve_channel, make_customer, make_template
 from tests.support.pipeline import messages, send_row
 from tests.support.web import logged_in, text_of
@@ -57,7 +59,9 @@ def test_kat06_the_page_offers_channel_schedule_templates_fallback_and_recipient
     html = page.get_data(as_text=True)
     for element in ('id="channel"', 'id="use-schedule"', 'id="template"', 'id="use-fallback"', 'id="fallback-sender"',
                     'id="edit-fallback"', 'id="recipient-input"', 'id="open-address-book"', 'id="open-file"',
-                    'id="sample-file"', 'id="confirm-dialog"', 'id="preview"'):
+                    'id="sample-file"', 'id="confirm-dialog"', 'id="preview"',
+                    # the SMS page's address-book picker: search and 더 보기 (SMS-12)
+                    'id="ab-query"', 'id="ab-search"', 'id="ab-more"', 'js/address_book_picker.js'):
         assert element in html, element
     text = text_of(page)
     assert "@shop" in text and "주문 안내" in text
@@ -112,6 +116,39 @@ def test_kat08_the_quote_shows_both_columns_and_the_hold_at_the_higher_price(app
     assert q["remaining"] == 100_000 - q["hold"] and q["scheduled_at"] is None
     without = post(client, "quote", body(customer, template_id, numbers)).get_json()
     assert (without["fallback_type"], without["hold"]) == (None, 3 * KAKAO)
+    assert count(app, Send) == 0
+
+
+def test_kat08_the_quote_refuses_what_accept_refuses_with_the_same_words(app, client, customer, template_id):
+    """ACC-10 through acceptance.admit, as the SMS quote: over the daily cap, or suspended,
+    the dialog does not open — with send's own refusal — and nothing is written."""
+    payload = body(customer, template_id, phones(1, 2, 3), use_fallback=True, fallback=fallback(customer))
+    pl.set_daily_cap(app, customer.account_id, 2)
+    quoted, sent = post(client, "quote", payload), post(client, "send", payload)
+    assert quoted.status_code == sent.status_code == 422
+    assert error_of(quoted) == error_of(sent)
+    assert (error_of(quoted)["code"], error_of(quoted)["field"]) == ("daily_cap_exceeded", "수신자")
+    assert "일일 발송 한도(2건)를 초과합니다. 오늘 남은 발송 가능 건수는 2건입니다 (요청 3건)." in error_of(quoted)["message"]
+    assert post(client, "quote", {**payload, "recipients": payload["recipients"][:2]}).status_code == 200
+    pl.suspend(app, customer.account_id, reason="스팸 신고 접수")
+    quoted, sent = post(client, "quote", payload), post(client, "send", payload)
+    assert quoted.status_code == sent.status_code == 403
+    assert error_of(quoted) == error_of(sent)
+    assert (error_of(quoted)["code"], error_of(quoted)["message"]) == ("account_suspended",
+                                                                       "이용이 정지된 계정입니다: 스팸 신고 접수")
+    assert count(app, Send) == 0 and count(app, Message) == 0
+
+
+def test_kat08_the_quote_names_the_refused_numbers_as_the_sms_quote_does(app, client, customer, template_id):
+    good = phones(1)[0]
+    typed = [{"phone": "12345", "vars": {}}, {"phone": good, "vars": dict(VALUES)},
+             {"phone": "010-0123-4567", "vars": {}}, {"phone": "1023456789", "vars": {}}]
+    q = post(client, "quote", body(customer, template_id, typed)).get_json()
+    assert (q["recipients"], q["rejected_count"], q["hold"]) == (1, 3, KAKAO)
+    assert [(r["index"], r["phone"]) for r in q["rejected"]] == [(1, "12345"), (3, "010-0123-4567"), (4, "1023456789")]
+    sms = client.post("/sms/quote", json=sms_payload(customer, [r["phone"] for r in typed]), headers=JSON).get_json()
+    assert [r["reason"] for r in q["rejected"]] == [r["reason"] for r in sms["rejected"]]
+    assert sms["rejected_count"] == q["rejected_count"]
     assert count(app, Send) == 0
 
 

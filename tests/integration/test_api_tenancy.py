@@ -157,6 +157,30 @@ def prove_send_alimtalk_with_another_accounts_template(app):
         assert count(app, Send, Send.account_id == stranger.account_id) == 0
 
 
+def prove_send_friendtalk_on_another_accounts_channel(app):
+    """Another account's channel is refused as an unknown one, by search id and by id; its
+    sender number neither; the owner's Brand Message send is the owner's only."""
+    client, owner, owner_key, stranger, key, _code = _foreign_template(app)
+    owner_channel = _channel_id(app, owner.account_id)
+    body = {"channel": "@owner-shop", "text": "비밀 쿠폰 7788", "to": [phones(4)[0]], "ad": {"name": "메가샵"},
+            "fallback": {"from": stranger.phone}}
+    with clock.frozen(NOW):
+        for channel in ("@owner-shop", str(owner_channel)):
+            response = client.post("/api/v1/sends/friendtalk", json={**body, "channel": channel}, headers=bearer(key))
+            error_of(response, 422, "channel_not_approved", "channel")
+            assert "7788" not in response.get_data(as_text=True)
+        error_of(client.post("/api/v1/sends/friendtalk", headers=bearer(key), json={
+            **body, "channel": "@stranger-shop", "fallback": {"from": owner.phone}}),
+            422, "sender_not_approved", "fallback.from")
+        assert count(app, Send, Send.account_id == stranger.account_id) == 0
+        theirs = client.post("/api/v1/sends/friendtalk", headers=bearer(owner_key),
+                             json={**body, "fallback": {"from": owner.phone}})
+        assert theirs.status_code == 201, theirs.get_data(as_text=True)
+        _refused(client.get(f"/api/v1/sends/{theirs.get_json()['send_id']}", headers=bearer(key)), "7788")
+        assert client.post("/api/v1/sends/friendtalk", headers=bearer(key),
+                           json={**body, "channel": "@stranger-shop"}).status_code == 201
+
+
 def _channel_id(app, account_id):
     with app.app_context():
         return db.session.scalar(select(KakaoChannel.id).where(KakaoChannel.account_id == account_id))
@@ -169,6 +193,7 @@ API_ROUTES = {
     "api_v1.list_senders": prove_balance_and_senders_are_the_keys_own,
     "api_v1.send_sms": prove_send_sms_from_another_accounts_number,
     "api_v1.send_alimtalk": prove_send_alimtalk_with_another_accounts_template,
+    "api_v1.send_friendtalk": prove_send_friendtalk_on_another_accounts_channel,
     "api_v1.list_sends": prove_list_sends,
     "api_v1.get_send": prove_get_send,
     "api_v1.send_messages": prove_send_messages,

@@ -6,6 +6,8 @@ an MMS fallback carrying the image, 3022 for a Brand Message that reaches Kakao 
 blocked after accept, refusals that write nothing, and the ledger invariant."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.domain import friendtalk
@@ -17,7 +19,7 @@ from app.models import KakaoChannel, Message, Send
 from app.services.contacts import optouts
 from app.services.kakao import friendtalk_sends
 from app.services.sending import acceptance
-from tests.support.factories import approve_channel, make_customer
+from tests.support.factories import apply_targeting, approve_channel, approve_optout_number, make_customer
 from tests.support.pipeline import (NOW, balance, duplicate_submissions, invariant, kst, messages, phones,
                                     run_to_completion, sandbox_rows, send_row)
 from tests.support.uploads import jpeg, png
@@ -174,6 +176,18 @@ def test_kft02_targeting_beyond_friends_is_refused_without_approval(app, corp):
     assert refused.value.code == "targeting_not_allowed"
     with app.app_context():
         assert db.session.query(Send).count() == 0
+
+
+def test_kft02_m_and_n_once_the_channel_is_approved_and_an_own_080_number_registered(app, corp):
+    customer, channel_id = corp
+    apply_targeting(app, customer.account_id, channel_id, status="approved")
+    with pytest.raises(ValidationError) as refused:         # no own 080 number yet
+        send(app, customer, channel_id, phones(0), targeting="M")
+    assert refused.value.code == "targeting_not_allowed"
+    approve_optout_number(app, customer.account_id, "0801112222")
+    send_id = send(app, customer, channel_id, phones(0), targeting="N")
+    with app.app_context():
+        assert json.loads(db.session.get(Send, send_id).kakao)["targeting"] == "N"
 
 
 def test_kft03_opted_out_numbers_get_neither_layer(app, corp):

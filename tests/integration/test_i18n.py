@@ -37,7 +37,8 @@ NOT_YET = {
 #: into an ad itself ((광고), 무료거부), which the message carries in Korean, and a variable.
 LEFT_ON_PAGE = {
     "/sms/": {"무료거부", "#[이름]"},
-    "/friendtalk/": {"#[이름]"},
+    "/templates/friendtalk": {"#[이름]"},
+    "/friendtalk/": {"무료거부", "#[이름]"},
     "/senders/optout": {"무료거부"},
 }
 

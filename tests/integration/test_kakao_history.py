@@ -1,33 +1,45 @@
 """카카오톡 발송내역 (06-kakao.md KRS-01..03, 05-results.md RES-04, RES-07): the list with its
 filters and per-recipient counts, the detail's 카카오톡 and 대체문자 tabs (counts, fees,
 breakdowns, raw codes) after the sandbox's magic endings, the per-recipient Excel file of
-both layers, 문자로 재발송하기, and a scheduled AlimTalk send in 예약 메시징 현황 with its
-cancel; the SMS list keeps to SMS; the dashboard's Kakao rows."""
+both layers, 문자로 재발송하기, 선택삭제 and 전체삭제 as the SMS list has them, and a scheduled
+AlimTalk send in 예약 메시징 현황 with its cancel; the SMS list keeps to SMS; the dashboard's
+Kakao rows."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
 from app.domain.recipients import Recipient
+from app.extensions import db
+from app.models import LedgerEntry, Message, Send, SendCategoryCount, UsageRollup
 from app.services.kakao import alimtalk_sends
 from app.services.sending import acceptance
 from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock at NOW)
+    JSON,
     NOW,
     balance,
     client,
     complete,
+    count,
+    error_of,
     html_unescape,
     phones,
     pinned,
     prefilled_recipients,
+    quote,
     read_xlsx,
+    rows,
+    sent,
     table_rows,
 )
 from tests.support.factories import approve_channel, make_customer, make_template
-from tests.support.foundation import follow
+from tests.support import pipeline as pl
+from tests.support.foundation import flashed, follow
 from tests.support.pipeline import send_row, work
 
 KAKAO, SMS = 13, 20      # the default price plan
@@ -70,7 +82,7 @@ def magic(app, customer, template_id):
 def listed(client, query=""):
     html = client.get(f"/history/kakao/{query}").get_data(as_text=True)
     ids = [int(i) for i in re.findall(r'<tr class="send-row" data-id="(\d+)">', html)]
-    cells = [r for r in table_rows(html, "kakao-sends")[1:] if len(r) > 1]
+    cells = [r[1:] for r in table_rows(html, "kakao-sends")[1:] if len(r) > 1]     # after the checkbox
     assert len(ids) == len(cells)
     return dict(zip(ids, cells))
 
@@ -204,6 +216,99 @@ def test_krs03_resend_as_sms_brings_the_fallback_text_and_the_chosen_recipients(
     html = html_unescape(client.get(f"/sms/?resend={send_id}").get_data(as_text=True))
     assert sorted(n["phone"][-2:] for n in prefilled_recipients(html)) == ["90", "93", "97"]
     assert "대체문자 발송실패 수신자를 불러왔습니다" in html
+
+
+def test_krs03_resend_as_sms_of_more_than_the_page_lists_moves_every_recipients_values(app, client, customer,
+                                                                                       template_id):
+    """More chosen recipients than the page lists as chips are sent from the send's own data:
+    each of them gets its values by the SMS text's #[1]..#[4], not only the first 1,000."""
+    from app.services.history.resend import MAX_RESEND_PREFILL
+    total = MAX_RESEND_PREFILL + 5
+    numbers = [f"01023{i:04d}00" for i in range(1, total + 1)]          # ending 00: Kakao delivers
+    pl.set_daily_cap(app, customer.account_id, 5_000)
+    with app.app_context():
+        people = [Recipient(n, None, {"고객명": f"고객{i}", "주문번호": f"A-{i}"}, i)
+                  for i, n in enumerate(numbers, start=1)]
+        accepted = alimtalk_sends.accept(AlimtalkRequest(
+            account_id=customer.account_id, channel=None, template=template_id, recipients=people,
+            fallback=FallbackRequest(customer.phone, text="#{고객명}님 주문 #{주문번호} 발송")), now=NOW)
+        acceptance.enqueue_dispatch(accepted.send)
+        send_id = accepted.send.id
+    complete(app)
+    html = html_unescape(client.get(f"/sms/?resend={send_id}&status=delivered").get_data(as_text=True))
+    assert prefilled_recipients(html) == []
+    source = json.loads(re.search(r"prefillResend: (.*?)\n", html).group(1))
+    assert (source["count"], source["status"], source["category"]) == (total, ["delivered"], [])
+    assert source["preview"][0] == {"phone": numbers[0], "name": None, "vars": {"1": "고객1", "2": "A-1"}}
+    assert "#[1]님 주문 #[2] 발송" in html
+    later = {"resend": {"send_id": send_id, "status": source["status"], "category": source["category"]},
+             "body": "#[1]님 주문 #[2] 발송"}
+    q = quote(client, customer, **later)
+    assert q.status_code == 200 and q.get_json()["recipients"] == total, q.get_json()
+    again = sent(client, customer, **later)
+    with app.app_context():
+        got = {m.recipient: json.loads(m.vars) for m in db.session.scalars(select(Message).where(
+            Message.send_id == again))}
+        db.session.commit()
+    assert len(got) == total
+    assert all(got[n] == {"1": f"고객{i}", "2": f"A-{i}"} for i, n in enumerate(numbers, start=1))
+
+
+# --- 선택삭제 / 전체삭제 (RES-02, RES-06: permanent, statistics follow, money stays) -------------------------------
+
+def usage(app, account_id) -> dict:
+    with app.app_context():
+        found = {u.msg_type: (u.requested, u.delivered, u.failed) for u in
+                 db.session.scalars(select(UsageRollup).where(UsageRollup.account_id == account_id))}
+        db.session.commit()
+    return found
+
+
+def test_krs01_selected_and_all_delete_as_the_sms_list_does(app, client, customer, template_id, magic):
+    done, _ = magic
+    sms = pl.accept(app, customer, phones(0)).send_id          # the 문자 list's
+    finished = alimtalk(app, customer, template_id, phones(0))
+    complete(app)
+    busy = alimtalk(app, customer, template_id, phones(0, 1))    # 진행중 (no worker runs it here)
+    ledger_before = rows(app, LedgerEntry)
+    assert usage(app, customer.account_id)["ALIMTALK"][0] == 8 + 1 + 2
+    html = client.get("/history/kakao/").get_data(as_text=True)
+    assert 'data-confirm="선택한 발송내역을 삭제할까요? 삭제 시 복구가 불가능합니다."' in html
+    assert 'data-confirm="조회된 발송내역을 모두 삭제할까요? 삭제 시 복구가 불가능합니다."' in html
+    assert f'class="send-check" name="send_id" value="{done}"' in html
+
+    # 선택삭제 with a send in progress among them: refused, nothing deleted
+    response = client.post("/history/kakao/delete", data={"send_id": [str(done), str(busy)]}, headers=JSON)
+    assert response.status_code == 409 and error_of(response)["code"] == "not_deletable"
+    # an SMS send is not on this list: not found, and it stays
+    assert client.post("/history/kakao/delete", data={"send_id": [str(sms)]}).status_code == 404
+    assert client.post("/history/kakao/delete", data={"send_id": [str(done), str(sms)]}).status_code == 404
+    # nothing chosen: the field is named
+    response = client.post("/history/kakao/delete", data={"send_id": []}, headers=JSON)
+    assert response.status_code == 422 and error_of(response)["field"] == "발송내역"
+    assert count(app, Send) == 4
+
+    response = client.post("/history/kakao/delete", data={"send_id": [str(done)]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/history/kakao/")
+    assert "발송내역 1건을 삭제했습니다" in flashed(follow(client, response))
+    assert count(app, Send, Send.id == done) == 0 and count(app, Message, Message.send_id == done) == 0
+    assert count(app, SendCategoryCount, SendCategoryCount.send_id == done) == 0
+    assert client.get(f"/history/kakao/{done}").status_code == 404
+    # both layers leave the statistics (the fallbacks counted as SMS); the ledger stays
+    after = usage(app, customer.account_id)
+    assert after["ALIMTALK"][0] == 1 + 2 and after["SMS"] == (1, 1, 0)         # only the SMS send's one
+    assert rows(app, LedgerEntry) == ledger_before
+
+    # 전체삭제 of what the filters show: Kakao sends only, the one in progress stays
+    response = client.post("/history/kakao/delete", data={"all": "1", "period": "today", "channel": "@shop"})
+    assert "발송내역 1건을 삭제했습니다. 진행중이거나 예약된 발송은 삭제되지 않습니다." in flashed(follow(client, response))
+    assert sorted(r["id"] for r in rows(app, Send)) == sorted([sms, busy])        # `finished` is gone
+    # a filter the list refuses deletes nothing
+    response = client.post("/history/kakao/delete", data={"all": "1", "type": "SMS"}, headers=JSON)
+    assert response.status_code == 422 and error_of(response)["field"] == "유형"
+    assert count(app, Send) == 2 and finished not in listed(client)
+    # and the 문자 list's 선택삭제 does not reach a Kakao send either
+    assert client.post("/history/delete", data={"send_id": [str(busy)]}).status_code == 404
 
 
 def test_res07_a_scheduled_alimtalk_send_is_listed_and_cancelled_with_its_whole_hold(app, client, customer,

@@ -37,3 +37,17 @@ def test_a_kakao_send_with_fallback_survives_the_same_kills(app, seed):
     assert outcome.ledger_problems == [], outcome
     assert outcome.delivered + outcome.failed == outcome.recipients, outcome
     assert outcome.fallbacks > 0 and outcome.fallbacks_final == outcome.fallbacks, outcome
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_brand_message_with_its_ad_fallback_survives_the_same_kills(app, seed):
+    """The same with a 친구톡 (Brand Message) and its ad fallback (run at 12:00 KST)."""
+    customer = make_customer(app, kind="corporate", cash=1_000_000)
+    approve_channel(app, customer.account_id, "@soak")
+    outcome = scenario(app, customer.account_id, customer.phone, seed, channel="@soak")
+    assert outcome.kills == 1, f"the crash point never fired: {outcome}"
+    assert outcome.status == "completed", outcome
+    assert outcome.duplicate_refs == 0, outcome
+    assert outcome.ledger_problems == [], outcome
+    assert outcome.delivered + outcome.failed == outcome.recipients, outcome
+    assert outcome.fallbacks > 0 and outcome.fallbacks_final == outcome.fallbacks, outcome

@@ -31,6 +31,8 @@ def test_each_unsafe_setting_is_named_on_its_own_line():
     assert production.config_problems({**SAFE, "SECRET_KEY_FROM_ENV": False})[0].startswith("SECRET_KEY: ")
     assert production.config_problems({**SAFE, "SESSION_COOKIE_SECURE": False})[0].startswith("SESSION_COOKIE_SECURE")
     assert "알 수 없는 설정 이름 GATEWAY_FAX" in production.config_problems({**SAFE, "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_FAX"})[0]
+    assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": "3600"})[0].startswith("CLOCK_OFFSET_SECONDS")
+    assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": 0.0}) == []
 
 
 def test_demo_data_is_refused_and_the_process_stops(app, capsys):

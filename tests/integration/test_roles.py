@@ -178,16 +178,18 @@ def test_acc03_the_named_pages_per_role(app):
     _, admin = staff_client(app, ADMIN)
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/audit/list/",
                 "/staff/accounts/list/", "/staff/sandbox/list/", "/staff/queues/alimtalk-templates/",
-                "/staff/alimtalk-templates/"):
+                "/staff/alimtalk-templates/", "/staff/queues/kakao-targeting/list/"):
         assert operator.get(url).status_code == 200, url
     assert operator.get("/staff/jobs/").status_code == 403
     assert operator.get("/users/list/").status_code == 403
     assert finance.get("/staff/audit/list/").status_code == 200
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/accounts/list/",
-                "/staff/jobs/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/"):
+                "/staff/jobs/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",
+                "/staff/queues/kakao-targeting/list/"):
         assert finance.get(url).status_code == 403, url
     for url in ("/staff/", "/staff/jobs/", "/staff/queues/conversions/list/", "/staff/audit/list/",
-                "/users/list/", "/roles/list/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/"):
+                "/users/list/", "/roles/list/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",
+                "/staff/queues/kakao-targeting/list/"):
         assert admin.get(url).status_code == 200, url
 
 

@@ -155,7 +155,7 @@ LISTS = ["/staff/queues/sender-numbers/list/", "/staff/queues/conversions/list/"
          "/staff/queues/topups/list/", "/staff/queues/refunds/list/", "/staff/queues/channels/list/",
          "/staff/accounts/list/", "/staff/sender-numbers/list/", "/staff/ledger/list/", "/staff/audit/list/",
          "/staff/sandbox/list/", "/staff/price-plans/list/", "/staff/queues/alimtalk-templates/",
-         "/staff/alimtalk-templates/", "/staff/"]
+         "/staff/alimtalk-templates/", "/staff/queues/kakao-targeting/list/", "/staff/"]
 
 
 def _read(text: str, url: str) -> None:

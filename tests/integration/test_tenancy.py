@@ -15,13 +15,14 @@ import pytest
 
 from app import clock
 from app.models import (AccountNotice, AlimtalkTemplate, AlimtalkTemplateEvent, CashRefundRequest, CorporateConversion,
-                        Invitation, StoredFile)
+                        FriendtalkTemplate, Invitation, KakaoTargetingApplication, StoredFile)
 from app.services.kakao import templates as alimtalk_templates
 from app.services.shared import notices, uow
 from tests.support.foundation import (apply_conversion, count, customer_client, customer_endpoints, png_bytes,
                                       rows, staff_client)
-from tests.support.factories import approve_channel, fund, make_template
+from tests.support.factories import apply_targeting, approve_channel, fund, make_friendtalk_template, make_template
 from tests.support.tenancy import assert_foreign_404
+from tests.support.uploads import jpeg
 
 
 def prove_file_download(app, owner, owner_client, stranger):
@@ -87,6 +88,31 @@ def prove_notice_open(app, owner, owner_client, stranger):
     response = owner_client.post(url)
     assert response.status_code == 302 and response.headers["Location"].endswith("/senders/")
     assert rows(app, AccountNotice)[0]["read_at"] is not None
+
+
+def prove_targeting_apply(app, owner, owner_client, stranger):
+    """/senders/channels/<id>/targeting: no M/N application on another account's channel,
+    whether it has none yet or a rejected one (whose reason stays the owner's)."""
+    import io
+    from tests.support.uploads import PDF, png
+
+    def form():
+        return {"friend_count": "60000", "business_document": (io.BytesIO(PDF), "biz.pdf"),
+                "consent_document": (io.BytesIO(png()), "consent.png")}
+
+    channel_id = approve_channel(app, owner.account_id, "@owner")
+    url = f"/senders/channels/{channel_id}/targeting"
+    assert stranger.post(url, data=form(), content_type="multipart/form-data").status_code == 404
+    assert count(app, KakaoTargetingApplication) == 0 and count(app, StoredFile) == 0
+    apply_targeting(app, owner.account_id, channel_id, status="rejected", reason="오너의 반려 사유")
+    before = rows(app, KakaoTargetingApplication), rows(app, StoredFile)
+    response = stranger.post(url, data=form(), content_type="multipart/form-data")
+    assert response.status_code == 404 and "오너의 반려 사유" not in response.get_data(as_text=True)
+    assert assert_foreign_404(stranger, "GET", f"/senders/channels/{channel_id}", secret="오너의 반려 사유")
+    assert (rows(app, KakaoTargetingApplication), rows(app, StoredFile)) == before
+    assert owner_client.post(url, data=form(), content_type="multipart/form-data").status_code == 302
+    [application] = rows(app, KakaoTargetingApplication)
+    assert (application["status"], application["account_id"]) == ("requested", owner.account_id)
 
 
 ALIMTALK_SECRET = "오너의 비밀 안내"
@@ -217,27 +243,70 @@ def prove_alimtalk_compose_send(app, owner, owner_client, stranger):
     assert count(app, Send) == 1
 
 
-FRIENDTALK_SECRET = "오너의 비밀 친구톡"
+FRIENDTALK_SECRET = "오너의 비밀 세일"
+
+
+def _owners_friendtalk_template(app, owner) -> int:
+    """A 친구톡 template of the owner, with an image (KFT-01)."""
+    return make_friendtalk_template(app, owner.account_id, name=FRIENDTALK_SECRET, text=f"{FRIENDTALK_SECRET} #[이름]",
+                                    image=("a.jpg", jpeg((800, 600))))
+
+
+def _friendtalk_state(app, template_id) -> tuple[list, list]:
+    return rows(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id), rows(app, StoredFile)
+
+
+def prove_friendtalk_template_edit(app, owner, owner_client, stranger):
+    """/templates/friendtalk/<id>/edit: neither the form nor a save (or an image removed) of
+    another account's 친구톡 template."""
+    template_id = _owners_friendtalk_template(app, owner)
+    url = f"/templates/friendtalk/{template_id}/edit"
+    before = _friendtalk_state(app, template_id)
+    assert assert_foreign_404(stranger, "GET", url, secret=FRIENDTALK_SECRET).status_code == 404
+    form = {"name": "바꿔치기", "content": "바꿔치기 내용", "remove_image": "1", "op": "save"}
+    assert assert_foreign_404(stranger, "POST", url, data=form, secret=FRIENDTALK_SECRET).status_code == 404
+    assert _friendtalk_state(app, template_id) == before
+    assert owner_client.get(url).status_code == 200
+    assert owner_client.post(url, data=form).status_code == 302
+    [row] = rows(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id)
+    assert row["name"] == "바꿔치기" and row["image_file_id"] is None
+
+
+def prove_friendtalk_template_delete(app, owner, owner_client, stranger):
+    """/templates/friendtalk/delete: another account's id in the form (alone or among the
+    stranger's own) deletes nothing."""
+    template_id = _owners_friendtalk_template(app, owner)
+    assert stranger.post("/templates/friendtalk/new", data={"name": "남의 것", "content": "남의 내용"}).status_code == 302
+    [own] = [r["id"] for r in rows(app, FriendtalkTemplate) if r["account_id"] != owner.account_id]
+    before = _friendtalk_state(app, template_id)
+    for ids in ([str(template_id)], [str(own), str(template_id)]):
+        response = assert_foreign_404(stranger, "POST", "/templates/friendtalk/delete", data={"template_id": ids},
+                                      secret=FRIENDTALK_SECRET)
+        assert response.status_code == 404
+    assert _friendtalk_state(app, template_id) == before
+    assert count(app, FriendtalkTemplate, FriendtalkTemplate.id == own) == 1
+    assert owner_client.post("/templates/friendtalk/delete", data={"template_id": str(template_id)}).status_code == 302
+    assert count(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id) == 0
+
+
+FRIENDTALK_COMPOSE_SECRET = "오너의 비밀 친구톡"
 
 
 def _owners_friendtalk(app, owner) -> tuple[int, int, int]:
     """(channel id, saved 친구톡 content id, its image's file id) of the owner."""
-    from app.services.kakao import friendtalk_templates
-    from tests.support.uploads import jpeg
     channel_id = approve_channel(app, owner.account_id, "@ownerft")
-    with app.app_context():
-        saved = friendtalk_templates.create_template(account_id=owner.account_id, name="오너 세일",
-                                                     text=FRIENDTALK_SECRET, image=("o.jpg", jpeg((800, 600))),
-                                                     now=clock.now())
-        return channel_id, saved.id, saved.image_file_id
+    template_id = make_friendtalk_template(app, owner.account_id, name="오너 세일", text=FRIENDTALK_COMPOSE_SECRET,
+                                           image=("o.jpg", jpeg((800, 600))))
+    [saved] = rows(app, FriendtalkTemplate, FriendtalkTemplate.id == template_id)
+    return channel_id, template_id, saved["image_file_id"]
 
 
 def prove_friendtalk_template_content(app, owner, owner_client, stranger):
     """/friendtalk/template-content/<id>: another account's saved 친구톡 content, its text and image."""
     _, template_id, _ = _owners_friendtalk(app, owner)
     url = f"/friendtalk/template-content/{template_id}"
-    assert assert_foreign_404(stranger, "GET", url, secret=FRIENDTALK_SECRET).status_code == 404
-    assert owner_client.get(url).get_json()["content"] == FRIENDTALK_SECRET
+    assert assert_foreign_404(stranger, "GET", url, secret=FRIENDTALK_COMPOSE_SECRET).status_code == 404
+    assert owner_client.get(url).get_json()["content"] == FRIENDTALK_COMPOSE_SECRET
 
 
 def prove_friendtalk_compose_send(app, owner, owner_client, stranger):
@@ -258,7 +327,7 @@ def prove_friendtalk_compose_send(app, owner, owner_client, stranger):
             for changes, status, code in refusals:
                 response = stranger.post(path, json={**payload, **changes}, headers=headers)
                 assert (response.status_code, response.get_json()["error"]["code"]) == (status, code), (path, changes)
-                assert FRIENDTALK_SECRET not in str(response.get_json())
+                assert FRIENDTALK_COMPOSE_SECRET not in str(response.get_json())
         assert count(app, Send) == 0 and count(app, Message) == 0
         fund(app, owner.account_id, cash=1_000)
         assert owner_client.post("/friendtalk/quote", json=payload, headers=headers).status_code == 200
@@ -311,6 +380,20 @@ def prove_kakao_history_export(app, owner, owner_client, stranger):
     assert mine.status_code == 200 and mine.data[:2] == b"PK"
 
 
+def prove_kakao_history_delete(app, owner, owner_client, stranger):
+    """/history/kakao/delete: another account's Kakao send ids (선택삭제) are not found and
+    stay; a stranger's 전체삭제 finds none of them (nothing of the stranger's to delete)."""
+    from app.models import Message, Send
+    send_id = _owners_alimtalk_send(app, owner)
+    before = (rows(app, Send), count(app, Message))
+    url = "/history/kakao/delete"
+    assert assert_foreign_404(stranger, "POST", url, data={"send_id": str(send_id)}).status_code == 404
+    assert stranger.post(url, data={"all": "1", "period": "today"}).status_code == 422
+    assert (rows(app, Send), count(app, Message)) == before
+    response = owner_client.post(url, data={"send_id": str(send_id)})
+    assert response.status_code == 302 and count(app, Send, Send.id == send_id) == 0
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -359,6 +442,11 @@ CUSTOMER_ROUTES = {
     "AlimtalkTemplateView.delete": prove_alimtalk_delete,
     "AlimtalkTemplateView.comment": prove_alimtalk_comment,
     "AlimtalkTemplateView.reactivate": prove_alimtalk_reactivate,
+    # 친구톡 템플릿 (KFT-01)
+    "FriendtalkTemplateView.index": NO_IDS + " (lists and searches the account's templates only)",
+    "FriendtalkTemplateView.new": NO_IDS,
+    "FriendtalkTemplateView.edit": prove_friendtalk_template_edit,
+    "FriendtalkTemplateView.delete": prove_friendtalk_template_delete,
     # 알림톡 발송 (KAT-06..08)
     "AlimtalkComposeView.index": NO_IDS,
     "AlimtalkComposeView.sample": prove_alimtalk_sample,
@@ -395,6 +483,7 @@ CUSTOMER_ROUTES = {
     "SenderView.delete_number": SENDERS_PROOF,
     "SenderView.channel": SENDERS_PROOF,
     "SenderView.delete_channel": SENDERS_PROOF,
+    "SenderView.apply_targeting": prove_targeting_apply,
     "OptoutNumberView.index": NO_IDS,
     "OptoutNumberView.new": NO_IDS,
     "OptoutNumberView.detail": OPTOUT_080_PROOF,
@@ -424,6 +513,7 @@ CUSTOMER_ROUTES = {
     # 카카오톡 발송내역 (KRS-01..03; cancel, resend and export jobs are the routes above)
     "KakaoHistoryView.index": NO_IDS + " (filters in the query string; the channel filter is a search id "
                                        "matched within the account's sends)",
+    "KakaoHistoryView.delete": prove_kakao_history_delete,
     "KakaoHistoryView.detail": prove_kakao_history_detail,
     "KakaoHistoryView.export_messages": prove_kakao_history_export,
     "ExportView.show": EXPORT_PROOF,

@@ -9,9 +9,10 @@ from app.extensions import db
 from app.models import Account, AccountMember, KakaoChannel, SenderNumber
 from app.security.roles import CUSTOMER
 from app.services.accounts import consents, signup, users
-from app.services.senders import kakao_channels, optout_numbers
+from app.services.senders import kakao_channels, kakao_targeting, optout_numbers
+from app.services.kakao import friendtalk_templates
 from app.services.kakao import templates as alimtalk_templates
-from tests.support.uploads import PDF
+from tests.support.uploads import PDF, png
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -98,6 +99,22 @@ def approve_channel(app, account_id: int, search_id: str = "@shop", admin_phone:
         return channel.id
 
 
+def apply_targeting(app, account_id: int, channel_id: int, *, status: str = "requested", friend_count: int = 60_000,
+                    reason: str = "수신 동의 증빙이 확인되지 않습니다.") -> int:
+    """A Brand Message targeting (M/N) application of the channel (KFT-02) through the
+    service — a PDF business document and a PNG consent evidence —, then decided by an
+    operator when `status` is approved or rejected. Returns its id."""
+    with app.app_context():
+        now = clock.now()
+        item = kakao_targeting.apply(account_id=account_id, channel_id=channel_id, friend_count=friend_count,
+                                     business_document=("사업자등록증명원.pdf", PDF),
+                                     consent_document=("수신동의.png", png()), now=now)
+        if status in ("approved", "rejected"):
+            kakao_targeting.decide(item.id, approve=status == "approved", actor=None, now=now,
+                                   reason=reason if status == "rejected" else None)
+        return item.id
+
+
 #: a valid AlimTalk template as the form and the API write it (KAT-01)
 TEMPLATE_FIELDS = {"name": "주문 안내", "message_type": "BA", "emphasis_type": "NONE",
                    "content": "#{고객명}님, 주문하신 상품(주문번호 #{주문번호})이 발송되었습니다.",
@@ -119,3 +136,11 @@ def make_template(app, account_id: int, channel_id: int, *, status: str = "saved
             alimtalk_templates.decide(template.id, approve=status == "approved", actor=None, now=now,
                                       reason="변수 사용이 가이드와 맞지 않습니다." if status == "rejected" else None)
         return template.id
+
+
+def make_friendtalk_template(app, account_id: int, *, name: str = "겨울 세일", text: str = "#[이름]님, 겨울 세일을 시작합니다.",
+                             buttons=None, image: tuple[str, bytes] | None = None, wide: bool = False) -> int:
+    """A saved 친구톡 content (KFT-01) through the service; returns its id."""
+    with app.app_context():
+        return friendtalk_templates.create_template(account_id=account_id, name=name, text=text, buttons=buttons,
+                                                    image=image, wide=wide, now=clock.now()).id

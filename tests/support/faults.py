@@ -19,8 +19,10 @@ from app.extensions import db, queue
 from app.gateways.sandbox import SandboxGateway
 from app.models import Send
 from app.services import checks
+from app.domain import friendtalk
 from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
-from app.services.kakao import alimtalk_sends
+from app.domain.friendtalk_plan import FriendtalkRequest
+from app.services.kakao import alimtalk_sends, friendtalk_sends
 from app.services.sending import acceptance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,12 +55,17 @@ def recipients_for(rng: random.Random, count: int) -> list[Recipient]:
 
 
 def _accept(app, account_id: int, sender: str, seed: int, rng: random.Random, size: int, start: dt.datetime,
-            template_id: int | None) -> int:
-    """An SMS send, or with `template_id` an AlimTalk send with 대체문자 from `sender`
-    (80–88 then fail on Kakao only and their fallback goes; 90–97 fail on both)."""
+            template_id: int | None, channel: str | None = None) -> int:
+    """An SMS send, or with `template_id` an AlimTalk send with 대체문자 from `sender`, or
+    with `channel` a 친구톡 (Brand Message) with its ad fallback (80–88 then fail on Kakao
+    only and their fallback goes; 90–97 fail on both)."""
     people = recipients_for(rng, size)
     with app.app_context():
-        if template_id is None:
+        if channel is not None:
+            result = friendtalk_sends.accept(FriendtalkRequest(
+                account_id=account_id, channel=channel, content=friendtalk.check_content(f"REL-02 seed {seed} 세일 안내"),
+                recipients=people, fallback=FallbackRequest(sender, ad_company="메가샵")), now=start)
+        elif template_id is None:
             result = acceptance.accept(acceptance.SmsRequest(account_id=account_id, sender=sender,
                                                              body=f"REL-02 seed {seed}", recipients=people), now=start)
         else:
@@ -69,12 +76,14 @@ def _accept(app, account_id: int, sender: str, seed: int, rng: random.Random, si
         return result.send.id
 
 
-def run_worker_process(app, *, crash: str | None = None, batch_size: int = 1000, timeout: int = 180) -> int:
-    """One burst worker in its own process; returns its exit code (-9 when killed)."""
+def run_worker_process(app, *, crash: str | None = None, batch_size: int = 1000, timeout: int = 180,
+                       clock_offset: float = 0.0) -> int:
+    """One burst worker in its own process (its clock shifted by `clock_offset` seconds, as
+    this process's); returns its exit code (-9 when killed)."""
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
                SANDBOX_DATABASE_URL=app.config["SANDBOX_DATABASE_URL"],
                FLASK_APP="run.py", RQ_QUEUE_PREFIX=app.config.get("RQ_QUEUE_PREFIX", ""),
-               DISPATCH_BATCH_SIZE=str(batch_size))
+               DISPATCH_BATCH_SIZE=str(batch_size), CLOCK_OFFSET_SECONDS=str(clock_offset))
     env.pop("MEGABIRD_CRASH_AT", None)
     if crash:
         env["MEGABIRD_CRASH_AT"] = crash
@@ -96,15 +105,34 @@ def enqueue_dispatch(app, send_id: int) -> None:
         queue("dispatch").enqueue(dispatch_send, send_id, job_timeout=JOB_TIMEOUT)
 
 
+def brand_message_offset(now: dt.datetime) -> float:
+    """Seconds to shift the clocks by so that `now` falls at 12:00 KST when it is outside
+    the Brand Message hours (08:00–20:50), else 0."""
+    if friendtalk.in_hours(now):
+        return 0.0
+    noon = clock.kst_to_utc(dt.datetime.combine(clock.to_kst(now).date(), dt.time(12, 0)))
+    return (noon - now).total_seconds()
+
+
 def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, batch_size: int = 50,
-             template_id: int | None = None) -> Outcome:
-    """Accept one send (an AlimTalk send with fallback when `template_id` is given), crash
-    the worker once at a seeded point, restart until done."""
+             template_id: int | None = None, channel: str | None = None) -> Outcome:
+    """Accept one send (an AlimTalk send with fallback when `template_id` is given, a 친구톡
+    with its ad fallback on `channel`), crash the worker once at a seeded point, restart
+    until done. A 친구톡 outside its hours runs with every clock shifted to 12:00 KST."""
+    offset = brand_message_offset(clock.now()) if channel is not None else 0.0
+    clock.set_offset(offset)
+    try:
+        return _scenario(app, account_id, sender, seed, size, batch_size, template_id, channel, offset)
+    finally:
+        clock.set_offset(0)
+
+
+def _scenario(app, account_id, sender, seed, size, batch_size, template_id, channel, offset) -> Outcome:
     rng = random.Random(seed)
     crash_point = rng.choice(faults.POINTS)
     crash = f"{crash_point}:{rng.randint(1, 3 if crash_point.startswith('dispatch') else 2)}"
     start = clock.now()
-    send_id = _accept(app, account_id, sender, seed, rng, size, start, template_id)
+    send_id = _accept(app, account_id, sender, seed, rng, size, start, template_id, channel)
     kills = rounds = 0
     # Round 0: the dispatch job and a tick that applies reports and settles, with the crash armed.
     enqueue_dispatch(app, send_id)
@@ -113,7 +141,7 @@ def scenario(app, account_id: int, sender: str, seed: int, *, size: int = 240, b
         # every round a little later: claims go stale (5 min), reports come due (≤ 30 min)
         enqueue_tick(app, start + dt.timedelta(minutes=31 + 10 * round_no))
         # small batches: several per send, so that crashes land between them
-        code = run_worker_process(app, crash=None if kills else crash, batch_size=batch_size)
+        code = run_worker_process(app, crash=None if kills else crash, batch_size=batch_size, clock_offset=offset)
         if code not in (0, -9):
             raise RuntimeError(f"worker exited with {code}")
         kills += code == -9

@@ -206,3 +206,27 @@ def test_kat07_default_fallback_text_adds_the_web_links():
 def test_the_renderer_renders_as_render_does(text):
     values = {"고객명": "홍길동", "주문번호": "A-1"}
     assert alimtalk.renderer(text)(values) == alimtalk.render(text, values)
+
+
+# --- KRS-03 문자로 재발송하기: an AlimTalk text as the SMS compose page writes it ---------------------------------
+
+@pytest.mark.parametrize("text, body, names, kept", [
+    ("변수 없음", "변수 없음", (), False),
+    ("#{고객명}님 주문 #{주문번호} 발송", "#[1]님 주문 #[2] 발송", ("고객명", "주문번호"), False),
+    ("#{ 고객명 } #{고객명} 또 #{주문번호}", "#[1] #[1] 또 #[2]", ("고객명", "주문번호"), False),
+    ("#{가}#{나}#{다}#{라}", "#[1]#[2]#[3]#[4]", ("가", "나", "다", "라"), False),
+    ("#{가}#{나}#{다}#{라}#{마}", "#{가}#{나}#{다}#{라}#{마}", (), True),        # more than #[1]..#[4]: as written
+    ("빈 변수 #{} 그대로 #{이름}", "빈 변수 #{} 그대로 #[1]", ("이름",), False),
+    (None, "", (), False),
+])
+def test_krs03_as_sms_text_numbers_up_to_four_variables_in_order(text, body, names, kept):
+    moved = alimtalk.as_sms_text(text)
+    assert (moved.body, moved.names, moved.kept) == (body, names, kept)
+
+
+def test_krs03_each_recipients_values_move_with_their_variables():
+    moved = alimtalk.as_sms_text("#{고객명}님 주문 #{주문번호} 발송")
+    assert moved.values({"고객명": "홍길동", "주문번호": "A-1", "기타": "x"}) == {"1": "홍길동", "2": "A-1"}
+    assert moved.values({"고객명": "홍길동", "주문번호": ""}) == {"1": "홍길동"}       # blank: no value
+    kept = alimtalk.as_sms_text("#{가}#{나}#{다}#{라}#{마}")
+    assert kept.values({"가": "1"}) == {"가": "1"}

@@ -229,3 +229,14 @@ def test_kft02_kft03_the_plan_asks_hours_and_targeting():
     assert refusal(plan, [person("01023456780", 1, "홍")], now=kst(21, 0)).code == "friendtalk_hours"
     assert refusal(plan, [person("01023456780", 1, "홍")], targeting="M").code == "targeting_not_allowed"
     assert refusal(plan, [person("01023456780", 1, "홍")], scheduled_at=kst(21, 0)).code == "friendtalk_hours"
+
+
+def test_a_development_clock_offset_shifts_now_and_is_undone():
+    from app import clock
+    before = clock.now()
+    clock.set_offset(3600)
+    try:
+        assert dt.timedelta(minutes=59) < clock.now() - before < dt.timedelta(minutes=61)
+    finally:
+        clock.set_offset(0)
+    assert clock.now() - before < dt.timedelta(minutes=1)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from app.domain import consents as terms
-from app.domain import sms
 from app.domain import text as rules
 from app.domain.brn import validate_brn
 from app.domain.files import check_document

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 
-from app.errors import InvalidState, ValidationError
+from app.errors import InvalidState, NotFound, ValidationError
 from app.extensions import db
 from app.models import ExportJob, Message, Send, SendCategoryCount
 from app.security.tenancy import get_owned
@@ -50,12 +50,17 @@ def _forget(send: Send) -> None:
     files.delete(stored)
 
 
-def delete_sends(*, account_id: int, send_ids=None, flt: queries.SendFilter | None = None) -> int:
-    """선택삭제 (ids) or 전체삭제 (every send the filter shows). Permanent. Sends still in
+def delete_sends(*, account_id: int, send_ids=None, flt: queries.SendFilter | None = None,
+                 channels: tuple[str, ...] = ()) -> int:
+    """선택삭제 (ids) or 전체삭제 (every send the filter shows) of a history list — 문자 or
+    카카오톡 (RES-02, KRS-01). Permanent. With ids, `channels` are the list's: an id of
+    another channel's send is not found, as on that list's detail page. Sends still in
     progress or scheduled are refused (their money is not settled yet)."""
     with transaction():
         if send_ids is not None:
             sends = [get_owned(Send, value, account_id, for_update=True) for value in send_ids]
+            if channels and any(s.channel not in channels for s in sends):
+                raise NotFound()          # as get_owned: nothing said about the send
         else:
             sends = list(db.session.scalars((flt or queries.SendFilter()).apply(
                 select(Send).where(Send.account_id == account_id))))

@@ -172,8 +172,9 @@ def build_request(account_id: int, payload: dict) -> AlimtalkRequest:
 
 
 def quote(account_id: int, payload: dict, now: dt.datetime) -> dict:
-    """The two-column confirm dialog (KAT-08): the service's quote, validated as accept()
-    validates (the fallback's sender number included), nothing written."""
+    """The two-column confirm dialog (KAT-08): the service's quote, refused as accept()
+    refuses (the fallback's sender number, suspension and the daily cap included), nothing
+    written."""
     return compose_parts.confirm(account_id, build_request(account_id, payload), alimtalk_sends.quote, now=now,
                                  kakao_type="알림톡")
 

@@ -16,48 +16,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import clock
-from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, content_hash, plan as make_plan
-from app.domain.recipients import Rejected
+from app.domain.alimtalk_plan import AlimtalkPlan, AlimtalkRequest, TemplateFacts, plan as make_plan
 from app.domain.results import TEMPLATE_CODE
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models import AlimtalkTemplate, KakaoChannel, Send
+from app.models import AlimtalkTemplate, KakaoChannel
 from app.services.accounts import access, optout_codes
-from app.services.contacts import optouts
-from app.services.kakao import templates
+from app.services.kakao import messages, templates
 from app.services.senders import sender_numbers
-from app.services.sending import acceptance, dispatch, duplicates
+from app.services.sending import acceptance, dispatch
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
 MSG_TYPE = "ALIMTALK"
 
 
-@dataclass
-class AlimtalkAccepted:
-    send: Send
+class AlimtalkAccepted(messages.KakaoAccepted):
     plan: AlimtalkPlan
-    optouts: int
-    resent: int
-
-    @property
-    def rejected(self) -> list[Rejected]:
-        return self.plan.rejected
-
-    def to_api(self) -> dict:
-        s = self.send
-        return {"send_id": str(s.id), "channel": "alimtalk", "type": s.msg_type, "status": s.status,
-                "recipients": s.recipient_count, "unit_price": s.unit_price,
-                "fallback_unit_price": s.fallback_unit_price, "fallback_type": s.fallback_msg_type,
-                "hold": s.hold_amount,
-                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
-                "rejected": [r.to_dict() for r in self.plan.rejected], "duplicates": self.plan.duplicates,
-                "optouts": self.optouts, "duplicate_sends": self.resent}
 
 
 def template_facts(template: AlimtalkTemplate) -> TemplateFacts:
@@ -98,15 +76,22 @@ def _template_of(request: AlimtalkRequest) -> AlimtalkTemplate:
 
 
 def quote(request: AlimtalkRequest, *, now: dt.datetime) -> dict:
-    """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
+    """What the confirm dialog shows (KAT-08), refused as accept() refuses — the template,
+    the plan, the fallback's sender number, then a suspended account or the daily cap
+    (acceptance.admit, ACC-10), in accept()'s order —, nothing written; the refused
+    numbers with their reasons as the SMS dialog shows them (the first 20, and how many)."""
     account = access.check_kakao_allowed(request.account_id, field="발신 채널 ID")
     facts = template_facts(_template_of(request))
     p = make_plan(request, facts, now, optouts=optout_codes.choices(request.account_id) if facts.is_ad else None)
+    if p.fallback:
+        sender_numbers.approved_number(request.account_id, p.fallback.sender)
+    acceptance.admit(account, len(p.recipients), now)
     kakao, fallback = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
     unit = max(kakao, fallback or 0)
     return {"recipients": len(p.recipients), "kakao_price": kakao, "fallback_type": p.fallback.msg_type if p.fallback
             else None, "fallback_price": fallback, "hold": unit * len(p.recipients),
-            "balance": ledger.balance(request.account_id).total}
+            "balance": ledger.balance(request.account_id).total,
+            "rejected_count": len(p.rejected), "rejected": [r.to_dict() for r in p.rejected[:20]]}
 
 
 def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
@@ -124,22 +109,9 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
         kakao_price, fallback_price = _unit_prices(account, p.fallback.msg_type if p.fallback else None)
         unit = max(kakao_price, fallback_price or 0)
         # an ad's fallback never goes to a number on the opt-out list: the recipient is left out
-        blocked = (optouts.numbers_in(account.id, (k.recipient.phone for k in p.recipients))
-                   if facts.is_ad and p.fallback else set())
-        hashes = {id(k.recipient): content_hash(k.text) for k in p.recipients}
-        repeated: set[str] = set()
-        if account.duplicate_protection and request.scheduled_at is None:
-            repeated = duplicates.recently_sent(account.id, [k.recipient for k in p.recipients],
-                                                lambda r: hashes[id(r)], now) - blocked
-        rows = []
-        for k in p.recipients:
-            r = k.recipient
-            outcome = "optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None
-            rows.append(acceptance.NewMessage(r.phone, str(r.name)[:100] if r.name else None,
-                                              json.dumps({n: v for n, v in r.vars.items() if v not in (None, "")},
-                                                         ensure_ascii=False) if p.uses_variables else None,
-                                              hashes[id(r)], outcome))
-        charged = sum(1 for row in rows if row.outcome is None)
+        written = messages.message_rows(account, p.recipients, is_ad=bool(facts.is_ad and p.fallback),
+                                        uses_variables=p.uses_variables, scheduled_at=request.scheduled_at, now=now)
+        charged = written.charged
         channel = template.channel
         kakao = {"channel_id": channel.id, "search_id": channel.search_id, "sender_key": channel.sender_key,
                  "template_id": template.id, "template_code": template.code, "message_type": template.message_type,
@@ -161,9 +133,9 @@ def accept(request: AlimtalkRequest, *, now: dt.datetime) -> AlimtalkAccepted:
                                   api_key_id=request.api_key_id, fallback_unit_price=fallback_price,
                                   fallback_msg_type=p.fallback.msg_type if p.fallback else None,
                                   kakao=json.dumps(kakao, ensure_ascii=False))
-        send = acceptance.write(account, spec, rows, now)
+        send = acceptance.write(account, spec, written.rows, now)
         templates.mark_used(template.id, now)
-    return AlimtalkAccepted(send, p, len(blocked), len(repeated))
+    return AlimtalkAccepted(send, p, len(written.blocked), len(written.repeated))
 
 
 # --- the pipeline's Kakao steps (registered at start-up) ------------------------------------------------------

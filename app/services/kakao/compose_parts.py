@@ -9,7 +9,6 @@ from app import clock
 from app.domain import jsonbody
 from app.domain.alimtalk_plan import FallbackRequest
 from app.errors import ValidationError
-from app.services.senders import sender_numbers
 from app.services.wallet import ledger
 
 
@@ -45,9 +44,6 @@ def dialog(account_id: int, figures: dict, *, kakao_type: str, scheduled_at: dt.
 
 
 def confirm(account_id: int, request, quote, *, now: dt.datetime, kakao_type: str) -> dict:
-    """The figures of 발송하기's dialog for a request of either Kakao page: the fallback's
-    sender number checked as accept() checks it (before the dialog opens), then the
-    service's `quote(request, now=)`. Nothing is written."""
-    if request.fallback is not None:
-        sender_numbers.approved_number(account_id, request.fallback.sender)
+    """The figures of 발송하기's dialog for a request of either Kakao page: the service's
+    `quote(request, now=)`, which refuses what accept() refuses. Nothing is written."""
     return dialog(account_id, quote(request, now=now), kakao_type=kakao_type, scheduled_at=request.scheduled_at)

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app import clock
 from app.domain.files import CheckedFile
-from app.domain.friendtalk_plan import FriendtalkPlan, FriendtalkRequest, content_hash, plan as make_plan
-from app.domain.recipients import Rejected
+from app.domain.friendtalk_plan import FriendtalkPlan, FriendtalkRequest, plan as make_plan
 from app.extensions import db
-from app.models import Account, KakaoChannel, Send, SendImage
+from app.models import Account, KakaoChannel, SendImage
 from app.services.accounts import access, optout_codes
-from app.services.contacts import optouts
-from app.services.senders import kakao_channels, sender_numbers
-from app.services.sending import acceptance, dispatch, duplicates
+from app.services.kakao import messages
+from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
+from app.services.sending import acceptance, dispatch
 from app.services.shared import files
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
@@ -33,32 +30,17 @@ from app.services.wallet import ledger
 CHANNEL = "friendtalk"
 
 
-@dataclass
-class FriendtalkAccepted:
-    send: Send
+class FriendtalkAccepted(messages.KakaoAccepted):
     plan: FriendtalkPlan
-    optouts: int
-    resent: int
 
-    @property
-    def rejected(self) -> list[Rejected]:
-        return self.plan.rejected
-
-    def to_api(self) -> dict:
-        s = self.send
-        return {"send_id": str(s.id), "channel": CHANNEL, "type": s.msg_type, "status": s.status,
-                "recipients": s.recipient_count, "unit_price": s.unit_price, "targeting": self.plan.targeting,
-                "wide": self.plan.content.wide, "fallback_unit_price": s.fallback_unit_price,
-                "fallback_type": s.fallback_msg_type, "hold": s.hold_amount,
-                "scheduled_at": clock.to_kst(s.scheduled_at).isoformat() if s.scheduled_at else None,
-                "rejected": [r.to_dict() for r in self.plan.rejected], "duplicates": self.plan.duplicates,
-                "optouts": self.optouts, "duplicate_sends": self.resent}
+    def api_extra(self) -> dict:
+        return {"targeting": self.plan.targeting, "wide": self.plan.content.wide}
 
 
 def targeting_choices(account_id: int, channel: KakaoChannel) -> tuple[str, ...]:
-    """What the channel may target (KFT-02): its friends (`I`) until an operator approves
-    it for M/N."""
-    return ("I",)
+    """What the channel may target (KFT-02): its friends (`I`), and M/N once an operator
+    approved its application and the account has its own 080 number (senders/kakao_targeting)."""
+    return kakao_targeting.targeting_choices(account_id, channel.id)
 
 
 def _plan(request: FriendtalkRequest, now: dt.datetime) -> tuple[Account, KakaoChannel, FriendtalkPlan]:
@@ -70,15 +52,21 @@ def _plan(request: FriendtalkRequest, now: dt.datetime) -> tuple[Account, KakaoC
 
 
 def quote(request: FriendtalkRequest, *, now: dt.datetime) -> dict:
-    """What the confirm dialog shows (KAT-08), validated as accept() would, nothing written."""
+    """What the confirm dialog shows (KAT-08), refused as accept() refuses — the channel,
+    the plan, the fallback's sender number, then a suspended account or the daily cap, in
+    accept()'s order —, nothing written; the refused numbers with their reasons as the SMS
+    dialog shows them (the first 20, and how many)."""
     account, _channel, p = _plan(request, now)
+    if p.fallback:
+        sender_numbers.approved_number(request.account_id, p.fallback.sender)
     acceptance.admit(account, len(p.recipients), now)
     kakao, fallback = acceptance.unit_prices(account, p.msg_type, p.fallback.msg_type if p.fallback else None)
     unit = max(kakao, fallback or 0)
     return {"recipients": len(p.recipients), "type": p.msg_type, "kakao_price": kakao,
             "fallback_type": p.fallback.msg_type if p.fallback else None, "fallback_price": fallback,
             "hold": unit * len(p.recipients), "balance": ledger.balance(request.account_id).total,
-            "rejected": len(p.rejected), "duplicates": p.duplicates}
+            "rejected_count": len(p.rejected), "rejected": [r.to_dict() for r in p.rejected[:20]],
+            "duplicates": p.duplicates}
 
 
 def accept(request: FriendtalkRequest, *, now: dt.datetime) -> FriendtalkAccepted:
@@ -94,21 +82,9 @@ def accept(request: FriendtalkRequest, *, now: dt.datetime) -> FriendtalkAccepte
         kakao_price, fallback_price = acceptance.unit_prices(account, p.msg_type, p.fallback.msg_type if p.fallback else None)
         unit = max(kakao_price, fallback_price or 0)
         # an ad: a number on the opt-out list gets neither the Brand Message nor its fallback
-        blocked = optouts.numbers_in(account.id, (k.recipient.phone for k in p.recipients))
-        hashes = {id(k.recipient): content_hash(k.text) for k in p.recipients}
-        repeated: set[str] = set()
-        if account.duplicate_protection and request.scheduled_at is None:
-            repeated = duplicates.recently_sent(account.id, [k.recipient for k in p.recipients],
-                                                lambda r: hashes[id(r)], now) - blocked
-        rows = []
-        for k in p.recipients:
-            r = k.recipient
-            outcome = "optout_080" if r.phone in blocked else "duplicate" if r.phone in repeated else None
-            rows.append(acceptance.NewMessage(r.phone, str(r.name)[:100] if r.name else None,
-                                              json.dumps({n: v for n, v in r.vars.items() if v not in (None, "")},
-                                                         ensure_ascii=False) if p.uses_variables else None,
-                                              hashes[id(r)], outcome))
-        charged = sum(1 for row in rows if row.outcome is None)
+        written = messages.message_rows(account, p.recipients, is_ad=True, uses_variables=p.uses_variables,
+                                        scheduled_at=request.scheduled_at, now=now)
+        charged = written.charged
         image = content.image
         kakao = {"channel_id": channel.id, "search_id": channel.search_id, "sender_key": channel.sender_key,
                  "targeting": p.targeting, "wide": content.wide, "buttons": [b.as_dict() for b in content.buttons],
@@ -125,13 +101,13 @@ def accept(request: FriendtalkRequest, *, now: dt.datetime) -> FriendtalkAccepte
                                   api_key_id=request.api_key_id, fallback_unit_price=fallback_price,
                                   fallback_msg_type=p.fallback.msg_type if p.fallback else None,
                                   kakao=json.dumps(kakao, ensure_ascii=False))
-        send = acceptance.write(account, spec, rows, now)
+        send = acceptance.write(account, spec, written.rows, now)
         if image is not None:
             stored = files.store(account_id=account.id, kind="friendtalk_image", filename=f"image.{image.extension}",
                                  data=image.data, checked=CheckedFile(image.mime, image.extension), now=now)
             db.session.flush()
             db.session.add(SendImage(send_id=send.id, file_id=stored.id, position=1))
-    return FriendtalkAccepted(send, p, len(blocked), len(repeated))
+    return FriendtalkAccepted(send, p, len(written.blocked), len(written.repeated))
 
 
 # --- the pipeline's step (registered at start-up) ---------------------------------------------------------

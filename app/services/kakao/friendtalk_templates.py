@@ -48,6 +48,12 @@ def image_bytes(template: FriendtalkTemplate) -> bytes | None:
     return files.path_of(template.image_file).read_bytes() if template.image_file is not None else None
 
 
+def as_form(template: FriendtalkTemplate) -> dict:
+    """The saved content as the 친구톡 템플릿 form shows it (and posts it back)."""
+    return {"name": template.name, "content": template.content, "wide": template.wide,
+            "buttons": template.buttons}
+
+
 def content_of(template: FriendtalkTemplate) -> Content:
     """The saved content as a send would take it, checked again (rules may have changed)."""
     return friendtalk.check_content(template.content, template.buttons, image_bytes(template), wide=template.wide)
@@ -109,9 +115,13 @@ def update_template(*, account_id: int, template_id, name, text, buttons=None, i
 
 
 def delete_templates(*, account_id: int, template_ids, now: dt.datetime) -> int:
-    """삭제 (one or the chosen ones): the account's only; sends made from them keep their copy."""
+    """삭제 (one or the chosen ones): the account's only — one id of another account (or
+    unknown) refuses them all —; sends made from them keep their copy."""
+    ids = list(dict.fromkeys(str(template_id).strip() for template_id in template_ids or ()))
+    if not ids:
+        raise ValidationError("삭제할 템플릿을 선택해주세요.", field="템플릿", code="required")
     with transaction():
-        rows = [get_template(account_id, template_id, for_update=True) for template_id in template_ids]
+        rows = [get_template(account_id, template_id, for_update=True) for template_id in ids]
         images = [t.image_file for t in rows if t.image_file is not None]
         for template in rows:
             db.session.delete(template)

@@ -48,6 +48,8 @@ def config_problems(config) -> list[str]:
         found.append(f"MEGABIRD_ALLOW_SANDBOX: 알 수 없는 설정 이름 {', '.join(sorted(unknown))}")
     if not config.get("SECRET_KEY_FROM_ENV"):
         found.append("SECRET_KEY: 환경 변수로 설정되지 않았습니다 (instance/ 에 만든 개발용 키는 운영에 쓰지 않습니다).")
+    if float(config.get("CLOCK_OFFSET_SECONDS") or 0):
+        found.append("CLOCK_OFFSET_SECONDS: 운영에서는 시계를 옮길 수 없습니다 (개발·벤치마크 전용).")
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append("SESSION_COOKIE_SECURE: 운영에서는 세션 쿠키를 HTTPS로만 보내야 합니다.")
     return found

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.kakao import templates as alimtalk_templates
-from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel, OptoutNumber,
-                        SenderNumber, TopupRequest)
+from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel,
+                        KakaoTargetingApplication, OptoutNumber, SenderNumber, TopupRequest)
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ def definitions() -> list[Queue]:
     return [
         Queue("SenderNumberQueue", "발신번호 심사", "SenderNumberQueueView.list", _waiting(SenderNumber)),
         Queue("KakaoChannelQueue", "카카오 채널 심사", "KakaoChannelQueueView.list", _waiting(KakaoChannel)),
+        Queue("KakaoTargetingQueue", "타겟팅(M/N) 심사", "KakaoTargetingQueueView.list",
+              _waiting(KakaoTargetingApplication)),
         Queue("AlimtalkTemplateQueue", "알림톡 템플릿 검수", "AlimtalkTemplateQueueView.list",
               alimtalk_templates.waiting_count),
         Queue("OptoutNumberQueue", "080 번호 심사", "OptoutNumberQueueView.list", _waiting(OptoutNumber)),

@@ -1,6 +1,7 @@
 """카카오톡 채널 (03-senders.md SND-07, SND-08): a channel is proven by a code sent to the
 phone of its admin (asked of the Kakao gateway), reviewed by an operator, and on approval
-gets its sender key from the gateway."""
+gets its sender key from the gateway. Its Brand Message targeting (M/N, KFT-02) is
+applied for and reviewed in kakao_targeting."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,6 +16,7 @@ from app.gateways import get_gateway
 from app.models import KakaoChannel
 from app.security.tenancy import get_owned
 from app.services.accounts import access
+from app.services.senders import kakao_targeting
 from app.services.shared import reviews, verification
 from app.services.shared.uow import transaction
 
@@ -87,6 +89,7 @@ def get_channel(account_id: int, channel_id) -> KakaoChannel:
 def delete_channel(*, account_id: int, channel_id, now: dt.datetime) -> None:
     with transaction():
         channel = get_owned(KakaoChannel, channel_id, account_id, for_update=True)
+        kakao_targeting.discard(channel)          # its targeting application and that one's files
         db.session.delete(channel)
 
 

@@ -122,7 +122,8 @@ def _images(account_id: int, image_ids) -> list[tuple[str, bytes]]:
     out = []
     for image_id in ids:
         row = get_owned(StoredFile, image_id, account_id)
-        if row.kind not in ("mms_draft", "mms_image"):
+        # a 친구톡 포토's image comes with 문자로 재발송하기 when it meets SMS-14 (checked again by the plan)
+        if row.kind not in ("mms_draft", "mms_image", "friendtalk_image"):
             raise ValidationError("이미지를 찾을 수 없습니다. 다시 첨부해주세요.", field="이미지첨부", code="invalid_image")
         out.append((row.original_name, files.path_of(row).read_bytes()))
     return out
@@ -179,7 +180,8 @@ def check_typed(payload: dict) -> dict:
 
 def _resent(account_id: int, source) -> list[Recipient]:
     """재발송 of more recipients than the page lists: {send_id, status: [...], category: [...]}
-    names a past send's messages by result; they are read from that send (RES-03)."""
+    names a past send's messages by result; they are read from that send (RES-03), a
+    Kakao send's with their values moved to the SMS text's #[1]..#[4] (KRS-03)."""
     if not source:
         return []
     if not isinstance(source, dict) or not source.get("send_id"):
@@ -187,7 +189,7 @@ def _resent(account_id: int, source) -> list[Recipient]:
     flt = selections.parse_message_filter(_list(source, "status", "상태"), _list(source, "category", "분류"))
     if not flt.chosen:
         raise ValidationError("재발송할 결과를 선택해주세요.", field="재발송", code="required")
-    return list(selections.recipients(account_id, source["send_id"], flt))
+    return list(selections.recipients(account_id, source["send_id"], flt, as_sms=True))
 
 
 def listed_recipients(account_id: int, payload: dict, *, more=None) -> tuple[list[Recipient], list[str]]:

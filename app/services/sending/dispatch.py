@@ -174,11 +174,11 @@ BATCH = DispatchBatch.__table__
 
 
 def _claim(send_id: int, types: tuple[str, ...], token: str, now: dt.datetime, size: int, *,
-           gateway: str, deduplicates: bool, owner: processes.Owner | None = None):
-    """Claim up to `size` pending messages of these types for `owner` (this process) and
-    commit the claim with its batch row."""
+           gateway: str, deduplicates: bool, layer: str = "primary", owner: processes.Owner | None = None):
+    """Claim up to `size` pending messages of one layer and these types for `owner` (this
+    process) and commit the claim with its batch row."""
     m = MESSAGE.c
-    pick = (select(m.id).where(m.send_id == send_id, m.state == "pending", m.msg_type.in_(types))
+    pick = (select(m.id).where(m.send_id == send_id, m.state == "pending", m.layer == layer, m.msg_type.in_(types))
             .order_by(m.id).limit(size))
     if db.engine.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
@@ -291,14 +291,15 @@ def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token
     return submitted, failed
 
 
-def _gateways_of(send: Send) -> list[str]:
-    """The gateways a send's messages go through: its own type's, and the SMS gateway for
-    the fallback messages of a Kakao send that has them."""
+def _gateways_of(send: Send) -> list[tuple[str, str]]:
+    """The (gateway, layer) pairs a send's messages go through: its own type's gateway for
+    its own messages, and the SMS gateway for the fallback messages of a Kakao send that
+    has them."""
     own = message_types.get(send.msg_type).gateway
-    names = [own]
+    pairs = [(own, "primary")]
     if send.fallback_unit_price is not None and message_types.SMS_GATEWAY != own:
-        names.append(message_types.SMS_GATEWAY)
-    return names
+        pairs.append((message_types.SMS_GATEWAY, "fallback"))
+    return pairs
 
 
 def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = None,
@@ -318,12 +319,13 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
     submitted = failed = batches = 0
     while batches < max_batches:
         claimed_any = False
-        for name in serving:
+        for name, layer in serving:
             types = GATEWAY_TYPES[name]
             now = now_fn()
             token = uuid.uuid4().hex
             gateway, pace = gateways[name]
-            rows = _claim(send_id, types, token, now, batch_size, gateway=name, deduplicates=gateway.deduplicates)
+            rows = _claim(send_id, types, token, now, batch_size, gateway=name, deduplicates=gateway.deduplicates,
+                          layer=layer)
             if not rows:
                 continue
             claimed_any = True

@@ -1,7 +1,8 @@
 """Some of a send's messages chosen by their result (05-results.md RES-03): 발송성공,
 발송실패, 결과확인중 and the failure categories. The results page lists, exports and
 resends them; compose builds a resend's recipients from them, on the send's own data,
-however many there are."""
+however many there are — a Kakao send's as SMS (KRS-03), each recipient's values moved
+to the SMS text's #[1]..#[4] as they are read (`sms_text`)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
+from app.domain import alimtalk, message_types
 from app.domain.moments import check_choice
 from app.domain.recipients import Recipient
 from app.domain.results import CATEGORY_LABELS
@@ -90,10 +92,23 @@ def count(send_id: int, flt: MessageFilter) -> int:
                                            .where(Message.send_id == send_id))) or 0)
 
 
-def recipients(account_id: int, send_id, flt: MessageFilter, *, limit: int | None = None) -> Iterator[Recipient]:
+KAKAO_CHANNELS = message_types.channels_of_group("kakao")
+
+
+def sms_text(send: Send) -> alimtalk.SmsText:
+    """The text 문자로 재발송하기 sends a Kakao send's recipients (KRS-03): its 대체문자, or the
+    template's text, with its variables as the SMS compose page's #[1]..#[4]."""
+    facts = json.loads(send.kakao) if send.kakao else {}
+    return alimtalk.as_sms_text((facts.get("fallback") or {}).get("body") or send.body)
+
+
+def recipients(account_id: int, send_id, flt: MessageFilter, *, limit: int | None = None,
+               as_sms: bool = False) -> Iterator[Recipient]:
     """The chosen messages of an own send as recipients (number, name, values), in the
-    send's order, read in chunks by id."""
+    send's order, read in chunks by id. `as_sms`: a Kakao send's values come by the
+    SMS text's variables (`sms_text`), for every recipient however many."""
     send = get_owned(Send, send_id, account_id)
+    moved = sms_text(send).values if as_sms and send.channel in KAKAO_CHANNELS else dict
     after, given = 0, 0
     while True:
         size = CHUNK if limit is None else min(CHUNK, limit - given)
@@ -104,7 +119,7 @@ def recipients(account_id: int, send_id, flt: MessageFilter, *, limit: int | Non
                                   .order_by(Message.id).limit(size)).all()
         for row in rows:
             given += 1
-            yield Recipient(row.recipient, row.name, json.loads(row.vars) if row.vars else {}, given)
+            yield Recipient(row.recipient, row.name, moved(json.loads(row.vars)) if row.vars else {}, given)
         if len(rows) < size:
             return
         after = rows[-1].id

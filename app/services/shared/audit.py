@@ -32,7 +32,7 @@ OBJECTS: dict[str, str] = {
     "corporate_conversion": "기업전환 신청", "api_use_application": "API 사용 신청", "topup_request": "충전 요청",
     "cash_refund_request": "환불 요청", "price_plan": "요금제", "send": "발송", "rq_job": "작업 큐 작업",
     "user": "사용자", "role": "역할", "optout_call": "080 수신거부 전화", "optout_number": "080 무료거부 번호",
-    "alimtalk_template": "알림톡 템플릿",
+    "alimtalk_template": "알림톡 템플릿", "kakao_targeting": "카카오 채널 타겟팅(M/N) 신청",
 }
 #: keys of `before`/`after` -> their names
 FIELDS: dict[str, str] = {

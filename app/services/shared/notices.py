@@ -173,6 +173,12 @@ REVIEWED: dict[str, Reviewed] = {
         subject=lambda item: f"카카오 채널 {item.search_id} 등록",
         approved=lambda item: "이제 이 채널로 알림톡과 친구톡을 보낼 수 있습니다.",
         link="SenderView.index"),
+    "kakao_targeting": Reviewed(
+        subject=lambda item: f"카카오 채널 {item.channel.search_id}의 타겟팅(M/N) 신청",
+        approved=lambda item: ("이제 이 채널의 친구톡(브랜드 메시지)을 채널 친구가 아닌 마케팅 수신 동의자(M/N)에게도 보낼 수 "
+                               "있습니다. M/N 발송에는 승인된 자체 080 수신거부 번호가 필요합니다."),
+        rejected="채널 상세에서 반려 사유를 확인하고 서류를 보완해 다시 신청해주세요.",
+        link="SenderView.index"),
     "alimtalk_template": Reviewed(
         subject=lambda item: f"알림톡 템플릿 '{item.name}'({item.code}) 등록",
         approved=lambda item: "이제 이 템플릿으로 알림톡을 보낼 수 있습니다.",

@@ -2,10 +2,10 @@
    macros/alimtalk.html draws it: used by the template form's live preview
    (alimtalk_preview.js) and the 알림톡 발송 page (alimtalk_compose.js). `s` is a template as
    templates.as_form gives it (content already filled with a recipient's values on the
-   compose page). With `s.kind = "brand"` it is a Brand Message (the 친구톡 발송 page,
-   friendtalk_compose.js, KFT-01): no 알림톡 head, the image (포토, or 와이드형 with `s.wide`)
-   above the text, the (광고) marker and Kakao's channel-block opt-out that Kakao adds
-   itself. Text goes in with textContent only. */
+   compose page). Text goes in with textContent only.
+   MB.brandBubble draws a Brand Message (친구톡, KFT-01) with the same function, as
+   macros/alimtalk.html brand_bubble does: no "알림톡 도착" head, the image on top, "(광고)"
+   first (Kakao adds it). */
 (function () {
   "use strict";
   var MB = window.MB = window.MB || {};
@@ -21,33 +21,25 @@
   }
 
   function bubble(s, imageUrl) {
-    var brand = s.kind === "brand";
-    var root = el("div", brand ? "mb-kakao mb-kakao-brand" : "mb-kakao");
+    var root = el("div", "mb-kakao");
     root.dataset.messageType = s.message_type;
     root.dataset.emphasisType = s.emphasis_type;
+    if (s.brand) root.dataset.brand = s.wide ? "wide" : "brand";
     root.appendChild(el("div", "mb-kakao-channel", s.channel || ""));
     var card = root.appendChild(el("div", "mb-kakao-card"));
-    if (brand) {
-      root.dataset.wide = s.wide ? "1" : "0";
-      if (imageUrl) {
-        var photo = card.appendChild(el("img", s.wide ? "mb-kakao-photo mb-kakao-wide" : "mb-kakao-photo"));
-        photo.src = imageUrl;
-        photo.alt = _("첨부 이미지");
-      }
-    } else {
-      card.appendChild(el("div", "mb-kakao-head", _("알림톡 도착")));
-    }
+    if (!s.brand) card.appendChild(el("div", "mb-kakao-head", _("알림톡 도착")));
     if (s.emphasis_type === "IMAGE") {
       if (imageUrl) {
         var img = el("img", "mb-kakao-image");
         img.src = imageUrl;
-        img.alt = _("강조 이미지");
+        img.alt = s.brand ? _("이미지") : _("강조 이미지");
         card.appendChild(img);
       } else {
-        card.appendChild(el("div", "mb-kakao-image mb-kakao-image-empty", _("이미지 800×400")));
+        card.appendChild(el("div", "mb-kakao-image mb-kakao-image-empty", s.brand ? _("와이드 이미지") : _("이미지 800×400")));
       }
     }
     var body = card.appendChild(el("div", "mb-kakao-body"));
+    if (s.brand) body.appendChild(el("div", "mb-kakao-ad-mark", _("(광고)")));
     if (s.emphasis_type === "TEXT") {
       body.appendChild(el("div", "mb-kakao-subtitle", s.emphasis_subtitle));
       body.appendChild(el("div", "mb-kakao-title", s.emphasis_title));
@@ -61,7 +53,6 @@
         row.appendChild(el("dd", null, item.description));
       });
     }
-    if (brand) body.appendChild(el("div", "mb-kakao-ad-marker", "(광고)"));   // the law's wording, Korean in any language
     body.appendChild(el("div", "mb-kakao-content", s.content));
     if (hasExtra(s.message_type) && s.extra) body.appendChild(el("div", "mb-kakao-extra", s.extra));
     if (isAd(s.message_type)) {
@@ -71,7 +62,6 @@
       var buttons = body.appendChild(el("div", "mb-kakao-buttons"));
       s.buttons.forEach(function (b) { buttons.appendChild(el("div", "mb-kakao-button", b.name)).dataset.type = b.type; });
     }
-    if (brand) body.appendChild(el("div", "mb-kakao-optout", _("수신거부 | 홈 > 채널 차단")));
     if (s.quick_replies.length) {
       var replies = root.appendChild(el("div", "mb-kakao-replies"));
       s.quick_replies.forEach(function (b) { replies.appendChild(el("span", "mb-kakao-reply", b.name)).dataset.type = b.type; });
@@ -81,11 +71,17 @@
 
   MB.el = el;
   MB.alimtalkBubble = function (s, imageUrl) {
-    return bubble({kind: s.kind || "alimtalk", wide: !!s.wide,
-                   message_type: s.message_type, emphasis_type: s.emphasis_type, channel: s.channel || "",
+    return bubble({message_type: s.message_type, emphasis_type: s.emphasis_type, channel: s.channel || "",
                    content: s.content || "", extra: s.extra || "", emphasis_title: s.emphasis_title || "",
                    emphasis_subtitle: s.emphasis_subtitle || "", item_header: s.item_header || "",
                    items: s.items || [], buttons: s.buttons || [], quick_replies: s.quick_replies || []},
                   imageUrl || null);
+  };
+  // s: {content, buttons, wide, channel}; imageUrl: the 친구톡 포토's image (none: 친구톡 텍스트)
+  MB.brandBubble = function (s, imageUrl) {
+    return bubble({brand: true, wide: !!s.wide, channel: s.channel || "", content: s.content || "",
+                   message_type: imageUrl ? "FRIENDTALK_IMAGE" : "FRIENDTALK_TEXT",
+                   emphasis_type: imageUrl || s.wide ? "IMAGE" : "NONE",
+                   buttons: s.buttons || [], quick_replies: []}, imageUrl || null);
   };
 })();

@@ -172,39 +172,9 @@
   var modal = C.modals(["address-book", "confirm-dialog", "fallback-editor"]);
   var openModal = modal.open, closeModals = modal.close;
 
-  var bookGroups = {};
-  $("open-address-book").addEventListener("click", function () {
-    request(cfg.addressBook).then(function (data) {
-      var groups = $("ab-groups"), contacts = $("ab-contacts");
-      groups.replaceChildren(); contacts.replaceChildren();
-      data.groups.forEach(function (g) {
-        bookGroups[g.id] = g;
-        var label = groups.appendChild(MB.el("label", "checkbox-inline"));
-        var box = label.appendChild(MB.el("input", "ab-group"));
-        box.type = "checkbox"; box.value = g.id;
-        label.appendChild(document.createTextNode(" " + g.name + " (" + g.count + ")"));
-      });
-      data.contacts.forEach(function (c) {
-        var label = contacts.appendChild(MB.el("div", "checkbox")).appendChild(MB.el("label"));
-        var box = label.appendChild(MB.el("input", "ab-contact"));
-        box.type = "checkbox"; box.value = c.id; box.dataset.contact = JSON.stringify(c);
-        label.appendChild(document.createTextNode(" " + (c.name || "") + " " + c.phone));
-      });
-      openModal("address-book");
-    }).catch(function (e) { showError(e.message); });
-  });
-  $("ab-add").addEventListener("click", function () {
-    document.querySelectorAll(".ab-group:checked").forEach(function (box) {
-      var g = bookGroups[box.value];
-      if (!state.groups.some(function (x) { return x.id === g.id; })) state.groups.push(g);
-    });
-    document.querySelectorAll(".ab-contact:checked").forEach(function (box) {
-      var c = JSON.parse(box.dataset.contact);
-      if (!state.contacts.some(function (x) { return x.id === c.id; })) state.contacts.push(c);
-    });
-    closeModals();
-    drawRecipients();
-  });
+  MB.addressBookPicker({url: cfg.addressBook, request: request, state: function () { return state; },
+                        open: function () { openModal("address-book"); }, close: closeModals,
+                        added: drawRecipients, error: showError});
 
   // the recipients file, read by the template's variables (the sample file's columns)
   $("open-file").addEventListener("click", function () {

@@ -12,16 +12,12 @@
   var form = $("template-form");
   if (!form || !cfg) return;
   var imageUrl = cfg.imageUrl || null, objectUrl = null;
-  function templateOf(key) { return function (type) { return key === "items" ? "row-items" : "row-" + key + "-" + type; }; }
   var LISTS = {
-    buttons: {rows: "button-rows", max: cfg.maxButtons, full: _("버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxButtons}),
-              template: templateOf("buttons")},
+    buttons: {rows: "button-rows", max: cfg.maxButtons, full: _("버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxButtons})},
     quick_replies: {rows: "reply-rows", max: cfg.maxReplies,
-                    full: _("바로연결은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxReplies}), template: templateOf("quick_replies")},
-    items: {rows: "item-rows", max: cfg.maxItems, full: _("아이템은 최대 {n}개까지 입력할 수 있습니다.", {n: cfg.maxItems}),
-            template: templateOf("items")}
+                    full: _("바로연결은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxReplies})},
+    items: {rows: "item-rows", max: cfg.maxItems, full: _("아이템은 최대 {n}개까지 입력할 수 있습니다.", {n: cfg.maxItems})}
   };
-  var lists = MB.kakaoRows(LISTS, function () { refresh(); });
 
   // ---- what the server keeps of what is typed (app/domain/alimtalk.py _text) -----------------
   function collapse(text) { return String(text || "").split(/\s+/).filter(Boolean).join(" "); }
@@ -144,42 +140,28 @@
     $("preview").replaceChildren(bubble(s));
   }
 
-  // ---- rows (kakao_rows.js) ---------------------------------------------------------------------
-  var renumber = lists.renumber;
-
+  // ---- rows (kakao_rows.js) -------------------------------------------------------------------
   function channelAddRows() {
     return Array.prototype.filter.call($(LISTS.buttons.rows).children, function (row) { return row.dataset.type === "AC"; });
   }
 
-  function addRow(key, type, quiet) {
-    if (type === "AC" && channelAddRows().length) { if (!quiet) MB.alert(_("채널 추가 버튼은 하나만 추가할 수 있습니다.")); return; }
-    lists.add(key, type, {quiet: quiet, first: type === "AC"});   // 채널 추가 is the first button
-  }
-
-  // 삭제 is kakao_rows.js's; [추가] here
-  form.addEventListener("click", function (e) {
-    var button = e.target.closest && e.target.closest("button");
-    if (!button) return;
-    if (button.id === "add-button") {
-      e.preventDefault();
-      addRow("buttons", $("new-button-type").value);
-    } else if (button.id === "add-reply") {
-      e.preventDefault();
-      addRow("quick_replies", $("new-reply-type").value);
-    } else if (button.id === "add-item") {
-      e.preventDefault();
-      addRow("items");
-    } else {
-      return;
-    }
-    refresh();
-  });
+  var rows = MB.kakaoRows(form, {
+    buttons: {rows: LISTS.buttons.rows, max: LISTS.buttons.max, full: LISTS.buttons.full, add: "add-button",
+              type: "new-button-type",
+              refuse: function (type) {
+                return type === "AC" && channelAddRows().length ? _("채널 추가 버튼은 하나만 추가할 수 있습니다.") : "";
+              },
+              first: function (type) { return type === "AC"; }},          // 채널 추가 is the first button
+    quick_replies: {rows: LISTS.quick_replies.rows, max: LISTS.quick_replies.max, full: LISTS.quick_replies.full,
+                    add: "add-reply", type: "new-reply-type"},
+    items: {rows: LISTS.items.rows, max: LISTS.items.max, full: LISTS.items.full, add: "add-item"}
+  }, refresh);
 
   // 채널추가형·복합형: the 채널 추가 button comes first by itself; other types cannot have it
   $("message_type").addEventListener("change", function () {
-    if (isAd(this.value)) { if (!channelAddRows().length) addRow("buttons", "AC", true); }
+    if (isAd(this.value)) { if (!channelAddRows().length) rows.add("buttons", "AC", true); }
     else channelAddRows().forEach(function (row) { row.remove(); });
-    renumber("buttons");
+    rows.renumber("buttons");
   });
 
   $("image").addEventListener("change", function () {

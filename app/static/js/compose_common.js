@@ -36,6 +36,7 @@
   }
 
   function won(n) { return Number(n || 0).toLocaleString("ko-KR"); }
+  function element(tag, text) { var node = document.createElement(tag); node.textContent = text; return node; }
 
   // ---- refusals: under the field they name, else in the page's box ---------------------------------
   // "buttons[1].url_mobile" names the input buttons-1-url_mobile (as the template form's inputs)
@@ -153,6 +154,17 @@
     $("confirm-hold").textContent = _("{amount}원", {amount: won(q.hold)});
     $("confirm-remaining").textContent = won(q.remaining);
     $("confirm-note").textContent = withFallback && q.fallback_price > q.kakao_price ? notes.fallback : notes.kakao;
+    // as the SMS dialog (compose.js): how many numbers are left out, each with its reason
+    $("confirm-extra").textContent = q.rejected_count ?
+      _("잘못된 번호 {count}건은 제외됩니다.", {count: won(q.rejected_count)}) : "";
+    var list = $("confirm-rejected");
+    list.replaceChildren();
+    (q.rejected || []).forEach(function (r) {
+      list.appendChild(element("li", (r.phone || _("(빈 값)")) + " — " + r.reason));
+    });
+    if (q.rejected_count > (q.rejected || []).length) {
+      list.appendChild(element("li", _("외 {count}건", {count: won(q.rejected_count - q.rejected.length)})));
+    }
     $("confirm-short").style.display = q.enough ? "none" : "";
     $("confirm-send").disabled = !q.enough || !q.recipients;
   }

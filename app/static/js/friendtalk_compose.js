@@ -4,7 +4,7 @@
    rules and kept as a draft), the buttons (kakao_rows.js: 5, or 2 for 와이드형), the
    targeting the chosen channel may use, the recipients (recipients.js, as on the 문자 page)
    and the ad fallback (대체문자 수정하기 with the SMS byte counter); draws the bubble with the
-   first recipient's values (MB.alimtalkBubble, kind "brand"); and asks the server for the
+   first recipient's values (MB.brandBubble); and asks the server for the
    quote of the two-column confirm dialog and for the send, which decide every rule. A
    refusal is shown under the field it names. Typed text goes in with textContent only. */
 (function () {
@@ -19,23 +19,25 @@
   function length(text) { return Array.from(text).length; }       // characters, as Python counts them
   function content() { return B.normalize($("content").value).trim(); }
 
-  // ---- buttons (KAT-02 without 채널 추가): kakao_rows.js ------------------------------------------
-  var rows = MB.kakaoRows({buttons: {
-    rows: "button-rows", template: function (type) { return "row-buttons-" + type; },
-    max: function () { return wide() ? cfg.maxWideButtons : cfg.maxButtons; },
-    full: function (n) { return _("버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: n}); }
-  }}, function () { refresh(); });
+  // ---- buttons (KAT-02 without 채널 추가): kakao_rows.js, as on the 친구톡 템플릿 form ----------------
+  function maxButtons() { return wide() ? cfg.maxWideButtons : cfg.maxButtons; }
+  var rows = MB.kakaoRows(document.querySelector(".mb-compose-form"), {
+    buttons: {rows: "button-rows", add: "add-button", type: "new-button-type", max: maxButtons,
+              full: function () {
+                return wide() ? _("와이드형 친구톡의 버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxWideButtons})
+                              : _("버튼은 최대 {n}개까지 추가할 수 있습니다.", {n: cfg.maxButtons});
+              }}
+  }, function () { refresh(); });
+  // each row's inputs by their data-field, blanks left out: [{type: "WL", name: "…", url_mobile: "…"}, …]
   function buttons() {
-    return rows.values("buttons").map(function (b) {
+    return Array.prototype.map.call($("button-rows").children, function (row) {
       var out = {};
-      Object.keys(b).forEach(function (key) { if (String(b[key]).trim()) out[key] = String(b[key]).trim(); });
+      row.querySelectorAll("[data-field]").forEach(function (input) {
+        if (input.value.trim()) out[input.dataset.field] = input.value.trim();
+      });
       return out;
     });
   }
-  $("add-button").addEventListener("click", function () {
-    rows.add("buttons", $("new-button-type").value);
-    refresh();
-  });
   $("button-rows").addEventListener("input", refresh);
 
   // ---- the image (KFT-01): checked and kept by the server ----------------------------------------
@@ -129,9 +131,9 @@
     var option = $("channel").selectedOptions[0];
     var values = box.firstValues();
     var shown = buttons().map(function (b) { return {type: b.type, name: b.name || ""}; });
-    $("preview").replaceChildren(MB.alimtalkBubble({kind: "brand", wide: wide(), channel: option ? option.textContent : "",
-                                                    content: B.render(text, values), buttons: shown},
-                                                   state.image ? state.image.url : null));
+    $("preview").replaceChildren(MB.brandBubble({wide: wide(), channel: option ? option.textContent : "",
+                                                 content: B.render(text, values), buttons: shown},
+                                                state.image ? state.image.url : null));
     fallbackInfo();
   }
   $("content").addEventListener("input", refresh);
@@ -146,11 +148,10 @@
       C.showError("");
       $("content").value = saved.content;
       $("wide").checked = saved.wide;
-      rows.rows("buttons").forEach(function (row) { row.remove(); });
+      $("button-rows").replaceChildren();
       saved.buttons.forEach(function (b) {
-        var row = rows.add("buttons", b.type, {quiet: true});
-        if (!row) return;
-        row.querySelectorAll("[data-field]").forEach(function (input) {
+        if (!rows.add("buttons", b.type, true)) return;
+        $("button-rows").lastElementChild.querySelectorAll("[data-field]").forEach(function (input) {
           if (input.type !== "hidden" && b[input.dataset.field] !== undefined) input.value = b[input.dataset.field];
         });
       });

@@ -1,25 +1,32 @@
-/* Rows of Kakao buttons (KAT-02), quick replies and items as the 알림톡 템플릿 form
-   (alimtalk_preview.js) and the 친구톡 발송 page (friendtalk_compose.js) edit them: a row is
-   added from its <template> (macros/kakao_buttons.html row_templates, "__i__" renumbered),
-   removed by its 삭제, and the inputs of every row keep the service's JSON paths
-   (`buttons-1-url_mobile` for buttons[1].url_mobile). The server decides every rule. */
+/* The rows of a Kakao content form (buttons, quick replies, items; macros/kakao_buttons.html):
+   added from their <template>, removed, and renumbered so that every input keeps the
+   service's JSON path (`buttons-1-url_mobile` is buttons[1].url_mobile). Used by 알림톡
+   템플릿 등록 (alimtalk_preview.js) and 친구톡 템플릿 (friendtalk_template.js). Without the
+   script the same buttons submit (`op=add:buttons`, `op=remove:buttons:1`) and the server
+   draws the form again.
+
+     var rows = MB.kakaoRows(form, {
+       buttons: {rows: "button-rows", add: "add-button", type: "new-button-type",
+                 max: 5 or function () {…}, full: "…" or function () {…},
+                 template: function (type) { return "row-buttons-" + type; },   // optional
+                 refuse: function (type) { return "…" or ""; },                 // optional
+                 first: function (type) { return true to insert on top; }}      // optional
+     }, onChange);
+     rows.add("buttons", "WL", quiet); rows.renumber("buttons"); rows.count("buttons");
+*/
 (function () {
   "use strict";
   var MB = window.MB = window.MB || {};
 
   function each(nodes, fn) { Array.prototype.forEach.call(nodes, fn); }
+  function value(v) { return typeof v === "function" ? v() : v; }
 
-  /* lists: {key: {rows: the container's id, max: a number or a function, full: the message
-     (or a function of the limit) when it is reached, template(type): the <template>'s id}};
-     changed(key) after a row is removed. */
-  MB.kakaoRows = function (lists, changed) {
+  MB.kakaoRows = function (form, lists, onChange) {
     var $ = function (id) { return document.getElementById(id); };
-    function limit(key) { var max = lists[key].max; return typeof max === "function" ? max() : max; }
-    function rows(key) { return Array.prototype.slice.call($(lists[key].rows).children); }
 
     function renumber(key) {
       var pattern = new RegExp("^" + key + "-(\\d+|__i__)");
-      rows(key).forEach(function (row, i) {
+      each($(lists[key].rows).children, function (row, i) {
         var prefix = key + "-" + i;
         row.id = prefix;
         each(row.querySelectorAll("[name], [id], label[for]"), function (node) {
@@ -33,44 +40,44 @@
       });
     }
 
-    /* a row of `type` at the end (or first); the list's message when it is full */
-    function add(key, type, options) {
-      options = options || {};
-      var list = lists[key], max = limit(key);
-      if (rows(key).length >= max) {
-        if (!options.quiet) MB.alert(typeof list.full === "function" ? list.full(max) : list.full);
-        return null;
-      }
-      var template = $(list.template(type));
-      if (!template) return null;
-      var row = template.content.firstElementChild.cloneNode(true), box = $(list.rows);
-      if (options.first) box.insertBefore(row, box.firstChild);
-      else box.appendChild(row);
+    function add(key, type, quiet) {
+      var list = lists[key], rows = $(list.rows);
+      if (rows.children.length >= value(list.max)) { if (!quiet) MB.alert(value(list.full)); return false; }
+      var refused = list.refuse ? list.refuse(type) : "";
+      if (refused) { if (!quiet) MB.alert(refused); return false; }
+      var template = $(list.template ? list.template(type) : "row-" + key + (type ? "-" + type : ""));
+      if (!template) return false;
+      var row = template.content.firstElementChild.cloneNode(true);
+      if (list.first && list.first(type)) rows.insertBefore(row, rows.firstChild);
+      else rows.appendChild(row);
       renumber(key);
-      var input = row.querySelector("input:not([type=hidden]):not([readonly])");
-      if (input && !options.quiet) input.focus();
-      return row;
+      var first = row.querySelector("input:not([type=hidden]):not([readonly])");
+      if (first && !quiet) first.focus();
+      return true;
     }
 
-    /* each row's inputs by their data-field: [{type: "WL", name: "…", url_mobile: "…"}, …] */
-    function values(key) {
-      return rows(key).map(function (row) {
-        var out = {};
-        each(row.querySelectorAll("[data-field]"), function (input) { out[input.dataset.field] = input.value; });
-        return out;
-      });
-    }
-
-    Object.keys(lists).forEach(function (key) {
-      $(lists[key].rows).addEventListener("click", function (e) {
-        var button = e.target.closest && e.target.closest(".mb-at-remove");
-        if (!button) return;
+    form.addEventListener("click", function (e) {
+      var button = e.target.closest && e.target.closest("button");
+      if (!button) return;
+      if (button.classList.contains("mb-at-remove")) {
+        var row = button.closest(".mb-at-row");
+        if (!row || !lists[row.dataset.list]) return;
         e.preventDefault();
-        button.closest(".mb-at-row").remove();
-        renumber(key);
-        changed(key);
-      });
+        row.remove();
+        renumber(row.dataset.list);
+      } else {
+        var key = Object.keys(lists).filter(function (k) { return lists[k].add === button.id; })[0];
+        if (!key) return;
+        e.preventDefault();
+        add(key, lists[key].type ? $(lists[key].type).value : undefined);
+      }
+      if (onChange) onChange();
     });
-    return {add: add, rows: rows, renumber: renumber, values: values, limit: limit};
+
+    return {
+      add: add,
+      renumber: renumber,
+      count: function (key) { return $(lists[key].rows).children.length; }
+    };
   };
 })();

@@ -61,7 +61,7 @@ class AlimtalkComposeView(PortalView):
     @expose("/quote", methods=["POST"])
     @has_access
     def quote(self):
-        return jsonify(alimtalk_compose.quote(current_account_id(), json_payload(), clock.now()))
+        return jsonify(reasons_localized(alimtalk_compose.quote(current_account_id(), json_payload(), clock.now())))
 
     @expose("/send", methods=["POST"])
     @has_access

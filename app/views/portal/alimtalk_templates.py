@@ -22,15 +22,15 @@ from app.services.kakao import templates
 from app.services.senders import kakao_channels
 from app.services.shared import files
 from app.views.base import ON_PAGE, PortalView, page_arg
+from app.views.portal import kakao_forms
 
 PER_PAGE = 10
 #: read past the 500 KB limit so that the refusal names the file's real size
 IMAGE_READ_LIMIT = 10 * 1024 * 1024
 
-BUTTON_FIELDS = ("type", "name", "url_mobile", "url_pc", "scheme_ios", "scheme_android", "phone")
+BUTTON_FIELDS = kakao_forms.BUTTON_FIELDS
 ROW_FIELDS = {"buttons": BUTTON_FIELDS, "quick_replies": BUTTON_FIELDS, "items": ("title", "description")}
 TEXT_FIELDS = ("name", "content", "extra", "emphasis_title", "emphasis_subtitle", "item_header", "category")
-_ROW_NAME = re.compile(r"^(buttons|quick_replies|items)-(\d{1,2})-([a-z_]+)$")
 _ROW_ACTION = re.compile(r"^(add|remove):(buttons|quick_replies|items)(?::(\d{1,2}))?$")
 #: refusals that name a field by its Korean label instead of its JSON path
 LABEL_INPUTS = {"발신 채널 ID": "channel"}
@@ -41,12 +41,7 @@ REQUESTED = "템플릿을 저장하고 등록을 요청했습니다. 카카오 �
 
 def _rows(form, key: str) -> list[dict]:
     """The rows of one list (`buttons-0-name`, `buttons-0-url_mobile`, …) in index order."""
-    found: dict[int, dict] = {}
-    for name in form.keys():
-        match = _ROW_NAME.match(name)
-        if match and match.group(1) == key and match.group(3) in ROW_FIELDS[key]:
-            found.setdefault(int(match.group(2)), {})[match.group(3)] = form.get(name, "")
-    return [found[index] for index in sorted(found)]
+    return kakao_forms.rows(form, key, ROW_FIELDS[key])
 
 
 def form_state(form) -> dict:
@@ -90,11 +85,7 @@ def _blank_items() -> list[dict]:
 
 def error_input(error) -> str | None:
     """The id of the input a refusal names: `buttons[1].url_mobile` -> `buttons-1-url_mobile`."""
-    field = getattr(error, "field", None)
-    if not field:
-        return None
-    field = LABEL_INPUTS.get(field, field)
-    return re.sub(r"\[(\d+)\]\.?", r"-\1-", field).rstrip("-")
+    return kakao_forms.error_input(error, LABEL_INPUTS)
 
 
 def _image_upload():

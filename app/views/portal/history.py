@@ -34,6 +34,20 @@ def _filter_args(args):
     return flt, period
 
 
+def delete_listed(filter_args, channels: tuple[str, ...], back: str):
+    """선택삭제 or 전체삭제 of a history list (문자 or 카카오톡, RES-02/RES-06): the chosen
+    ids of the list's channels, or every send its filters (in the form) show."""
+    account_id = current_account_id()
+    if request.form.get("all") == "1":
+        flt, _period = filter_args(request.form)
+        count = retention.delete_sends(account_id=account_id, flt=flt)
+    else:
+        count = retention.delete_sends(account_id=account_id, send_ids=request.form.getlist("send_id"),
+                                       channels=channels)
+    flash(f"발송내역 {count}건을 삭제했습니다. 진행중이거나 예약된 발송은 삭제되지 않습니다.", "info")
+    return redirect(url_for(back))
+
+
 class HistoryView(PortalView):
     route_base = "/history"
 
@@ -101,14 +115,7 @@ class HistoryView(PortalView):
     @expose("/delete", methods=["POST"])
     @has_access
     def delete(self):
-        account_id = current_account_id()
-        if request.form.get("all") == "1":
-            flt, _period = _filter_args(request.form)
-            count = retention.delete_sends(account_id=account_id, flt=flt)
-        else:
-            count = retention.delete_sends(account_id=account_id, send_ids=request.form.getlist("send_id"))
-        flash(f"발송내역 {count}건을 삭제했습니다. 진행중이거나 예약된 발송은 삭제되지 않습니다.", "info")
-        return redirect(url_for("HistoryView.index"))
+        return delete_listed(_filter_args, ("sms",), "HistoryView.index")
 
     @expose("/<int:send_id>/template", methods=["POST"])
     @has_access

@@ -1,7 +1,8 @@
 """카카오톡 발송내역 (06-kakao.md KRS-01..03, manual 발송결과 확인하기 — 카카오톡): the list of
 Kakao sends, the detail with its 카카오톡 and 대체문자 tabs, the per-recipient Excel file.
-문자로 재발송하기 goes to the SMS compose page (its resend); cancel, delete and the
-export jobs are the SMS history's routes, which serve every channel."""
+선택삭제 and 전체삭제 as the SMS list has them (one service, retention.delete_sends).
+문자로 재발송하기 goes to the SMS compose page (its resend); cancel and the export jobs
+are the SMS history's routes, which serve every channel."""
 from __future__ import annotations
 
 from flask import redirect, request, url_for
@@ -15,6 +16,7 @@ from app.security.tenancy import current_account_id
 from app.services.history import exports, kakao, queries
 from app.services.shared import xlsx
 from app.views.base import PortalView, page_arg
+from app.views.portal.history import delete_listed
 
 PER_PAGE = 20
 RECIPIENTS_PER_PAGE = 50
@@ -50,6 +52,11 @@ class KakaoHistoryView(PortalView):
                                     per_page=PER_PAGE, sentence=period.sentence(total), periods=queries.PERIODS,
                                     statuses=SEND_STATUS_LABELS, types=kakao.TYPES,
                                     channels=kakao.channel_choices(account_id), args=args, error=error), status
+
+    @expose("/delete", methods=["POST"])
+    @has_access
+    def delete(self):
+        return delete_listed(_filter_args, kakao.CHANNELS, "KakaoHistoryView.index")
 
     @expose("/<int:send_id>")
     @has_access

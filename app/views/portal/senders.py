@@ -1,6 +1,7 @@
 """발신정보관리 (03-senders.md, manual chapter 01): the list, registration of sender
 numbers (phone verification or documents) and Kakao channels, details with the
-rejection reason, re-submission and deletion."""
+rejection reason, re-submission and deletion; on a channel's page its Brand Message
+targeting (M/N) application (KFT-02)."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, session, url_for
@@ -10,7 +11,7 @@ from app import clock
 from app.domain.files import MAX_DOCUMENT_BYTES
 from app.errors import MegabirdError
 from app.security.tenancy import current_account, current_account_id
-from app.services.senders import kakao_channels, sender_numbers
+from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
 from app.services.shared import files
 from app.views.base import ON_PAGE, PortalView, page_arg
 
@@ -164,12 +165,33 @@ class SenderView(PortalView):
         flash("관리자 인증이 완료되었습니다. 담당자 승인 후 발신 채널 ID 등록이 완료됩니다.", "success")
         return redirect(url_for("SenderView.index"))
 
+    def _channel_page(self, channel, error=None, status=200, form=None):
+        return self.render_template("portal/senders/channel_detail.html", channel=channel,
+                                    status_labels=sender_numbers.STATUS_LABELS,
+                                    targeting=kakao_targeting.state_of(channel.account_id, channel.id),
+                                    business_label=kakao_targeting.BUSINESS_LABEL,
+                                    consent_label=kakao_targeting.CONSENT_LABEL,
+                                    friend_count_label=kakao_targeting.FRIEND_COUNT_LABEL,
+                                    error=error, form=form or {}), status
+
     @expose("/channels/<int:channel_id>")
     @has_access
     def channel(self, channel_id):
+        return self._channel_page(kakao_channels.get_channel(current_account_id(), channel_id))
+
+    @expose("/channels/<int:channel_id>/targeting", methods=["POST"])
+    @has_access
+    def apply_targeting(self, channel_id):
         channel = kakao_channels.get_channel(current_account_id(), channel_id)
-        return self.render_template("portal/senders/channel_detail.html", channel=channel,
-                                    status_labels=sender_numbers.STATUS_LABELS)
+        try:
+            kakao_targeting.apply(account_id=channel.account_id, channel_id=channel.id,
+                                  friend_count=request.form.get("friend_count"),
+                                  business_document=_upload("business_document"),
+                                  consent_document=_upload("consent_document"), now=clock.now())
+        except ON_PAGE as error:      # a missing row still answers 404
+            return self._channel_page(channel, error, error.status, request.form)
+        flash("타겟팅(M/N)을 신청했습니다. 담당자 검토 후 결과를 알림으로 알려드립니다 (영업일 기준 2-3일).", "success")
+        return redirect(url_for("SenderView.channel", channel_id=channel.id))
 
     @expose("/channels/<int:channel_id>/delete", methods=["POST"])
     @has_access

@@ -1,5 +1,6 @@
-"""Operator queues for sender numbers (SND-05) and Kakao channels (SND-07), and every
-account's sender numbers, which staff suspend, reinstate or revoke (발신번호 사전등록제)."""
+"""Operator queues for sender numbers (SND-05), Kakao channels (SND-07) and their Brand
+Message targeting applications (KFT-02), and every account's sender numbers, which staff
+suspend, reinstate or revoke (발신번호 사전등록제)."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
@@ -8,11 +9,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import clock
 from app.errors import MegabirdError
-from app.models import KakaoChannel, SenderNumber
+from app.models import KakaoChannel, KakaoTargetingApplication, SenderNumber
 from app.security.roles import OPERATIONS
+from app.services.accounts import optout_codes
 from app.services.ops import sender_enforcement
-from app.services.senders import kakao_channels, sender_numbers
+from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
 from app.views.base import StaffModelView
+from app.views.staff import cells
 from app.views.staff.reviews import ReviewQueueView
 from app.web import app_filters
 
@@ -52,6 +55,39 @@ class KakaoChannelQueueView(ReviewQueueView):
 
     def decide(self, pk, *, approve, actor, now, reason=None):
         return kakao_channels.decide_channel(pk, approve=approve, actor=actor, now=now, reason=reason)
+
+
+
+class KakaoTargetingQueueView(ReviewQueueView):
+    """타겟팅(M/N) 신청 (KFT-02): the channel's friend count, its business-verification
+    document and consent evidence inline, and whether the account has the registered 080
+    number that M/N also need."""
+
+    route_base = "/staff/queues/kakao-targeting"
+    datamodel = SQLAInterface(KakaoTargetingApplication)
+    list_title = show_title = "타겟팅(M/N) 심사"
+    list_columns = ["account", "channel", "friend_count", "requested_at"]
+    show_columns = list_columns
+    label_columns = {"account": "계정", "channel": "채널 아이디", "friend_count": "친구 수", "requested_at": "요청 일시"}
+    search_columns = ["account", "channel", "friend_count"]
+    formatters_columns = {**ReviewQueueView.formatters_columns, "friend_count": cells.number}
+
+    def decide(self, pk, *, approve, actor, now, reason=None):
+        return kakao_targeting.decide(pk, approve=approve, actor=actor, now=now, reason=reason)
+
+    def documents(self, item):
+        return [(label, document) for label, document in ((kakao_targeting.BUSINESS_LABEL, item.business_document),
+                                                          (kakao_targeting.CONSENT_LABEL, item.consent_document))
+                if document is not None]
+
+    def facts(self, item):
+        own = optout_codes.approved_own(item.account_id)
+        return "M/N 발송 조건", [
+            ("채널 상태", sender_numbers.STATUS_LABELS.get(item.channel.status, item.channel.status)),
+            ("승인된 자체 080 수신거부 번호",
+             ", ".join(cells.phone(number) for number in own) if own
+             else "없음 (승인해도 고객이 080 번호를 등록할 때까지 M/N은 열리지 않습니다)"),
+        ]
 
 
 METHOD_LABELS = {"signup": "회원가입 인증", "phone": "휴대폰 본인 확인", "document": "서류심사"}
