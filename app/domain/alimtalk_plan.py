@@ -214,16 +214,24 @@ def plan(request: AlimtalkRequest, template: TemplateFacts, now: dt.datetime, *,
             raise ValidationError(f"대체문자는 최대 {sms.LONG_LIMIT:,} byte까지 보낼 수 있습니다 "
                                   f"(현재 {longest_fallback:,} byte, {request.row_label.format(longest_row)} 수신자 기준). "
                                   "대체문자 수정하기에서 줄여주세요.", field="대체문자", code="fallback_invalid")
-        fallback.msg_type = sms.message_type(longest_fallback, False)
-        fallback.longest_bytes = longest_fallback
-        if fallback.msg_type == sms.SMS:
-            fallback.title = None
-            kept = [KakaoRecipient(k.recipient, k.text, k.fallback_text, None) for k in kept]
-        elif fallback.title and max(sms.byte_length(k.fallback_title or "") for k in kept) > sms.TITLE_LIMIT:
-            raise ValidationError(f"대체문자 제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요.", field="대체문자 제목",
-                                  code="byte_limit")
+        kept = settle_fallback(fallback, sms.message_type(longest_fallback, False), longest_fallback, kept)
     return AlimtalkPlan(template, kept, cleaned.rejected, cleaned.duplicates + duplicates, fallback,
                         request.scheduled_at, bool(used))
+
+
+def settle_fallback(fallback: FallbackPlan, msg_type: str, longest: int,
+                    kept: list[KakaoRecipient]) -> list[KakaoRecipient]:
+    """The fallback's type once every recipient's rendering is known (its longest decides,
+    and for a Brand Message its image): an SMS carries no title; an LMS/MMS title is at
+    most 30 bytes rendered. Returns the recipients as they go."""
+    fallback.msg_type, fallback.longest_bytes = msg_type, longest
+    if msg_type == sms.SMS:
+        fallback.title = None
+        return [KakaoRecipient(k.recipient, k.text, k.fallback_text, None) for k in kept]
+    if fallback.title and max(sms.byte_length(k.fallback_title or "") for k in kept) > sms.TITLE_LIMIT:
+        raise ValidationError(f"대체문자 제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요.", field="대체문자 제목",
+                              code="byte_limit")
+    return kept
 
 
 def content_hash(text: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from app.domain import friendtalk, sms, sms_plan
 from app.domain import recipients as recipient_rules
-from app.domain.alimtalk_plan import FallbackPlan, FallbackRequest, KakaoRecipient, content_hash
+from app.domain.alimtalk_plan import FallbackPlan, FallbackRequest, KakaoRecipient, content_hash, settle_fallback
 from app.domain.friendtalk import Content
 from app.domain.optout080 import OptoutChoices
 from app.domain.recipients import Recipient, Rejected
@@ -147,13 +147,7 @@ def plan(request: FriendtalkRequest, now: dt.datetime, *, allowed_targeting: tup
             raise ValidationError(f"대체문자는 광고 문구를 포함해 최대 {sms.LONG_LIMIT:,} byte까지 보낼 수 있습니다 "
                                   f"(현재 {longest_fallback:,} byte, {request.row_label.format(longest_row)} 수신자 기준). "
                                   "대체문자 수정하기에서 줄여주세요.", field="대체문자", code="fallback_invalid")
-        fallback.msg_type = friendtalk.fallback_type(longest_fallback, content.image)
-        fallback.longest_bytes = longest_fallback
-        if fallback.msg_type == sms.SMS:
-            fallback.title = None
-            kept = [KakaoRecipient(k.recipient, k.text, k.fallback_text, None) for k in kept]
-        elif fallback.title and max(sms.byte_length(k.fallback_title or "") for k in kept) > sms.TITLE_LIMIT:
-            raise ValidationError(f"대체문자 제목은 {sms.TITLE_LIMIT} byte 이하로 입력해주세요.", field="대체문자 제목",
-                                  code="byte_limit")
+        kept = settle_fallback(fallback, friendtalk.fallback_type(longest_fallback, content.image), longest_fallback,
+                               kept)
     return FriendtalkPlan(content, targeting, kept, cleaned.rejected, cleaned.duplicates + duplicates, fallback,
                           bool(used), request.scheduled_at)
