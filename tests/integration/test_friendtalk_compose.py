@@ -89,8 +89,9 @@ def test_kft01_the_page_offers_every_field_of_the_manual(app, client, customer, 
     assert "08:00~20:50(한국 시간)에만 발송되므로 예약 시간도" in text            # under 예약시간
     assert "10분후부터 최대 30일 이후까지" in text
     assert re.search(r'id="content-count">0</span>/<span id="content-limit">1,300</span>', html)
-    assert "jpg 또는 png 파일, 5MB 이하, 가로 500px 이상" in text
-    assert "와이드형은 가로:세로 2:1~1:1" in text
+    for rule in ("jpg 또는 png 파일", "5MB 이하", "가로 500px 이상", "세로÷가로 비율 0.5~1.333", "와이드형은 가로:세로 2:1~1:1"):
+        assert rule in text, rule                                          # the image's rules, as 친구톡 템플릿 lists them
+    assert "와이드형은 넓은 이미지와 함께 보내며, 내용은 76자, 버튼은 2개까지" in text
     # the button types are KAT-02's without 채널 추가; the sample file is the SMS page's
     assert 'value="WL"' in html and 'value="AC"' not in html and 'id="row-buttons-WL"' in html
     assert 'href="/sms/sample.xlsx"' in html
