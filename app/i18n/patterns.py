@@ -179,6 +179,7 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    N_("첨부한 이미지를 찾을 수 없습니다. 이미지를 다시 첨부해주세요."),
     # Brand Message targeting (app/domain/kakao_targeting.py, app/services/senders/kakao_targeting.py)
     N_("친구 수가 50,000명 이상인 채널만 타겟팅(M/N)을 신청할 수 있습니다 (카카오 기준). 친구 수를 확인해주세요."),
     N_("등록완료된 카카오 채널만 타겟팅(M/N)을 신청할 수 있습니다. 채널 승인 후 신청해주세요."),
