@@ -131,6 +131,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: PDF 다운로드 (STA-03): weasyprint (default) or pdfkit (wkhtmltopdf, optional)
+    PDF_ENGINE = os.environ.get("PDF_ENGINE", "weasyprint").strip().lower()
     #: development only (production mode refuses it): shift the clock of every process, e.g.
     #: to try Brand Message's 08:00–20:50 KST at night (bench/dispatch.py --kind friendtalk)
     CLOCK_OFFSET_SECONDS = float(os.environ.get("CLOCK_OFFSET_SECONDS", "0") or 0)
