@@ -4,6 +4,7 @@ where the machine has it (skipped with the reason where it does not, as on Debia
 unknown engine and a missing binary are refused plainly; nothing is fetched from outside."""
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -19,6 +20,13 @@ body { font-family: NanumGothic, sans-serif; } h1 { font-size: 18pt; }</style></
 <img src="https://example.com/tracker.png"></body></html>"""
 
 
+def text_of(data: bytes) -> str:
+    """The text read back (wkhtmltopdf's subset fonts read a space as \\x01: taken as one)."""
+    from pypdf import PdfReader
+    text = " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(re.sub(r"[\x00-\x1f]", " ", text).split())
+
+
 def fonts(data: bytes) -> set[str]:
     return {name.split(b"+")[-1].decode() for name in re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-]+)", data)}
 
@@ -28,6 +36,8 @@ def test_sta03_weasyprint_writes_korean_in_nanumgothic(app):
         data = pdf.render_pdf(PAGE, compress=False)
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     assert any(f.startswith(pdf.KOREAN_FONT) for f in fonts(data)), fonts(data)
+    text = text_of(data)
+    assert "문자발송 통계" in text and "성공률 95.7%" in text, text
     assert b"/Subtype /Image" not in data          # the external image was not fetched
     with app.app_context():
         assert len(pdf.render_pdf(PAGE)) < len(data)      # compressed by default
@@ -36,13 +46,14 @@ def test_sta03_weasyprint_writes_korean_in_nanumgothic(app):
 @pytest.mark.skipif(shutil.which("wkhtmltopdf") is None,
                     reason="wkhtmltopdf is not installed (archived upstream, absent from Debian 13)")
 def test_sta03_pdfkit_engine_where_wkhtmltopdf_exists(app):
-    app.config["PDF_ENGINE"] = "pdfkit"
+    app.config["PDF_ENGINE"] = "wkhtmltopdf"        # the spec's name for the pdfkit engine
     try:
         with app.app_context():
             data = pdf.render_pdf(PAGE)
     finally:
         app.config["PDF_ENGINE"] = "weasyprint"
     assert data.startswith(b"%PDF-")
+    assert "문자발송 통계" in text_of(data)
 
 
 def test_sta03_only_files_below_the_static_folder_are_read(app, tmp_path):

@@ -3,7 +3,7 @@ function, `render_pdf(html) -> bytes`, with two engines chosen by PDF_ENGINE —
 
 - `weasyprint` (the default): maintained, installed by pip, needs only Pango from the system;
   it renders the page's own HTML and CSS, Korean text in NanumGothic (fonts-nanum);
-- `pdfkit`: wkhtmltopdf through pdfkit, the design card's choice; wkhtmltopdf is archived
+- `pdfkit` (or `wkhtmltopdf`): wkhtmltopdf through pdfkit, the design card's choice; wkhtmltopdf is archived
   upstream and missing from Debian 13, so it is optional — `available()` says whether it is.
 
 Charts go in as SVG drawn beforehand (kaleido), never as scripts: neither engine runs
@@ -17,6 +17,8 @@ from pathlib import Path
 from flask import current_app
 
 ENGINES = ("weasyprint", "pdfkit")
+#: the spec's name for the second engine, taken as well
+ALIASES = {"wkhtmltopdf": "pdfkit"}
 #: the font the templates name first; fonts-nanum installs it (scripts/start, scripts/test)
 KOREAN_FONT = "NanumGothic"
 
@@ -27,6 +29,7 @@ class PdfEngineUnavailable(RuntimeError):
 
 def engine_name() -> str:
     name = str(current_app.config.get("PDF_ENGINE") or "weasyprint").strip().lower()
+    name = ALIASES.get(name, name)
     if name not in ENGINES:
         raise PdfEngineUnavailable(f"PDF_ENGINE={name}: weasyprint 또는 pdfkit 중 하나여야 합니다.")
     return name
@@ -55,7 +58,7 @@ def _static_only(static: Path):
 
 def render_pdf(html: str, *, engine: str | None = None, compress: bool = True) -> bytes:
     """The HTML as a PDF (A4, the page's own margins from its CSS)."""
-    name = engine or engine_name()
+    name = ALIASES.get(engine, engine) if engine else engine_name()
     if name not in ENGINES:
         raise PdfEngineUnavailable(f"알 수 없는 PDF 엔진입니다: {name}")
     if not available(name):
