@@ -131,6 +131,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: the Chromium kaleido drives for chart images (STA-03); Debian's by default
+    CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     #: PDF 다운로드 (STA-03): weasyprint (default) or pdfkit (wkhtmltopdf, optional)
     PDF_ENGINE = os.environ.get("PDF_ENGINE", "weasyprint").strip().lower()
     #: development only (production mode refuses it): shift the clock of every process, e.g.
