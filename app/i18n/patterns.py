@@ -17,6 +17,9 @@ from __future__ import annotations
 from app.domain.korean import N_
 
 PATTERNS: list[str] = [
+    # 발송통계 (app/services/stats/reports.py)
+    N_("%(field)s을/를 YYYY-MM-DD 형식으로 입력해주세요."),
+    N_("조회 기간은 최대 %(max)s일까지 지정할 수 있습니다."),
     # 친구톡 as Brand Message (app/domain/friendtalk.py, friendtalk_plan.py)
     N_("줄바꿈은 최대 %(max)s개까지 쓸 수 있습니다 (현재 %(count)s개)."),
     N_("친구톡은 %(hours)s에만 보낼 수 있습니다. 예약 시간을 %(hours2)s 사이로 설정해주세요."),
@@ -179,6 +182,10 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    N_("조회날짜를 전월, 당월 또는 기간 지정 중에서 골라주세요."),
+    N_("조회 시작일이 종료일보다 늦습니다."),
+    N_("오늘 이후의 날짜는 조회할 수 없습니다."),
+    N_("통계 종류를 골라주세요."),
     N_("첨부한 이미지를 찾을 수 없습니다. 이미지를 다시 첨부해주세요."),
     # Brand Message targeting (app/domain/kakao_targeting.py, app/services/senders/kakao_targeting.py)
     N_("친구 수가 50,000명 이상인 채널만 타겟팅(M/N)을 신청할 수 있습니다 (카카오 기준). 친구 수를 확인해주세요."),
@@ -394,6 +401,7 @@ MESSAGES: list[str] = [
 ]
 
 FIELDS: list[str] = [
+    N_("조회날짜"),
     N_("발송 대상"),
     N_("발송시간"),
     N_("이미지"),
