@@ -6,8 +6,10 @@ import ipaddress
 import logging
 import secrets
 import uuid
+from pathlib import Path
 
-from flask import Flask, session, current_app, g, jsonify, make_response, render_template, request
+import plotly
+from flask import Flask, session, current_app, g, jsonify, make_response, render_template, request, send_file
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale, gettext
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
@@ -114,6 +116,9 @@ class CheckedJSON(DefaultJSONProvider):
         return jsonbody.loads(s)
 
 
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
@@ -131,11 +136,17 @@ def init_app(app: Flask) -> None:
         """Browsers ask for it on every page, whatever the page links (issue 12)."""
         return app.send_static_file("img/favicon.ico"), 200, {"Cache-Control": "public, max-age=604800"}
 
+    @app.route("/vendor/plotly.min.js")
+    def _plotly_js():
+        """plotly.js of the installed package for the statistics charts (STA-06): the
+        service may run without internet, so never a CDN."""
+        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+
     @app.before_request
     def _session_still_open():
         """A logged-in request whose session was ended (logout elsewhere, password changed,
         issue 13) continues as a visitor: FAB's views then ask for the login."""
-        if request.path.startswith(("/static/", "/api/")) or request.endpoint in ("_favicon", "_healthz"):
+        if request.path.startswith(("/static/", "/api/", "/vendor/")) or request.endpoint in ("_favicon", "_healthz"):
             return
         user = current_user
         if user is not None and user.is_authenticated and not sessions.is_current(user.id):

@@ -19,6 +19,7 @@ from app.views.portal.kakao_history import KakaoHistoryView
 from app.views.portal.mypage import MyPageView
 from app.views.portal.notices import NoticeView
 from app.views.portal.optout_numbers import OptoutNumberView
+from app.views.portal.stats import StatsView
 from app.views.portal.senders import SenderView
 from app.views.portal.password_reset import PasswordResetView
 from app.views.portal.signup import InvitationView, SignupView
@@ -55,6 +56,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(HistoryView, "SmsHistory", label=_("문자 발송내역"), category="History",
                         category_label=_("발송내역"), **portal)
     appbuilder.add_view(KakaoHistoryView, "KakaoHistory", label=_("카카오톡 발송내역"), category="History", **portal)
+    appbuilder.add_view(StatsView, "Stats", label=_("발송통계"), category="History", **portal)
     appbuilder.add_link("Reservations", href="HistoryView.reservations", label=_("예약 메시징 현황"),
                         category="History", cond=has_account)
     appbuilder.add_view_no_menu(ExportView)

@@ -81,7 +81,7 @@ def links(html: str) -> set[str]:
     for href in re.findall(r'href="(/[^"#]*)"', html):
         href = unescape(href)
         path = href.split("?", 1)[0]
-        if path.startswith(("/static", "/lang/", "/logout", "/api/")) or path.endswith((".xlsx", ".json", "/download")):
+        if path.startswith(("/static", "/lang/", "/logout", "/api/")) or path.endswith((".xlsx", ".json", "/download", "/pdf")) or path.startswith("/vendor/"):
             continue
         found.add(href)
     return found

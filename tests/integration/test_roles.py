@@ -34,6 +34,7 @@ PUBLIC_ENDPOINTS = {
     "SecurityApi.refresh": "FAB's REST token refresh (needs a refresh token)",
     "MenuApi.get_menu_data": "the menu of the current user (empty for anonymous)",
     "SignupView.index": "sign-up (ACC-01)",
+    "_plotly_js": "plotly.js of the installed package, a public library file (STA-06)",
     "PasswordResetView.forgot": "비밀번호 찾기: asking for a reset link (issue 13)",
     "PasswordResetView.reset": "비밀번호 찾기: the one-time link of the e-mail (issue 13)",
     "SignupView.term_text": "the terms and privacy texts a visitor reads before agreeing (ACC-01)",

@@ -9,14 +9,11 @@ import datetime as dt
 import pytest
 
 from app.errors import ValidationError
-from app.extensions import db
 from app.services.history import retention
-from app.services.sending.rollups import Deltas
 from app.services.stats import reports
 from tests.support.factories import make_customer
 from tests.support.pipeline import NOW, accept, phones, run_to_completion
-
-TODAY = dt.date(2026, 11, 27)          # NOW is 12:00 KST on 2026-11-27
+from tests.support.stats import TODAY, rollup
 
 
 def test_sta01_periods_in_kst_days():
@@ -39,14 +36,6 @@ def test_sta01_a_bad_range_names_the_field(args, code):
     with pytest.raises(ValidationError) as refused:
         reports.period(*args, now=NOW)
     assert (refused.value.code, refused.value.field) == (code, "조회날짜")
-
-
-def rollup(app, account_id, day, msg_type, source="web", **counts):
-    with app.app_context():
-        deltas = Deltas()
-        deltas.add(account_id=account_id, day=day, msg_type=msg_type, source=source, **counts)
-        deltas.flush()
-        db.session.commit()
 
 
 def test_sta01_sta02_rows_per_type_web_and_api_together_and_only_the_account(app):

@@ -369,6 +369,24 @@ def prove_kakao_history_detail(app, owner, owner_client, stranger):
     assert mine.status_code == 200 and "오너고객" in mine.get_data(as_text=True)
 
 
+def prove_stats_are_the_accounts_own(app, owner, owner_client, stranger):
+    """/stats/ and /stats/pdf take no ids: they read the signed-in account's rollups only —
+    the owner's 7,391 messages never show in another account's page or PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app import clock
+    from tests.support.stats import rollup
+    rollup(app, owner.account_id, clock.to_kst(clock.now()).date(), "SMS", requested=7391, delivered=7390, failed=1)
+    for client, shown in ((owner_client, True), (stranger, False)):
+        page = client.get("/stats/?period=this").get_data(as_text=True)
+        assert ("7,391" in page) is shown
+        data = client.get("/stats/pdf?period=this").data
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+        assert ("7,391" in text) is shown
+
+
 def prove_kakao_history_export(app, owner, owner_client, stranger):
     """/history/kakao/<id>/export.xlsx: no file, no export job for another account's send."""
     from app.models import ExportJob
@@ -514,6 +532,9 @@ CUSTOMER_ROUTES = {
     "KakaoHistoryView.index": NO_IDS + " (filters in the query string; the channel filter is a search id "
                                        "matched within the account's sends)",
     "KakaoHistoryView.delete": prove_kakao_history_delete,
+    # 발송통계 (STA-01..03)
+    "StatsView.index": prove_stats_are_the_accounts_own,
+    "StatsView.pdf": prove_stats_are_the_accounts_own,
     "KakaoHistoryView.detail": prove_kakao_history_detail,
     "KakaoHistoryView.export_messages": prove_kakao_history_export,
     "ExportView.show": EXPORT_PROOF,

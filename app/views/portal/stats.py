@@ -1,0 +1,43 @@
+"""발송통계 (07-dashboard-stats.md STA-01..04, STA-06): 문자발송 통계 and 카카오톡발송 통계 for
+the account over 조회날짜, the same figure objects drawn on the page (plotly.js from the
+package at /vendor/plotly.min.js, no CDN) and into the PDF; the page carries every number without the script."""
+from __future__ import annotations
+
+import io
+
+from flask import request, send_file
+from flask_appbuilder import expose, has_access
+from flask_babel import gettext as _
+
+from app import clock
+from app.security.tenancy import current_account
+from app.services.stats import charts, reports
+from app.services.stats import pdf as stats_pdf
+from app.views.base import PortalView
+
+def _report(account_id: int):
+    group = request.args.get("group") or "sms"
+    p = reports.period(request.args.get("period"), request.args.get("from"), request.args.get("to"), now=clock.now())
+    return reports.type_report(account_id, group, p)
+
+
+class StatsView(PortalView):
+    route_base = "/stats"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        report = _report(current_account().id)
+        figures = [charts.pie(_(row.label), row.delivered, row.failed, labels=(_("성공"), _("실패"))).to_json()
+                   for row in report.rows]
+        return self.render_template("portal/stats/index.html", report=report, figures=figures,
+                                    titles=stats_pdf.TITLES, today=clock.to_kst(clock.now()).date())
+
+    @expose("/pdf")
+    @has_access
+    def pdf(self):
+        account = current_account()
+        report = _report(account.id)
+        data = stats_pdf.report_pdf(report, company=account.company_name or account.display_name, now=clock.now())
+        return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                         download_name=stats_pdf.filename(report), max_age=0)

@@ -1,0 +1,78 @@
+"""발송통계 pages (07-dashboard-stats.md STA-01..03, STA-06): 문자발송 통계 and 카카오톡발송 통계
+with 전월 / 당월 / a range, one chart per type (its figure JSON for plotly.js, every number in
+the HTML without the script), the table and 합계, the three notes, a bad range refused naming
+조회날짜, the PDF download in Korean with a Korean file name, plotly.js served locally."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from urllib.parse import unquote
+
+import pytest
+
+from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock at NOW)
+    NOW,
+    client,
+    pinned,
+    table_rows,
+)
+from tests.support.factories import make_customer
+from tests.support.stats import TODAY, rollup
+
+
+@pytest.fixture
+def customer(app):
+    customer = make_customer(app, kind="corporate", cash=0)
+    rollup(app, customer.account_id, TODAY, "SMS", requested=10, delivered=8, failed=2)
+    rollup(app, customer.account_id, TODAY, "SMS", source="api", requested=5, delivered=4, failed=1)
+    rollup(app, customer.account_id, TODAY, "FRIENDTALK_IMAGE", requested=4, delivered=3, failed=1)
+    return customer
+
+
+def test_sta01_sms_statistics_with_charts_table_and_notes(client):
+    response = client.get("/stats/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    rows = table_rows(html, "stats-table")
+    assert rows[1:] == [["단문", "15", "12", "3", "80.0%"], ["장문", "0", "0", "0", "0.0%"],
+                        ["포토", "0", "0", "0", "0.0%"], ["합계", "15", "12", "3", "80.0%"]]
+    assert "총 발송건수: 15" in html and "성공 80% · 실패 20%" in html
+    assert "직접 발송한 내역과 연동 API를 사용해 발송한 내역을 합산한 통계 결과입니다." in html
+    figures = json.loads(re.search(r'<script type="application/json" id="stats-figures">(.*?)</script>', html,
+                                   flags=re.S).group(1))
+    assert len(figures) == 3 and json.loads(figures[0])["data"][0]["values"] == [12, 3]
+    assert "/vendor/plotly.min.js" in html and "cdn" not in html.lower()
+
+
+def test_sta01_kakao_statistics_and_periods(client):
+    html = client.get("/stats/?group=kakao").get_data(as_text=True)
+    assert [r[0] for r in table_rows(html, "stats-table")[1:]] == ["알림톡", "친구톡 텍스트", "친구톡 포토", "합계"]
+    assert table_rows(html, "stats-table")[3] == ["친구톡 포토", "4", "3", "1", "75.0%"]
+    prev = client.get("/stats/?group=sms&period=prev").get_data(as_text=True)
+    assert table_rows(prev, "stats-table")[-1] == ["합계", "0", "0", "0", "0.0%"] and "2026-10-01" in prev
+    custom = client.get("/stats/?period=custom&from=2026-11-27&to=2026-11-27").get_data(as_text=True)
+    assert table_rows(custom, "stats-table")[-1][1] == "15"
+
+
+def test_sta01_a_bad_range_is_refused_naming_the_field(client):
+    response = client.get("/stats/?period=custom&from=2026-11-20&to=2026-11-03")
+    assert response.status_code == 422 and "조회 시작일이 종료일보다 늦습니다." in response.get_data(as_text=True)
+    assert client.get("/stats/?group=fax").status_code == 422
+
+
+def test_sta03_the_pdf_download_in_korean(client):
+    from pypdf import PdfReader
+    response = client.get("/stats/pdf?group=sms&period=this")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in disposition
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "megabird_문자발송통계_20261101-20261127.pdf"
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "문자발송 통계" in text and "합계" in text and "80.0%" in text, text
+
+
+def test_sta06_plotly_js_is_served_from_the_package(app):
+    response = app.test_client().get("/vendor/plotly.min.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert b"plotly" in response.data[:2000].lower()
