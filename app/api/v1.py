@@ -172,11 +172,7 @@ def send_sms():
     if size_without_images > MAX_BODY:
         raise PayloadTooLarge("요청 본문은 이미지를 제외하고 1MB 이하여야 합니다.")
     key = _idempotency_key()
-    ad = _field(data, "ad", dict)
-    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
-                           not isinstance(ad.get("optout"), (str, type(None)))):
-        raise ValidationError("ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.", field="ad",
-                              code="invalid_type")
+    ad = _ad(data, "ad")
     req = acceptance.SmsRequest(
         account_id=g.api_account_id, sender=_field(data, "from", str, required=True, label="from(발신번호)"),
         body=_field(data, "text", str, required=True, label="text(내용)"), recipients=_recipients(data.get("to")),
@@ -188,6 +184,17 @@ def send_sms():
     return _accepted(key, lambda: acceptance.accept(req, now=now), now)
 
 
+def _ad(data: dict, key: str, *, name: str | None = None) -> dict | None:
+    """An ad's wording, {"name": 문자열, "optout": 080번호} or absent (SMS-06)."""
+    where = name or key
+    ad = jsonbody.field(data, key, dict, name=where)
+    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
+                           not isinstance(ad.get("optout"), (str, type(None)))):
+        raise ValidationError(f"{where}는 {{\"name\": 문자열, \"optout\": 080번호}} 형식이어야 합니다.",
+                              field=where, code="invalid_type")
+    return ad
+
+
 def _fallback(value) -> FallbackRequest | None:
     """"fallback": {"from", "text"?, "title"?, "ad"?: {"name", "optout"}} or null (KAT-07)."""
     if value is None:
@@ -195,11 +202,7 @@ def _fallback(value) -> FallbackRequest | None:
     if not isinstance(value, dict):
         raise ValidationError("fallback은 {\"from\": 발신번호, \"text\", \"title\", \"ad\"} 객체이거나 "
                               "null이어야 합니다.", field="fallback", code="invalid_type")
-    ad = jsonbody.field(value, "ad", dict, name="fallback.ad")
-    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
-                           not isinstance(ad.get("optout"), (str, type(None)))):
-        raise ValidationError("fallback.ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.",
-                              field="fallback.ad", code="invalid_type")
+    ad = _ad(value, "ad", name="fallback.ad")
     return FallbackRequest(
         sender=jsonbody.field(value, "from", str, name="fallback.from", label="fallback.from(대체문자 발신번호)",
                               required=True),
@@ -259,11 +262,7 @@ def send_friendtalk():
     content = friendtalk.check_content(_field(data, "text", str, required=True, label="text(내용)"),
                                        _field(data, "buttons", list), _friendtalk_image(image), wide=wide)
     fallback = _fallback(data.get("fallback"))
-    ad = _field(data, "ad", dict)
-    if ad is not None and (not isinstance(ad.get("name"), (str, type(None))) or
-                           not isinstance(ad.get("optout"), (str, type(None)))):
-        raise ValidationError("ad는 {\"name\": 문자열, \"optout\": 080번호} 형식이어야 합니다.", field="ad",
-                              code="invalid_type")
+    ad = _ad(data, "ad")
     if fallback is not None and ad is not None:      # the ad wording at the top, as 09-api.md writes it
         fallback.ad_company = fallback.ad_company or ad.get("name")
         fallback.ad_optout = fallback.ad_optout or ad.get("optout")

@@ -17,6 +17,8 @@ from __future__ import annotations
 from app.domain.korean import N_
 
 PATTERNS: list[str] = [
+    # an ad's wording in the API (app/api/v1.py _ad): "ad" and "fallback.ad"
+    N_('%(field)s는 {"name": 문자열, "optout": 080번호} 형식이어야 합니다.'),
     # 발송통계 (app/services/stats/reports.py)
     N_("%(field)s을/를 YYYY-MM-DD 형식으로 입력해주세요."),
     N_("조회 기간은 최대 %(max)s일까지 지정할 수 있습니다."),
@@ -205,7 +207,6 @@ MESSAGES: list[str] = [
     N_("카카오톡과 대체문자 결과는 함께 선택할 수 없습니다."),
     # AlimTalk compose and API
     N_('fallback은 {"from": 발신번호, "text", "title", "ad"} 객체이거나 null이어야 합니다.'),
-    N_('fallback.ad는 {"name": 문자열, "optout": 080번호} 형식이어야 합니다.'),
     N_("주소록 변수 연결의 형식이 올바르지 않습니다."),
     N_("대체문자의 형식이 올바르지 않습니다."),
     N_("대체문자의 발신번호를 선택해주세요."),
@@ -309,7 +310,6 @@ MESSAGES: list[str] = [
     N_("images는 base64 문자열의 배열이어야 합니다."),
     N_("scheduled_at은 ISO-8601 문자열이어야 합니다."),
     N_("Idempotency-Key는 200자 이하여야 합니다."),
-    N_('ad는 {"name": 문자열, "optout": 080번호} 형식이어야 합니다.'),
     N_("사업자등록번호를 입력해주세요."),
     N_("사업자등록번호는 숫자 10자리입니다 (예: 123-45-67890)."),
     N_("사업자등록번호가 올바르지 않습니다 (검증번호 불일치)."),
