@@ -23,11 +23,12 @@ SANDBOX = "Sandbox"            # the sandbox carrier's outbox
 JOBS = "Jobs"                  # RQ queues and failed jobs
 PRICING = "Pricing"            # price plans
 LEDGER = "Ledger"              # any account's ledger (read-only)
+STATISTICS = "Statistics"      # service-wide statistics (STA-05)
 
 ROLE_RESOURCES: dict[str, frozenset[str]] = {
     CUSTOMER: frozenset({PORTAL}),
-    OPERATOR: frozenset({STAFF_HOME, OPERATIONS, AUDIT, SANDBOX, LEDGER}),
-    FINANCE: frozenset({STAFF_HOME, FINANCE_AREA, AUDIT, LEDGER}),
+    OPERATOR: frozenset({STAFF_HOME, OPERATIONS, AUDIT, SANDBOX, LEDGER, STATISTICS}),
+    FINANCE: frozenset({STAFF_HOME, FINANCE_AREA, AUDIT, LEDGER, STATISTICS}),
     # Admin: everything (FAB's AUTH_ROLE_ADMIN); listed for documentation and menus.
-    ADMIN: frozenset({STAFF_HOME, OPERATIONS, AUDIT, FINANCE_AREA, SANDBOX, JOBS, PRICING, LEDGER}),
+    ADMIN: frozenset({STAFF_HOME, OPERATIONS, AUDIT, FINANCE_AREA, SANDBOX, JOBS, PRICING, LEDGER, STATISTICS}),
 }

@@ -19,10 +19,10 @@ from app import clock
 from app.extensions import db
 from app.models import PeriodicRun
 from app.services import checks
-from app.services.history import exports, retention
+from app.services.history import retention
 from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import compose, dispatch, lifecycle, reports
-from app.services.shared import notices, system_messages
+from app.services.shared import export_jobs, notices, system_messages
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ TASKS: list[Task] = [
     Task("reports", reports.enqueue_due),
     Task("timeouts", reports.enqueue_timeouts, every=dt.timedelta(minutes=1)),
     Task("settle", lifecycle.enqueue_settlement),
-    Task("relay_exports", exports.relay, every=dt.timedelta(minutes=1)),
+    Task("relay_exports", export_jobs.relay, every=dt.timedelta(minutes=1)),
     # AlimTalk templates: requests whose enqueue was lost, a dealer's review results,
     # and the nightly dormancy of templates unused for a year (KAT-03)
     Task("submit_templates", alimtalk_templates.submit_requested, every=dt.timedelta(minutes=1)),

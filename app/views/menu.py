@@ -31,6 +31,7 @@ from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
 from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
+from app.views.staff.stats import StaffStatsView
 from app.views.staff.senders import (KakaoChannelQueueView, KakaoTargetingQueueView, SenderNumberAdminView,
                                      SenderNumberQueueView)
 from app.views.staff.system import JobsView, SandboxOutboxView
@@ -85,6 +86,7 @@ def register_views(appbuilder) -> None:
 
     # Staff menu.
     appbuilder.add_view(StaffHomeView, "StaffHome", label=_("운영 대시보드"), icon="fa-tachometer")
+    appbuilder.add_view(StaffStatsView, "StaffStats", label=_("운영 발송통계"), icon="fa-bar-chart")
     appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")

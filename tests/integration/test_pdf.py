@@ -4,7 +4,6 @@ where the machine has it (skipped with the reason where it does not, as on Debia
 unknown engine and a missing binary are refused plainly; nothing is fetched from outside."""
 from __future__ import annotations
 
-import io
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.services.shared import pdf
+from tests.support.pdftext import pdf_text
 
 PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8"><style>
 body { font-family: NanumGothic, sans-serif; } h1 { font-size: 18pt; }</style></head>
@@ -20,11 +20,7 @@ body { font-family: NanumGothic, sans-serif; } h1 { font-size: 18pt; }</style></
 <img src="https://example.com/tracker.png"></body></html>"""
 
 
-def text_of(data: bytes) -> str:
-    """The text read back (wkhtmltopdf's subset fonts read a space as \\x01: taken as one)."""
-    from pypdf import PdfReader
-    text = " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages)
-    return " ".join(re.sub(r"[\x00-\x1f]", " ", text).split())
+text_of = pdf_text
 
 
 def fonts(data: bytes) -> set[str]:

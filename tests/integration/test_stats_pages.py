@@ -4,7 +4,7 @@ the HTML without the script), the table and 합계, the three notes, a bad range
 조회날짜, the PDF download in Korean with a Korean file name, plotly.js served locally."""
 from __future__ import annotations
 
-import io
+import datetime as dt
 import json
 import re
 from urllib.parse import unquote
@@ -18,6 +18,9 @@ from tests.support.compose import (  # noqa: F401  (fixtures: logged in, clock a
     table_rows,
 )
 from tests.support.factories import make_customer
+from tests.support.foundation import customer_client
+from tests.support.jobs import run_worker
+from tests.support.pdftext import pdf_text
 from tests.support.stats import TODAY, rollup
 
 
@@ -41,7 +44,7 @@ def test_sta01_sms_statistics_with_charts_table_and_notes(client):
     assert "직접 발송한 내역과 연동 API를 사용해 발송한 내역을 합산한 통계 결과입니다." in html
     figures = json.loads(re.search(r'<script type="application/json" id="stats-figures">(.*?)</script>', html,
                                    flags=re.S).group(1))
-    assert len(figures) == 3 and json.loads(figures[0])["data"][0]["values"] == [12, 3]
+    assert len(figures) == 4 and json.loads(figures[0])["data"][0]["values"] == [12, 3]   # 3 pies, the trend
     assert "/vendor/plotly.min.js" in html and "cdn" not in html.lower()
 
 
@@ -62,14 +65,59 @@ def test_sta01_a_bad_range_is_refused_naming_the_field(client):
 
 
 def test_sta03_the_pdf_download_in_korean(client):
-    from pypdf import PdfReader
+    page = client.get("/stats/?group=sms&period=this").get_data(as_text=True)
     response = client.get("/stats/pdf?group=sms&period=this")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
     assert "filename*=UTF-8''" in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "megabird_문자발송통계_20261101-20261127.pdf"
-    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages)
+    text = pdf_text(response.data)
     assert "문자발송 통계" in text and "합계" in text and "80.0%" in text, text
+    # every number of the page's table, in its order, and the trend (a row per day of November)
+    for row in table_rows(page, "stats-table")[1:]:
+        assert " ".join(row) in text, (row, text)
+    assert "일별 추이" in text and "2026-11-27 15 0 0 15 20.0%" in text, text
+    assert "2026-11-01 0 0 0 0 0.0%" in text
+
+
+def test_sta03_a_long_range_pdf_is_built_by_a_job_with_progress(app, client, customer):
+    rollup(app, customer.account_id, dt.date(2026, 3, 9), "LMS", requested=40, delivered=30, failed=10)
+    query = "group=sms&period=custom&from=2026-01-01&to=2026-11-27"
+    response = client.get(f"/stats/pdf?{query}")
+    assert response.status_code == 302 and "/exports/" in response.headers["Location"]
+    job_url = response.headers["Location"]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "PDF 다운로드" in page and "0 / 5단계" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    run_worker(app)                          # the real RQ worker draws the charts and renders
+    status = client.get(f"{job_url}?format=json").get_json()
+    assert (status["status"], status["done"], status["total"]) == ("done", 5, 5)
+    assert status["filename"] == "megabird_문자발송통계_20260101-20261127.pdf"
+    download = client.get(job_url + "/download")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in download.headers["Content-Disposition"]
+    text = pdf_text(download.data)
+    assert "2026-01-01 ~ 2026-11-27" in text and "월별 추이" in text, text
+    assert "단문 15 12 3 80.0%" in text and "장문 40 30 10 75.0%" in text and "합계 55 42 13" in text, text
+    assert "2026-03 0 40 0 40 25.0%" in text and "2026-11 15 0 0 15 20.0%" in text, text
+
+
+def test_sta03_another_accounts_job_is_not_found(app, client, customer):
+    response = client.get("/stats/pdf?group=kakao&period=custom&from=2026-06-01&to=2026-11-27")
+    job_url = response.headers["Location"]
+    _other, other_client = customer_client(app)
+    assert other_client.get(job_url).status_code == 404
+    assert other_client.get(job_url + "/download").status_code == 404
+
+
+def test_sta01_the_trend_on_the_page(client):
+    html = client.get("/stats/?group=sms").get_data(as_text=True)
+    figures = json.loads(re.search(r'<script type="application/json" id="stats-figures">(.*?)</script>', html,
+                                   flags=re.S).group(1))
+    trend = json.loads(figures[-1])
+    assert [t["name"] for t in trend["data"]] == ["단문", "장문", "포토", "실패율(%)"]
+    assert trend["data"][0]["y"][-1] == 15 and len(trend["data"][0]["x"]) == 27
+    assert 'data-figure-index="3"' in html and table_rows(html, "trend-rows")[-1] == [
+        "2026-11-27", "15", "0", "0", "15", "20.0%"]
 
 
 def test_sta06_plotly_js_is_served_from_the_package(app):

@@ -5,13 +5,10 @@ and the person downloads it when it is done."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from app import clock
@@ -23,8 +20,7 @@ from app.extensions import db, read_only_connection
 from app.models import ExportJob, Message, Send
 from app.security.tenancy import get_owned
 from app.services.history import queries
-from app.services.shared import background, files, xlsx
-from app.services.shared.uow import transaction
+from app.services.shared import export_jobs, xlsx
 
 INLINE_LIMIT = 10_000
 XLSX = CheckedFile(xlsx.XLSX_MIME, "xlsx")
@@ -167,108 +163,30 @@ def start_messages_export(*, account_id: int, send_id, states, categories, now: 
 #: kind of export -> (file name prefix, headers, rows(send_id, flt, progress))
 KINDS = {"messages": ("megabird-send", MESSAGE_HEADERS, message_rows),
          "kakao_messages": ("megabird-kakao", KAKAO_MESSAGE_HEADERS, kakao_message_rows)}
+JOB = "app.jobs.exports.build_export"
 
 
 def _start(*, account_id: int, send: Send, flt: queries.MessageFilter, kind: str, total: int,
            now: dt.datetime) -> ExportJob:
-    with transaction():
-        job = ExportJob(account_id=account_id, kind=kind, send_id=send.id, filename=f"{KINDS[kind][0]}-{send.id}.xlsx",
-                        params=json.dumps({"send_id": send.id, "states": list(flt.states),
-                                           "categories": list(flt.categories), "layer": flt.layer}),
-                        status="queued", total=total, created_at=now)
-        db.session.add(job)
-    _enqueue(job.id)
-    return job
+    return export_jobs.start(account_id=account_id, kind=kind, send_id=send.id, filename=f"{KINDS[kind][0]}-{send.id}.xlsx",
+                             params={"send_id": send.id, "states": list(flt.states),
+                                     "categories": list(flt.categories), "layer": flt.layer},
+                             total=total, job=JOB, now=now)
 
 
-JOB_TIMEOUT = 3600
-RELAY_QUEUED_AFTER = dt.timedelta(minutes=2)                 # Redis was down when it was asked for
-RELAY_RUNNING_AFTER = dt.timedelta(seconds=2 * JOB_TIMEOUT)   # its worker died: RQ gave up long ago
-
-
-def _enqueue(job_id: int) -> bool:
-    return background.enqueue("default", "app.jobs.exports.build_export", job_id, job_timeout=JOB_TIMEOUT)
-
-
-def relay(now: dt.datetime) -> int:
-    """The tick: an export that never reached a worker is asked for again; one whose
-    worker died while building goes back to the queue. Building claims the job first,
-    so an export asked for twice is built once."""
-    table = ExportJob.__table__.c
-    db.session.execute(update(ExportJob).where(table.status == "running",
-                                               table.created_at < now - RELAY_RUNNING_AFTER)
-                       .values(status="queued"), execution_options={"synchronize_session": False})
-    ids = db.session.scalars(select(ExportJob.id).where(table.status == "queued",
-                                                        table.created_at < now - RELAY_QUEUED_AFTER)).all()
-    db.session.commit()
-    return sum(1 for job_id in ids if _enqueue(job_id))
-
-
-def _progress(job_id: int):
-    def report(done: int) -> None:
-        # its own short transaction: visible while the export runs (the rows stream on a
-        # read-only connection that holds no write lock, see message_rows)
-        with db.engine.begin() as conn:
-            conn.execute(update(ExportJob.__table__).where(ExportJob.__table__.c.id == job_id).values(done=done))
-    return report
-
-
-class _Gone(Exception):
-    """The export row was deleted or handed to another run while this one wrote the file."""
+def _write(job: ExportJob, params: dict, path: str, progress) -> int:
+    send_id = queries.get_send(job.account_id, params["send_id"]).id
+    flt = queries.MessageFilter(tuple(params["states"]), tuple(params["categories"]), params.get("layer", "primary"))
+    _prefix, headers, rows_of = KINDS.get(job.kind, KINDS["messages"])
+    db.session.commit()  # end the session's transaction: on SQLite it would hold the write lock
+    return xlsx.write_xlsx(path, title="수신자별 발송내역", headers=headers,
+                           rows=rows_of(send_id, flt, progress=progress))
 
 
 def build(job_id: int) -> str:
-    """The job: write the file, store it, mark the export done (or failed). Claims the
-    export first, so that an export asked for twice is built once; commits as it goes."""
-    claimed = db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
-                                 .values(status="running"), execution_options={"synchronize_session": False})
-    db.session.commit()
-    if not claimed.rowcount:        # done, failed, or being built by another run
-        return "nothing to do"
-    job = db.session.get(ExportJob, job_id)
-    params = json.loads(job.params)
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="mb-export-")
-    os.close(handle)
-    try:
-        send_id = queries.get_send(job.account_id, params["send_id"]).id
-        flt = queries.MessageFilter(tuple(params["states"]), tuple(params["categories"]),
-                                    params.get("layer", "primary"))
-        _prefix, headers, rows_of = KINDS.get(job.kind, KINDS["messages"])
-        db.session.commit()  # end the session's transaction: on SQLite it would hold the write lock
-        rows = xlsx.write_xlsx(path, title="수신자별 발송내역", headers=headers,
-                               rows=rows_of(send_id, flt, progress=_progress(job_id)))
-        with transaction():     # the stored file goes again if this rolls back
-            stored = files.store_file(account_id=job.account_id, kind="export", filename=job.filename,
-                                      source=path, checked=XLSX, now=clock.now())
-            db.session.flush()
-            job = db.session.scalar(select(ExportJob).where(ExportJob.id == job_id).with_for_update())
-            if job is None or job.status != "running":   # deleted with its send, or relayed to another run
-                raise _Gone()
-            job.file_id = stored.id
-            job.done = rows
-            job.status = "done"
-            job.finished_at = clock.now()
-        return "done"
-    except _Gone:
-        return "no longer ours"
-    except Exception:
-        db.session.rollback()
-        with transaction():
-            job = db.session.get(ExportJob, job_id)
-            if job is None:         # its send was deleted meanwhile, and the export with it
-                return "send deleted"
-            job.status = "failed"
-            job.error = "내보내기를 만들지 못했습니다. 다시 시도해주세요."
-            job.finished_at = clock.now()
-        raise
-    finally:
-        os.path.exists(path) and os.unlink(path)
+    """The job: the recipients' workbook (shared/export_jobs claims, stores and marks it)."""
+    return export_jobs.run(job_id, _write, checked=XLSX, error="내보내기를 만들지 못했습니다. 다시 시도해주세요.")
 
 
-def get(account_id: int, job_id) -> ExportJob:
-    return get_owned(ExportJob, job_id, account_id)
-
-
-def as_dict(job: ExportJob) -> dict:
-    return {"id": job.id, "status": job.status, "total": job.total, "done": job.done, "filename": job.filename,
-            "error": job.error}
+get = export_jobs.get
+as_dict = export_jobs.as_dict

@@ -16,29 +16,39 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def write_xlsx(path, *, title: str, headers: list[str], rows: Iterable[Iterable]) -> int:
+    return write_workbook(path, [(title, headers, rows)])
+
+
+def write_workbook(path, sheets: Iterable[tuple[str, list[str], Iterable[Iterable]]]) -> int:
+    """Sheets of (title, headers, rows), each written as it comes; the rows written in all."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
     count = 0
-    try:
-        for row in rows:
-            # after safe_cell no text starts with "=", so openpyxl stores every string as text
-            sheet.append([safe_cell(value) for value in row])
-            count += 1
-    except BaseException:       # the rows refused (nothing chosen, a foreign id): close the sheet's writer
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.append(headers)
         try:
-            sheet.close()
-        except Exception:       # pragma: no cover - already broken; the first error is the one to raise
-            pass
-        raise
+            for row in rows:
+                # after safe_cell no text starts with "=", so openpyxl stores every string as text
+                sheet.append([safe_cell(value) for value in row])
+                count += 1
+        except BaseException:       # the rows refused (nothing chosen, a foreign id): close the sheet's writer
+            try:
+                sheet.close()
+            except Exception:       # pragma: no cover - already broken; the first error is the one to raise
+                pass
+            raise
     workbook.save(path)
     return count
 
 
 def xlsx_response(*, filename: str, title: str, headers: list[str], rows: Iterable[Iterable]):
+    return workbook_response(filename=filename, sheets=[(title, headers, rows)])
+
+
+def workbook_response(*, filename: str, sheets):
     target = tempfile.TemporaryFile(prefix="mb-export-", suffix=".xlsx")
     try:
-        write_xlsx(target, title=title, headers=headers, rows=rows)
+        write_workbook(target, sheets)
         target.seek(0)
     except BaseException:
         target.close()

@@ -36,6 +36,35 @@ def pie(label: str, delivered: int, failed: int, *, labels=(N_("성공"), N_("�
     return fig
 
 
+#: one colour per type, in the catalogue's order within a group
+SERIES = ["#2f80ed", "#27ae60", "#f2994a", "#9b51e0", "#56ccf2", "#eb5757"]
+RATE = "#333333"
+
+
+def trend(t, *, names: dict[str, str], rate_label: str = N_("실패율(%)"), width: int = 720,
+          height: int = 320) -> go.Figure:
+    """발송건수 per type as stacked bars by day (or month) and the failure rate as a line
+    on its own axis (07-dashboard-stats.md STA-05); `t` is a reports.Trend and `names`
+    the types' labels."""
+    form = "%Y-%m-%d" if t.by == "day" else "%Y-%m"
+    x = [f"{b:{form}}" for b in t.buckets]
+    fig = go.Figure()
+    for i, code in enumerate(t.codes):
+        fig.add_bar(x=x, y=list(t.sent[code]), name=names[code], marker={"color": SERIES[i % len(SERIES)]},
+                    hovertemplate="%{x}<br>" + names[code] + " %{y:,}<extra></extra>")
+    fig.add_scatter(x=x, y=[round(t.failure_rate(i), 2) for i in range(len(x))], name=rate_label, yaxis="y2",
+                    mode="lines+markers", line={"color": RATE, "width": 1.5}, marker={"size": 4},
+                    hovertemplate="%{x}<br>" + rate_label + " %{y:.1f}<extra></extra>")
+    fig.update_layout(barmode="stack", font={"family": FONT, "size": 12}, width=width, height=height,
+                      margin={"l": 50, "r": 50, "t": 20, "b": 40},
+                      xaxis={"type": "category", "tickangle": -45 if len(x) > 12 else 0, "nticks": 16},
+                      yaxis={"title": None, "rangemode": "tozero", "tickformat": ",d"},
+                      yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "ticksuffix": "%",
+                              "showgrid": False},
+                      legend={"orientation": "h", "y": 1.12, "x": 0})
+    return fig
+
+
 def _server() -> None:
     global _started
     with _lock:

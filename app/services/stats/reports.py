@@ -17,9 +17,10 @@ from app.domain import message_types
 from app.domain.korean import N_, josa
 from app.errors import ValidationError
 from app.extensions import db
-from app.models import UsageRollup
+from app.models import Account, UsageRollup
 
 GROUPS = ("sms", "kakao")
+ALL = "all"                 # every type with statistics (staff's revenue per type)
 #: the manual's names in 문자발송 통계 (the other types keep the catalogue's label)
 LABELS = {"SMS": N_("단문"), "LMS": N_("장문"), "MMS": N_("포토")}
 PERIODS = ("prev", "this", "custom")
@@ -38,12 +39,39 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Whose usage: one account, the accounts of one price plan, or (both None) the whole
+    service. Customers only ever get their own account's (views/portal/stats)."""
+    account_id: int | None = None
+    price_plan_id: int | None = None
+
+    def where(self, stmt):
+        r = UsageRollup
+        if self.account_id is not None:
+            stmt = stmt.where(r.account_id == self.account_id)
+        if self.price_plan_id is not None:
+            stmt = stmt.where(r.account_id.in_(select(Account.id).where(Account.price_plan_id == self.price_plan_id)))
+        return stmt
+
+
+def _scope(accounts) -> Scope:
+    return accounts if isinstance(accounts, Scope) else Scope(account_id=accounts)
+
+
+@dataclass(frozen=True)
 class TypeRow:
     code: str
     label: str
     sent: int
     delivered: int
     failed: int
+    charged: int = 0        # won of cash (VAT included)
+    points_used: int = 0
+
+    @property
+    def failure_rate(self) -> float:
+        """실패율 in percent of what was sent."""
+        return 100.0 * self.failed / self.sent if self.sent else 0.0
 
     @property
     def rate(self) -> float:
@@ -92,20 +120,84 @@ def period(choice: str | None, start=None, end=None, *, now: dt.datetime) -> Per
     return Period(first, last, choice)
 
 
-def type_report(account_id: int | None, group: str, p: Period) -> Report:
-    """One row per type of the group (단문/장문/포토, or 알림톡/친구톡 텍스트/친구톡 포토), in the
-    catalogue's order, and 합계. `account_id` None: the whole service (staff)."""
-    if group not in GROUPS:
+def types_of(group: str) -> tuple:
+    """The catalogue's types of a statistics group ("all": every type that has one)."""
+    if group not in (*GROUPS, ALL):
         raise ValidationError("통계 종류를 골라주세요.", field="통계", code="invalid_choice")
-    types = tuple(t for t in message_types.TYPES if t.stats_group == group)
+    return tuple(t for t in message_types.TYPES if t.stats_group and (group == ALL or t.stats_group == group))
+
+
+def _in_period(stmt, p: Period, types):
     r = UsageRollup
-    stmt = (select(r.msg_type, func.sum(r.requested), func.sum(r.delivered), func.sum(r.failed))
-            .where(r.day >= p.start, r.day <= p.end, r.msg_type.in_([t.code for t in types]))
-            .group_by(r.msg_type))
-    if account_id is not None:
-        stmt = stmt.where(r.account_id == account_id)
-    sums = {code: (int(a or 0), int(b or 0), int(c or 0)) for code, a, b, c in db.session.execute(stmt)}
-    rows = tuple(TypeRow(t.code, LABELS.get(t.code, t.label), *sums.get(t.code, (0, 0, 0))) for t in types)
-    total = TypeRow("TOTAL", N_("합계"), sum(x.sent for x in rows), sum(x.delivered for x in rows),
-                    sum(x.failed for x in rows))
+    return stmt.where(r.day >= p.start, r.day <= p.end, r.msg_type.in_([t.code for t in types]))
+
+
+def label(code: str) -> str:
+    return LABELS.get(code) or message_types.get(code).label
+
+
+def type_report(accounts: int | Scope | None, group: str, p: Period) -> Report:
+    """One row per type of the group (단문/장문/포토, or 알림톡/친구톡 텍스트/친구톡 포토), in the
+    catalogue's order, and 합계. `accounts`: an account id, a Scope, or None for the whole
+    service (staff)."""
+    types = types_of(group)
+    r = UsageRollup
+    stmt = _scope(accounts).where(_in_period(
+        select(r.msg_type, func.sum(r.requested), func.sum(r.delivered), func.sum(r.failed), func.sum(r.charged),
+               func.sum(r.points_used)), p, types).group_by(r.msg_type))
+    sums = {code: tuple(int(v or 0) for v in values) for code, *values in db.session.execute(stmt)}
+    rows = tuple(TypeRow(t.code, label(t.code), *sums.get(t.code, (0, 0, 0, 0, 0))) for t in types)
+    total = TypeRow("TOTAL", N_("합계"), *(sum(getattr(x, f) for x in rows)
+                                           for f in ("sent", "delivered", "failed", "charged", "points_used")))
     return Report(group, p, rows, total)
+
+
+# --- the trend: volume and failures per type over the range ----------------------------------------------------
+
+TREND_BY_MONTH_AFTER = 62       # days: a longer range is drawn month by month
+
+
+@dataclass(frozen=True)
+class Trend:
+    by: str                                     # "day" or "month"
+    buckets: tuple[dt.date, ...]                # each day, or the first day of each month
+    codes: tuple[str, ...]
+    sent: dict[str, tuple[int, ...]]            # code -> one figure per bucket
+    failed: dict[str, tuple[int, ...]]
+
+    def total_sent(self, index: int) -> int:
+        return sum(self.sent[c][index] for c in self.codes)
+
+    def failure_rate(self, index: int) -> float:
+        sent = self.total_sent(index)
+        return 100.0 * sum(self.failed[c][index] for c in self.codes) / sent if sent else 0.0
+
+
+def _buckets(p: Period, by: str) -> list[dt.date]:
+    if by == "day":
+        return [p.start + dt.timedelta(days=i) for i in range(p.days)]
+    months, month = [], p.start.replace(day=1)
+    while month <= p.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def trend(accounts: int | Scope | None, group: str, p: Period, *, by: str | None = None) -> Trend:
+    """발송건수 and 실패건수 per type and day (or month, over a long range): at most
+    366 × types rows of rollups, summed over accounts and sources by the database."""
+    types = types_of(group)
+    by = by or ("month" if p.days > TREND_BY_MONTH_AFTER else "day")
+    r = UsageRollup
+    stmt = _scope(accounts).where(_in_period(
+        select(r.day, r.msg_type, func.sum(r.requested), func.sum(r.failed)), p, types).group_by(r.day, r.msg_type))
+    buckets = _buckets(p, by)
+    index = {b: i for i, b in enumerate(buckets)}
+    sent = {t.code: [0] * len(buckets) for t in types}
+    failed = {t.code: [0] * len(buckets) for t in types}
+    for day, code, requested, failures in db.session.execute(stmt):
+        i = index[day if by == "day" else day.replace(day=1)]
+        sent[code][i] += int(requested or 0)
+        failed[code][i] += int(failures or 0)
+    codes = tuple(t.code for t in types)
+    return Trend(by, tuple(buckets), codes, {c: tuple(sent[c]) for c in codes}, {c: tuple(failed[c]) for c in codes})

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import io
 
-from flask import request, send_file
+from flask import redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 
 from app import clock
+from app.errors import ValidationError
 from app.security.tenancy import current_account
 from app.services.stats import charts, reports
 from app.services.stats import pdf as stats_pdf
 from app.views.base import PortalView
 
+
 def _report(account_id: int):
     group = request.args.get("group") or "sms"
+    if group not in reports.GROUPS:
+        raise ValidationError("통계 종류를 골라주세요.", field="통계", code="invalid_choice")
     p = reports.period(request.args.get("period"), request.args.get("from"), request.args.get("to"), now=clock.now())
     return reports.type_report(account_id, group, p)
 
@@ -27,17 +31,26 @@ class StatsView(PortalView):
     @expose("/")
     @has_access
     def index(self):
-        report = _report(current_account().id)
+        account_id = current_account().id
+        report = _report(account_id)
+        trend = reports.trend(account_id, report.group, report.period)
+        names = {code: _(reports.label(code)) for code in trend.codes}
         figures = [charts.pie(_(row.label), row.delivered, row.failed, labels=(_("성공"), _("실패"))).to_json()
                    for row in report.rows]
-        return self.render_template("portal/stats/index.html", report=report, figures=figures,
-                                    titles=stats_pdf.TITLES, today=clock.to_kst(clock.now()).date())
+        figures.append(charts.trend(trend, names=names, rate_label=_("실패율(%)")).to_json())
+        return self.render_template("portal/stats/index.html", report=report, figures=figures, trend=trend,
+                                    names=names, titles=stats_pdf.TITLES, long_range=stats_pdf.is_long(report.period),
+                                    today=clock.to_kst(clock.now()).date())
 
     @expose("/pdf")
     @has_access
     def pdf(self):
         account = current_account()
         report = _report(account.id)
-        data = stats_pdf.report_pdf(report, company=account.company_name or account.display_name, now=clock.now())
+        if stats_pdf.is_long(report.period):       # built by a job; the person watches its progress
+            job = stats_pdf.start_job(account_id=account.id, report=report, now=clock.now())
+            return redirect(url_for("ExportView.show", job_id=job.id))
+        trend = reports.trend(account.id, report.group, report.period)
+        data = stats_pdf.report_pdf(report, trend, company=stats_pdf.company_of(account), now=clock.now())
         return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=stats_pdf.filename(report), max_age=0)
