@@ -132,6 +132,10 @@ def test_charts_table_and_period_switch(customer, browser_page):
     expect_chart(page, "SMS", title="단문", total="1,234", slices=2)
     expect_chart(page, "LMS", title="장문", total="50", slices=2)
     expect_chart(page, "MMS", title="포토", total="0", slices=1)
+    # the trend: a bar series per type and the failure-rate line, drawn by the same script
+    trend = page.locator("#chart-trend")
+    expect(trend.locator("svg.main-svg").first).to_be_visible()
+    expect(trend.locator(".legend .traces")).to_have_text(["단문", "장문", "포토", "실패율(%)"])
     expect(page.locator("#period-this")).to_have_class(re.compile(r"\bactive\b"))
     expect(table(page, "SMS")).to_have_text(["단문", "1,234", "1,100", "134", "89.1%"])
     expect(table(page, "LMS")).to_have_text(["장문", "50", "45", "5", "90.0%"])
@@ -219,8 +223,11 @@ def test_a_reversed_range_is_refused_in_korean_on_the_page(customer, browser_pag
     with page.expect_response(lambda r: "/stats/?" in r.url and "period=custom" in r.url) as answer:
         page.click("#search")
     assert answer.value.status == 422
-    expect(page.locator(".mb-card .lead")).to_have_text("조회 시작일이 종료일보다 늦습니다.")
-    expect(page.locator("h1.mb-page-title")).to_have_count(0)
+    # the page itself: the refusal beside the form, which keeps the dates typed, and this month under it
+    expect(page.locator("#stats-error")).to_have_text("조회 시작일이 종료일보다 늦습니다. 이번 달 통계를 보여드립니다.")
+    expect(page.locator("#from")).to_have_value("2026-11-20")
+    expect(page.locator("#to")).to_have_value("2026-11-03")
+    expect_chart(page, "SMS", title="단문", total="1,234", slices=2)
     # the browser's own console line for the refused document, and nothing else
     assert watch.errors == ["Failed to load resource: the server responded with a status of 422 "
                             "(UNPROCESSABLE ENTITY)"], watch.errors
@@ -242,8 +249,8 @@ def test_hovering_a_slice_shows_its_label_and_the_legend_hides_it(customer, brow
     assert point is not None
     page.mouse.move(point["x"], point["y"], steps=5)
     expect(hover).to_have_count(1)
-    # label, value, percent; plotly writes a four-digit value without a separator
-    expect(hover.locator("text.nums tspan.line")).to_have_text(["성공", re.compile(r"^1,?100$"), "89.1%"])
+    # label, value (with its thousands separator, as the table writes it), percent
+    expect(hover.locator("text.nums tspan.line")).to_have_text(["성공", "1,100", "89.1%"])
 
     point = slice_point(page, "SMS", 1)
     page.mouse.move(point["x"], point["y"], steps=5)

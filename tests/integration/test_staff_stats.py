@@ -157,6 +157,8 @@ def test_sta05_bad_choices_are_refused_by_name(app, usage, query, status, messag
     _login, client = staff_client(app, "Finance")
     response = client.get(f"/staff/stats/?{query}")
     assert response.status_code == status and message in response.get_data(as_text=True)
+    if query.startswith("period"):          # the page with its form and this month's figures
+        assert 'id="stats-error"' in response.get_data(as_text=True)
     assert client.get(f"/staff/stats/export.xlsx?{query}").status_code == status
 
 

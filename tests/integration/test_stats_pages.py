@@ -60,8 +60,13 @@ def test_sta01_kakao_statistics_and_periods(client):
 
 def test_sta01_a_bad_range_is_refused_naming_the_field(client):
     response = client.get("/stats/?period=custom&from=2026-11-20&to=2026-11-03")
-    assert response.status_code == 422 and "조회 시작일이 종료일보다 늦습니다." in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "조회 시작일이 종료일보다 늦습니다." in html
+    # the page itself, its form keeping what was typed, this month's figures under it
+    assert 'id="stats-error"' in html and 'value="2026-11-20"' in html and 'value="2026-11-03"' in html
+    assert table_rows(html, "stats-table")[-1][1] == "15"
     assert client.get("/stats/?group=fax").status_code == 422
+    assert client.get("/stats/pdf?period=custom&from=2026-11-20&to=2026-11-03").status_code == 422
 
 
 def test_sta03_the_pdf_download_in_korean(client):

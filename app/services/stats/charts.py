@@ -28,7 +28,8 @@ def pie(label: str, delivered: int, failed: int, *, labels=(N_("성공"), N_("�
     names = list(labels) if total else ["-"]
     fig = go.Figure(go.Pie(labels=names, values=values, hole=0.55, sort=False, direction="clockwise",
                            marker={"colors": colors}, textinfo="percent" if total else "none",
-                           hoverinfo="label+value+percent" if total else "skip"))
+                           hovertemplate="%{label}<br>%{value:,}<br>%{percent}<extra></extra>" if total else None,
+                           hoverinfo=None if total else "skip"))
     fig.update_layout(title={"text": label, "x": 0.5}, font={"family": FONT, "size": 13}, width=300, height=300,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=bool(total),
                       legend={"orientation": "h", "y": -0.05, "x": 0.5, "xanchor": "center"},
@@ -61,7 +62,7 @@ def trend(t, *, names: dict[str, str], rate_label: str = N_("실패율(%)"), wid
                       yaxis={"title": None, "rangemode": "tozero", "tickformat": ",d"},
                       yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "ticksuffix": "%",
                               "showgrid": False},
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
+                      legend={"orientation": "h", "y": 1.12, "x": 0, "traceorder": "normal"})
     return fig
 
 

@@ -120,6 +120,15 @@ def period(choice: str | None, start=None, end=None, *, now: dt.datetime) -> Per
     return Period(first, last, choice)
 
 
+def period_or_refusal(choice, start=None, end=None, *, now: dt.datetime) -> tuple[Period, ValidationError | None]:
+    """For a page that shows a refused 조회날짜 beside its form: the period asked for, or
+    당월 and the refusal."""
+    try:
+        return period(choice, start, end, now=now), None
+    except ValidationError as refusal:
+        return period("this", now=now), refusal
+
+
 def types_of(group: str) -> tuple:
     """The catalogue's types of a statistics group ("all": every type that has one)."""
     if group not in (*GROUPS, ALL):

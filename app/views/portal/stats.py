@@ -17,12 +17,16 @@ from app.services.stats import pdf as stats_pdf
 from app.views.base import PortalView
 
 
-def _report(account_id: int):
+def _group() -> str:
     group = request.args.get("group") or "sms"
     if group not in reports.GROUPS:
         raise ValidationError("통계 종류를 골라주세요.", field="통계", code="invalid_choice")
+    return group
+
+
+def _report(account_id: int):
     p = reports.period(request.args.get("period"), request.args.get("from"), request.args.get("to"), now=clock.now())
-    return reports.type_report(account_id, group, p)
+    return reports.type_report(account_id, _group(), p)
 
 
 class StatsView(PortalView):
@@ -32,7 +36,10 @@ class StatsView(PortalView):
     @has_access
     def index(self):
         account_id = current_account().id
-        report = _report(account_id)
+        group = _group()
+        p, refusal = reports.period_or_refusal(request.args.get("period"), request.args.get("from"),
+                                               request.args.get("to"), now=clock.now())
+        report = reports.type_report(account_id, group, p)
         trend = reports.trend(account_id, report.group, report.period)
         names = {code: _(reports.label(code)) for code in trend.codes}
         figures = [charts.pie(_(row.label), row.delivered, row.failed, labels=(_("성공"), _("실패"))).to_json()
@@ -40,7 +47,8 @@ class StatsView(PortalView):
         figures.append(charts.trend(trend, names=names, rate_label=_("실패율(%)")).to_json())
         return self.render_template("portal/stats/index.html", report=report, figures=figures, trend=trend,
                                     names=names, titles=stats_pdf.TITLES, long_range=stats_pdf.is_long(report.period),
-                                    today=clock.to_kst(clock.now()).date())
+                                    today=clock.to_kst(clock.now()).date(), refusal=refusal,
+                                    asked=request.args), 422 if refusal else 200
 
     @expose("/pdf")
     @has_access

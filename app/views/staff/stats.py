@@ -17,12 +17,17 @@ from app.views.base import StaffView
 GROUP_TITLES = {"sms": "문자발송 통계", "kakao": "카카오톡발송 통계", "all": "전체"}
 
 
-def _choice():
+def _choice(*, refusal_shown: bool = False):
+    """(scope, group, period, the refused 조회날짜 or None); the export refuses a bad range,
+    the page shows it beside the form with this month's figures."""
     args = request.args
     group = args.get("group") or "sms"
     reports.types_of(group)             # refused, naming 통계, unless sms, kakao or all
-    p = reports.period(args.get("period"), args.get("from"), args.get("to"), now=clock.now())
-    return staff.scope(args.get("account"), args.get("plan")), group, p
+    scope = staff.scope(args.get("account"), args.get("plan"))
+    if refusal_shown:
+        return scope, group, *reports.period_or_refusal(args.get("period"), args.get("from"), args.get("to"),
+                                                        now=clock.now())
+    return scope, group, reports.period(args.get("period"), args.get("from"), args.get("to"), now=clock.now()), None
 
 
 def _linker(scope, group: str, p: reports.Period):
@@ -47,7 +52,7 @@ class StaffStatsView(StaffView):
     @expose("/")
     @has_access
     def index(self):
-        scope, group, p = _choice()
+        scope, group, p, refusal = _choice(refusal_shown=True)
         report = reports.type_report(scope, group, p)
         revenue = reports.type_report(scope, reports.ALL, p)
         trend = reports.trend(scope, group, p)
@@ -58,11 +63,12 @@ class StaffStatsView(StaffView):
             scope=scope, covering=staff.describe(scope), plans=staff.plans(), titles=GROUP_TITLES,
             by_volume=staff.top_by_volume(scope, group, p), by_failure=staff.top_by_failure_rate(scope, group, p),
             matches=staff.search_accounts(request.args.get("q")), q=request.args.get("q", ""),
-            min_for_rate=staff.MIN_FOR_FAILURE_RATE, link=_linker(scope, group, p), today=clock.to_kst(clock.now()).date())
+            min_for_rate=staff.MIN_FOR_FAILURE_RATE, link=_linker(scope, group, p),
+            today=clock.to_kst(clock.now()).date(), refusal=refusal, asked=request.args), 422 if refusal else 200
 
     @expose("/export.xlsx")
     @has_access
     def export(self):
-        scope, group, p = _choice()
+        scope, group, p, _refusal = _choice()
         return xlsx.workbook_response(filename=staff.filename(group, p),
                                       sheets=staff.workbook_sheets(scope, group, p, gettext=_))
