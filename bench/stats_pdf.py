@@ -1,4 +1,5 @@
-"""PERF-07 (11-quality.md): the statistics PDF (07 STA-03) of one month with its charts —
+"""PERF-07 (11-quality.md): the statistics PDF (07 STA-03) of one month with its charts (a pie
+per type and the daily trend) —
 cold (the process's first: WeasyPrint's imports and fonts, kaleido's Chromium started) and
 warm (the kaleido server kept). Figures in seconds; the report reads the rollups of a
 month of the whole service (an empty database reads as fast: STA-04).
@@ -27,11 +28,13 @@ def main() -> None:
         from app.services.stats import reports
         app = env.app(env.database_url("sqlite", "bench_stats_pdf"))
         with app.test_request_context():
-            report = reports.type_report(None, args.group, reports.period("this", now=clock.now()))
+            month = reports.period("this", now=clock.now())
+            report = reports.type_report(None, args.group, month)
+            trend = reports.trend(None, args.group, month)
             times = []
             for _ in range(args.runs + 1):
                 started = time.perf_counter()
-                data = stats_pdf.report_pdf(report, company="메가버드", now=clock.now())
+                data = stats_pdf.report_pdf(report, trend, company="메가버드", now=clock.now())
                 times.append(time.perf_counter() - started)
         cold, warm = times[0], times[1:]
         print(f"PERF-07 statistics PDF ({args.group}, {len(data):,} bytes): cold {cold:.2f}s (target < 6 s), "
