@@ -26,6 +26,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     from app.i18n import ensure_compiled
     from app.security.manager import fab_password_rules
     from app.security.sync import ensure_roles
+    from app.services.billing import usage as billing_usage
     from app.services.kakao import alimtalk_sends, fallbacks, friendtalk_sends
     from app.views.menu import register_views
 
@@ -34,6 +35,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     alimtalk_sends.register()      # the Kakao steps of the send pipeline (06-kakao.md KAT-07a)
     friendtalk_sends.register()    # and Brand Message's (KFT-01..04)
     fallbacks.register()           # the fallback after a Kakao failure, for both
+    billing_usage.register()       # what a settled send adds to its month's tax invoice (TAX-02)
     web.bound_int_routes(app)
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)

@@ -12,7 +12,7 @@ from app.models.sandbox import SandboxMessage  # noqa: F401
 from app.models.sender import (KakaoChannel, KakaoTargetingApplication, OptoutNumber, SenderDocument,  # noqa: F401
                                SenderNumber)
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
-from app.models.wallet import CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
+from app.models.wallet import CashLot, CashLotUse, CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
 from app.models.sending import (ApiKey, ApiRequest, DailyUsage, DispatchBatch, Message, OptOut, Send,  # noqa: F401
                                 SendCategoryCount, SendImage, UsageCategoryRollup, UsageRollup)
 from app.models.contacts import (Contact, ContactGroup, MessageTemplate, OptoutCall,  # noqa: F401
@@ -21,3 +21,4 @@ from app.models.exports import ExportJob  # noqa: F401
 from app.models.consent import UserConsent  # noqa: F401
 from app.models.notice import AccountNotice, LowBalanceAlert, MailOutbox  # noqa: F401
 from app.models.kakao import AlimtalkTemplate, AlimtalkTemplateEvent, FriendtalkTemplate  # noqa: F401
+from app.models.billing import BillingUsage, ExtraHoliday, TaxInvoice, TaxInvoiceItem  # noqa: F401

@@ -122,3 +122,45 @@ class CashRefundRequest(ReviewMixin, Model):
     cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
 
     account = relationship("Account")
+
+
+FUNDINGS = ("card", "bank_transfer")
+
+
+class CashLot(Model):
+    """Cash as it came in (TAX-02): one lot per credit — a card top-up (`card`: its sales slip
+    stands for the tax invoice), a bank transfer or any other credit (`bank_transfer`: invoiced)
+    — spent first-in first-out by the ledger and given back to the lots it came from. The sum
+    of an account's `remaining` is its cash (a part of ledger-check)."""
+
+    __tablename__ = "cash_lot"
+    __table_args__ = (
+        one_of("funding", FUNDINGS, "ck_cash_lot_funding"),
+        CheckConstraint("remaining >= 0 AND remaining <= amount", name="ck_cash_lot_remaining"),
+        Index("ix_cash_lot_open", "account_id", "remaining", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="RESTRICT"), nullable=False)
+    entry_id: Mapped[Optional[int]] = mapped_column(BigInteger)     # the credit's ledger entry (None: opening)
+    funding: Mapped[str] = mapped_column(String(16), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    remaining: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
+
+
+class CashLotUse(Model):
+    """What a debit took from a lot (amount > 0) or a refund gave back to it (< 0)."""
+
+    __tablename__ = "cash_lot_use"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="ck_cash_lot_use_amount"),
+        Index("ix_cash_lot_use_send", "send_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("cash_lot.id", ondelete="RESTRICT"), nullable=False)
+    entry_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    send_id: Mapped[Optional[int]] = mapped_column(BigInteger)       # a send's hold and refund
+    funding: Mapped[str] = mapped_column(String(16), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)

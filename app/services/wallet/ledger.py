@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import Account, LedgerEntry
 from app.services.accounts import access
 from app.services.shared import audit, uow
-from app.services.wallet import low_balance
+from app.services.wallet import lots, low_balance
 
 MAX_AMOUNT = 1_000_000_000  # one movement; far above any real top-up or send
 
@@ -78,7 +78,8 @@ def _lock_account(account_id: int) -> Account:
 
 
 def _post(account: Account, *, kind: str, cash_delta: int, points_delta: int, key: str, now: dt.datetime,
-          actor=None, memo: str | None = None, **refs) -> LedgerEntry:
+          actor=None, memo: str | None = None, funding: str = lots.BANK_TRANSFER, first: str | None = None,
+          **refs) -> LedgerEntry:
     cash_after = account.cash + cash_delta
     points_after = account.points + points_delta
     if cash_after < 0 or points_after < 0:
@@ -91,8 +92,24 @@ def _post(account: Account, *, kind: str, cash_delta: int, points_delta: int, ke
                         actor_id=getattr(actor, "id", None), memo=memo, created_at=now, **refs)
     db.session.add(entry)
     db.session.flush()
+    _move_lots(entry, funding=funding, first=first, now=now)
     low_balance.observe(account, before, cash_after + points_after, now)  # 잔액 부족 알림, told after commit
     return entry
+
+
+def _move_lots(entry: LedgerEntry, *, funding: str, first: str | None, now: dt.datetime) -> None:
+    """Cash in makes a lot (a send's refund goes back to the lots its hold took); cash out
+    takes from the lots, first in first out (wallet/lots, TAX-02)."""
+    if entry.cash_delta > 0 and entry.kind == "refund":
+        lots.give_back(entry, entry.cash_delta, send_id=entry.send_id, now=now)
+    elif entry.cash_delta > 0:
+        lots.credit(entry, funding, now)
+    elif entry.cash_delta < 0:
+        own = None
+        if entry.kind == "topup_cancel" and entry.topup_id is not None:
+            own = db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.kind == "topup",
+                                                                 LedgerEntry.topup_id == entry.topup_id))
+        lots.take(entry, -entry.cash_delta, send_id=entry.send_id, first=first, lot_entry=own)
 
 
 def _same_operation(entry: LedgerEntry, account_id: int, kind: str) -> LedgerEntry:
@@ -124,12 +141,16 @@ def _money_audit(entry: LedgerEntry, actor, reason: str | None) -> None:
 # --- movements -------------------------------------------------------------------------------
 
 def topup(account_id: int, amount, *, key: str, now: dt.datetime, actor=None, memo: str | None = None,
-          topup_id: int | None = None) -> LedgerEntry:
+          topup_id: int | None = None, funding: str = lots.BANK_TRANSFER) -> LedgerEntry:
+    """충전: `funding` is `card` for a card payment (its sales slip stands for the tax
+    invoice), `bank_transfer` for everything else (invoiced)."""
     amount = amount_of(amount, "충전 금액")
+    if funding not in (lots.CARD, lots.BANK_TRANSFER):
+        raise ValueError(f"unknown funding {funding!r}")
 
     def body():
         entry = _post(_lock_account(account_id), kind="topup", cash_delta=amount, points_delta=0, key=key,
-                      now=now, actor=actor, memo=memo, topup_id=topup_id)
+                      now=now, actor=actor, memo=memo, topup_id=topup_id, funding=funding)
         _money_audit(entry, actor, memo)
         return entry
     return _run(key, body, account_id=account_id, kind="topup")
@@ -223,7 +244,7 @@ def cash_refund(account_id: int, amount, *, key: str, now: dt.datetime, actor=No
             raise InsufficientBalance(f"환불 금액({amount:,}원)이 현재 충전금({account.cash:,}원)보다 많습니다.",
                                       field="환불 금액")
         entry = _post(account, kind="cash_refund", cash_delta=-amount, points_delta=0, key=key, now=now,
-                      actor=actor, memo=memo, refund_request_id=refund_request_id)
+                      actor=actor, memo=memo, refund_request_id=refund_request_id, first=lots.BANK_TRANSFER)
         _money_audit(entry, actor, memo)
         return entry
     return _run(key, body, account_id=account_id, kind="cash_refund")

@@ -60,7 +60,7 @@ def pay_by_card(*, account_id: int, amount, customer: str, now: dt.datetime, act
         request.payment_ref = result.transaction_id
         request.reviewed_at = now
         ledger.topup(account_id, amount, key=f"topup:{request.id}", now=now, topup_id=request.id,
-                     memo="카드 결제", actor=actor)
+                     memo="카드 결제", actor=actor, funding="card")
     return request
 
 
