@@ -96,6 +96,7 @@ class TaxInvoice(Model):
     failed_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
     failure_reason: Mapped[Optional[str]] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    issuing_since: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)   # claimed for issue at
     issued_by: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     correction_reason: Mapped[Optional[int]] = mapped_column(Integer)
     original_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tax_invoice.id", ondelete="RESTRICT"))

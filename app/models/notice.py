@@ -57,6 +57,8 @@ class MailOutbox(Model):
     last_error: Mapped[Optional[str]] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False, default=utcnow)
     sent_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    # a stored file sent along (a tax invoice's PDF copy, TAX-05)
+    attachment_file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"))
 
 
 class LowBalanceAlert(Model):

@@ -19,6 +19,7 @@ from app import clock
 from app.extensions import db
 from app.models import PeriodicRun
 from app.services import checks
+from app.services.billing import invoices
 from app.services.history import retention
 from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import compose, dispatch, lifecycle, reports
@@ -86,6 +87,9 @@ TASKS: list[Task] = [
     Task("dormant_templates", alimtalk_templates.mark_dormant, daily_at_kst=3),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),
     Task("ledger_check", _ledger_check, daily_at_kst=4),
+    # 세금계산서: the monthly run from the 5th (or the next business day) on, hourly so that a
+    # late start still makes it; it makes each invoice once (TAX-03)
+    Task("tax_invoices_monthly", invoices.prepare_month, every=dt.timedelta(hours=1)),
     Task("purge_history", retention.purge_expired, daily_at_kst=2),
     Task("purge_drafts", compose.purge_drafts, daily_at_kst=2),
 ]

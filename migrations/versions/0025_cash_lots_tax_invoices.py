@@ -19,6 +19,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attachment_file_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_mail_outbox_attachment_file', 'stored_file', ['attachment_file_id'], ['id'],
+                                    ondelete='SET NULL')
     op.create_table('billing_usage',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -109,6 +113,7 @@ def upgrade():
     sa.Column('failed_at', sa.DateTime(), nullable=True),
     sa.Column('failure_reason', sa.String(length=500), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('issuing_since', sa.DateTime(), nullable=True),
     sa.Column('issued_by', sa.Integer(), nullable=True),
     sa.Column('correction_reason', sa.Integer(), nullable=True),
     sa.Column('original_id', sa.Integer(), nullable=True),
@@ -145,6 +150,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_mail_outbox_attachment_file', type_='foreignkey')
+        batch_op.drop_column('attachment_file_id')
     op.drop_table('tax_invoice_item')
     with op.batch_alter_table('tax_invoice', schema=None) as batch_op:
         batch_op.drop_index('ix_tax_invoice_status')

@@ -24,9 +24,9 @@ from app import clock
 from app.domain.korean import josa
 from app.domain.numbers import format_number
 from app.extensions import db
-from app.models import Account, AccountMember, AccountNotice, MailOutbox, SenderNumber, User
+from app.models import Account, AccountMember, AccountNotice, MailOutbox, SenderNumber, StoredFile, User
 from app.security.tenancy import get_owned
-from app.services.shared import background, mail, paging, uow
+from app.services.shared import background, files, mail, paging, uow
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,12 @@ def post(*, account_id: int, kind: str, title: str, body: str, now: dt.datetime,
 
 
 def queue_mail(*, recipient: str, subject: str, body: str, now: dt.datetime, account_id: int | None = None,
-               notice_id: int | None = None) -> MailOutbox:
-    """Add an e-mail to the caller's transaction; its delivery is enqueued once it has committed."""
+               notice_id: int | None = None, attachment_file_id: int | None = None) -> MailOutbox:
+    """Add an e-mail (with a stored file attached, if any) to the caller's transaction; its
+    delivery is enqueued once it has committed."""
     row = MailOutbox(recipient=recipient, subject=subject, body=body, account_id=account_id,
-                     notice_id=notice_id, state="pending", attempts=0, created_at=now)
+                     notice_id=notice_id, state="pending", attempts=0, created_at=now,
+                     attachment_file_id=attachment_file_id)
     db.session.add(row)
     uow.after_commit(lambda: background.enqueue("default", DELIVERY_JOB), key=DELIVERY_JOB)
     return row
@@ -103,9 +105,12 @@ def deliver_pending(now: dt.datetime, limit: int = 200) -> int:
             continue            # another job has it
         row = db.session.get(MailOutbox, mail_id)
         recipient, subject, body, attempts = row.recipient, row.subject, row.body, row.attempts
+        attached = db.session.get(StoredFile, row.attachment_file_id) if row.attachment_file_id else None
+        attachments = ([(attached.original_name, files.path_of(attached).read_bytes(), attached.content_type)]
+                       if attached else [])
         db.session.commit()     # no transaction open while the mail server is slow
         try:
-            mail.send(to=recipient, subject=subject, body=body)
+            mail.send(to=recipient, subject=subject, body=body, attachments=attachments)
         except Exception as exc:  # the server refused or is down: the next run tries again
             log.warning("mail %s to %s failed (attempt %s): %s", mail_id, recipient, attempts, exc)
             db.session.execute(update(MailOutbox).where(MailOutbox.id == mail_id).values(
