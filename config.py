@@ -96,6 +96,29 @@ class Config:
     PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
     SERVICE_BANK_ACCOUNT = os.environ.get("SERVICE_BANK_ACCOUNT", "국민은행 123-456789-01-234 (주)메가버드")
 
+    # 전자세금계산서 (08-tax-invoice.md TAX-08): the issuing adapter, sandbox or popbill.
+    TAX_INVOICE_PROVIDER = os.environ.get("TAX_INVOICE_PROVIDER", "sandbox").strip().lower()
+    # the sandbox fails every issue when told: "refused" (not retryable) or "unavailable" (retryable)
+    SANDBOX_TAX_FAIL = os.environ.get("SANDBOX_TAX_FAIL", "")
+    # Popbill (팝빌): the LinkID and SecretKey Linkhub issued, its test bed or the real service,
+    # the 팝빌회원 아이디 when the member has several users, seconds a call may take
+    POPBILL_LINK_ID = os.environ.get("POPBILL_LINK_ID", "")
+    POPBILL_SECRET_KEY = os.environ.get("POPBILL_SECRET_KEY", "")
+    POPBILL_IS_TEST = _env_bool("POPBILL_IS_TEST", True)
+    POPBILL_USER_ID = os.environ.get("POPBILL_USER_ID", "")
+    POPBILL_TIMEOUT_SECONDS = float(os.environ.get("POPBILL_TIMEOUT_SECONDS", "30"))
+    # 공급자: the service's own business data on every invoice, as on its 사업자등록증. None set:
+    # development uses a demo supplier; production mode refuses to start without all of them.
+    SUPPLIER_BRN = os.environ.get("SUPPLIER_BRN", "")
+    SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "")
+    SUPPLIER_REPRESENTATIVE = os.environ.get("SUPPLIER_REPRESENTATIVE", "")
+    SUPPLIER_ADDRESS = os.environ.get("SUPPLIER_ADDRESS", "")
+    SUPPLIER_BUSINESS_TYPE = os.environ.get("SUPPLIER_BUSINESS_TYPE", "")
+    SUPPLIER_BUSINESS_ITEM = os.environ.get("SUPPLIER_BUSINESS_ITEM", "")
+    SUPPLIER_CONTACT_NAME = os.environ.get("SUPPLIER_CONTACT_NAME", "")
+    SUPPLIER_CONTACT_EMAIL = os.environ.get("SUPPLIER_CONTACT_EMAIL", "")
+    SUPPLIER_CONTACT_PHONE = os.environ.get("SUPPLIER_CONTACT_PHONE", "")
+
     # Mail: SMTP when MAIL_SERVER is set, otherwise a file outbox under instance/.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

@@ -60,7 +60,8 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             _configure_engine(engine)
-        if "sandbox" in (app.config["GATEWAY_SMS"], app.config["GATEWAY_KAKAO"]):
+        if "sandbox" in (app.config["GATEWAY_SMS"], app.config["GATEWAY_KAKAO"],
+                         app.config.get("TAX_INVOICE_PROVIDER", "sandbox")):
             sandbox.create_store(db.engines[SANDBOX_BIND])
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)

@@ -8,7 +8,7 @@ from app.models.account import (Account, AccountMember, ApiUseApplication,  # no
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.files import StoredFile  # noqa: F401
 from app.models.ops import PeriodicRun  # noqa: F401
-from app.models.sandbox import SandboxMessage  # noqa: F401
+from app.models.sandbox import SandboxMessage, SandboxTaxInvoice  # noqa: F401
 from app.models.sender import (KakaoChannel, KakaoTargetingApplication, OptoutNumber, SenderDocument,  # noqa: F401
                                SenderNumber)
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401

@@ -1,7 +1,9 @@
-"""The sandbox carrier's own store (10-gateway.md). It plays a remote system, so it is not
-part of our database: its table lives in another database (`SQLALCHEMY_BINDS["sandbox"]`,
-a SQLite file of its own by default, SANDBOX_DATABASE_URL), which only the sandbox adapter
-writes. `db.session` reads it through the bind (the staff outbox, tests)."""
+"""The sandbox carrier's own store (10-gateway.md), and the sandbox e-tax-invoice ASP's
+(08-tax-invoice.md TAX-08). They play remote systems, so they are not part of our
+database and no migration of ours makes them: their tables live in another database
+(`SQLALCHEMY_BINDS["sandbox"]`, a SQLite file of its own by default, SANDBOX_DATABASE_URL),
+which only the sandbox adapters write and `gateways/sandbox.create_store` creates at
+start-up. `db.session` reads it through the bind (the staff outbox, tests)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -48,3 +50,24 @@ class SandboxMessage(SandboxBase):
     # jobs never get the same batch), unless it is acknowledged first
     leased_until: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
     acked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+
+
+class SandboxTaxInvoice(SandboxBase):
+    """An invoice the sandbox e-tax-invoice ASP "issued" (TAX-08): what it would have sent,
+    under its management key, with the made-up approval number it answered and the state
+    it would report (issued → filed the next KST day, or cancelled)."""
+    __tablename__ = "sandbox_tax_invoice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    approval_number: Mapped[str] = mapped_column(String(24), nullable=False)
+    buyer_brn: Mapped[str] = mapped_column(String(10), nullable=False)
+    total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    document: Mapped[str] = mapped_column(Text, nullable=False)      # the InvoiceDocument as JSON
+    state: Mapped[str] = mapped_column(String(16), nullable=False)   # issued | filed | failed | cancelled
+    message: Mapped[Optional[str]] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)   # issued at
+    filed_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    # times the same key was issued again and answered from this row: never a second invoice
+    repeat_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -16,8 +16,14 @@ from tests.support.factories import make_customer
 from tests.support.web import logged_in
 
 ROOT = Path(__file__).resolve().parents[2]
+SUPPLIER = {"SUPPLIER_BRN": "220-81-12341", "SUPPLIER_NAME": "(주)메가버드", "SUPPLIER_REPRESENTATIVE": "박대표",
+            "SUPPLIER_ADDRESS": "서울특별시 중구 을지로 1", "SUPPLIER_BUSINESS_TYPE": "정보통신업",
+            "SUPPLIER_BUSINESS_ITEM": "부가통신", "SUPPLIER_CONTACT_NAME": "정재무",
+            "SUPPLIER_CONTACT_EMAIL": "tax@megabird.example", "SUPPLIER_CONTACT_PHONE": "02-555-0100"}
+POPBILL = {"TAX_INVOICE_PROVIDER": "popbill", "POPBILL_LINK_ID": "MEGABIRD", "POPBILL_SECRET_KEY": "c2VjcmV0",
+           "POPBILL_IS_TEST": False}
 SAFE = {"MEGABIRD_ENV": "production", "SECRET_KEY_FROM_ENV": True, "SESSION_COOKIE_SECURE": True,
-        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss"}
+        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss", **POPBILL, **SUPPLIER}
 
 
 def test_each_unsafe_setting_is_named_on_its_own_line():
@@ -33,6 +39,30 @@ def test_each_unsafe_setting_is_named_on_its_own_line():
     assert "알 수 없는 설정 이름 GATEWAY_FAX" in production.config_problems({**SAFE, "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_FAX"})[0]
     assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": "3600"})[0].startswith("CLOCK_OFFSET_SECONDS")
     assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": 0.0}) == []
+
+
+def test_tax_invoices_need_the_supplier_and_a_real_popbill():
+    # the 공급자: every missing setting named on one line, a wrong BRN on its own
+    [missing] = production.config_problems({**SAFE, "SUPPLIER_NAME": "", "SUPPLIER_CONTACT_EMAIL": " "})
+    assert missing.startswith("SUPPLIER_NAME, SUPPLIER_CONTACT_EMAIL: 세금계산서의 공급자 정보가 설정되지 않았습니다")
+    assert "상호(법인명), 담당자 이메일" in missing
+    no_supplier = production.config_problems({k: v for k, v in SAFE.items() if not k.startswith("SUPPLIER_")})
+    assert len(no_supplier) == 1 and all(setting in no_supplier[0] for setting in SUPPLIER)
+    assert production.config_problems({**SAFE, "SUPPLIER_BRN": "220-81-12345"}) == [
+        "SUPPLIER_BRN: 사업자등록번호가 올바르지 않습니다 (검증번호 불일치)."]
+    # Popbill: its keys, and never its test bed unless the tax adapter is allowed by name
+    [keys] = production.config_problems({**SAFE, "POPBILL_SECRET_KEY": ""})
+    assert keys.startswith("POPBILL_SECRET_KEY: 팝빌 연동 정보가 없습니다")
+    [test_bed] = production.config_problems({**SAFE, "POPBILL_IS_TEST": True})
+    assert test_bed.startswith("POPBILL_IS_TEST=true: ") and "국세청에 신고되지 않습니다" in test_bed
+    assert production.config_problems({**SAFE, "POPBILL_IS_TEST": True,
+                                       "MEGABIRD_ALLOW_SANDBOX": "TAX_INVOICE_PROVIDER"}) == []
+    assert production.config_problems({**SAFE, "TAX_INVOICE_PROVIDER": "barobill"})[0].startswith(
+        "TAX_INVOICE_PROVIDER=barobill: 알 수 없는 세금계산서 발행 서비스입니다")
+    # the sandbox allowed by name still needs the real 공급자: it is printed on the customers' copies
+    allowed = {**SAFE, "TAX_INVOICE_PROVIDER": "sandbox", "MEGABIRD_ALLOW_SANDBOX": "TAX_INVOICE_PROVIDER"}
+    assert production.config_problems(allowed) == []
+    assert production.config_problems({**allowed, "SUPPLIER_BRN": ""})[0].startswith("SUPPLIER_BRN: ")
 
 
 def test_demo_data_is_refused_and_the_process_stops(app, capsys):
@@ -73,13 +103,15 @@ def test_the_web_process_and_the_worker_refuse_to_start(database_url, tmp_path):
     assert web.returncode == 2, web.stderr[-2000:]
     lines = [line for line in web.stderr.splitlines() if line.startswith("megabird: ")]
     assert any("GATEWAY_SMS=sandbox" in line for line in lines) and any("SECRET_KEY" in line for line in lines)
+    assert any("TAX_INVOICE_PROVIDER=sandbox" in line for line in lines)
+    assert any(line.endswith("사업자등록증의 내용대로 설정해주세요.") and "SUPPLIER_BRN" in line for line in lines)
     worker = _process("from run import app; from click.testing import CliRunner; "
                       "r = app.test_cli_runner().invoke(args=['megabird', 'worker', '--burst']); "
                       "raise SystemExit(r.exit_code)", **env)
     assert worker.returncode == 2
     # allowed by name, with a secret key: it starts (a database with no demo data)
-    ok = _process("import wsgi; print('started')", **env, SECRET_KEY="x" * 40,
-                  MEGABIRD_ALLOW_SANDBOX="GATEWAY_SMS,GATEWAY_KAKAO,PAYMENT_GATEWAY")
+    ok = _process("import wsgi; print('started')", **env, **SUPPLIER, SECRET_KEY="x" * 40,
+                  MEGABIRD_ALLOW_SANDBOX="GATEWAY_SMS,GATEWAY_KAKAO,PAYMENT_GATEWAY,TAX_INVOICE_PROVIDER")
     assert ok.returncode == 0 and "started" in ok.stdout, ok.stderr[-2000:]
 
 

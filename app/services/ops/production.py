@@ -2,8 +2,9 @@
 
 `problems()` lists, one clear line each naming the setting, what production mode refuses:
 a sandbox carrier, sandbox payments or a sandbox tax adapter not allowed by name in
-MEGABIRD_ALLOW_SANDBOX, a SECRET_KEY that was not set (the one development generates in
-instance/ does not count), and demo data in the database. The web app, the workers and the
+MEGABIRD_ALLOW_SANDBOX, Popbill without its keys or on its test bed, the 공급자 of the tax
+invoices (SUPPLIER_*) missing or with a wrong BRN, a SECRET_KEY that was not set (the one
+development generates in instance/ does not count), and demo data in the database. The web app, the workers and the
 scheduler call `refuse_unsafe()` as they start (app/__init__.py); `flask megabird
 check-config` prints the same lines in any mode."""
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.domain.korean import josa
 from app.extensions import db
+from app.gateways import tax_invoices
 from app.services.ops import demo
 
 #: settings whose value "sandbox" means that nothing leaves the building
@@ -52,6 +54,7 @@ def config_problems(config) -> list[str]:
         found.append("CLOCK_OFFSET_SECONDS: 운영에서는 시계를 옮길 수 없습니다 (개발·벤치마크 전용).")
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append("SESSION_COOKIE_SECURE: 운영에서는 세션 쿠키를 HTTPS로만 보내야 합니다.")
+    found.extend(tax_invoices.config_problems(config))
     return found
 
 
