@@ -90,6 +90,7 @@ TASKS: list[Task] = [
     # 세금계산서: the monthly run from the 5th (or the next business day) on, hourly so that a
     # late start still makes it; it makes each invoice once (TAX-03)
     Task("tax_invoices_monthly", invoices.prepare_month, every=dt.timedelta(hours=1)),
+    Task("tax_invoices_filed", invoices.refresh_filed, every=dt.timedelta(minutes=30)),
     Task("purge_history", retention.purge_expired, daily_at_kst=2),
     Task("purge_drafts", compose.purge_drafts, daily_at_kst=2),
 ]

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import logging
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +20,8 @@ from app.domain import tax_invoice as rules
 from app.domain.tax_invoice import InvoiceDocument, Item, Party
 from app.errors import InvalidState, NotFound, ValidationError
 from app.extensions import db
+from app.gateways import tax_invoices
+from app.gateways.tax_invoices import IssueRefused, get_issuer
 from app.models import Account, ExtraHoliday, TaxInvoice, TaxInvoiceItem
 from app.security.tenancy import get_owned
 from app.services.billing import usage
@@ -50,16 +51,8 @@ def kst_today(now: dt.datetime) -> dt.date:
 # --- the parties ---------------------------------------------------------------------------------------------
 
 def supplier() -> Party:
-    """공급자: the service's own business data from configuration (SUPPLIER_*)."""
-    c = current_app.config
-    return Party(brn=c.get("SUPPLIER_BRN", "1234567891"), name=c.get("SUPPLIER_NAME", "메가버드 주식회사 (데모)"),
-                 representative=c.get("SUPPLIER_REPRESENTATIVE", "홍길동"),
-                 address=c.get("SUPPLIER_ADDRESS", "서울특별시 강남구 테헤란로 1"),
-                 business_type=c.get("SUPPLIER_BUSINESS_TYPE", "정보통신업"),
-                 business_item=c.get("SUPPLIER_BUSINESS_ITEM", "문자메시지 발송 서비스"),
-                 contact_name=c.get("SUPPLIER_CONTACT_NAME", "정산 담당"),
-                 contact_email=c.get("SUPPLIER_CONTACT_EMAIL", "billing@megabird.example"),
-                 contact_phone=c.get("SUPPLIER_CONTACT_PHONE", "0212345678"))
+    """공급자: the service's own business data from configuration (gateways/tax_invoices)."""
+    return tax_invoices.supplier()
 
 
 def _buyer_columns(account: Account) -> dict:
@@ -185,7 +178,6 @@ def issue(invoice_id, *, actor, now: dt.datetime, issuer=None, after_issue=None)
     issue it once; a retry after a lost answer asks the adapter again with the same key,
     which answers the same approval number. `after_issue(invoice)` runs in the transaction
     that records the issue (the PDF copy and the e-mail)."""
-    from app.gateways.tax_invoices import IssueRefused, get_issuer   # deferred: the adapter is chosen per call
     invoice = db.session.get(TaxInvoice, _int(invoice_id))
     if invoice is None:
         raise NotFound("세금계산서를 찾을 수 없습니다.")
@@ -220,7 +212,6 @@ def issue(invoice_id, *, actor, now: dt.datetime, issuer=None, after_issue=None)
 
 def refresh_filed(now: dt.datetime, limit: int = 200) -> int:
     """The tick: issued invoices the NTS has received since are 국세청 전송완료."""
-    from app.gateways.tax_invoices import IssueRefused, get_issuer   # deferred: the adapter is chosen per call
     invoices = db.session.scalars(select(TaxInvoice).where(TaxInvoice.status == "issued")
                                   .order_by(TaxInvoice.id).limit(limit)).all()
     keys = {invoice.id: invoice.serial for invoice in invoices}
