@@ -3,8 +3,8 @@ our database (and SandboxBase.metadata the sandbox carrier's own)."""
 from flask_appbuilder.security.sqla.models import User  # noqa: F401
 
 from app.models.account import (Account, AccountMember, ApiUseApplication,  # noqa: F401
-                                CorporateConversion, Invitation, LoginAttempt, PasswordReset, PricePlan,
-                                UserSession)
+                                CompanyChangeRequest, CorporateConversion, Invitation, LoginAttempt,
+                                PasswordReset, PricePlan, UserSession)
 from app.models.audit import AuditLog  # noqa: F401
 from app.models.files import StoredFile  # noqa: F401
 from app.models.ops import PeriodicRun  # noqa: F401

@@ -1,5 +1,5 @@
 """Accounts (ACC-04), their logins, invitations, price plans and the review queues
-for corporate conversion (ACC-05) and API use (ACC-06)."""
+for corporate conversion (ACC-05), API use (ACC-06) and company data changes (ACC-12)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Timestamp, one_of, utcnow
@@ -175,6 +175,34 @@ class CorporateConversion(ReviewMixin, Model):
     tax_contact_name: Mapped[str] = mapped_column(String(50), nullable=False)
     tax_contact_email: Mapped[str] = mapped_column(String(320), nullable=False)
     tax_contact_phone: Mapped[str] = mapped_column(String(20), nullable=False)
+
+    account: Mapped[Account] = relationship()
+    certificate_file = relationship("StoredFile")
+
+
+class CompanyChangeRequest(ReviewMixin, Model):
+    """기업정보 변경 신청 (ACC-12): a corporate account's new 사업자 등록 정보 with a new
+    사업자등록증. The account keeps its data until an operator approves; the database
+    holds at most one open (`requested`) request per account."""
+
+    __tablename__ = "company_change_request"
+    __table_args__ = (
+        one_of("status", REVIEW_STATUSES, "ck_company_change_request_status"),
+        Index("ix_company_change_request_queue", "status", "requested_at"),
+        Index("uq_company_change_request_open", "account_id", unique=True,
+              sqlite_where=text("status = 'requested'"), postgresql_where=text("status = 'requested'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    brn: Mapped[str] = mapped_column(String(10), nullable=False)
+    company_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    representative: Mapped[str] = mapped_column(String(50), nullable=False)
+    business_address: Mapped[str] = mapped_column(String(200), nullable=False)
+    business_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    business_item: Mapped[str] = mapped_column(String(100), nullable=False)
+    certificate_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), nullable=False)
 
     account: Mapped[Account] = relationship()
     certificate_file = relationship("StoredFile")

@@ -15,9 +15,15 @@ def has_individual_account() -> bool:
     return has_account() and not current_account().is_corporate
 
 
+def has_corporate_account() -> bool:
+    """기업정보 (ACC-12) is a corporate account's page."""
+    return has_account() and current_account().is_corporate
+
+
 # Menu links (add_link) have no view of their own: the resource that grants them.
 MENU_LINK_RESOURCES = {
     "Conversion": "Portal",
+    "CompanyInfo": "Portal",
     "ApiUse": "Portal",
     "Statement": "Portal",
     "Reservations": "Portal",

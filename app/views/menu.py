@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
-from app.views import has_account, has_individual_account
+from app.views import has_account, has_corporate_account, has_individual_account
 from app.views.portal.alimtalk_compose import AlimtalkComposeView
 from app.views.portal.alimtalk_templates import AlimtalkTemplateView
 from app.views.portal.addressbook import ContactsView, OptOutView, TemplateView
@@ -30,7 +30,7 @@ from app.views.staff.alimtalk_templates import AlimtalkTemplateAdminView
 from app.views.staff.audit import AuditLogView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
-from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
+from app.views.staff.reviews import ApiUseQueueView, CompanyChangeQueueView, ConversionQueueView
 from app.views.staff.stats import StaffStatsView
 from app.views.staff.senders import (KakaoChannelQueueView, KakaoTargetingQueueView, SenderNumberAdminView,
                                      SenderNumberQueueView)
@@ -78,6 +78,8 @@ def register_views(appbuilder) -> None:
                         cond=has_account)
     appbuilder.add_view(MyPageView, "MyInfo", label=_("내 정보"), category="MyPage",
                         category_label=_("마이페이지"), **portal)
+    appbuilder.add_link("CompanyInfo", href="MyPageView.company", label=_("기업정보"), category="MyPage",
+                        cond=has_corporate_account)
     appbuilder.add_link("Conversion", href="MyPageView.conversion", label=_("기업전환"), category="MyPage",
                         cond=has_individual_account)
     appbuilder.add_link("ApiUse", href="MyPageView.api_use", label=_("API 사용 신청"), category="MyPage",
@@ -95,6 +97,7 @@ def register_views(appbuilder) -> None:
                         category="Queues")
     appbuilder.add_view(OptoutNumberQueueView, "OptoutNumberQueue", label=_("080 번호 심사"), category="Queues")
     appbuilder.add_view(ConversionQueueView, "ConversionQueue", label=_("기업전환 심사"), category="Queues")
+    appbuilder.add_view(CompanyChangeQueueView, "CompanyChangeQueue", label=_("기업정보 변경 심사"), category="Queues")
     appbuilder.add_view(ApiUseQueueView, "ApiUseQueue", label=_("API 사용 신청"), category="Queues")
     appbuilder.add_view(TopupQueueView, "TopupQueue", label=_("무통장입금 확인"), category="Queues")
     appbuilder.add_view(CashRefundQueueView, "CashRefundQueue", label=_("환불 요청"), category="Queues")

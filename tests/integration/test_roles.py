@@ -91,6 +91,7 @@ def is_login_redirect(response) -> bool:
 def test_the_enumeration_finds_the_staff_routes(app):
     found = {rule.rule for rule, _ in staff_rules(app)}
     assert {"/staff/", "/staff/jobs/", "/staff/audit/list/", "/staff/queues/conversions/action_post",
+            "/staff/queues/company-changes/action_post", "/staff/queues/company-changes/decide/<int:pk>",
             "/staff/accounts/<int:pk>/suspend", "/users/list/", "/roles/edit/<pk>",
             "/resetmypassword/form"} <= found
 
@@ -179,18 +180,19 @@ def test_acc03_the_named_pages_per_role(app):
     _, admin = staff_client(app, ADMIN)
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/audit/list/",
                 "/staff/accounts/list/", "/staff/sandbox/list/", "/staff/queues/alimtalk-templates/",
-                "/staff/alimtalk-templates/", "/staff/queues/kakao-targeting/list/"):
+                "/staff/alimtalk-templates/", "/staff/queues/kakao-targeting/list/",
+                "/staff/queues/company-changes/list/"):
         assert operator.get(url).status_code == 200, url
     assert operator.get("/staff/jobs/").status_code == 403
     assert operator.get("/users/list/").status_code == 403
     assert finance.get("/staff/audit/list/").status_code == 200
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/accounts/list/",
                 "/staff/jobs/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",
-                "/staff/queues/kakao-targeting/list/"):
+                "/staff/queues/kakao-targeting/list/", "/staff/queues/company-changes/list/"):
         assert finance.get(url).status_code == 403, url
     for url in ("/staff/", "/staff/jobs/", "/staff/queues/conversions/list/", "/staff/audit/list/",
                 "/users/list/", "/roles/list/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",
-                "/staff/queues/kakao-targeting/list/"):
+                "/staff/queues/kakao-targeting/list/", "/staff/queues/company-changes/list/"):
         assert admin.get(url).status_code == 200, url
 
 
@@ -208,17 +210,23 @@ def test_acc03_each_role_sees_exactly_its_menus(app, role):
     assert shown == expected
     assert not any(link.startswith(("/dashboard", "/mypage")) for link in shown)
     if role == OPERATOR:
-        assert {"/staff/queues/conversions/list/", "/staff/audit/list/"} <= shown
+        assert {"/staff/queues/conversions/list/", "/staff/queues/company-changes/list/", "/staff/audit/list/"} <= shown
         assert "/staff/jobs/" not in shown
     if role == FINANCE:
         assert "/staff/queues/conversions/list/" not in shown and "/staff/audit/list/" in shown
+        assert "/staff/queues/company-changes/list/" not in shown
 
 
 def test_acc03_a_customer_sees_only_customer_menus(app):
     _customer, client = customer_client(app)
     shown = sidebar_links(client.get("/dashboard/"))
     assert {"/dashboard/", "/mypage/", "/mypage/conversion", "/mypage/api"} <= shown
+    assert "/mypage/company" not in shown             # 기업정보 is a corporate account's (ACC-12)
     assert not any(link.startswith("/staff") or link.endswith("/list/") for link in shown)
+    _corporate, corporate = customer_client(app, kind="corporate")
+    shown = sidebar_links(corporate.get("/dashboard/"))
+    assert {"/mypage/", "/mypage/company", "/mypage/api"} <= shown and "/mypage/conversion" not in shown
+    assert not any(link.startswith("/staff") for link in shown)
 
 
 def _permissions_snapshot():

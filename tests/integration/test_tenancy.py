@@ -115,6 +115,47 @@ def prove_targeting_apply(app, owner, owner_client, stranger):
     assert (application["status"], application["account_id"]) == ("requested", owner.account_id)
 
 
+def prove_company_change_is_the_accounts_own(app, owner, owner_client, stranger):
+    """/mypage/company takes no ids: it shows and changes the signed-in account's 사업자 등록
+    정보 only (ACC-12). The owner's request — its values, its certificate, a rejection's
+    reason — never shows to another account; the other account's own request neither
+    waits behind the owner's nor touches it, and its approval changes only its account."""
+    import io
+    from app.models import Account, CompanyChangeRequest
+
+    def form(company_name, filename):
+        return {"brn": "214-87-12348", "company_name": company_name, "representative": "대표",
+                "business_address": "서울특별시 중구 세종대로 110", "business_type": "서비스", "business_item": "소프트웨어",
+                "certificate": (io.BytesIO(png_bytes(color=(7, 7, 7))), filename)}
+
+    assert owner_client.post("/mypage/company", data=form("오너의 비밀 상호", "오너-사업자등록증.png"),
+                             content_type="multipart/form-data").status_code == 302
+    [mine] = rows(app, CompanyChangeRequest)
+    page = stranger.get("/mypage/company")
+    assert page.status_code == 200 and "오너의 비밀 상호" not in page.get_data(as_text=True)
+    assert 'id="company-change-form"' in page.get_data(as_text=True)      # no request of its own waits
+    response = assert_foreign_404(stranger, "GET", f"/files/{mine['certificate_file_id']}", secret="오너-사업자등록증")
+    assert response.status_code == 404
+    stranger_accounts = rows(app, Account, Account.id != owner.account_id)
+    assert stranger.post("/mypage/company", data=form("남의 상호", "남.png"),
+                         content_type="multipart/form-data").status_code == 302
+    assert rows(app, CompanyChangeRequest, CompanyChangeRequest.id == mine["id"]) == [mine]
+    [theirs] = rows(app, CompanyChangeRequest, CompanyChangeRequest.id != mine["id"])
+    assert theirs["account_id"] != owner.account_id and theirs["company_name"] == "남의 상호"
+    _, operator = staff_client(app, "Operator")
+    assert operator.post(f"/staff/queues/company-changes/decide/{mine['id']}",
+                         data={"decision": "reject", "reason": "오너의 반려 사유"}).status_code == 302
+    assert "오너의 반려 사유" not in stranger.get("/mypage/company").get_data(as_text=True)
+    assert "오너의 반려 사유" in owner_client.get("/mypage/company").get_data(as_text=True)
+    assert operator.post(f"/staff/queues/company-changes/decide/{theirs['id']}",
+                         data={"decision": "approve"}).status_code == 302
+    [owners_account] = rows(app, Account, Account.id == owner.account_id)
+    assert owners_account["company_name"] != "남의 상호" and owners_account["brn"] == "2208112341"
+    changed = {a["id"]: a["company_name"] for a in rows(app, Account, Account.id != owner.account_id)}
+    assert changed == {a["id"]: ("남의 상호" if a["id"] == theirs["account_id"] else a["company_name"])
+                       for a in stranger_accounts}
+
+
 ALIMTALK_SECRET = "오너의 비밀 안내"
 
 
@@ -442,6 +483,7 @@ CUSTOMER_ROUTES = {
     "MyPageView.invite": NO_IDS + " (owner check in accounts.invite)",
     "MyPageView.cancel_invitation": prove_invitation_cancel,
     "MyPageView.conversion": NO_IDS + " (shows the account's latest application)",
+    "MyPageView.company": prove_company_change_is_the_accounts_own,
     "MyPageView.api_use": NO_IDS + " (shows the account's latest application)",
     "MyPageView.marketing": "takes no ids: records the marketing consent of g.user only",
     "MyPageView.low_balance_alert": NO_IDS,

@@ -1,5 +1,6 @@
 """Accounts: members and invitations (ACC-04), corporate conversion (ACC-05), API-use
-application (ACC-06), sending limits and suspension (ACC-10), passwords (ACC-11)."""
+application (ACC-06), sending limits and suspension (ACC-10), passwords (ACC-11).
+Company data changes of a corporate account (ACC-12) are `company_changes`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +12,9 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from app.domain import business
 from app.domain import consents as terms
 from app.domain import text as rules
-from app.domain.brn import validate_brn
-from app.domain.files import check_document
 from app.domain.numbers import digits_only, is_digits
 from app.errors import Forbidden, InvalidState, NotFound, ValidationError
 from app.extensions import db
@@ -148,20 +148,13 @@ def apply_conversion(*, account_id: int, form: dict, certificate: tuple[str, byt
     """`form` holds the business data and the tax-invoice contact; `certificate` is
     (filename, bytes) of the business registration certificate."""
     fields = {
-        "brn": validate_brn(form.get("brn")),
-        "company_name": rules.required(form.get("company_name"), "상호", max_length=100),
-        "representative": rules.required(form.get("representative"), "대표자", max_length=50),
-        "business_address": rules.required(form.get("business_address"), "사업장주소", max_length=200),
-        "business_type": rules.required(form.get("business_type"), "업태", max_length=100),
-        "business_item": rules.required(form.get("business_item"), "종목", max_length=100),
+        **business.check_registration(form),
         "tax_contact_name": rules.required(form.get("tax_contact_name"), "담당자 이름", max_length=50),
         "tax_contact_email": rules.email(form.get("tax_contact_email"), "담당자 이메일"),
         "tax_contact_phone": _contact_phone(form.get("tax_contact_phone")),
     }
     filename, data = certificate
-    if not data and not filename:
-        raise ValidationError("사업자등록증 사본을 첨부해주세요.", field="사업자등록증", code="required")
-    checked = check_document(filename, data, field="사업자등록증")
+    checked = business.check_certificate(filename, data)
     with transaction():
         account = get_account(account_id, for_update=True)
         if account.is_corporate:
@@ -197,8 +190,7 @@ def decide_conversion(conversion_id, *, approve: bool, actor, now: dt.datetime,
     def on_approve(item: CorporateConversion):
         account = get_account(item.account_id, for_update=True)
         account.kind = "corporate"
-        for name in ("brn", "company_name", "representative", "business_address", "business_type",
-                     "business_item", "tax_contact_name", "tax_contact_email", "tax_contact_phone"):
+        for name in (*business.REGISTRATION_NAMES, "tax_contact_name", "tax_contact_email", "tax_contact_phone"):
             setattr(account, name, getattr(item, name))
         account.display_name = item.company_name
 

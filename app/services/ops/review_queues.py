@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.services.kakao import templates as alimtalk_templates
-from app.models import (ApiUseApplication, CashRefundRequest, CorporateConversion, KakaoChannel,
-                        KakaoTargetingApplication, OptoutNumber, SenderNumber, TopupRequest)
+from app.models import (ApiUseApplication, CashRefundRequest, CompanyChangeRequest, CorporateConversion,
+                        KakaoChannel, KakaoTargetingApplication, OptoutNumber, SenderNumber, TopupRequest)
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def definitions() -> list[Queue]:
               _waiting(TopupRequest, TopupRequest.method == "bank_transfer")),
         Queue("CashRefundQueue", "환불 요청", "CashRefundQueueView.list", _waiting(CashRefundRequest)),
         Queue("ConversionQueue", "기업전환 심사", "ConversionQueueView.list", _waiting(CorporateConversion)),
+        Queue("CompanyChangeQueue", "기업정보 변경 심사", "CompanyChangeQueueView.list",
+              _waiting(CompanyChangeRequest)),
         Queue("ApiUseQueue", "API 사용 신청", "ApiUseQueueView.list", _waiting(ApiUseApplication)),
     ]
 

@@ -33,6 +33,7 @@ OBJECTS: dict[str, str] = {
     "cash_refund_request": "환불 요청", "price_plan": "요금제", "send": "발송", "rq_job": "작업 큐 작업",
     "user": "사용자", "role": "역할", "optout_call": "080 수신거부 전화", "optout_number": "080 무료거부 번호",
     "alimtalk_template": "알림톡 템플릿", "kakao_targeting": "카카오 채널 타겟팅(M/N) 신청",
+    "company_change_request": "기업정보 변경 신청",
 }
 #: keys of `before`/`after` -> their names
 FIELDS: dict[str, str] = {
@@ -41,6 +42,8 @@ FIELDS: dict[str, str] = {
     "queue": "대기열", "sms": "SMS", "lms": "LMS", "mms": "MMS", "alimtalk": "알림톡", "friendtalk_text": "친구톡 텍스트",
     "friendtalk_image": "친구톡 이미지", "username": "아이디", "email": "이메일", "first_name": "이름",
     "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한", "code": "템플릿 코드",
+    "brn": "사업자등록번호", "company_name": "상호", "representative": "대표자", "business_address": "사업장주소",
+    "business_type": "업태", "business_item": "종목", "display_name": "계정 이름",
 }
 #: values of a few keys -> their names
 VALUES: dict[str, dict[str, str]] = {

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from app import clock
+from app.domain.brn import format_brn
 from app.domain.korean import josa
 from app.domain.numbers import format_number
 from app.extensions import db
@@ -194,6 +195,14 @@ REVIEWED: dict[str, Reviewed] = {
         approved=lambda item: (f"{josa(item.company_name, '으로/로')} 기업회원 전환이 완료되었습니다. 이제 카카오톡 "
                                "비즈메시지, 세금계산서, API 사용 신청과 사용자 초대를 이용할 수 있습니다."),
         link="MyPageView.conversion"),
+    "company_change_request": Reviewed(
+        subject=lambda item: "기업정보 변경 신청",
+        approved=lambda item: (f"새 사업자 등록 정보가 반영되었습니다 (상호: {item.company_name}, 사업자등록번호: "
+                               f"{format_brn(item.brn)}). 마이페이지 > 기업정보와 이후 준비되는 세금계산서에 새 정보가 "
+                               "쓰입니다."),
+        rejected="마이페이지 > 기업정보에서 반려 사유를 확인하고, 내용을 고쳐 새 사업자등록증과 함께 다시 신청해주세요. "
+                 "그때까지는 기존 사업자 등록 정보가 그대로 쓰입니다.",
+        link="MyPageView.company"),
     "api_use_application": Reviewed(
         subject=lambda item: "API 사용 신청",
         approved=lambda item: "마이페이지 > API 사용 신청에서 API 키를 만들어 연동을 시작할 수 있습니다.",

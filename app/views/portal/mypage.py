@@ -1,17 +1,20 @@
 """마이페이지: account information, logins and invitations (ACC-04), password (ACC-11),
-기업전환 (ACC-05), API 사용 신청 (ACC-06), the consents (ACC-01: marketing can be changed)
-and 잔액 부족 알림."""
+기업전환 (ACC-05), 기업정보 (ACC-12), API 사용 신청 (ACC-06), the consents (ACC-01: marketing
+can be changed) and 잔액 부족 알림."""
 from __future__ import annotations
 
 from flask import session, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 
 from app import clock
+from app.domain import business
 from app.domain import consents as terms
+from app.domain.brn import format_brn
+from app.domain.files import MAX_DOCUMENT_BYTES
 from app.errors import MegabirdError
 from app.services.accounts import login_sessions as sessions
 from app.security.tenancy import current_account, current_account_id
-from app.services.accounts import accounts, api_keys, consents
+from app.services.accounts import accounts, api_keys, company_changes, consents
 from app.services.shared import files
 from app.services.wallet import low_balance
 from app.views.base import PortalView
@@ -121,6 +124,32 @@ class MyPageView(PortalView):
         return self.render_template("portal/conversion.html", account=account,
                                     latest=accounts.pending_conversion(account.id),
                                     form=request.form if error else {}, error=error), status
+
+    @expose("/company", methods=["GET", "POST"])
+    @has_access
+    def company(self):
+        """기업정보 (ACC-12): the 사업자 등록 정보 in force (read-only), the latest change
+        request's state (with a rejection's reason), and a change request with a new
+        사업자등록증 while none waits. Individual accounts are pointed to 기업전환."""
+        account = current_account()
+        error = None
+        status = 200
+        if request.method == "POST":
+            certificate = files.read_upload(request.files.get("certificate"), limit=MAX_DOCUMENT_BYTES)
+            try:
+                company_changes.request_change(account_id=account.id, form=request.form, certificate=certificate,
+                                               now=clock.now())
+                flash("기업정보 변경을 신청했습니다. 담당자가 새 사업자등록증을 확인한 뒤 결과를 알려드립니다. "
+                      "승인 전까지는 지금 정보가 그대로 쓰입니다.", "success")
+                return redirect(url_for("MyPageView.company"))
+            except MegabirdError as exc:
+                error, status = exc, exc.status
+        current = company_changes.registration_of(account)
+        form = request.form if error else {**current, "brn": format_brn(current["brn"])}
+        return self.render_template("portal/company.html", account=account, current=current,
+                                    fields=business.REGISTRATION_FIELDS,
+                                    latest=company_changes.latest_request(account.id), form=form,
+                                    error=error), status
 
     @expose("/api", methods=["GET", "POST"])
     @has_access

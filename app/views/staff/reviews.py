@@ -1,6 +1,6 @@
 """Operator queues: oldest first, each item's age, documents inline, approve or reject
 with a reason, bulk approve as an FAB action that re-checks every row (ACC-05,
-ACC-06; the sender and Kakao queues reuse this)."""
+ACC-06, ACC-12; the sender and Kakao queues reuse this)."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
@@ -11,9 +11,10 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import clock
 from app.errors import InvalidState, MegabirdError, NotFound
-from app.models import ApiUseApplication, CorporateConversion
+from app.domain import business
+from app.models import ApiUseApplication, CompanyChangeRequest, CorporateConversion
 from app.security.roles import OPERATIONS
-from app.services.accounts import accounts
+from app.services.accounts import accounts, company_changes
 from app.views.base import StaffModelView
 from app.views.staff import cells
 from app.web import app_filters
@@ -49,12 +50,18 @@ class ReviewQueueView(StaffModelView):
         """(title, [(label, text)]) the reviewer needs beside the item's own columns."""
         return None
 
+    def comparison(self, item) -> tuple[str, tuple[str, str], list[tuple[str, str, str]]] | None:
+        """(title, (heading of what is in force, heading of what is asked for),
+        [(label, in force, asked for)]): shown side by side, each changed row marked."""
+        return None
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
         return self.show_item_page(pk, documents=self.documents(item) if item else [],
                                    facts=self.facts(item) if item else None,
+                                   comparison=self.comparison(item) if item else None,
                                    decide_endpoint=f"{self.endpoint}.decide_item")
 
     @expose("/decide/<int:pk>", methods=["POST"])
@@ -113,6 +120,41 @@ class ConversionQueueView(ReviewQueueView):
 
     def documents(self, item):
         return [("사업자등록증", item.certificate_file)]
+
+
+class CompanyChangeQueueView(ReviewQueueView):
+    """기업정보 변경 심사 (ACC-12): the account's data in force beside the data asked for,
+    with the new certificate (and the one behind the data in force) inline."""
+
+    route_base = "/staff/queues/company-changes"
+    datamodel = SQLAInterface(CompanyChangeRequest)
+    list_title = show_title = "기업정보 변경 심사"
+    list_columns = ["account", "company_name", "brn", "representative", "requested_at"]
+    show_columns = ["account", "requested_at"]
+    label_columns = {"account": "계정", "company_name": "상호 (변경 신청)", "brn": "사업자등록번호 (변경 신청)",
+                     "representative": "대표자 (변경 신청)", "requested_at": "요청 일시"}
+    search_columns = ["company_name", "brn", "representative"]
+    formatters_columns = {**ReviewQueueView.formatters_columns, "brn": cells.brn}
+
+    def decide(self, pk, *, approve, actor, now, reason=None):
+        return company_changes.decide_change(pk, approve=approve, actor=actor, now=now, reason=reason)
+
+    def documents(self, item):
+        shown = [("새 사업자등록증 (변경 신청)", item.certificate_file)]
+        current = company_changes.current_certificate(item.account_id)
+        if current is not None:
+            shown.append(("현재 사업자등록증", current))
+        return shown
+
+    def comparison(self, item):
+        current = company_changes.registration_of(item.account)
+
+        def shown(name, value):
+            return cells.brn(value) if name == "brn" else (value or "")
+
+        return "사업자 등록 정보", ("현재 (승인 전까지 유지)", "변경 신청"), [
+            (label, shown(name, current[name]), shown(name, getattr(item, name)))
+            for name, label, _max in business.REGISTRATION_FIELDS]
 
 
 class ApiUseQueueView(ReviewQueueView):
