@@ -3,7 +3,7 @@ TAX-02..06): billing_usage per settled send, tax_invoice and its items, extra_ho
 account's cash before lots existed becomes one opening bank-transfer lot (invoiced).
 
 Revision ID: 0025_cash_lots_tax_invoices
-Revises: 0022_message_claim_layer
+Revises: 0024_company_change_request
 Create Date: 2026-12-01 23:21:38.274195
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025_cash_lots_tax_invoices'
-down_revision = '0022_message_claim_layer'
+down_revision = '0024_company_change_request'
 branch_labels = None
 depends_on = None
 
