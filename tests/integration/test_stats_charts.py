@@ -18,11 +18,12 @@ pytestmark = pytest.mark.skipif(shutil.which("chromium") is None,
 
 
 def test_sta01_a_pie_per_type_with_its_total():
-    fig = charts.pie("단문", 60, 40)
+    import plotly.graph_objects as go
+    fig = go.Figure(charts.pie("단문", 60, 40))        # plotly's own classes validate our dict
     [trace] = fig.data
     assert list(trace.labels) == ["성공", "실패"] and list(trace.values) == [60, 40]
     assert fig.layout.title.text == "단문" and fig.layout.annotations[0].text == "100"
-    empty = charts.pie("포토", 0, 0)
+    empty = go.Figure(charts.pie("포토", 0, 0))
     assert list(empty.data[0].values) == [1] and empty.data[0].marker.colors == (charts.EMPTY,)
     assert empty.layout.annotations[0].text == "0"
 
@@ -38,3 +39,18 @@ def test_sta03_svg_through_one_kaleido_server_then_into_the_pdf(app):
     from pypdf import PdfReader
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
     assert "문자발송 통계" in text and "단문" in text and re.search(r"60\s*%", text), text
+
+
+def test_sta05_the_trend_is_a_valid_plotly_figure(app):
+    import datetime as dt
+
+    import plotly.graph_objects as go
+
+    from app.services.stats.reports import Trend
+    days = (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
+    t = Trend("day", days, ("SMS", "LMS"), {"SMS": (10, 0), "LMS": (5, 5)}, {"SMS": (1, 0), "LMS": (0, 5)})
+    fig = go.Figure(charts.trend(t, names={"SMS": "단문", "LMS": "장문"}))     # validated by plotly's classes
+    assert [trace.name for trace in fig.data] == ["단문", "장문", "실패율(%)"]
+    assert list(fig.data[2].y) == [round(100 / 15, 2), 100.0] and fig.layout.barmode == "stack"
+    with app.app_context():
+        assert charts.svg(charts.trend(t, names={"SMS": "단문", "LMS": "장문"})).startswith("<svg")

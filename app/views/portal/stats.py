@@ -42,9 +42,9 @@ class StatsView(PortalView):
         report = reports.type_report(account_id, group, p)
         trend = reports.trend(account_id, report.group, report.period)
         names = {code: _(reports.label(code)) for code in trend.codes}
-        figures = [charts.pie(_(row.label), row.delivered, row.failed, labels=(_("성공"), _("실패"))).to_json()
+        figures = [charts.to_json(charts.pie(_(row.label), row.delivered, row.failed, labels=(_("성공"), _("실패"))))
                    for row in report.rows]
-        figures.append(charts.trend(trend, names=names, rate_label=_("실패율(%)")).to_json())
+        figures.append(charts.to_json(charts.trend(trend, names=names, rate_label=_("실패율(%)"))))
         return self.render_template("portal/stats/index.html", report=report, figures=figures, trend=trend,
                                     names=names, titles=stats_pdf.TITLES, long_range=stats_pdf.is_long(report.period),
                                     today=clock.to_kst(clock.now()).date(), refusal=refusal,

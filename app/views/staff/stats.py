@@ -57,7 +57,7 @@ class StaffStatsView(StaffView):
         revenue = reports.type_report(scope, reports.ALL, p)
         trend = reports.trend(scope, group, p)
         names = {code: _(reports.label(code)) for code in trend.codes}
-        figure = charts.trend(trend, names=names, rate_label=_("실패율(%)")).to_json()
+        figure = charts.to_json(charts.trend(trend, names=names, rate_label=_("실패율(%)")))
         return self.render_template(
             "staff/stats.html", report=report, revenue=revenue, trend=trend, names=names, figures=[figure],
             scope=scope, covering=staff.describe(scope), plans=staff.plans(), titles=GROUP_TITLES,
