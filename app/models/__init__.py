@@ -14,7 +14,8 @@ from app.models.sender import (KakaoChannel, KakaoTargetingApplication, OptoutNu
 from app.models.verification import PhoneVerification, SystemMessage  # noqa: F401
 from app.models.wallet import CashLot, CashLotUse, CashRefundRequest, LedgerEntry, TopupRequest  # noqa: F401
 from app.models.sending import (ApiKey, ApiRequest, DailyUsage, DispatchBatch, Message, OptOut, Send,  # noqa: F401
-                                SendCategoryCount, SendImage, UsageCategoryRollup, UsageRollup)
+                                SendCategoryCount, SendImage, UsageCategoryRollup, UsageDayTotal,
+                                UsageDirtyDay, UsageRollup)
 from app.models.contacts import (Contact, ContactGroup, MessageTemplate, OptoutCall,  # noqa: F401
                                  RecipientUpload)
 from app.models.exports import ExportJob  # noqa: F401

@@ -254,6 +254,32 @@ class UsageRollup(Model):
     points_used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
 
+class UsageDayTotal(Model):
+    """The whole service's usage per KST day, type and price plan (STA-05): the per-account
+    rollups of a day summed by the tick (stats/totals) once the day is clean, so that staff's
+    service-wide statistics over a year read 366 × types × plans rows, not every account's."""
+
+    __tablename__ = "usage_day_total"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    msg_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    price_plan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    delivered: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    charged: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    points_used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class UsageDirtyDay(Model):
+    """A KST day whose rollups changed since its totals were summed: read live until the
+    tick sums it again. Marked by every rollup write (insert-or-ignore)."""
+
+    __tablename__ = "usage_dirty_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
 class DailyUsage(Model):
     """Recipients accepted per account and KST day, for the daily cap (ACC-10). Kept
     apart from sends so that deleting history (RES-06) gives no allowance back; a

@@ -21,6 +21,7 @@ from app.models import PeriodicRun
 from app.services import checks
 from app.services.billing import invoices
 from app.services.history import retention
+from app.services.stats import totals
 from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import compose, dispatch, lifecycle, reports
 from app.services.shared import export_jobs, notices, system_messages
@@ -80,6 +81,7 @@ TASKS: list[Task] = [
     Task("timeouts", reports.enqueue_timeouts, every=dt.timedelta(minutes=1)),
     Task("settle", lifecycle.enqueue_settlement),
     Task("relay_exports", export_jobs.relay, every=dt.timedelta(minutes=1)),
+    Task("usage_day_totals", totals.refresh, every=dt.timedelta(minutes=1)),    # staff statistics (STA-05)
     # AlimTalk templates: requests whose enqueue was lost, a dealer's review results,
     # and the nightly dormancy of templates unused for a year (KAT-03)
     Task("submit_templates", alimtalk_templates.submit_requested, every=dt.timedelta(minutes=1)),

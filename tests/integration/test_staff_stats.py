@@ -186,3 +186,30 @@ def test_sta05_customers_may_not_open_it(app, usage):
     _customer, client = customer_client(app)
     assert client.get("/staff/stats/").status_code == 403
     assert client.get("/staff/stats/export.xlsx").status_code == 403
+
+
+def test_sta05_service_totals_summed_by_the_tick_and_dirty_days_read_live(app, usage):
+    """Staff's service-wide and per-plan figures read the day totals the tick sums (stats/totals)
+    and, for a day changed since, the rollups: the same figures either way."""
+    from app.models import UsageDayTotal, UsageDirtyDay
+    from app.services.stats import totals
+    this = reports.period("this", now=NOW)
+    with app.app_context():
+        live = reports.type_report(reports.Scope(), "sms", this)
+        plan_live = reports.type_report(reports.Scope(price_plan_id=usage["plan_id"]), "sms", this)
+        assert totals.refresh(NOW) == 3                              # today, yesterday, 2026-10-15
+        assert db.session.query(UsageDirtyDay).count() == 0 and db.session.query(UsageDayTotal).count() > 0
+        summed = reports.type_report(reports.Scope(), "sms", this)
+        plan_summed = reports.type_report(reports.Scope(price_plan_id=usage["plan_id"]), "sms", this)
+        trend_summed = reports.trend(reports.Scope(), "sms", this)
+        db.session.commit()
+    assert summed == live and plan_summed == plan_live
+    assert trend_summed.sent["SMS"][-2:] == (500, 1210)
+    rollup(app, usage["small"].account_id, TODAY, "SMS", requested=90, delivered=90)     # today changes again
+    with app.app_context():
+        assert [d for d, in db.session.query(UsageDirtyDay.day)] == [TODAY]
+        again = reports.type_report(reports.Scope(), "sms", this)
+        assert again.rows[0].sent == summed.rows[0].sent + 90        # the dirty day read live
+        totals.refresh(NOW)
+        assert reports.type_report(reports.Scope(), "sms", this) == again
+        db.session.commit()

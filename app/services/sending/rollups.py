@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import SendCategoryCount, UsageCategoryRollup, UsageRollup
+from app.models import SendCategoryCount, UsageCategoryRollup, UsageDirtyDay, UsageRollup
 
 COUNTERS = ("requested", "delivered", "failed", "charged", "points_used")
 
@@ -49,6 +49,10 @@ class Deltas:
                     for (a, d, t, s), counts in sorted(self.usage.items()) if any(counts.values())]
             if rows:
                 db.session.execute(stmt, rows)
+                # the days whose service-wide totals are to be summed again (stats/totals)
+                days = sorted({row["day"] for row in rows})
+                db.session.execute(_insert(UsageDirtyDay).on_conflict_do_nothing(index_elements=["day"]),
+                                   [{"day": day} for day in days])
         rows = [{"account_id": a, "day": d, "msg_type": t, "category": c, "count": n}
                 for (a, d, t, c), n in sorted(self.categories.items()) if n]
         if rows:

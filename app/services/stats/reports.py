@@ -17,7 +17,8 @@ from app.domain import message_types
 from app.domain.korean import N_, josa
 from app.errors import ValidationError
 from app.extensions import db
-from app.models import Account, UsageRollup
+from app.models import Account, UsageDayTotal, UsageRollup
+from app.services.stats import totals
 
 GROUPS = ("sms", "kakao")
 ALL = "all"                 # every type with statistics (staff's revenue per type)
@@ -136,13 +137,42 @@ def types_of(group: str) -> tuple:
     return tuple(t for t in message_types.TYPES if t.stats_group and (group == ALL or t.stats_group == group))
 
 
-def _in_period(stmt, p: Period, types):
-    r = UsageRollup
-    return stmt.where(r.day >= p.start, r.day <= p.end, r.msg_type.in_([t.code for t in types]))
-
-
 def label(code: str) -> str:
     return LABELS.get(code) or message_types.get(code).label
+
+
+def _sums(accounts, p: Period, types, *, by_day: bool):
+    """(day or None, type, requested, delivered, failed, charged, points_used) summed over the
+    scope: one account's rollups, or — for the whole service or a price plan — the day totals
+    of clean days (stats/totals) and the rollups of the days still dirty."""
+    scope = _scope(accounts)
+    r = UsageRollup
+    codes = [t.code for t in types]
+
+    def live(days=None):
+        keys = ([r.day] if by_day else []) + [r.msg_type]
+        stmt = select(*keys, *(func.sum(getattr(r, c)) for c in totals.COUNTERS)).where(
+            r.day >= p.start, r.day <= p.end, r.msg_type.in_(codes))
+        if days is not None:
+            stmt = stmt.where(r.day.in_(days))
+        return db.session.execute(scope.where(stmt).group_by(*keys)).all()
+
+    if scope.account_id is not None:
+        rows = live()
+    else:
+        dirty = totals.dirty_days(p.start, p.end)
+        t = UsageDayTotal
+        keys = ([t.day] if by_day else []) + [t.msg_type]
+        stmt = select(*keys, *(func.sum(getattr(t, c)) for c in totals.COUNTERS)).where(
+            t.day >= p.start, t.day <= p.end, t.msg_type.in_(codes))
+        if dirty:
+            stmt = stmt.where(t.day.not_in(dirty))
+        if scope.price_plan_id is not None:
+            stmt = stmt.where(t.price_plan_id == scope.price_plan_id)
+        rows = db.session.execute(stmt.group_by(*keys)).all() + (live(dirty) if dirty else [])
+    for row in rows:
+        day, rest = (row[0], row[1:]) if by_day else (None, row)
+        yield (day, rest[0], *(int(v or 0) for v in rest[1:]))
 
 
 def type_report(accounts: int | Scope | None, group: str, p: Period) -> Report:
@@ -150,11 +180,11 @@ def type_report(accounts: int | Scope | None, group: str, p: Period) -> Report:
     catalogue's order, and 합계. `accounts`: an account id, a Scope, or None for the whole
     service (staff)."""
     types = types_of(group)
-    r = UsageRollup
-    stmt = _scope(accounts).where(_in_period(
-        select(r.msg_type, func.sum(r.requested), func.sum(r.delivered), func.sum(r.failed), func.sum(r.charged),
-               func.sum(r.points_used)), p, types).group_by(r.msg_type))
-    sums = {code: tuple(int(v or 0) for v in values) for code, *values in db.session.execute(stmt)}
+    sums: dict[str, list[int]] = {}
+    for _day, code, *values in _sums(accounts, p, types, by_day=False):
+        into = sums.setdefault(code, [0] * len(values))
+        for i, value in enumerate(values):
+            into[i] += value
     rows = tuple(TypeRow(t.code, label(t.code), *sums.get(t.code, (0, 0, 0, 0, 0))) for t in types)
     total = TypeRow("TOTAL", N_("합계"), *(sum(getattr(x, f) for x in rows)
                                            for f in ("sent", "delivered", "failed", "charged", "points_used")))
@@ -197,14 +227,11 @@ def trend(accounts: int | Scope | None, group: str, p: Period, *, by: str | None
     366 × types rows of rollups, summed over accounts and sources by the database."""
     types = types_of(group)
     by = by or ("month" if p.days > TREND_BY_MONTH_AFTER else "day")
-    r = UsageRollup
-    stmt = _scope(accounts).where(_in_period(
-        select(r.day, r.msg_type, func.sum(r.requested), func.sum(r.failed)), p, types).group_by(r.day, r.msg_type))
     buckets = _buckets(p, by)
     index = {b: i for i, b in enumerate(buckets)}
     sent = {t.code: [0] * len(buckets) for t in types}
     failed = {t.code: [0] * len(buckets) for t in types}
-    for day, code, requested, failures in db.session.execute(stmt):
+    for day, code, requested, _delivered, failures, _charged, _points in _sums(accounts, p, types, by_day=True):
         i = index[day if by == "day" else day.replace(day=1)]
         sent[code][i] += int(requested or 0)
         failed[code][i] += int(failures or 0)
