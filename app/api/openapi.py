@@ -136,6 +136,40 @@ def spec() -> dict:
             "request_review": {"type": "boolean", "description": "true면 저장과 함께 등록 요청(검수 요청)"},
         },
     }
+    tax_invoice = {
+        "type": "object",
+        "required": ["id", "serial", "kind", "month", "written_on", "supply_amount", "vat", "total", "state",
+                     "approval_number", "issued_on", "items"],
+        "properties": {
+            "id": {"type": "integer"}, "serial": {"type": "string", "description": "일련번호 (MB202611-000001)"},
+            "kind": {"type": "string", "enum": ["monthly", "correction"],
+                     "description": "monthly: 월합계 세금계산서, correction: 수정세금계산서"},
+            "month": {"type": "string", "description": "이용월 YYYY-MM (KST, 발송이 완료된 달)"},
+            "written_on": {"type": "string", "format": "date", "description": "작성일자 (월합계는 이용월의 말일)"},
+            "supply_amount": {"type": "integer", "description": "공급가액 (원; 수정세금계산서는 음수일 수 있음)"},
+            "vat": {"type": "integer", "description": "부가세액 (원)"},
+            "total": {"type": "integer", "description": "합계금액 = supply_amount + vat"},
+            "state": {"type": "string", "enum": ["pending", "issued", "filed", "failed"],
+                      "description": "pending 발행대기, issued 발행완료, filed 국세청 전송완료, failed 발행실패"},
+            "approval_number": {"type": "string", "nullable": True, "description": "국세청 승인번호 (24자리)"},
+            "issued_on": {"type": "string", "format": "date", "nullable": True, "description": "발행일 (KST)"},
+            "issued_at": {"type": "string", "format": "date-time", "nullable": True},
+            "requested_at": {"type": "string", "format": "date-time", "description": "요청일 (세금계산서가 만들어진 때)"},
+            "remark": {"type": "string", "description": "요청사항 (비고)"},
+            "original_id": {"type": "integer", "nullable": True, "description": "수정세금계산서가 고치는 당초 세금계산서의 id"},
+            "correction_reason": {"type": "integer", "nullable": True, "enum": [1, 2, 4, 6, None],
+                                  "description": "수정사유: 1 기재사항 착오정정, 2 공급가액 변동, 4 계약의 해제, "
+                                                 "6 착오에 의한 이중발급"},
+            "items": {"type": "array", "description":
+                      "월합계 세금계산서의 메시지 유형별 내역 (수정세금계산서는 빈 배열): 성공건수와, 세금계산서의 공급가액을 "
+                      "유형별 발행 대상 금액(카드 결제분과 포인트 제외)으로 나눈 금액; 합계는 supply_amount와 vat와 같습니다",
+                      "items": {"type": "object", "required": ["type", "count", "supply", "vat"], "properties": {
+                          "type": {"type": "string", "enum": ["SMS", "LMS", "MMS", "ALIMTALK", "FRIENDTALK_TEXT",
+                                                              "FRIENDTALK_IMAGE"]},
+                          "count": {"type": "integer", "description": "성공건수"},
+                          "supply": {"type": "integer"}, "vat": {"type": "integer"}}}},
+        },
+    }
     paging = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
               {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
     send_id = {"name": "send_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -144,7 +178,7 @@ def spec() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "megabird 연동 API", "version": "1.0.0",
-                 "description": "문자(SMS/LMS/MMS)와 알림톡 발송, 결과 조회, 알림톡 템플릿 관리. "
+                 "description": "문자(SMS/LMS/MMS)와 알림톡 발송, 결과 조회, 알림톡 템플릿 관리, 세금계산서 발행 내역. "
                                 "인증: Authorization: Bearer <API 키>. "
                                 "오류는 {\"error\": {\"code\", \"message\", \"field\"}} 형식입니다."},
         "servers": [{"url": "/api/v1"}],
@@ -153,7 +187,8 @@ def spec() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {"Error": {"description": "오류", "content": ERROR_CONTENT}},
             "schemas": {"SendSummary": send_summary, "Recipient": recipient, "KakaoRecipient": kakao_recipient,
-                        "Message": message, "AlimtalkTemplate": template},
+                        "Message": message, "AlimtalkTemplate": template,
+                        "TaxInvoice": tax_invoice},
         },
         "paths": {
             "/balance": {"get": {"summary": "잔액", "responses": {
@@ -341,6 +376,20 @@ def spec() -> dict:
                 "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "템플릿", "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/AlimtalkTemplate"}}}}, **_errors(401, 403, 404, 429)}}},
+            "/tax-invoices": {"get": {
+                "summary": "세금계산서 발행 내역 (최근 5년, 최근 요청순)",
+                "description": "기업회원의 월합계 세금계산서와 수정세금계산서. 충전금 중 무통장입금 등으로 충전한 금액의 사용분만 "
+                               "발행되며, 카드 결제분(카드 매출전표로 갈음)과 포인트는 포함되지 않습니다.",
+                "parameters": [
+                    {"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                     "description": "이용월 YYYY-MM"},
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": [
+                        "pending", "issued", "filed", "failed"]}}, *paging],
+                "responses": {"200": {"description": "목록", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["total", "page", "per_page", "tax_invoices"], "properties": {
+                        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                        "tax_invoices": {"type": "array", "items": {"$ref": "#/components/schemas/TaxInvoice"}}}}}}},
+                    **_errors(401, 403, 422, 429)}}},
             "/openapi.json": {"get": {"summary": "이 문서", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },

@@ -23,6 +23,7 @@ from app.domain.friendtalk_plan import FriendtalkRequest
 from app.domain.numbers import format_number, is_digits
 from app.domain.recipients import Recipient
 from app.errors import MegabirdError, TooManyRequests, ValidationError
+from app.services.billing import customer as tax_invoices
 from app.services.history import queries
 from app.services.kakao import alimtalk_sends, friendtalk_sends
 from app.services.kakao import templates as alimtalk_templates
@@ -384,6 +385,18 @@ def create_alimtalk_template():
 def get_alimtalk_template(code):
     return jsonify(alimtalk_templates.to_api(alimtalk_templates.get_by_code(g.api_account_id, code),
                                              with_history=True))
+
+
+@api_v1.get("/tax-invoices")
+@require_key
+def list_tax_invoices():
+    """API-08: the account's tax invoices of the last five years, newest first (filters
+    `month` as YYYY-MM, `state`), each with its amounts per message type."""
+    page, per_page = _page_args()
+    rows, total = tax_invoices.api_page(g.api_account_id, clock.now(),
+                                        month=tax_invoices.parse_month(request.args.get("month")),
+                                        state=request.args.get("state") or None, page=page, per_page=per_page)
+    return jsonify({"total": total, "page": page, "per_page": per_page, "tax_invoices": rows})
 
 
 @api_v1.get("/openapi.json")

@@ -23,6 +23,7 @@ from app.views.portal.stats import StatsView
 from app.views.portal.senders import SenderView
 from app.views.portal.password_reset import PasswordResetView
 from app.views.portal.signup import InvitationView, SignupView
+from app.views.portal.tax_invoices import TaxInvoiceView
 from app.views.portal.wallet import WalletView
 from app.views.staff.accounts import AccountAdminView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateQueueView
@@ -76,6 +77,7 @@ def register_views(appbuilder) -> None:
                         cond=has_account)
     appbuilder.add_link("CashRefund", href="WalletView.refund", label=_("환불 신청"), category="Charge",
                         cond=has_account)
+    appbuilder.add_view(TaxInvoiceView, "TaxInvoices", label=_("세금계산서"), category="Charge", **portal)
     appbuilder.add_view(MyPageView, "MyInfo", label=_("내 정보"), category="MyPage",
                         category_label=_("마이페이지"), **portal)
     appbuilder.add_link("CompanyInfo", href="MyPageView.company", label=_("기업정보"), category="MyPage",

@@ -181,6 +181,26 @@ def prove_send_friendtalk_on_another_accounts_channel(app):
                            json={**body, "channel": "@stranger-shop"}).status_code == 201
 
 
+def prove_list_tax_invoices(app):
+    """API-08: another account's invoices never show, whatever the filters; the owner's do."""
+    from tests.support.tax import LATER_PAGE, company_data, issue, monthly_invoice, settings
+    owner, owner_key = api_customer(app, cash=0)
+    stranger, key = api_customer(app, cash=0)
+    company_data(app, owner.account_id, company_name="오너상사 주식회사")
+    settings(app, owner.account_id, request_note="오너의 비밀 요청 7788")
+    invoice_id = monthly_invoice(app, owner, 1_000)
+    approval = issue(app, invoice_id)
+    client = app.test_client()
+    with clock.frozen(LATER_PAGE):
+        for query in ("", "?month=2026-11", "?state=issued", "?month=2026-11&state=issued&per_page=100"):
+            theirs = client.get(f"/api/v1/tax-invoices{query}", headers=bearer(key))
+            assert theirs.status_code == 200 and theirs.get_json()["total"] == 0 and theirs.get_json()["tax_invoices"] == []
+            for secret in ("7788", approval, "오너상사"):
+                assert secret not in theirs.get_data(as_text=True)
+        mine = client.get("/api/v1/tax-invoices", headers=bearer(owner_key)).get_json()
+    assert [(i["id"], i["approval_number"]) for i in mine["tax_invoices"]] == [(invoice_id, approval)]
+
+
 def _channel_id(app, account_id):
     with app.app_context():
         return db.session.scalar(select(KakaoChannel.id).where(KakaoChannel.account_id == account_id))
@@ -201,6 +221,7 @@ API_ROUTES = {
     "api_v1.list_alimtalk_templates": prove_list_alimtalk_templates,
     "api_v1.create_alimtalk_template": prove_create_alimtalk_template_on_another_accounts_channel,
     "api_v1.get_alimtalk_template": prove_get_alimtalk_template,
+    "api_v1.list_tax_invoices": prove_list_tax_invoices,
     "api_v1.openapi": "takes no ids and reads no account's data: the public description of the API",
 }
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db
-from app.models import (Account, AccountMember, AlimtalkTemplate, LoginAttempt, LowBalanceAlert, PeriodicRun,
-                        SandboxMessage, SenderNumber, SystemMessage, User, UserConsent)
+from app.models import (Account, AccountMember, AlimtalkTemplate, AuditLog, LoginAttempt, LowBalanceAlert,
+                        PeriodicRun, SandboxMessage, SenderNumber, SystemMessage, User, UserConsent)
 from app.services import periodic
 from tests.support.foundation import count, rows
 from tests.support.jobs import run_worker
@@ -139,6 +139,11 @@ def test_acc09_seed_demo_is_idempotent_and_its_passwords_log_in(app):
         megazone = db.session.scalar(select(Account).join(AccountMember).join(User, User.id == AccountMember.user_id)
                                      .where(User.username == "megazone"))
         assert (megazone.kind, megazone.daily_cap, megazone.api_status) == ("corporate", 1_000_000, "approved")
+        # issue 18 (TAX-01, 09-api.md): 매월 자동 발행 to a tax contact, set once through the settings service
+        assert (megazone.tax_invoice_auto, megazone.tax_contact_name, megazone.tax_contact_email,
+                megazone.tax_contact_phone) == (True, "홍길동", "tax@megabird.test", "0212345678")
+        assert db.session.scalar(select(func.count()).select_from(AuditLog)
+                                 .where(AuditLog.action == "tax_invoice_settings")) == 1      # two runs, once
         senders = db.session.scalars(select(SenderNumber).where(SenderNumber.account_id == megazone.id)).all()
         assert senders and all(s.status == "approved" for s in senders)
         # issue 14 (09-api.md, KAT-03): an approved AlimTalk template with #{고객명}, #{주문번호} and one

@@ -453,6 +453,53 @@ def prove_kakao_history_delete(app, owner, owner_client, stranger):
     assert response.status_code == 302 and count(app, Send, Send.id == send_id) == 0
 
 
+TAX_SECRET = "오너의 세금계산서 요청"
+
+
+def _owners_issued_invoice(app, owner) -> int:
+    """The owner's November invoice (TAX-03), issued with its PDF copy (TAX-05)."""
+    from tests.support.tax import company_data, issue, monthly_invoice, settings
+    company_data(app, owner.account_id, company_name="오너상사 주식회사")
+    settings(app, owner.account_id, request_note=TAX_SECRET)
+    invoice_id = monthly_invoice(app, owner, 2_020)
+    issue(app, invoice_id)
+    return invoice_id
+
+
+def prove_tax_invoice_detail_and_copy(app, owner, owner_client, stranger):
+    """/tax-invoices/<id> and /tax-invoices/<id>/pdf: another account's invoice, its parties,
+    its request note and its PDF copy."""
+    from app.models import TaxInvoice
+    invoice_id = _owners_issued_invoice(app, owner)
+    before = rows(app, TaxInvoice)
+    for url in (f"/tax-invoices/{invoice_id}", f"/tax-invoices/{invoice_id}/pdf"):
+        response = assert_foreign_404(stranger, "GET", url, secret=TAX_SECRET)
+        assert response.status_code == 404 and b"%PDF" not in response.data and "오너상사" not in response.get_data(
+            as_text=True)
+        assert response.headers.get("Content-Disposition") is None
+    assert rows(app, TaxInvoice) == before
+    assert TAX_SECRET in owner_client.get(f"/tax-invoices/{invoice_id}").get_data(as_text=True)
+    mine = owner_client.get(f"/tax-invoices/{invoice_id}/pdf")
+    assert mine.status_code == 200 and mine.data[:5] == b"%PDF-"
+
+
+def prove_tax_invoices_are_the_accounts_own(app, owner, owner_client, stranger):
+    """/tax-invoices/ takes no ids: its history, running totals and settings are the signed-in
+    account's only; the stranger's [신청] changes the stranger's account, not the owner's."""
+    from app.models import Account
+    from tests.support.tax import LATER_PAGE
+    invoice_id = _owners_issued_invoice(app, owner)
+    with clock.frozen(LATER_PAGE):
+        theirs = stranger.get("/tax-invoices/").get_data(as_text=True)
+        mine = owner_client.get("/tax-invoices/").get_data(as_text=True)
+    assert f'data-id="{invoice_id}"' not in theirs and TAX_SECRET not in theirs and "오너상사" not in theirs
+    assert f'data-id="{invoice_id}"' in mine and TAX_SECRET in mine
+    assert stranger.post("/tax-invoices/settings", data={"issue": "none", "contact_name": "", "contact_email": "",
+                                                         "contact_phone": "", "request_note": ""}).status_code == 302
+    [account] = rows(app, Account, Account.id == owner.account_id)
+    assert (account["tax_invoice_auto"], account["tax_request_note"]) == (True, TAX_SECRET)
+
+
 class Elsewhere(str):
     """The proof is a test in another module ("module.py::test_name"): it must exist and
     call the route (checked by test_sec01_proofs_elsewhere_exist)."""
@@ -531,6 +578,12 @@ CUSTOMER_ROUTES = {
     "WalletView.cancel_topup": Elsewhere("test_wallet_pages.py::"
                                          "test_a_pending_top_up_can_be_cancelled_only_by_its_customer"),
     "WalletView.cancel_refund": prove_refund_cancel,
+    # 세금계산서 (TAX-01, TAX-02, TAX-04)
+    "TaxInvoiceView.index": prove_tax_invoices_are_the_accounts_own,
+    "TaxInvoiceView.settings": NO_IDS + " (saves the settings of current_account_id(): "
+                                        "prove_tax_invoices_are_the_accounts_own)",
+    "TaxInvoiceView.detail": prove_tax_invoice_detail_and_copy,
+    "TaxInvoiceView.pdf": prove_tax_invoice_detail_and_copy,
     # sender information (SND-01..08)
     "SenderView.index": NO_IDS,
     "SenderView.new": NO_IDS,

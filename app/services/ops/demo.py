@@ -2,7 +2,8 @@
 the consents a sign-up records (kim also has a 잔액 부족 알림), so that every page has
 something to show — kim's ads use the shared 무료거부 080 number with kim's 인증코드,
 megazone has an own approved 080 number (SND-09), the Kakao channel @megabird with an approved
-and a rejected AlimTalk template (KAT-03). Idempotent: running it again resets the
+and a rejected AlimTalk template (KAT-03), and 세금계산서 매월 자동 발행 to its tax contact (TAX-01;
+its cash is a bank-transfer credit, so its sends are invoiced). Idempotent: running it again resets the
 demo passwords and adds only what is missing."""
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from app.models import (Account, AccountMember, AlimtalkTemplate, Contact, Conta
                         MessageTemplate, OptoutNumber, Send, SenderNumber)
 from app.security.roles import ADMIN, CUSTOMER, FINANCE, OPERATOR
 from app.services.accounts import api_keys, consents, signup, users
+from app.services.billing import customer as billing_customer
 from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import acceptance, dispatch, lifecycle, reports
 from app.services.shared.uow import transaction
@@ -115,10 +117,6 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
         account.business_address = "서울특별시 강남구 논현로85길 46"
         account.business_type = "서비스"
         account.business_item = "소프트웨어"
-        account.tax_contact_name = "홍길동"
-        account.tax_contact_email = "tax@megabird.test"
-        account.tax_contact_phone = "0212345678"
-        account.tax_invoice_auto = True
         account.api_status = "approved"
     if spec["kind"] == "corporate":
         # an own 080 number, approved (SND-09), the account's default for its ads
@@ -146,6 +144,18 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
                                         sender_key="SANDBOX-@megabird"))
     db.session.flush()
     return account
+
+
+#: megazone's 세금계산서 settings (TAX-01): 매월 자동 발행 to its tax contact
+DEMO_TAX_SETTINGS = {"issue": "auto", "contact_name": "홍길동", "contact_email": "tax@megabird.test",
+                     "contact_phone": "02-1234-5678", "request_note": "매월 메시지 발송 이용료"}
+
+
+def _ensure_tax_invoice_settings(account: Account, now: dt.datetime) -> None:
+    """매월 자동 발행 with a contact, through the page's own service, while the account has no
+    tax contact (an account whose person has set one keeps it, and their 발행 여부)."""
+    if not account.tax_contact_email:
+        billing_customer.save_settings(account_id=account.id, form=DEMO_TAX_SETTINGS, actor=None, now=now)
 
 
 def _ensure_money(login: str, account: Account, spec: dict, now: dt.datetime) -> None:
@@ -263,6 +273,8 @@ def seed(now: dt.datetime) -> list[str]:
         for login, spec in CUSTOMERS.items():
             user = _ensure_user(login, spec["name"], CUSTOMER)
             accounts[login] = _ensure_account(user, spec, now)
+            if spec["kind"] == "corporate":
+                _ensure_tax_invoice_settings(accounts[login], now)
             _ensure_consents(login, user, now)
             _ensure_money(login, accounts[login], spec, now)
         lines += demo_logins()
