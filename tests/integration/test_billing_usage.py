@@ -17,10 +17,10 @@ from app.extensions import db
 from app.models import Account, BillingUsage, CashLot, ExtraHoliday, TaxInvoice
 from app.services.billing import invoices, usage
 from app.services.checks import invariant_violations
-from app.services.shared.uow import transaction
-from app.services.wallet import ledger, topups
+from app.services.wallet import ledger
 from tests.support.factories import make_customer
-from tests.support.pipeline import accept, actor, kst, phones, run_to_completion, staff_user, tick, work
+from tests.support.tax import card, numbers, transfer
+from tests.support.pipeline import accept, kst, phones, run_to_completion, tick, work
 
 NOVEMBER = dt.date(2026, 11, 1)
 DECEMBER = dt.date(2026, 12, 1)
@@ -40,30 +40,10 @@ def corporate(app, *, auto: bool = True, **fields):
     return customer
 
 
-def card(app, account_id: int, amount: int, now: dt.datetime) -> None:
-    with app.app_context():
-        topups.pay_by_card(account_id=account_id, amount=amount, customer="고객", now=now)
 
 
-def transfer(app, account_id: int, amount: int, now: dt.datetime) -> None:
-    """A bank transfer asked for and confirmed by an operator (입금확인)."""
-    operator = staff_user(app)
-    with app.app_context():
-        request = topups.request_bank_transfer(account_id=account_id, amount=amount, depositor_name="메가존",
-                                               now=now)
-        with transaction():
-            topups.decide_bank_transfer(request.id, approve=True, actor=actor(operator), now=now)
 
 
-def numbers(*groups: tuple[int, int]) -> list[str]:
-    """(count, ending) groups of distinct numbers (phones() makes at most 100 at a time)."""
-    out = []
-    for count, ending in groups:
-        while count:
-            part = min(count, 90)
-            out += phones(*([ending] * part))
-            count -= part
-    return out
 
 
 def rows(app, account_id: int) -> list[BillingUsage]:

@@ -251,25 +251,13 @@ def _types_of_months(account_id: int, months: set[dt.date]) -> dict[dt.date, lis
     return found
 
 
-def _shares(total: int, weights: list[int]) -> list[int]:
-    """`total` split in proportion to `weights` (largest remainder), adding up to `total`."""
-    whole = sum(weights)
-    if not whole:
-        return [0] * len(weights)
-    parts = [total * w // whole for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), -weights[i], i))
-    for i in order[:total - sum(parts)]:
-        parts[i] += 1
-    return parts
-
-
 def api_items(invoice: TaxInvoice, types: list[tuple[str, int, int]]) -> list[dict]:
     """A monthly invoice's amounts per message type: the invoice's 공급가액 shared out by each
     type's invoiced cash, so that the items add up to the invoice (its VAT is split once, on
     the month's total); a type's own split when the usage no longer matches the invoice."""
     invoiced = [amount for _code, _count, amount in types]
     if sum(invoiced) == invoice.total:
-        supplies = _shares(invoice.supply_total, invoiced)
+        supplies = usage.shares(invoice.supply_total, invoiced)
     else:
         supplies = [rules.split_vat(amount)[0] for amount in invoiced]
     return [{"type": code, "count": count, "supply": supply, "vat": amount - supply}

@@ -20,7 +20,7 @@ from app.services.sending import lifecycle
 from app.services.wallet import ledger, lots
 
 
-def _shares(total: int, weights: list[int]) -> list[int]:
+def shares(total: int, weights: list[int]) -> list[int]:
     """`total` split in proportion to `weights`, the remainder to the largest parts."""
     whole = sum(weights)
     if not whole or not total:
@@ -48,7 +48,7 @@ def record(send: Send, now: dt.datetime) -> None:
     invoiced = int(funding.get(lots.BANK_TRANSFER, 0))
     charged = [int(row[3]) for row in layers]
     points_total = -(held.points_delta if held else 0) - (refund.points_delta if refund else 0)
-    cards, invoiceds, points = _shares(card, charged), _shares(invoiced, charged), _shares(points_total, charged)
+    cards, invoiceds, points = shares(card, charged), shares(invoiced, charged), shares(points_total, charged)
     month = tax_invoice.month_of(clock.to_kst(now).date())
     for i, (layer, msg_type, delivered, amount) in enumerate(layers):
         db.session.add(BillingUsage(
