@@ -174,6 +174,11 @@ def test_acc03_each_role_opens_exactly_the_pages_its_resources_allow(app, role):
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
 
 
+#: the finance workspace (resource FinanceArea, issue 18): finance staff and admins only
+FINANCE_PAGES = ("/staff/finance/", "/staff/finance/invoices/", "/staff/finance/invoices/export.xlsx",
+                 "/staff/finance/holidays/")
+
+
 def test_acc03_the_named_pages_per_role(app):
     _, operator = staff_client(app, OPERATOR)
     _, finance = staff_client(app, FINANCE)
@@ -185,6 +190,10 @@ def test_acc03_the_named_pages_per_role(app):
         assert operator.get(url).status_code == 200, url
     assert operator.get("/staff/jobs/").status_code == 403
     assert operator.get("/users/list/").status_code == 403
+    for url in FINANCE_PAGES:
+        assert operator.get(url).status_code == 403, url
+        assert finance.get(url).status_code == 200, url
+        assert admin.get(url).status_code == 200, url
     assert finance.get("/staff/audit/list/").status_code == 200
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/accounts/list/",
                 "/staff/jobs/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",
@@ -215,6 +224,9 @@ def test_acc03_each_role_sees_exactly_its_menus(app, role):
     if role == FINANCE:
         assert "/staff/queues/conversions/list/" not in shown and "/staff/audit/list/" in shown
         assert "/staff/queues/company-changes/list/" not in shown
+        assert set(FINANCE_PAGES) - {"/staff/finance/invoices/export.xlsx"} <= shown
+    if role == OPERATOR:
+        assert not any(link.startswith("/staff/finance/") for link in shown)
 
 
 def test_acc03_a_customer_sees_only_customer_menus(app):

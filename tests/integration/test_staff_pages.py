@@ -140,11 +140,13 @@ def test_a_roles_dashboard_shows_only_the_queues_it_may_open(app, world):
     html = page.get_data(as_text=True)
     assert 'id="queue-counts"' not in html and "/staff/queues/" not in html
     shortcuts = re.search(r'<p id="shortcuts">(.*?)</p>', html, flags=re.S).group(1)
-    assert set(re.findall(r'href="([^"]+)"', shortcuts)) == {"/staff/ledger/list/", "/staff/audit/list/"}
+    assert set(re.findall(r'href="([^"]+)"', shortcuts)) == {"/staff/finance/", "/staff/finance/invoices/",
+                                                            "/staff/stats/", "/staff/ledger/list/", "/staff/audit/list/"}
     _login, operator = staff_client(app, OPERATOR)
     html = operator.get("/staff/").get_data(as_text=True)
     assert 'id="queue-counts"' in html and "/staff/queues/conversions/list/" in html
     assert "/staff/jobs/" not in html                   # the admin's
+    assert "/staff/finance/" not in html                # finance staff's and admins'
     _login, admin = staff_client(app, ADMIN)
     assert 'href="/staff/jobs/"' in admin.get("/staff/").get_data(as_text=True)
 

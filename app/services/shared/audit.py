@@ -25,6 +25,9 @@ ACTIONS: dict[str, str] = {
     "create_user": "사용자 추가", "change_user": "사용자 변경", "delete_user": "사용자 삭제",
     "create_role": "역할 추가", "change_role": "역할 변경", "delete_role": "역할 삭제",
     "start_review": "검수 시작", "comment": "답변", "block": "차단", "unblock": "차단 해제",
+    "tax_invoice_issued": "세금계산서 발행", "tax_invoice_issue_failed": "세금계산서 발행 실패",
+    "tax_invoice_corrected": "수정세금계산서 작성", "tax_invoice_parties_refreshed": "세금계산서 발행 정보 다시 불러오기",
+    "add_extra_holiday": "임시공휴일 추가", "delete_extra_holiday": "임시공휴일 삭제",
 }
 #: object_type -> what it was done to
 OBJECTS: dict[str, str] = {
@@ -34,6 +37,7 @@ OBJECTS: dict[str, str] = {
     "user": "사용자", "role": "역할", "optout_call": "080 수신거부 전화", "optout_number": "080 무료거부 번호",
     "alimtalk_template": "알림톡 템플릿", "kakao_targeting": "카카오 채널 타겟팅(M/N) 신청",
     "company_change_request": "기업정보 변경 신청",
+    "tax_invoice": "세금계산서", "extra_holiday": "임시공휴일",
 }
 #: keys of `before`/`after` -> their names
 FIELDS: dict[str, str] = {
@@ -44,6 +48,7 @@ FIELDS: dict[str, str] = {
     "last_name": "성", "active": "활성", "roles": "역할", "permissions": "권한", "code": "템플릿 코드",
     "brn": "사업자등록번호", "company_name": "상호", "representative": "대표자", "business_address": "사업장주소",
     "business_type": "업태", "business_item": "종목", "display_name": "계정 이름",
+    "approval_number": "승인번호", "total": "합계금액", "corrections": "수정세금계산서",
 }
 #: values of a few keys -> their names
 VALUES: dict[str, dict[str, str]] = {
@@ -53,7 +58,7 @@ VALUES: dict[str, dict[str, str]] = {
     "kind": {"individual": "개인", "corporate": "기업"},
     "queue": {"periodic": "주기 작업", "dispatch": "발송", "default": "기본"},
 }
-_WON = {"cash", "refunded", "sms", "lms", "mms", "alimtalk", "friendtalk_text", "friendtalk_image"}
+_WON = {"cash", "refunded", "total", "sms", "lms", "mms", "alimtalk", "friendtalk_text", "friendtalk_image"}
 
 
 def action_label(action: str | None) -> str:
