@@ -19,6 +19,7 @@ from app import clock
 from app.extensions import db
 from app.models import PeriodicRun
 from app.services import checks
+from app.services.billing import documents as tax_documents
 from app.services.billing import invoices
 from app.services.history import retention
 from app.services.stats import totals
@@ -93,6 +94,7 @@ TASKS: list[Task] = [
     # late start still makes it; it makes each invoice once (TAX-03)
     Task("tax_invoices_monthly", invoices.prepare_month, every=dt.timedelta(hours=1)),
     Task("tax_invoices_filed", invoices.refresh_filed, every=dt.timedelta(minutes=30)),
+    Task("tax_invoice_copies", tax_documents.make_missing, every=dt.timedelta(minutes=5)),
     Task("purge_history", retention.purge_expired, daily_at_kst=2),
     Task("purge_drafts", compose.purge_drafts, daily_at_kst=2),
 ]

@@ -192,3 +192,30 @@ def test_money_and_tax_agree_and_ledger_check_says_when_they_do_not(app):
     with app.app_context():
         issuer = get_issuer()
         assert issuer is not None
+
+
+def test_tax05_a_copy_not_made_at_issue_is_made_by_the_tick(app):
+    """The copy and its e-mail follow the recorded issue in their own transaction; an issue
+    recorded without them (its step failed, or was not given) gets them from the tick."""
+    _customer, invoice_id = prepared(app)
+    with app.app_context(), clock.frozen(ISSUE_AT):
+        invoices.issue(invoice_id, actor=None, now=ISSUE_AT)          # no copy step
+        assert db.session.get(TaxInvoice, invoice_id).pdf_file_id is None
+        assert documents.make_missing(ISSUE_AT) == 1
+        invoice = db.session.get(TaxInvoice, invoice_id)
+        assert invoice.pdf_file_id is not None and invoice.status == "issued"
+        assert db.session.scalar(select(MailOutbox.id).where(MailOutbox.attachment_file_id == invoice.pdf_file_id))
+        assert documents.make_missing(ISSUE_AT) == 0
+        db.session.commit()
+
+
+def test_tax06_a_double_issue_correction_is_not_a_money_problem(app):
+    _customer, invoice_id = prepared(app)
+    issue(app, invoice_id)
+    [minus] = [invoice_id_ for invoice_id_ in [None]] and corrections(app, invoice_id, 6)
+    assert minus[3] == -1_836
+    with app.app_context():
+        made = db.session.scalar(select(TaxInvoice.id).where(TaxInvoice.correction_reason == 6))
+    issue(app, made)
+    with app.app_context():
+        assert invoices.violations(limit=5) == []

@@ -11,7 +11,7 @@ Issuing calls the adapter outside any transaction and commits per invoice (`invo
 An invoice keeps the parties' data of the day it was prepared (ACC-12), so an issue refused
 for that data fails again however often it is retried. `refresh_parties` (발행 정보 다시
 불러오기) lets an invoice not issued yet take the account's current company data and the
-configured 공급자; it reads the account as the monthly run does (`invoices._buyer_columns`,
+configured 공급자; it reads the account as the monthly run does (`invoices.buyer_columns`,
 which the lead may rather make public, or move `refresh_parties` beside it)."""
 from __future__ import annotations
 
@@ -345,8 +345,8 @@ def refreshable(invoice: TaxInvoice) -> bool:
 def _current_columns(invoice: TaxInvoice) -> dict:
     """The parties as the monthly run would take them now (the invoice's own 공급자 while the
     SUPPLIER_* settings are incomplete: production mode refuses to start so)."""
-    # the account's company data as the monthly run takes it (invoices._buyer_columns: see the module's docstring)
-    columns = invoices._buyer_columns(db.session.get(Account, invoice.account_id))
+    # the account's company data as the monthly run takes it (invoices.buyer_columns: see the module's docstring)
+    columns = invoices.buyer_columns(db.session.get(Account, invoice.account_id))
     try:
         columns["supplier_json"] = json.dumps(dataclasses.asdict(invoices.supplier()), ensure_ascii=False)
     except SupplierNotConfigured:

@@ -55,7 +55,8 @@ def supplier() -> Party:
     return tax_invoices.supplier()
 
 
-def _buyer_columns(account: Account) -> dict:
+def buyer_columns(account: Account) -> dict:
+    """공급받는자 and the contact as an invoice keeps them (the monthly run, a correction, 발행 정보 다시 불러오기)."""
     return {"buyer_brn": account.brn or "", "buyer_name": account.company_name or account.display_name,
             "buyer_representative": account.representative or "", "buyer_address": account.business_address or "",
             "buyer_business_type": account.business_type or "", "buyer_business_item": account.business_item or "",
@@ -86,7 +87,7 @@ def _monthly(account: Account, month: dt.date, total: int, supplier_json: str, n
     invoice = TaxInvoice(account_id=account.id, kind="monthly", dedupe_key=monthly_key(account.id, month),
                          usage_month=month, written_on=written, status="pending", supply_total=supply,
                          tax_total=tax, total=total, supplier_json=supplier_json, created_at=now,
-                         **_buyer_columns(account))
+                         **buyer_columns(account))
     invoice.items = [TaxInvoiceItem(seq=1, written_on=written, name=rules.item_name(month), supply=supply, tax=tax)]
     return invoice
 
@@ -176,8 +177,9 @@ def issue(invoice_id, *, actor, now: dt.datetime, issuer=None, after_issue=None)
     """Issue one invoice through the adapter: 발행완료 with the NTS approval number, or 발행실패
     with the adapter's reason (retry later). Claimed first, so two clerks (or a double click)
     issue it once; a retry after a lost answer asks the adapter again with the same key,
-    which answers the same approval number. `after_issue(invoice)` runs in the transaction
-    that records the issue (the PDF copy and the e-mail)."""
+    which answers the same approval number. `after_issue(invoice)` (the PDF copy and the
+    e-mail) runs in a transaction of its own once the issue is recorded; if it fails, the tick
+    makes the copy again (documents.make_missing)."""
     invoice = db.session.get(TaxInvoice, _int(invoice_id))
     if invoice is None:
         raise NotFound("세금계산서를 찾을 수 없습니다.")
@@ -205,9 +207,13 @@ def issue(invoice_id, *, actor, now: dt.datetime, issuer=None, after_issue=None)
         audit.record(actor=actor, action="tax_invoice_issued", object_type="tax_invoice", object_id=invoice.id,
                      account_id=invoice.account_id, after={"approval_number": result.approval_number,
                                                            "total": invoice.total}, now=now)
-        if after_issue is not None:
-            after_issue(invoice)
-    return invoice
+    if after_issue is not None:     # the copy and its e-mail: once the issue is recorded, whatever befalls them
+        try:
+            with transaction():
+                after_issue(db.session.get(TaxInvoice, invoice.id))
+        except Exception:
+            log.exception("the copy of tax invoice %s was not made; the tick makes it again", invoice.id)
+    return db.session.get(TaxInvoice, invoice.id)
 
 
 def refresh_filed(now: dt.datetime, limit: int = 200) -> int:
@@ -243,7 +249,7 @@ def _copy(original: TaxInvoice, *, sign: int, reason: int, now: dt.datetime, wri
                                                   "buyer_business_type", "buyer_business_item", "contact_name",
                                                   "contact_email", "contact_phone", "remark")}
     if parties is not None:
-        columns.update(_buyer_columns(parties))
+        columns.update(buyer_columns(parties))
     invoice = TaxInvoice(account_id=original.account_id, kind="correction", usage_month=original.usage_month,
                          written_on=written_on, status="pending", supply_total=supply, tax_total=tax,
                          total=supply + tax, supplier_json=original.supplier_json, correction_reason=reason,
@@ -324,7 +330,7 @@ def history_since(now: dt.datetime) -> dt.date:
 def violations(limit: int = 1) -> list[str]:
     """For every account and month with an issued monthly invoice: the issued invoices of that
     month (the monthly one and its corrections) add up to the cash invoiced by its usage — unless
-    a correction changed the amount on purpose (2 공급가액 변동, 4 계약의 해제)."""
+    a correction changed the amount on purpose (2 공급가액 변동, 4 계약의 해제, 6 이중발급)."""
     t = TaxInvoice
     issued = (select(t.account_id, t.usage_month, func.sum(t.total).label("total"))
               .where(t.status.in_(DONE)).group_by(t.account_id, t.usage_month).subquery())
@@ -333,7 +339,7 @@ def violations(limit: int = 1) -> list[str]:
         .where(select(t.id).where(t.account_id == issued.c.account_id, t.usage_month == issued.c.usage_month,
                                   t.kind == "monthly", t.status.in_(DONE)).exists())
         .where(~select(t.id).where(t.account_id == issued.c.account_id, t.usage_month == issued.c.usage_month,
-                                   t.correction_reason.in_((2, 4))).exists())).all()
+                                   t.correction_reason.in_((2, 4, 6))).exists())).all()
     problems = []
     for account_id, month, total in months:
         invoiced = usage.invoiced_by_account(month, [account_id]).get(account_id, 0)

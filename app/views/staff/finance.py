@@ -43,7 +43,7 @@ class FinanceDashboardView(StaffView):
                                     status_labels=STATUS_LABELS)
 
 
-class TaxInvoiceView(StaffView):
+class FinanceInvoiceView(StaffView):
     """세금계산서 발행 대기열 and one invoice."""
 
     route_base = "/staff/finance/invoices"
@@ -69,7 +69,7 @@ class TaxInvoiceView(StaffView):
 
     def _back_to_list(self):
         f, _refusal = _filter_or_refusal(request.form)
-        return redirect(url_for("TaxInvoiceView.list", **f.args()))
+        return redirect(url_for("FinanceInvoiceView.list", **f.args()))
 
     @expose("/issue", methods=["POST"])
     @has_access
@@ -112,7 +112,7 @@ class TaxInvoiceView(StaffView):
             flash(f"발행하지 못했습니다. {outcome.failed[0].failure_reason}", "danger")
         else:
             flash(outcome.refused[0][1], "danger")
-        return redirect(url_for("TaxInvoiceView.show", pk=pk))
+        return redirect(url_for("FinanceInvoiceView.show", pk=pk))
 
     @expose("/<int:pk>/refresh", methods=["POST"])
     @has_access
@@ -124,7 +124,7 @@ class TaxInvoiceView(StaffView):
         else:
             flash("고객 계정의 현재 사업자 정보와 공급자 설정으로 발행 정보를 다시 불러왔습니다. 확인한 뒤 발행해주세요.",
                   "success")
-        return redirect(url_for("TaxInvoiceView.show", pk=pk))
+        return redirect(url_for("FinanceInvoiceView.show", pk=pk))
 
     @expose("/<int:pk>/pdf")
     @has_access
@@ -146,7 +146,7 @@ class TaxInvoiceView(StaffView):
                 error = refused
             else:
                 flash(f"수정세금계산서 {len(made):,}건을 발행대기로 만들었습니다. 내용을 확인한 뒤 발행해주세요.", "success")
-                return redirect(url_for("TaxInvoiceView.show", pk=pk))
+                return redirect(url_for("FinanceInvoiceView.show", pk=pk))
         elif not finance.can_correct(invoice):
             error = InvalidState("발행된 월합계 세금계산서 중 아직 취소·정정되지 않은 것만 수정할 수 있습니다.")
         page = self.render_template("staff/finance/correct.html", invoice=invoice, error=error, form=form,

@@ -11,7 +11,7 @@ from app.services.ops import review_queues, staff_dashboard
 from app.views.base import StaffView
 
 #: (label, endpoint) of the pages a dashboard links to; each is shown to whoever may open it
-SHORTCUTS = [("재무 대시보드", "FinanceDashboardView.index"), ("세금계산서 발행 대기열", "TaxInvoiceView.list"),
+SHORTCUTS = [("재무 대시보드", "FinanceDashboardView.index"), ("세금계산서 발행 대기열", "FinanceInvoiceView.list"),
              ("발송통계", "StaffStatsView.index"), ("고객 계정", "AccountAdminView.list"), ("발신번호 관리", "SenderNumberAdminView.list"),
              ("원장", "LedgerAdminView.list"), ("감사 로그", "AuditLogView.list"),
              ("샌드박스 발신함", "SandboxOutboxView.list"), ("작업 큐", "JobsView.index"),
