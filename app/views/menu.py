@@ -28,6 +28,7 @@ from app.views.staff.accounts import AccountAdminView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateQueueView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateAdminView
 from app.views.staff.audit import AuditLogView
+from app.views.staff.finance_reports import FinanceReportView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
 from app.views.staff.reviews import ApiUseQueueView, ConversionQueueView
@@ -87,6 +88,8 @@ def register_views(appbuilder) -> None:
     # Staff menu.
     appbuilder.add_view(StaffHomeView, "StaffHome", label=_("운영 대시보드"), icon="fa-tachometer")
     appbuilder.add_view(StaffStatsView, "StaffStats", label=_("운영 발송통계"), icon="fa-bar-chart")
+    appbuilder.add_view(FinanceReportView, "FinanceReports", label=_("월별 이용·매출 보고서"), category="Finance",
+                        category_label=_("재무"))
     appbuilder.add_view(SenderNumberQueueView, "SenderNumberQueue", label=_("발신번호 심사"),
                         category="Queues", category_label=_("심사 대기열"))
     appbuilder.add_view(KakaoChannelQueueView, "KakaoChannelQueue", label=_("카카오 채널 심사"), category="Queues")
