@@ -1,5 +1,7 @@
 """Large exports (RES-05): over 10,000 rows an export is built by an RQ job; the person
-watches its progress and downloads the file when it is done."""
+watches its progress and downloads the file when it is done. A job without an account
+(`account_id` NULL) is staff's: a service-wide report (TAX-07) that no customer owns, read
+only through staff's routes (shared/export_jobs.get_staff)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +21,8 @@ class ExportJob(Model):
     __table_args__ = (one_of("status", EXPORT_STATUSES, "ck_export_job_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True)
+    # None: a service-wide file for staff (its stored file has no account either)
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)       # messages
     send_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)  # its files go with the send (RES-06)
     params: Mapped[str] = mapped_column(Text, nullable=False)           # JSON

@@ -30,6 +30,7 @@ from app.views.staff.alimtalk_templates import AlimtalkTemplateQueueView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateAdminView
 from app.views.staff.audit import AuditLogView
 from app.views.staff.finance import ExtraHolidayView, FinanceDashboardView, FinanceInvoiceView
+from app.views.staff.finance_reports import FinanceReportView
 from app.views.staff.home import StaffHomeView
 from app.views.staff.optout080 import OptoutCallView, OptoutNumberQueueView
 from app.views.staff.reviews import ApiUseQueueView, CompanyChangeQueueView, ConversionQueueView
@@ -116,6 +117,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(FinanceDashboardView, "FinanceDashboard", label=_("재무 대시보드"), category="Finance",
                         category_label=_("재무"))
     appbuilder.add_view(FinanceInvoiceView, "FinanceInvoices", label=_("세금계산서 발행 대기열"), category="Finance")
+    appbuilder.add_view(FinanceReportView, "FinanceReports", label=_("월별 이용·매출 보고서"), category="Finance")
     appbuilder.add_view(ExtraHolidayView, "ExtraHolidays", label=_("임시공휴일"), category="Finance")
     appbuilder.add_view(SandboxOutboxView, "SandboxOutbox", label=_("샌드박스 발신함"), category="System",
                         category_label=_("시스템"))

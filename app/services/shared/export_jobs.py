@@ -16,9 +16,10 @@ from sqlalchemy import select, update
 
 from app import clock
 from app.domain.files import CheckedFile
+from app.errors import NotFound
 from app.extensions import db
 from app.models import ExportJob
-from app.security.tenancy import get_owned
+from app.security.tenancy import MAX_ID, get_owned
 from app.services.shared import background, files
 from app.services.shared.uow import transaction
 
@@ -31,9 +32,11 @@ DEFAULT_JOB = "app.jobs.exports.build_export"                 # rows made before
 Writer = Callable[[ExportJob, dict, str, Callable[[int], None]], int]
 
 
-def start(*, account_id: int, kind: str, filename: str, params: dict, total: int, job: str, now: dt.datetime,
+def start(*, account_id: int | None, kind: str, filename: str, params: dict, total: int, job: str, now: dt.datetime,
           send_id: int | None = None) -> ExportJob:
-    """The export row (queued) and its RQ job `job` (a dotted name that calls `run`)."""
+    """The export row (queued) and its RQ job `job` (a dotted name that calls `run`).
+    `account_id` None: a service-wide file for staff, which no customer's route reads
+    (`get` finds only the account's rows) and whose stored file belongs to no account."""
     with transaction():
         row = ExportJob(account_id=account_id, kind=kind, send_id=send_id, filename=filename,
                         params=json.dumps({**params, "job": job}, ensure_ascii=False), status="queued",
@@ -117,6 +120,26 @@ def run(job_id: int, write: Writer, *, checked: CheckedFile, error: str) -> str:
 
 def get(account_id: int, job_id) -> ExportJob:
     return get_owned(ExportJob, job_id, account_id)
+
+
+def get_staff(job_id, kinds) -> ExportJob:
+    """A staff (service-wide) export of one of `kinds`, else NotFound — never a customer's."""
+    try:
+        pk = int(job_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    row = db.session.scalar(select(ExportJob).where(ExportJob.id == pk, ExportJob.account_id.is_(None),
+                                                    ExportJob.kind.in_(list(kinds)))) if 0 < pk <= MAX_ID else None
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def staff_jobs(kinds, limit: int = 10) -> list[ExportJob]:
+    """The latest staff exports of `kinds`, newest first."""
+    return list(db.session.scalars(select(ExportJob).where(ExportJob.account_id.is_(None),
+                                                           ExportJob.kind.in_(list(kinds)))
+                                   .order_by(ExportJob.id.desc()).limit(limit)))
 
 
 def as_dict(job: ExportJob) -> dict:
