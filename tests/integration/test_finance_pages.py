@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from app import clock
+from app.gateways.tax_invoices import format_approval
 from app.extensions import db
 from app.gateways.tax_invoices import SandboxIssuer
 from app.models import AuditLog, ExtraHoliday, StoredFile, TaxInvoice
@@ -158,7 +159,7 @@ def test_tax05_issue_one_approval_number_pdf_copy_and_mail(app):
 
     # the e-mail to the invoice's contact, with the copy attached
     [mail] = mails_to(app, "tax@megazone.example")
-    assert mail.attachment_file_id == after.pdf_file_id and after.approval_number in mail.body
+    assert mail.attachment_file_id == after.pdf_file_id and format_approval(after.approval_number) in mail.body
     assert "2026년 11월" in mail.subject
     # the issuing service got it once
     [issued] = issued_by_sandbox(app, after.serial)

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from sqlalchemy import select
 
 from app import clock
+from app.gateways.tax_invoices import format_approval
 from app.extensions import db
 from app.gateways import tax_invoices as issuers
 from app.models import Account, AuditLog, TaxInvoice
@@ -226,7 +227,7 @@ def test_tax04_history_detail_and_the_pdf_copy_once_issued(app):
     korean = re.search(r"filename\*=UTF-8''(\S+)", disposition).group(1)
     assert unquote(korean) == f"세금계산서_{serial}_메가존 주식회사.pdf"
     text = pdf_text(pdf.data)
-    for words in ("전자세금계산서", "공급받는자", serial, approval, "메가존 주식회사", supplier.name,
+    for words in ("전자세금계산서", "공급받는자", serial, format_approval(approval), "메가존 주식회사", supplier.name,
                   "메시지 발송 이용료 2026년 11월", "1,836", "184", "2,020", "요청사항: 11월분 요청사항입니다"):
         assert words in text, words
 

@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "tax_invoice_issued": "세금계산서 발행", "tax_invoice_issue_failed": "세금계산서 발행 실패",
     "tax_invoice_corrected": "수정세금계산서 작성", "tax_invoice_parties_refreshed": "세금계산서 발행 정보 다시 불러오기",
     "add_extra_holiday": "임시공휴일 추가", "delete_extra_holiday": "임시공휴일 삭제",
+    "tax_invoice_settings": "세금계산서 발행 설정",
 }
 #: object_type -> what it was done to
 OBJECTS: dict[str, str] = {
