@@ -294,8 +294,12 @@ def open_database(env, backend: str, args) -> tuple[object, dict]:
             from flask_migrate import upgrade
 
             from tests.support.appdb import MIGRATIONS
+            from app.extensions import db
+            from app.security.sync import sync_roles
             with app.app_context():
                 upgrade(directory=str(MIGRATIONS))       # the kept file may predate later migrations
+                sync_roles()                             # and later roles' resources (flask megabird init)
+                db.session.commit()
             return sum_days(app), facts
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
