@@ -14,11 +14,11 @@ from sqlalchemy import select
 from app import clock
 from app.domain import tax_invoice as rules
 from app.extensions import db
-from app.models import Account, BillingUsage, CashLot, ExtraHoliday, TaxInvoice
+from app.models import Account, BillingUsage, CashLot, ExtraHoliday
 from app.services.billing import invoices, usage
 from app.services.checks import invariant_violations
 from app.services.wallet import ledger
-from tests.support.factories import make_customer
+from tests.support.billing import corporate, invoices_of, usage_of
 from tests.support.tax import card, numbers, transfer
 from tests.support.pipeline import accept, kst, phones, run_to_completion, tick, work
 
@@ -26,18 +26,6 @@ NOVEMBER = dt.date(2026, 11, 1)
 DECEMBER = dt.date(2026, 12, 1)
 
 
-def corporate(app, *, auto: bool = True, **fields):
-    customer = make_customer(app, kind="corporate")
-    with app.app_context():
-        account = db.session.get(Account, customer.account_id)
-        account.brn, account.company_name, account.representative = "1208800767", "메가존 주식회사", "김대표"
-        account.business_address, account.business_type, account.business_item = "서울 강남구", "서비스", "소프트웨어"
-        account.tax_invoice_auto, account.tax_contact_name = auto, "이담당"
-        account.tax_contact_email, account.tax_contact_phone = "tax@megazone.example", "0212345678"
-        for name, value in fields.items():
-            setattr(account, name, value)
-        db.session.commit()
-    return customer
 
 
 
@@ -126,22 +114,8 @@ def test_tax02_a_cash_refund_pays_out_transfers_first_and_a_cancelled_card_takes
 
 # --- the monthly run -----------------------------------------------------------------------------------------
 
-def usage_of(app, customer, total: int, *, month: dt.date = NOVEMBER) -> None:
-    """Invoiced usage of `total` won settled in `month` (through a real send: total / 20 SMS)."""
-    at = kst(month.year, month.month, 12, 10, 0)
-    transfer(app, customer.account_id, max(1_000, -(-total // 1_000) * 1_000), at)
-    accept(app, customer, numbers((total // 20, 0)), now=at)
-    run_to_completion(app, at)
 
 
-def invoices_of(app, account_id: int) -> list[TaxInvoice]:
-    with app.app_context():
-        found = list(db.session.scalars(select(TaxInvoice).where(TaxInvoice.account_id == account_id)
-                                        .order_by(TaxInvoice.id)))
-        for invoice in found:
-            list(invoice.items)
-        db.session.expunge_all()
-        return found
 
 
 @pytest.mark.parametrize("today,due", [

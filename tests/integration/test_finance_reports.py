@@ -16,16 +16,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Account, ExportJob, TaxInvoice
+from app.models import ExportJob, TaxInvoice
 from app.security.roles import ADMIN, FINANCE, OPERATOR
 from app.services.billing import invoices, reports
-from app.services.shared.uow import transaction
-from app.services.wallet import ledger, topups
-from tests.support.factories import make_customer
+from app.services.wallet import ledger
+from tests.support import billing
+from tests.support.tax import card, numbers, transfer
 from tests.support.foundation import customer_client, staff_client
 from tests.support.jobs import run_worker
 from tests.support.pdftext import pdf_text
-from tests.support.pipeline import accept, actor, kst, phones, run_to_completion, staff_user
+from tests.support.pipeline import accept, actor, kst, run_to_completion, staff_user
 from tests.support.web import text_of
 
 NOVEMBER = dt.date(2026, 11, 1)
@@ -36,38 +36,13 @@ BASE = "/staff/finance/reports"
 
 
 def corporate(app, company: str, brn: str = "1208800767"):
-    customer = make_customer(app, kind="corporate")
-    with app.app_context():
-        account = db.session.get(Account, customer.account_id)
-        account.brn, account.company_name, account.representative = brn, company, "김대표"
-        account.business_address, account.business_type, account.business_item = "서울 강남구", "서비스", "소프트웨어"
-        account.tax_invoice_auto, account.tax_contact_name = True, "이담당"
-        account.tax_contact_email, account.tax_contact_phone = "tax@example.com", "0212345678"
-        db.session.commit()
-    return customer
+    return billing.corporate(app, company_name=company, brn=brn, tax_contact_email="tax@example.com")
 
 
-def card(app, account_id: int, amount: int, now: dt.datetime) -> None:
-    with app.app_context():
-        topups.pay_by_card(account_id=account_id, amount=amount, customer="고객", now=now)
 
 
-def transfer(app, account_id: int, amount: int, now: dt.datetime) -> None:
-    operator = staff_user(app)
-    with app.app_context():
-        request = topups.request_bank_transfer(account_id=account_id, amount=amount, depositor_name="입금자", now=now)
-        with transaction():
-            topups.decide_bank_transfer(request.id, approve=True, actor=actor(operator), now=now)
 
 
-def numbers(*groups: tuple[int, int]) -> list[str]:
-    out = []
-    for count, ending in groups:
-        while count:
-            part = min(count, 90)
-            out += phones(*([ending] * part))
-            count -= part
-    return out
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from app.gateways.tax_invoices import get_issuer
 from app.models import Account, MailOutbox, SandboxTaxInvoice, StoredFile, TaxInvoice
 from app.services.billing import documents, invoices
 from app.services.checks import invariant_violations
-from tests.integration.test_billing_usage import corporate, invoices_of, usage_of
+from tests.support.billing import corporate, invoices_of, usage_of
 from tests.support.pdftext import pdf_text
 from tests.support.pipeline import kst
 

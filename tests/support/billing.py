@@ -12,10 +12,10 @@ from app.extensions import db
 from app.gateways.tax_invoices import SandboxIssuer
 from app.models import Account, MailOutbox, TaxInvoice
 from app.services.billing import invoices
-from app.services.shared.uow import transaction
-from app.services.wallet import topups
 from tests.support.factories import make_customer
-from tests.support.pipeline import accept, actor, kst, phones, run_to_completion, staff_user
+from tests.support import tax
+from tests.support.pipeline import accept, kst, run_to_completion
+from tests.support.tax import transfer  # noqa: F401  (the tests import it from here too)
 
 NOVEMBER = dt.date(2026, 11, 1)
 DECEMBER = dt.date(2026, 12, 1)
@@ -48,24 +48,11 @@ def change_account(app, account_id: int, **fields) -> None:
         db.session.commit()
 
 
-def transfer(app, account_id: int, amount: int, now: dt.datetime) -> None:
-    """A bank transfer asked for and confirmed by an operator (입금확인)."""
-    operator = staff_user(app)
-    with app.app_context():
-        request = topups.request_bank_transfer(account_id=account_id, amount=amount, depositor_name="메가존",
-                                               now=now)
-        with transaction():
-            topups.decide_bank_transfer(request.id, approve=True, actor=actor(operator), now=now)
 
 
 def numbers(count: int, ending: int = 0) -> list[str]:
-    """`count` distinct numbers ending in `ending` (phones() makes at most 100 at a time)."""
-    out = []
-    while count:
-        part = min(count, 90)
-        out += phones(*([ending] * part))
-        count -= part
-    return out
+    """`count` distinct numbers ending in `ending`."""
+    return tax.numbers((count, ending))
 
 
 def usage_of(app, customer, total: int, *, month: dt.date = NOVEMBER) -> None:

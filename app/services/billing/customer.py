@@ -132,30 +132,12 @@ def history(account_id: int, now: dt.datetime, *, page: int, per_page: int = PER
 
 
 @dataclass(frozen=True)
-class TypeRow:
-    code: str
-    label: str
-    delivered: int
-    charged: int
-    card_cash: int
-    invoiced_cash: int
-    points: int
-
-
-def breakdown(account_id: int, month: dt.date) -> list[TypeRow]:
-    """The month's usage per message type, in the catalogue's order."""
-    order = {code: i for i, code in enumerate(message_types.CODES)}
-    return sorted((TypeRow(code, message_types.label(code), *values) for code, *values in usage.by_type(account_id, month)),
-                  key=lambda row: (order.get(row.code, len(order)), row.code))
-
-
-@dataclass(frozen=True)
 class Detail:
     invoice: TaxInvoice
     supplier: rules.Party
     buyer: rules.Party
     approval: str
-    types: list[TypeRow]
+    types: list[usage.TypeUsage]
     reason: str | None              # a correction's 수정사유
     original_approval: str          # a correction's original, its approval number (8-8-8)
 
@@ -164,8 +146,8 @@ class Detail:
         return self.invoice.status in invoices.DONE and self.invoice.pdf_file_id is not None
 
     @property
-    def type_totals(self) -> TypeRow:
-        return TypeRow("", "", *(sum(getattr(row, name) for row in self.types) for name in
+    def type_totals(self) -> usage.TypeUsage:
+        return usage.TypeUsage("", "", *(sum(getattr(row, name) for row in self.types) for name in
                                  ("delivered", "charged", "card_cash", "invoiced_cash", "points")))
 
 
@@ -176,7 +158,7 @@ def detail(account_id: int, invoice_id) -> Detail:
     reason = rules.CORRECTION_REASONS.get(invoice.correction_reason) if invoice.correction_reason else None
     original = invoice.original
     return Detail(invoice=invoice, supplier=invoices.supplier_of(invoice), buyer=invoices.buyer(invoice),
-                  approval=_approval(invoice), types=breakdown(account_id, invoice.usage_month), reason=reason,
+                  approval=_approval(invoice), types=usage.breakdown(account_id, invoice.usage_month), reason=reason,
                   original_approval=_approval(original) if original is not None else "")
 
 

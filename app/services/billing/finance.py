@@ -27,7 +27,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.domain import message_types
 from app.domain import tax_invoice as rules
 from app.domain.brn import format_brn
 from app.domain.korean import N_
@@ -309,21 +308,9 @@ def history(invoice: TaxInvoice) -> list[HistoryLine]:
                         audit.describe(e.after)) for e in entries]
 
 
-@dataclass(frozen=True)
-class TypeRow:
-    code: str
-    label: str
-    delivered: int
-    charged: int
-    card_cash: int
-    invoiced_cash: int
-    points: int
-
-
-def breakdown(invoice: TaxInvoice) -> list[TypeRow]:
+def breakdown(invoice: TaxInvoice) -> list[usage.TypeUsage]:
     """The month's usage per message type (TAX-03: on the detail page, not on the invoice)."""
-    return [TypeRow(code, message_types.label(code), *values)
-            for code, *values in usage.by_type(invoice.account_id, invoice.usage_month)]
+    return usage.breakdown(invoice.account_id, invoice.usage_month)
 
 
 #: the 공급받는자 columns an invoice holds (ACC-12), and the 공급자's fields, as the page names them

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from app import clock
-from app.domain import tax_invoice
+from app.domain import message_types, tax_invoice
 from app.extensions import db
 from app.models import BillingUsage, Message, Send
 from app.services.sending import lifecycle
@@ -106,6 +106,26 @@ def by_type(account_id: int, month: dt.date) -> list[tuple[str, int, int, int, i
                                       func.sum(u.invoiced_cash), func.sum(u.points))
                                .where(u.account_id == account_id, u.month == month)
                                .group_by(u.msg_type).order_by(u.msg_type))]
+
+
+@dataclass(frozen=True)
+class TypeUsage:
+    """One message type's part of an account's month (the invoice's detail, the customer's and
+    finance staff's pages)."""
+    code: str
+    label: str
+    delivered: int
+    charged: int
+    card_cash: int
+    invoiced_cash: int
+    points: int
+
+
+def breakdown(account_id: int, month: dt.date) -> list[TypeUsage]:
+    """The month's usage per message type, in the catalogue's order."""
+    order = {code: i for i, code in enumerate(message_types.CODES)}
+    return sorted((TypeUsage(code, message_types.label(code), *values) for code, *values in by_type(account_id, month)),
+                  key=lambda row: (order.get(row.code, len(order)), row.code))
 
 
 def violations(limit: int = 1) -> list[str]:
