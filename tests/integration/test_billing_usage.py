@@ -118,20 +118,15 @@ def test_tax02_a_cash_refund_pays_out_transfers_first_and_a_cancelled_card_takes
 
 
 
-@pytest.mark.parametrize("today,due", [
-    (dt.date(2026, 12, 4), False), (dt.date(2026, 12, 5), True),          # a Saturday's 5th: Monday the 7th
-    (dt.date(2026, 4, 5), False), (dt.date(2026, 4, 6), True),            # a Sunday's 5th
-    (dt.date(2026, 5, 5), False), (dt.date(2026, 5, 6), True),            # 어린이날
+@pytest.mark.parametrize("today,run_day", [
+    (dt.date(2026, 12, 4), dt.date(2026, 12, 7)), (dt.date(2026, 12, 5), dt.date(2026, 12, 7)),   # a Saturday's 5th
+    (dt.date(2026, 4, 5), dt.date(2026, 4, 6)), (dt.date(2026, 4, 6), dt.date(2026, 4, 6)),       # a Sunday's 5th
+    (dt.date(2026, 5, 5), dt.date(2026, 5, 6)), (dt.date(2026, 5, 6), dt.date(2026, 5, 6)),       # 어린이날
 ])
-def test_tax03_the_run_day_is_the_5th_or_the_next_business_day(app, today, due):
-    expected = {dt.date(2026, 12, 4): dt.date(2026, 12, 7), dt.date(2026, 12, 5): dt.date(2026, 12, 7),
-                dt.date(2026, 4, 5): dt.date(2026, 4, 6), dt.date(2026, 4, 6): dt.date(2026, 4, 6),
-                dt.date(2026, 5, 5): dt.date(2026, 5, 6), dt.date(2026, 5, 6): dt.date(2026, 5, 6)}
-    assert rules.run_day(today.replace(day=1)) == expected[today]
-    now = kst(today.year, today.month, today.day, 9, 0)
+def test_tax03_the_run_day_is_the_5th_or_the_next_business_day(app, today, run_day):
+    assert rules.run_day(today.replace(day=1)) == run_day
     with app.app_context():
-        assert invoices.run_due(now) is (today >= expected[today])
-    del due
+        assert invoices.run_due(kst(today.year, today.month, today.day, 9, 0)) is (today >= run_day)
 
 
 def test_tax03_a_staff_holiday_moves_the_run(app):
