@@ -130,6 +130,15 @@ def period_or_refusal(choice, start=None, end=None, *, now: dt.datetime) -> tupl
         return period("this", now=now), refusal
 
 
+def group_of(value: str | None, *, service_wide: bool = False) -> str:
+    """The statistics group a page asked for: 문자 (the default) or 카카오톡, and for staff also
+    every type at once; anything else is refused naming 통계."""
+    group = (value or "sms").strip().lower()
+    if group not in GROUPS + ((ALL,) if service_wide else ()):
+        raise ValidationError("통계 종류를 골라주세요.", field="통계", code="invalid_choice")
+    return group
+
+
 def types_of(group: str) -> tuple:
     """The catalogue's types of a statistics group ("all": every type that has one)."""
     if group not in (*GROUPS, ALL):

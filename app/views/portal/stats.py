@@ -10,23 +10,15 @@ from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 
 from app import clock
-from app.errors import ValidationError
 from app.security.tenancy import current_account
 from app.services.stats import charts, reports
 from app.services.stats import pdf as stats_pdf
 from app.views.base import PortalView
 
 
-def _group() -> str:
-    group = request.args.get("group") or "sms"
-    if group not in reports.GROUPS:
-        raise ValidationError("통계 종류를 골라주세요.", field="통계", code="invalid_choice")
-    return group
-
-
 def _report(account_id: int):
     p = reports.period(request.args.get("period"), request.args.get("from"), request.args.get("to"), now=clock.now())
-    return reports.type_report(account_id, _group(), p)
+    return reports.type_report(account_id, reports.group_of(request.args.get("group")), p)
 
 
 class StatsView(PortalView):
@@ -36,7 +28,7 @@ class StatsView(PortalView):
     @has_access
     def index(self):
         account_id = current_account().id
-        group = _group()
+        group = reports.group_of(request.args.get("group"))
         p, refusal = reports.period_or_refusal(request.args.get("period"), request.args.get("from"),
                                                request.args.get("to"), now=clock.now())
         report = reports.type_report(account_id, group, p)

@@ -21,8 +21,7 @@ def _choice(*, refusal_shown: bool = False):
     """(scope, group, period, the refused 조회날짜 or None); the export refuses a bad range,
     the page shows it beside the form with this month's figures."""
     args = request.args
-    group = args.get("group") or "sms"
-    reports.types_of(group)             # refused, naming 통계, unless sms, kakao or all
+    group = reports.group_of(args.get("group"), service_wide=True)
     scope = staff.scope(args.get("account"), args.get("plan"))
     if refusal_shown:
         return scope, group, *reports.period_or_refusal(args.get("period"), args.get("from"), args.get("to"),
