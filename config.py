@@ -79,6 +79,22 @@ class Config:
     # Off: the sandbox plays a carrier that does not deduplicate by client reference.
     SANDBOX_DEDUPLICATES = _env_bool("SANDBOX_DEDUPLICATES", True)
     SANDBOX_OPERATORS_REVIEW = _env_bool("SANDBOX_OPERATORS_REVIEW", True)   # False: the sandbox plays a dealer reviewing templates itself
+    # SMPP (GW-03, GATEWAY_SMS=smpp): the SMSC the connector processes bind to
+    # (`flask megabird smpp-connector`), binds per connector, submit_sm awaiting their
+    # response per bind, PDUs per second for all connectors together (shared through Redis;
+    # 0: no limit), messages a connector claims at once, and the receipt table's overrides
+    # (a JSON object {"STAT" or "STAT:ERR": megabird's raw code}, app/gateways/smpp/receipts.py)
+    SMPP_HOST = os.environ.get("SMPP_HOST", "127.0.0.1")
+    SMPP_PORT = int(os.environ.get("SMPP_PORT", "2775"))
+    SMPP_SYSTEM_ID = os.environ.get("SMPP_SYSTEM_ID", "megabird")
+    SMPP_PASSWORD = os.environ.get("SMPP_PASSWORD", "")
+    SMPP_SYSTEM_TYPE = os.environ.get("SMPP_SYSTEM_TYPE", "")
+    SMPP_BINDS = int(os.environ.get("SMPP_BINDS", "1"))
+    SMPP_WINDOW = int(os.environ.get("SMPP_WINDOW", "50"))
+    SMPP_THROUGHPUT = int(os.environ.get("SMPP_THROUGHPUT", "0"))
+    SMPP_BATCH_SIZE = int(os.environ.get("SMPP_BATCH_SIZE", "500"))
+    SMPP_RESULT_MAP = os.environ.get("SMPP_RESULT_MAP", "")
+    SMPP_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("SMPP_CONNECT_TIMEOUT_SECONDS", "10"))
 
     # The send pipeline's jobs (design/send-pipeline.md): dispatch jobs one large send may
     # have at once (several workers share its batches), report jobs per gateway at once.

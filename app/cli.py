@@ -1,7 +1,8 @@
-"""`flask megabird …`: init, seed-demo, tick, worker, scheduler, sandbox-outbox."""
+"""`flask megabird …`: init, seed-demo, tick, worker, scheduler, smpp-connector, local-smsc, sandbox-outbox."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 
@@ -21,6 +22,7 @@ from app.errors import MegabirdError
 from app.extensions import all_queues, db, queue, redis_connection
 from app.models import Account
 from app.gateways.sandbox import SandboxGateway
+from app.gateways.smpp import smsc
 from app.jobs.system import run_tick
 from app.security.sync import sync_roles
 from app.security.tenancy import account_id_for_user
@@ -28,7 +30,7 @@ from app.services import checks, periodic
 from app.services.accounts import api_keys
 from app.services.accounts.signup import default_price_plan
 from app.services.ops import demo, production
-from app.services.sending import dispatch
+from app.services.sending import dispatch, smpp_connector
 
 megabird = AppGroup("megabird", help="megabird operations.")
 
@@ -176,6 +178,26 @@ def keep_connected(what: str, run, *, once: bool = False, sleep=time.sleep):
             click.echo(f"megabird {what}: Redis unavailable ({exc}); retrying in {wait:.0f} s", err=True)
             sleep(wait)
             wait = min(wait * 2, 30.0)
+
+
+@megabird.command("smpp-connector")
+@click.option("--log-level", default="WARNING", show_default=True)
+def smpp_connector_command(log_level):
+    """Hold the SMPP binds and hand the SMS gateway's messages to the SMSC (GW-03):
+    run one or more of these (on any host) when GATEWAY_SMS=smpp."""
+    production.refuse_unsafe(current_app)
+    if current_app.config.get("GATEWAY_SMS") != "smpp":
+        raise click.ClickException("GATEWAY_SMS is not smpp: the SMS gateway has no connector to run")
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    smpp_connector.main(current_app._get_current_object())
+
+
+@megabird.command("local-smsc", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def local_smsc_command(args):
+    """A local SMSC for trying GATEWAY_SMS=smpp (smpp34's server; results by the sandbox's
+    magic last digits). Options: --port, --log, --receipt-delay, … (--help)."""
+    smsc.main(list(args))
 
 
 @megabird.command("check-config")

@@ -65,6 +65,11 @@ RAW_CODES: dict[str, tuple[str, str | None]] = {
     "3022": (FAILED, "send_failed"),          # 발송 가능한 시간이 아님 (Brand Message, 08:00–20:50)
     "3024": (FAILED, "image_error"),          # 이미지를 전송할 수 없음
     "3025": (FAILED, "invalid_parameter"),    # 변수 글자수 제한 초과
+    # an SMSC's refusal of a submit_sm (GW-03: "SMPP-" and its command_status; others are 기타)
+    "SMPP-000A": (FAILED, "sender_number_error"),  # ESME_RINVSRCADR
+    "SMPP-000B": (FAILED, "wrong_number"),         # ESME_RINVDSTADR
+    "SMPP-0001": (FAILED, "message_error"),        # ESME_RINVMSGLEN
+    "SMPP-TEXT": (FAILED, "message_error"),        # longer than 255 segments
     TEMPLATE_CODE: (FAILED, "template_error"),   # megabird: the template stopped being approved
     TIMEOUT_CODE: (FAILED, "other"),
 }

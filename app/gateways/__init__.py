@@ -1,12 +1,13 @@
 """Choosing the adapter for each gateway by configuration: GATEWAY_SMS carries SMS, LMS
 and MMS, GATEWAY_KAKAO carries AlimTalk and 친구톡 (app/domain/message_types.py says which
-message goes where). The sandbox plays both."""
+message goes where). The sandbox plays both; `smpp` (GW-03) is an SMSC for GATEWAY_SMS."""
 from __future__ import annotations
 
 from flask import current_app
 
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report  # noqa: F401
 from app.gateways.sandbox import SandboxGateway
+from app.gateways.smpp.gateway import SmppGateway
 
 SETTINGS = {"sms": "GATEWAY_SMS", "kakao": "GATEWAY_KAKAO"}
 
@@ -23,6 +24,9 @@ def get_gateway(kind: str = "sms") -> Gateway:
         return SandboxGateway(throughput_limit=int(current_app.config.get(f"{SETTINGS[kind]}_THROUGHPUT", 0)),
                               deduplicates=bool(current_app.config.get("SANDBOX_DEDUPLICATES", True)),
                               operators_review=bool(current_app.config.get("SANDBOX_OPERATORS_REVIEW", True)))
+    if name == "smpp" and kind == "sms":
+        return SmppGateway(throughput_limit=int(current_app.config.get("SMPP_THROUGHPUT", 0)),
+                           result_map=current_app.config.get("SMPP_RESULT_MAP"))
     raise RuntimeError(f"unknown gateway adapter {name!r} for {SETTINGS[kind]}")
 
 

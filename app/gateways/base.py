@@ -81,6 +81,11 @@ class Gateway(abc.ABC):
     #: claims it, and recovery resubmits only what the upstream never got. False (an SMSC
     #: that sends whatever it is given): every message is recorded before and after its PDU.
     deduplicates = False
+    #: True when a connector process (app/services/sending/handover.py) claims this gateway's
+    #: batches and holds the link (an SMSC's binds): dispatch jobs leave its messages alone
+    connector = False
+    #: False for an SMS route that cannot carry images (SMPP): MMS is refused at acceptance
+    carries_mms = True
 
     @abc.abstractmethod
     def submit(self, messages: list[OutboundMessage], now: dt.datetime) -> list[Receipt]:

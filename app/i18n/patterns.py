@@ -197,6 +197,8 @@ PATTERNS: list[str] = [
 ]
 
 MESSAGES: list[str] = [
+    # SMPP (GW-03, app/services/sending/acceptance.py)
+    N_("MMS를 보낼 수 없습니다: 이 서비스의 문자 발송 경로(SMPP)는 이미지를 실어 보내지 못합니다. 이미지를 빼면 LMS로 보낼 수 있습니다."),
     N_("조회날짜를 전월, 당월 또는 기간 지정 중에서 골라주세요."),
     N_("조회 시작일이 종료일보다 늦습니다."),
     N_("오늘 이후의 날짜는 조회할 수 없습니다."),

@@ -23,10 +23,12 @@ BigInt = BigInteger().with_variant(Integer, "sqlite")
 
 SEND_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
 SEND_STATUS_LABELS = {"scheduled": N_("예약"), "in_progress": N_("진행중"), "completed": N_("완료"), "cancelled": N_("취소")}
-MESSAGE_STATES = ("pending", "submitting", "submitted", "delivered", "failed")
+# `unknown` (GW-03): written to an SMSC whose answer never came (the link died): never sent
+# again by itself; a receipt or the 49-hour timeout ends it
+MESSAGE_STATES = ("pending", "submitting", "submitted", "unknown", "delivered", "failed")
 LAYERS = ("primary", "fallback")      # the send's own message, or the one sent in its place
 FINAL_STATES = ("delivered", "failed")
-OPEN_STATES = ("pending", "submitting", "submitted")
+OPEN_STATES = ("pending", "submitting", "submitted", "unknown")
 
 
 class Send(Model):
@@ -140,10 +142,14 @@ class Message(Model):
         # fallbacks never walks its pending Kakao messages (and the reverse); id last, so
         # that a claim takes pending messages in id order straight from the index. (A state
         # change rewrites every index entry of the row on PostgreSQL — no HOT update when an
-        # indexed column changes —, so the table keeps just three.)
+        # indexed column changes —, so the table keeps just three full ones.)
         Index("ix_message_send_state_layer", "send_id", "state", "layer", "id"),
         # SMS-15 looks up recent sends' messages to the same numbers; searches by number too
         Index("ix_message_account_recipient_send", "account_id", "recipient", "send_id"),
+        # the few `unknown` messages by number: a receipt whose SMSC id megabird never learnt
+        # is matched by its number and reference (GW-03); other rows are not in this index
+        Index("ix_message_unknown", "recipient", sqlite_where=text("state = 'unknown'"),
+              postgresql_where=text("state = 'unknown'")),
     )
 
     id: Mapped[int] = mapped_column(BigInt, primary_key=True)
@@ -197,6 +203,10 @@ class DispatchBatch(Model):
     owner_host: Mapped[Optional[str]] = mapped_column(String(255))     # hostname/pid space of the claimer
     owner_pid: Mapped[Optional[int]] = mapped_column(Integer)
     owner_started: Mapped[Optional[int]] = mapped_column(BigInteger)  # its start time: a reused pid is not it
+    # A connector's batch (GW-03): the highest message id whose PDU it may have written,
+    # committed before those PDUs go out. Recovery makes the batch's open messages up to it
+    # `unknown` and gives the rest back to `pending`.
+    written_through: Mapped[Optional[int]] = mapped_column(BigInteger)
 
 
 class SendCategoryCount(Model):

@@ -24,7 +24,7 @@ from app.services.billing import invoices
 from app.services.history import retention
 from app.services.stats import totals
 from app.services.kakao import templates as alimtalk_templates
-from app.services.sending import compose, dispatch, lifecycle, reports
+from app.services.sending import compose, dispatch, handover, lifecycle, reports
 from app.services.shared import export_jobs, notices, system_messages
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ TASKS: list[Task] = [
     # timeouts and settlement are jobs that any worker takes
     Task("start_scheduled", _start_scheduled),
     Task("recover_claims", dispatch.recover_stale_claims),
+    Task("recover_connector_claims", handover.recover_stale),    # an SMSC connector that died (GW-03)
     Task("relay", _relay),
     Task("reports", reports.enqueue_due),
     Task("timeouts", reports.enqueue_timeouts, every=dt.timedelta(minutes=1)),

@@ -37,7 +37,7 @@ from app.views.staff.reviews import ApiUseQueueView, CompanyChangeQueueView, Con
 from app.views.staff.stats import StaffStatsView
 from app.views.staff.senders import (KakaoChannelQueueView, KakaoTargetingQueueView, SenderNumberAdminView,
                                      SenderNumberQueueView)
-from app.views.staff.system import JobsView, SandboxOutboxView
+from app.views.staff.system import JobsView, SandboxOutboxView, SmppReceiptView
 from app.views.staff.wallet import CashRefundQueueView, LedgerAdminView, PricePlanView, StaffWalletView, TopupQueueView
 
 
@@ -121,5 +121,6 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(ExtraHolidayView, "ExtraHolidays", label=_("임시공휴일"), category="Finance")
     appbuilder.add_view(SandboxOutboxView, "SandboxOutbox", label=_("샌드박스 발신함"), category="System",
                         category_label=_("시스템"))
+    appbuilder.add_view(SmppReceiptView, "SmppReceipts", label=_("SMPP 수신결과"), category="System")
     appbuilder.add_view(JobsView, "Jobs", label=_("작업 큐"), category="System")
     appbuilder.add_view(PricePlanView, "PricePlans", label=_("요금제"), category="System")

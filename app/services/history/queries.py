@@ -16,14 +16,16 @@ from app.domain.moments import parse_moment
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import Message, Send, SendCategoryCount
-from app.models.sending import MESSAGE_STATES, SEND_STATUSES
+from app.models.sending import MESSAGE_STATES, OPEN_STATES, SEND_STATUSES
 from app.security.tenancy import get_owned
 from app.services.accounts import optout_codes
 from app.services.sending.selections import MessageFilter, parse_message_filter  # noqa: F401 (re-exported)
 from app.services.shared.paging import paginate
 
+# `unknown` (an SMSC link died before it answered, GW-03) is 결과확인중 too: a receipt or the
+# 49-hour timeout will end it
 MESSAGE_STATUS_LABELS = {"pending": N_("결과확인중"), "submitting": N_("결과확인중"), "submitted": N_("결과확인중"),
-                         "delivered": N_("발송성공"), "failed": N_("발송실패")}
+                         "unknown": N_("결과확인중"), "delivered": N_("발송성공"), "failed": N_("발송실패")}
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def list_messages(send: Send, flt: MessageFilter, *, page: int = 1, per_page: in
 def message_dict(m: Message) -> dict:
     def iso(value):
         return clock.to_kst(value).isoformat() if value else None
-    status = "pending" if m.state in ("pending", "submitting", "submitted") else m.state
+    status = "pending" if m.state in OPEN_STATES else m.state
     return {"id": str(m.id), "phone": m.recipient, "name": m.name, "type": m.msg_type, "status": status,
             "category": m.category, "code": m.result_code, "submitted_at": iso(m.submitted_at),
             "reported_at": iso(m.reported_at), "charge": m.charge,

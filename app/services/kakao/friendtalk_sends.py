@@ -48,6 +48,8 @@ def _plan(request: FriendtalkRequest, now: dt.datetime) -> tuple[Account, KakaoC
     channel = kakao_channels.approved_channel(request.account_id, request.channel)
     p = make_plan(request, now, allowed_targeting=targeting_choices(request.account_id, channel),
                   optouts=optout_codes.choices(request.account_id) if request.fallback else None)
+    if p.fallback:
+        acceptance.check_route(p.fallback.msg_type, field="대체문자")
     return account, channel, p
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from app import clock
 from app.domain import message_types
 from app.extensions import all_queues, db
-from app.models import Message, Send, UsageRollup
+from app.models import Message, Send, SmppReceipt, UsageRollup
+from app.models.sending import OPEN_STATES
 from app.services.ops import rq_queues
 
 
@@ -34,14 +35,17 @@ def backlog() -> dict:
     """Messages of in-progress sends not yet handed over, and handed over without result."""
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
     rows = db.session.execute(select(Message.state, func.count()).where(
-        Message.send_id.in_(in_progress), Message.state.in_(("pending", "submitting", "submitted")))
+        Message.send_id.in_(in_progress), Message.state.in_(OPEN_STATES))
         .group_by(Message.state)).all()
     counts = {state: int(n) for state, n in rows}
     sends = db.session.execute(select(Send.status, func.count(), func.coalesce(func.sum(Send.hold_amount), 0))
                                .where(Send.status.in_(("scheduled", "in_progress"))).group_by(Send.status)).all()
     held = {status: {"sends": int(n), "held": int(amount)} for status, n, amount in sends}
-    return {"pending": counts.get("pending", 0), "submitting": counts.get("submitting", 0),
-            "submitted": counts.get("submitted", 0), "held": held}
+    unmatched = db.session.scalar(select(func.count()).select_from(SmppReceipt).where(
+        SmppReceipt.status == "unmatched"))
+    return {"unmatched_receipts": int(unmatched or 0), "pending": counts.get("pending", 0),
+            "submitting": counts.get("submitting", 0),
+            "submitted": counts.get("submitted", 0), "unknown": counts.get("unknown", 0), "held": held}
 
 
 def queue_depths() -> dict[str, int] | None:

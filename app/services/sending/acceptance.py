@@ -17,11 +17,13 @@ from typing import NamedTuple
 
 
 from app import bulk, clock
-from app.domain import message_types, sms_plan
+from app.domain import message_types, sms, sms_plan
 from app.domain.files import CheckedFile
 from app.domain.recipients import Rejected
 from app.domain.sms_plan import Plan, SmsRequest
 from app.extensions import db
+from app.errors import ValidationError
+from app.gateways import get_gateway
 from app.models import Account, PricePlan, Send, SendImage
 from app.services.accounts import access, optout_codes
 from app.services.contacts import optouts
@@ -60,7 +62,17 @@ def plan(request: SmsRequest, now: dt.datetime) -> Plan:
     account may name read for it (SND-09): the shared one with the account's code (the
     footer when nothing is typed and 마이페이지 names none), its approved own ones."""
     optouts = optout_codes.choices(request.account_id) if request.is_ad else None
-    return sms_plan.plan(request, now, optouts=optouts)
+    p = sms_plan.plan(request, now, optouts=optouts)
+    check_route(p.msg_type)
+    return p
+
+
+def check_route(msg_type: str, field: str = "이미지") -> None:
+    """An MMS cannot go over SMPP (GW-03): refused before anything is held, with the reason,
+    when the SMS gateway cannot carry images (its `carries_mms`)."""
+    if msg_type == sms.MMS and not get_gateway(message_types.SMS_GATEWAY).carries_mms:
+        raise ValidationError("MMS를 보낼 수 없습니다: 이 서비스의 문자 발송 경로(SMPP)는 이미지를 실어 보내지 못합니다. "
+                              "이미지를 빼면 LMS로 보낼 수 있습니다.", field=field, code="mms_unavailable")
 
 
 def admit(account: Account, recipients: int, now: dt.datetime) -> None:

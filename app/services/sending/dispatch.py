@@ -20,6 +20,10 @@ call (conditional on the claim token), in the commit that sets `handed_at`. Stal
 `submitting` rows are asked about the same way; a gateway that cannot say gets them all
 as `submitted`: an uncertain message is never sent twice. RQ state decides nothing here.
 
+A gateway served by a connector process (an SMSC's binds, GW-03) is not called by these
+jobs: the connector claims the batches itself, at its own pace, through the same `_claim`
+and `prepare`, and records each message around its PDU (app/services/sending/handover.py).
+
 A claim is stale after CLAIM_STALE_AFTER, or at once when the process that claimed it
 (the batch's owner: host and pid, app/processes.py) is known dead — a worker of this
 host SIGKILLed or crashed (REL-03). Only the moment changes: recovery is the same.
@@ -237,11 +241,10 @@ class _Gateways:
         return self.gateways[name], self.limiters[name]
 
 
-def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token: str,
-               now: dt.datetime) -> tuple[int, int]:
-    """One claimed batch to its gateway: (submitted, failed)."""
-    from_state = "submitted" if gateway.deduplicates else "submitting"
-    failed = 0
+def prepare(send_id: int, content: SendContent, rows, now: dt.datetime, *, from_state: str) -> list[OutboundMessage]:
+    """A claimed batch's messages as their gateway takes them (rendered, in the rows'
+    order); those that may not go out now (`_refusal`) fail at once, in the caller's
+    transaction."""
     outbound, refused = [], []
     by_type: dict[str, list] = defaultdict(list)
     for row in rows:
@@ -270,7 +273,16 @@ def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token
             outbound += [OutboundMessage(str(row_id), wire, sender, recipient, text, title, account_id, images)
                          for row_id, _type, recipient, _name, _values in group]
     if refused:
-        failed += len(finalize(refused, send_facts([send_id]), from_states=(from_state,)))
+        finalize(refused, send_facts([send_id]), from_states=(from_state,))
+    return outbound
+
+
+def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token: str,
+               now: dt.datetime) -> tuple[int, int]:
+    """One claimed batch to its gateway: (submitted, failed)."""
+    from_state = "submitted" if gateway.deduplicates else "submitting"
+    outbound = prepare(send_id, content, rows, now, from_state=from_state)
+    failed = len(rows) - len(outbound)
     db.session.commit()  # no open transaction while the gateway works (SQLite: one writer)
     submitted = 0
     if outbound:
@@ -324,6 +336,8 @@ def dispatch_send(send_id: int, *, now_fn=clock.now, batch_size: int | None = No
             now = now_fn()
             token = uuid.uuid4().hex
             gateway, pace = gateways[name]
+            if gateway.connector:       # its connector process claims these itself (handover)
+                continue
             rows = _claim(send_id, types, token, now, batch_size, gateway=name, deduplicates=gateway.deduplicates,
                           layer=layer)
             if not rows:
@@ -391,11 +405,16 @@ def dead_owner_tokens() -> list[str]:
     return tokens
 
 
+def connector_gateways() -> list[str]:
+    """The gateways whose batches a connector process claims (handover), not these jobs."""
+    return [name for name in GATEWAY_TYPES if get_gateway(name).connector]
+
+
 def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_only: bool = False) -> dict[str, int]:
     """Claims older than CLAIM_STALE_AFTER, or of a process known dead, belong to a job
     that died: each message's gateway is asked whether it received it. Commits per batch
     (a loop of the tick). `dead_owners_only`: only those of dead processes (a worker
-    does this when it starts)."""
+    does this when it starts). A connector gateway's batches are handover.recover_stale's."""
     cutoff = now - CLAIM_STALE_AFTER
     totals = {"submitted": 0, "pending": 0}
     gateways: dict[str, Gateway] = {}
@@ -412,10 +431,13 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_onl
         return token.in_(dead) if dead_owners_only else or_(claimed_at < cutoff, token.in_(dead))
 
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
+    connectors = connector_gateways()
+    served_by_jobs = [t for name, types in GATEWAY_TYPES.items() if name not in connectors for t in types]
     # batches never marked handed over; those of a gateway that does not deduplicate have
     # no `submitted` message (their marks commit with `handed_at`): the loop below takes them
     for token, gateway_name in db.session.execute(select(BATCH.c.token, BATCH.c.gateway).where(
-            BATCH.c.handed_at.is_(None), stale(BATCH.c.claimed_at, BATCH.c.token))).all():
+            BATCH.c.handed_at.is_(None), BATCH.c.gateway.not_in(connectors),
+            stale(BATCH.c.claimed_at, BATCH.c.token))).all():
         ids = list(db.session.scalars(select(MESSAGE.c.id).where(MESSAGE.c.claim_token == token,
                                                                  MESSAGE.c.state == "submitted")))
         db.session.commit()
@@ -434,6 +456,7 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_onl
     while True:
         rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.msg_type).where(
             MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitting",
+            MESSAGE.c.msg_type.in_(served_by_jobs),
             stale(MESSAGE.c.claimed_at, MESSAGE.c.claim_token)).limit(batch)).all()
         db.session.commit()
         if not rows:

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Message, Send
 
 WINDOW = dt.timedelta(hours=1)
-COUNTING_STATES = ("pending", "submitting", "submitted", "delivered")   # not failed
+COUNTING_STATES = ("pending", "submitting", "submitted", "unknown", "delivered")   # not failed
 CHUNK = 1000
 
 

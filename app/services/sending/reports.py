@@ -28,6 +28,9 @@ from app.services.sending.outcomes import MESSAGE, Outcome, finalize, send_facts
 from app.services.shared import background
 
 TIMEOUT = dt.timedelta(hours=49)
+#: handed over and waiting for a result: `unknown` ones too (written to an SMSC that never
+#: answered, GW-03), which the timeout ends, free, like any other
+WAITING = ("submitted", "unknown")
 LATE_COLUMNS = {"late_code": "varchar(16)", "late_at": "timestamp"}
 REPORT_JOB = "app.jobs.sending.apply_reports"
 TIMEOUT_JOB = "app.jobs.sending.time_out"
@@ -148,7 +151,7 @@ def enqueue_due(now: dt.datetime) -> int:
 def enqueue_timeouts(now: dt.datetime) -> int:
     """The tick: a timeout job when some message of an in-progress send is due to time out."""
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
-    due = db.session.scalar(select(exists().where(Message.send_id.in_(in_progress), Message.state == "submitted",
+    due = db.session.scalar(select(exists().where(Message.send_id.in_(in_progress), Message.state.in_(WAITING),
                                                   Message.submitted_at < now - TIMEOUT)))
     db.session.commit()
     return int(bool(due) and background.enqueue_once("timeouts", "dispatch", TIMEOUT_JOB, now.isoformat(),
@@ -156,20 +159,20 @@ def enqueue_timeouts(now: dt.datetime) -> int:
 
 
 def time_out(now: dt.datetime, *, batch: int = 5000) -> int:
-    """No result 49 hours after submission: failed, 기타, TIMEOUT, not charged; the sends
+    """No result 49 hours after submission (or after an SMSC's link died unanswered): failed, 기타, TIMEOUT, not charged; the sends
     this finished are settled. Commits per batch (the timeout job)."""
     cutoff = now - TIMEOUT
     total = 0
     in_progress = select(Send.id).where(Send.status == "in_progress").scalar_subquery()
     while True:
         rows = db.session.execute(select(MESSAGE.c.id, MESSAGE.c.send_id).where(
-            MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state == "submitted",
+            MESSAGE.c.send_id.in_(in_progress), MESSAGE.c.state.in_(WAITING),
             MESSAGE.c.submitted_at < cutoff).limit(batch)).all()
         if not rows:
             db.session.commit()
             return total
         facts = send_facts(r.send_id for r in rows)
         outcomes = [Outcome(r.id, r.send_id, FAILED, TIMEOUT_CODE, "other", now, 0) for r in rows]
-        total += len(finalize(outcomes, facts, from_states=("submitted",)))
+        total += len(finalize(outcomes, facts, from_states=WAITING))
         db.session.commit()
         lifecycle.settle_sends(set(facts), now)

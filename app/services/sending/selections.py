@@ -18,6 +18,7 @@ from app.domain.results import CATEGORY_LABELS
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import Message, Send
+from app.models.sending import OPEN_STATES
 from app.security.tenancy import get_owned
 
 STATE_LABELS = {"delivered": "발송성공", "failed": "발송실패", "pending": "결과확인중"}
@@ -42,7 +43,7 @@ class MessageFilter:
         conditions = []
         for state in self.states:
             if state == "pending":
-                conditions.append(Message.state.in_(("pending", "submitting", "submitted")))
+                conditions.append(Message.state.in_(OPEN_STATES))
             elif state == "failed" and self.categories:
                 continue            # narrowed by the categories below
             else:

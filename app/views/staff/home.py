@@ -14,7 +14,8 @@ from app.views.base import StaffView
 SHORTCUTS = [("재무 대시보드", "FinanceDashboardView.index"), ("세금계산서 발행 대기열", "FinanceInvoiceView.list"),
              ("발송통계", "StaffStatsView.index"), ("고객 계정", "AccountAdminView.list"), ("발신번호 관리", "SenderNumberAdminView.list"),
              ("원장", "LedgerAdminView.list"), ("감사 로그", "AuditLogView.list"),
-             ("샌드박스 발신함", "SandboxOutboxView.list"), ("작업 큐", "JobsView.index"),
+             ("샌드박스 발신함", "SandboxOutboxView.list"), ("SMPP 수신결과", "SmppReceiptView.list"),
+             ("작업 큐", "JobsView.index"),
              ("요금제", "PricePlanView.list")]
 
 

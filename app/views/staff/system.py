@@ -1,4 +1,5 @@
-"""Admin tools: the sandbox carrier's outbox and the RQ queues with failed jobs."""
+"""Admin tools: the sandbox carrier's outbox, the SMSC's receipts (GW-03) and the RQ queues
+with failed jobs."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
@@ -7,7 +8,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app import clock
 from app.domain import message_types, results
-from app.models import SandboxMessage
+from app.models import SandboxMessage, SmppReceipt
 from app.security.roles import JOBS, SANDBOX
 from app.services.ops import rq_queues
 from app.views.base import StaffModelView, StaffView
@@ -51,6 +52,37 @@ class SandboxOutboxView(StaffModelView):
                           "channel": cells.label(WIRE_LABELS),
                           "sender": cells.phone, "recipient": cells.phone, "optout_number": cells.phone,
                           "result_code": result_label}
+
+
+RECEIPT_STATUS_LABELS = {"new": "적용 대기", "applied": "적용됨", "intermediate": "중간 상태",
+                         "unmatched": "대상 없음"}
+RECEIPT_KIND_LABELS = {"receipt": "수신결과", "mo": "수신 메시지(MO)"}
+
+
+class SmppReceiptView(StaffModelView):
+    """What the SMSC sent back (GW-03), kept as received: those naming no message of
+    megabird (`대상 없음`) stay here for staff instead of being dropped."""
+
+    route_base = "/staff/smpp-receipts"
+    class_permission_name = SANDBOX
+    datamodel = SQLAInterface(SmppReceipt)
+    list_title = show_title = "SMPP 수신결과"
+    can_add = False
+    can_edit = False
+    can_delete = False
+    base_order = ("id", "desc")
+    list_columns = ["received_at", "kind", "status", "smsc_id", "stat", "err", "source", "destination",
+                    "message_id", "code"]
+    show_columns = ["received_at", "kind", "status", "system_id", "smsc_id", "stat", "err", "source",
+                    "destination", "user_reference", "done_at", "text", "message_id", "code"]
+    search_columns = ["status", "kind", "smsc_id", "source", "stat", "message_id"]
+    label_columns = {"received_at": "수신 일시", "kind": "종류", "status": "상태", "system_id": "바인드 ID",
+                     "smsc_id": "SMSC 메시지 ID", "stat": "stat", "err": "err", "source": "수신번호",
+                     "destination": "발신번호", "user_reference": "참조 번호", "done_at": "완료 일시",
+                     "text": "원문", "message_id": "메시지 ID", "code": "결과"}
+    formatters_columns = {"received_at": cells.kst_seconds, "done_at": cells.kst_seconds,
+                          "status": cells.label(RECEIPT_STATUS_LABELS), "kind": cells.label(RECEIPT_KIND_LABELS),
+                          "source": cells.phone, "destination": cells.phone, "code": result_label}
 
 
 class JobsView(StaffView):
