@@ -22,8 +22,9 @@ SUPPLIER = {"SUPPLIER_BRN": "220-81-12341", "SUPPLIER_NAME": "(주)메가버드"
             "SUPPLIER_CONTACT_EMAIL": "tax@megabird.example", "SUPPLIER_CONTACT_PHONE": "02-555-0100"}
 POPBILL = {"TAX_INVOICE_PROVIDER": "popbill", "POPBILL_LINK_ID": "MEGABIRD", "POPBILL_SECRET_KEY": "c2VjcmV0",
            "POPBILL_IS_TEST": False}
+SMPP = {"SMPP_HOST": "smsc.carrier.example", "SMPP_SYSTEM_ID": "megabird", "SMPP_PASSWORD": "secret"}
 SAFE = {"MEGABIRD_ENV": "production", "SECRET_KEY_FROM_ENV": True, "SESSION_COOKIE_SECURE": True,
-        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss", **POPBILL, **SUPPLIER}
+        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss", **SMPP, **POPBILL, **SUPPLIER}
 
 
 def test_each_unsafe_setting_is_named_on_its_own_line():
@@ -39,6 +40,19 @@ def test_each_unsafe_setting_is_named_on_its_own_line():
     assert "알 수 없는 설정 이름 GATEWAY_FAX" in production.config_problems({**SAFE, "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_FAX"})[0]
     assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": "3600"})[0].startswith("CLOCK_OFFSET_SECONDS")
     assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": 0.0}) == []
+
+
+def test_an_smpp_gateway_needs_its_smsc_and_a_readable_result_table():
+    """GW-03: GATEWAY_SMS=smpp names the SMSC and its login; SMPP_RESULT_MAP must map to
+    megabird's codes."""
+    [password] = production.config_problems({**SAFE, "SMPP_PASSWORD": ""})
+    assert password == "SMPP_PASSWORD: GATEWAY_SMS=smpp인데 비어 있습니다 (SMSC 접속 정보)."
+    assert len(production.config_problems({**SAFE, "SMPP_HOST": " ", "SMPP_SYSTEM_ID": ""})) == 2
+    [table] = production.config_problems({**SAFE, "SMPP_RESULT_MAP": '{"UNDELIV:027": "9999"}'})
+    assert table.startswith("SMPP_RESULT_MAP: 수신결과 표를 읽을 수 없습니다") and "9999" in table
+    assert production.config_problems({**SAFE, "SMPP_RESULT_MAP": '{"UNDELIV:027": "3001"}'}) == []
+    assert production.config_problems({**SAFE, "GATEWAY_SMS": "sandbox", "SMPP_PASSWORD": "",
+                                       "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_SMS"}) == []
 
 
 def test_tax_invoices_need_the_supplier_and_a_real_popbill():

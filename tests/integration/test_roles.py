@@ -186,7 +186,7 @@ def test_acc03_the_named_pages_per_role(app):
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/audit/list/",
                 "/staff/accounts/list/", "/staff/sandbox/list/", "/staff/queues/alimtalk-templates/",
                 "/staff/alimtalk-templates/", "/staff/queues/kakao-targeting/list/",
-                "/staff/queues/company-changes/list/"):
+                "/staff/queues/company-changes/list/", "/staff/smpp-receipts/list/"):
         assert operator.get(url).status_code == 200, url
     assert operator.get("/staff/jobs/").status_code == 403
     assert operator.get("/users/list/").status_code == 403
@@ -197,7 +197,8 @@ def test_acc03_the_named_pages_per_role(app):
     assert finance.get("/staff/audit/list/").status_code == 200
     for url in ("/staff/queues/conversions/list/", "/staff/queues/api-use/list/", "/staff/accounts/list/",
                 "/staff/jobs/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",
-                "/staff/queues/kakao-targeting/list/", "/staff/queues/company-changes/list/"):
+                "/staff/queues/kakao-targeting/list/", "/staff/queues/company-changes/list/",
+                "/staff/smpp-receipts/list/"):
         assert finance.get(url).status_code == 403, url
     for url in ("/staff/", "/staff/jobs/", "/staff/queues/conversions/list/", "/staff/audit/list/",
                 "/users/list/", "/roles/list/", "/staff/queues/alimtalk-templates/", "/staff/alimtalk-templates/",

@@ -18,7 +18,9 @@ from app.errors import ValidationError
 from app.services.sending import acceptance, handover
 from tests.conftest import make_app
 from tests.support.connector import ConnectorThread, smpp_settings, wait_until
+from app.security.roles import OPERATOR
 from tests.support.factories import make_customer
+from tests.support.foundation import staff_client
 from tests.support.pipeline import accept, balance, by_recipient, invariant, phones, send_row, set_daily_cap, tick
 from tests.support.smsc import SmscProcess
 
@@ -216,6 +218,11 @@ def test_a_receipt_for_no_known_message_is_kept_for_staff(app, smsc):
     with app.app_context():
         assert staff_dashboard.backlog()["unmatched_receipts"] == 1
         db.session.commit()
+    _login, operator = staff_client(app, OPERATOR)
+    home = operator.get("/staff/").get_data(as_text=True)
+    assert "대상 없는 수신결과 1건" in home and "전송 확인 불가 0건" in home
+    listing = operator.get("/staff/smpp-receipts/list/?_flt_0_status=unmatched").get_data(as_text=True)
+    assert "deadbeef" in listing and "대상 없음" in listing
 
 
 def test_mms_is_refused_at_acceptance_when_the_sms_route_is_smpp(app, database_url, redis_server):

@@ -98,6 +98,20 @@ class SmppGateway(Gateway):
         db.session.commit()
 
 
+def config_problems(config) -> list[str]:
+    """What the SMPP gateway cannot run without (production mode refuses to start, and
+    `flask megabird check-config` prints them in any mode)."""
+    if str(config.get("GATEWAY_SMS") or "").strip().lower() != "smpp":
+        return []
+    found = [f"{setting}: GATEWAY_SMS=smpp인데 비어 있습니다 (SMSC 접속 정보)."
+             for setting in ("SMPP_HOST", "SMPP_SYSTEM_ID", "SMPP_PASSWORD") if not str(config.get(setting) or "").strip()]
+    try:
+        receipts.result_table(config.get("SMPP_RESULT_MAP"))
+    except ValueError as exc:
+        found.append(f"SMPP_RESULT_MAP: 수신결과 표를 읽을 수 없습니다 ({exc}).")
+    return found
+
+
 def _free(now: dt.datetime):
     return or_(RECEIPT.c.lease_until.is_(None), RECEIPT.c.lease_until < now)
 

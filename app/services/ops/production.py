@@ -2,7 +2,8 @@
 
 `problems()` lists, one clear line each naming the setting, what production mode refuses:
 a sandbox carrier, sandbox payments or a sandbox tax adapter not allowed by name in
-MEGABIRD_ALLOW_SANDBOX, Popbill without its keys or on its test bed, the 공급자 of the tax
+MEGABIRD_ALLOW_SANDBOX, an SMPP gateway without its SMSC's address and login or with an
+unreadable SMPP_RESULT_MAP, Popbill without its keys or on its test bed, the 공급자 of the tax
 invoices (SUPPLIER_*) missing or with a wrong BRN, a SECRET_KEY that was not set (the one
 development generates in instance/ does not count), and demo data in the database. The web app, the workers and the
 scheduler call `refuse_unsafe()` as they start (app/__init__.py); `flask megabird
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from app.domain.korean import josa
 from app.extensions import db
 from app.gateways import tax_invoices
+from app.gateways.smpp import gateway as smpp_gateway
 from app.services.ops import demo
 
 #: settings whose value "sandbox" means that nothing leaves the building
@@ -55,6 +57,7 @@ def config_problems(config) -> list[str]:
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append("SESSION_COOKIE_SECURE: 운영에서는 세션 쿠키를 HTTPS로만 보내야 합니다.")
     found.extend(tax_invoices.config_problems(config))
+    found.extend(smpp_gateway.config_problems(config))
     return found
 
 
