@@ -17,7 +17,7 @@ from app.services.ops import staff_dashboard
 from app.errors import ValidationError
 from app.services.sending import acceptance, handover
 from tests.conftest import make_app
-from tests.support.connector import ConnectorThread, smpp_settings, wait_until
+from tests.support.connector import ConnectorProcess, ConnectorThread, smpp_settings, wait_until
 from app.security.roles import OPERATOR
 from tests.support.factories import make_customer
 from tests.support.foundation import staff_client
@@ -313,6 +313,45 @@ def test_rel07_the_smsc_killed_mid_send_and_restarted(app, smsc):
     assert set(found) <= {"delivered", "failed"}
     assert found.get("failed", 0) == unknown_left and found["delivered"] + unknown_left == len(numbers)
     assert found["delivered"] == len(taken)             # every message the SMSC took was reported
+    send = send_row(app, sent.send_id)
+    assert send["status"] == "completed" and send["charged_amount"] == found["delivered"] * send["unit_price"]
+    assert invariant(app) == []
+
+
+def test_the_connector_process_sigkilled_mid_send(app, smsc, database_url, redis_server, tmp_path):
+    """A connector process SIGKILLed mid-send: the tick takes its batch back at once (its
+    owner is a dead process of this host): what it may have written becomes `unknown`, the
+    rest goes out once through a new connector process. An unknown message ends by a
+    receipt if one still reaches megabird — smpp34 acknowledges a receipt before the
+    connector stores it, so those the killed process held are lost — or by the timeout,
+    free; nothing is charged that was not reported delivered."""
+    customer = make_customer(app, cash=1_000_000)
+    set_daily_cap(app, customer.account_id, 100_000)
+    numbers = many_numbers(3_000, 5)
+    sent = accept(app, customer, numbers, now=clock.now())
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_server.url, "MEGABIRD_INSTANCE": str(tmp_path),
+           "SANDBOX_DATABASE_URL": app.config["SANDBOX_DATABASE_URL"],
+           **{k: str(v) for k, v in smpp_settings(smsc, SMPP_THROUGHPUT=600).items()}}
+    first = ConnectorProcess(env).start()
+    wait_until(lambda: len(smsc.entries("submit")) >= 600, 60, "600 submits")
+    first.kill()
+    tick(app, clock.now())
+    found = states(app, sent.send_id)
+    assert "submitting" not in found and found.get("unknown", 0) <= 2 * 50     # 0 when it died between batches
+    second = ConnectorProcess(env).start()
+    try:
+        def reported():
+            tick(app, clock.now())
+            return not {"pending", "submitting", "submitted"} & set(states(app, sent.send_id))
+        wait_until(reported, 60, "every message handed over and reported")
+    finally:
+        second.stop()
+    assert smsc.duplicates() == []
+    taken = [e["dest"] for e in smsc.submits()]
+    assert len(taken) == len(set(taken)) and set(numbers) - set(taken) <= unknown_numbers(app, sent.send_id)
+    tick(app, clock.now() + 50 * HOUR)
+    found = states(app, sent.send_id)
+    assert set(found) <= {"delivered", "failed"} and found["delivered"] + found.get("failed", 0) == 3_000
     send = send_row(app, sent.send_id)
     assert send["status"] == "completed" and send["charged_amount"] == found["delivered"] * send["unit_price"]
     assert invariant(app) == []

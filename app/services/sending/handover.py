@@ -69,6 +69,8 @@ class Claimer:
             Message.send_id == Send.id, Message.state == "pending", Message.msg_type.in_(types)))
         send_ids = list(db.session.scalars(due.order_by(Send.id)))
         db.session.commit()
+        for gone in set(self.contents) - set(send_ids):    # finished or cancelled: forget its content
+            del self.contents[gone]
         if not send_ids:
             return None
         turn = [i for i in send_ids if i > self.cursor] + [i for i in send_ids if i <= self.cursor]
@@ -101,9 +103,6 @@ class Claimer:
             db.session.commit()
             return Batch(token, send_id, messages, len(rows))
         return None
-
-    def forget(self, send_id: int) -> None:
-        self.contents.pop(send_id, None)
 
 
 def mark_written(token: str, through: int, now: dt.datetime) -> None:

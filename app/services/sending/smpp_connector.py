@@ -185,9 +185,11 @@ class Connector:
                            received_at=clock.now(), text=text[:2000])
 
     async def _flush(self) -> None:
+        """The receipts received so far into `smpp_receipt`; kept here until that commits."""
         if self.inbox:
-            rows, self.inbox = self.inbox, []
+            rows = self.inbox[:]
             await self.db(store_receipts, rows)
+            del self.inbox[:len(rows)]
 
     async def _flush_forever(self) -> None:
         while True:
