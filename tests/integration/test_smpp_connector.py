@@ -355,3 +355,31 @@ def test_the_connector_process_sigkilled_mid_send(app, smsc, database_url, redis
     send = send_row(app, sent.send_id)
     assert send["status"] == "completed" and send["charged_amount"] == found["delivered"] * send["unit_price"]
     assert invariant(app) == []
+
+
+def test_megabirds_own_messages_go_through_the_connector(app, smsc):
+    """A verification code (a system message) cannot be handed to the SMPP gateway by a job:
+    the connector takes it (at most once), and its receipt is recognised, not left unmatched."""
+    from app.services.shared import system_messages
+    from app.services.shared.uow import transaction
+    with app.app_context():
+        with transaction():
+            system_messages.queue_message(purpose="signup", recipient="01012340000", text="[메가버드] 인증번호 123456",
+                                          now=clock.now())
+        assert system_messages.deliver_pending(clock.now()) == 0          # not the job's to hand over
+        db.session.commit()
+    connector = ConnectorThread(app).start()
+    try:
+        smsc.wait_for("submit", 1, timeout=20)
+        smsc.wait_for("receipt", 1, timeout=20)
+
+        def applied():
+            tick(app, clock.now())
+            with app.app_context():
+                status = db.session.scalar(select(SmppReceipt.status))
+                db.session.commit()
+            return status == "applied"
+        wait_until(applied, 20, "the code's receipt")
+    finally:
+        stats = connector.stop()
+    assert stats["system"] == 1 and smsc.texts() == {"01012340000": ["[메가버드] 인증번호 123456"]}

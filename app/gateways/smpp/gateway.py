@@ -61,7 +61,7 @@ class SmppGateway(Gateway):
                                              RECEIPT.c.done_at, RECEIPT.c.received_at)).all()
         rows.sort(key=lambda r: r.id)
         by_smsc_id = _submissions([r.smsc_id for r in rows if r.kind == "receipt" and r.smsc_id])
-        reports, intermediate, unmatched, retry = [], [], [], []
+        reports, intermediate, unmatched, retry, system = [], [], [], [], []
         unknown_candidates = _unknown_messages({r.source for r in rows if r.kind == "receipt" and r.source
                                                 and _match(by_smsc_id, r.smsc_id) is None})
         for row in rows:
@@ -79,11 +79,19 @@ class SmppGateway(Gateway):
             if code is None:
                 intermediate.append(row.id)
                 continue
+            if message_id < 0:                      # a system message's (verification code): no report
+                system.append((row.id, message_id, code))
+                continue
             reports.append(Report(str(message_id), code, row.done_at or row.received_at, report_id=str(row.id),
                                   optout_number=row.source if code == OPTOUT_CODE else None))
         for status, ids in (("intermediate", intermediate), ("unmatched", unmatched)):
             if ids:
                 db.session.execute(update(RECEIPT).where(RECEIPT.c.id.in_(ids)).values(status=status))
+        if system:
+            db.session.execute(update(RECEIPT).where(RECEIPT.c.id == bindparam("rid")).values(
+                status="applied", message_id=bindparam("mid"), code=bindparam("rcode")),
+                [dict(rid=rid, mid=mid, rcode=code) for rid, mid, code in system],
+                execution_options={"synchronize_session": False})
         if retry:
             db.session.execute(update(RECEIPT).where(RECEIPT.c.id.in_(retry)).values(lease_until=now + RETRY))
         return reports

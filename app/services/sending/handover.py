@@ -40,6 +40,7 @@ from app.models import Message, Send, SmppSubmission
 from app.services.sending import dispatch
 from app.services.sending.dispatch import BATCH, MESSAGE, GATEWAY_TYPES, SendContent
 from app.services.sending.outcomes import Outcome, finalize, send_facts
+from app.services.shared import system_messages
 
 CHUNK = 1000
 
@@ -140,6 +141,22 @@ def mark_submitted(token: str, accepted: list[tuple[int, list[str]]], now: dt.da
         db.session.execute(insert(SmppSubmission.__table__), rows[start:start + CHUNK])
     db.session.commit()
     return moved
+
+
+def system_messages_due(now: dt.datetime, limit: int = 100) -> list[OutboundMessage]:
+    """megabird's own messages (verification codes) for the connector, claimed at most once;
+    each one's reference is its negative id, so that its receipt is known for a system
+    message's (`SmppGateway` takes it without a report)."""
+    return system_messages.claim(now, limit, ref_of=lambda m: str(-m.id))
+
+
+def record_system(accepted: list[tuple[int, list[str]]], now: dt.datetime) -> None:
+    """The SMSC's ids of system messages it took (their receipts then match, not linger)."""
+    rows = [dict(smsc_id=smsc_id, message_id=message_id, segment=n, submitted_at=now)
+            for message_id, smsc_ids in accepted for n, smsc_id in enumerate(smsc_ids, start=1)]
+    if rows:
+        db.session.execute(insert(SmppSubmission.__table__), rows)
+    db.session.commit()
 
 
 def fail(token: str, send_id: int, refused: list[tuple[int, str]], now: dt.datetime) -> int:

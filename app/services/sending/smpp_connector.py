@@ -152,6 +152,10 @@ class Connector:
 
     async def _serve(self, link: Link) -> None:
         while not self.stop.is_set() and not link.closed:
+            system = await self.db(handover.system_messages_due, clock.now())
+            if system:      # verification codes first; claimed at most once, like the gateway's
+                await self._send_system(link, system)
+                continue
             batch = await self.db(self.claimer.claim, clock.now())
             if batch is None:
                 await self._pause(IDLE)
@@ -245,6 +249,20 @@ class Connector:
         if unknown:
             log.warning("SMPP: %d messages written without an answer are now unknown (batch %s)", len(unknown),
                         batch.token)
+
+    async def _send_system(self, link: Link, messages: list[OutboundMessage]) -> None:
+        window = asyncio.Semaphore(self.settings.window)
+        tasks = []
+        for message in messages:
+            await window.acquire()
+            tasks.append(asyncio.create_task(self._message(link, message, window)))
+        answers = await asyncio.gather(*tasks)
+        accepted = [(int(m.ref), data) for m, (outcome, data) in zip(messages, answers) if outcome == "accepted"]
+        await self.db(handover.record_system, accepted, clock.now())
+        lost = len(messages) - len(accepted)
+        self.stats.update(system=len(accepted), system_lost=lost)
+        if lost:
+            log.warning("SMPP: %d of megabird's own messages (verification codes) did not reach the SMSC", lost)
 
     async def _heartbeat(self, token: str) -> None:
         while True:

@@ -29,7 +29,21 @@ def queue_message(*, purpose: str, recipient: str, text: str, now: dt.datetime) 
 
 def deliver_pending(now: dt.datetime, limit: int = 500) -> int:
     """Claim pending messages one by one (at most once each), then hand them over.
-    Commits (a job and a task of the tick)."""
+    Commits (a job and a task of the tick). Where a connector process holds the SMS
+    gateway's link (SMPP), it takes them itself (`claim`) and this does nothing."""
+    gateway = get_gateway("sms")
+    if gateway.connector:
+        return 0
+    batch = claim(now, limit)
+    if batch:
+        gateway.submit(batch, now)
+    return len(batch)
+
+
+def claim(now: dt.datetime, limit: int = 500, *, ref_of=lambda m: f"sys-{m.id}") -> list[OutboundMessage]:
+    """Claim pending messages one by one (at most once each: `submitted` from here) and
+    return them as the gateway takes them (`ref_of` names each one's client reference).
+    Commits."""
     ids = list(db.session.scalars(select(SystemMessage.id).where(SystemMessage.state == "pending")
                                   .order_by(SystemMessage.id).limit(limit)))
     db.session.commit()
@@ -43,10 +57,9 @@ def deliver_pending(now: dt.datetime, limit: int = 500) -> int:
             claimed.append(message_id)
     db.session.commit()
     if not claimed:
-        return 0
+        return []
     rows = db.session.scalars(select(SystemMessage).where(SystemMessage.id.in_(claimed))).all()
-    batch = [OutboundMessage(ref=f"sys-{m.id}", channel="sms", sender=m.sender,
+    batch = [OutboundMessage(ref=ref_of(m), channel="sms", sender=m.sender,
                              recipient=m.recipient, text=m.text) for m in rows]
     db.session.commit()  # end the read transaction before the gateway writes (SQLite)
-    get_gateway("sms").submit(batch, now)
-    return len(batch)
+    return batch
