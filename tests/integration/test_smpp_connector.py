@@ -21,7 +21,8 @@ from tests.support.connector import ConnectorProcess, ConnectorThread, smpp_sett
 from app.security.roles import OPERATOR
 from tests.support.factories import make_customer
 from tests.support.foundation import staff_client
-from tests.support.pipeline import accept, balance, by_recipient, invariant, phones, send_row, set_daily_cap, tick
+from tests.support.pipeline import (accept, balance, by_recipient, invariant, phones, send_row, set_daily_cap, tick,
+                                    work)
 from tests.support.smsc import SmscProcess
 
 HOUR = dt.timedelta(hours=1)
@@ -383,3 +384,49 @@ def test_megabirds_own_messages_go_through_the_connector(app, smsc):
     finally:
         stats = connector.stop()
     assert stats["system"] == 1 and smsc.texts() == {"01012340000": ["[메가버드] 인증번호 123456"]}
+
+
+def test_a_kakao_failures_fallback_sms_goes_over_smpp(app, smsc):
+    """KAT-07 with GATEWAY_SMS=smpp: AlimTalk through the Kakao gateway (the sandbox), the
+    대체문자 of a failed one through the connector; each layer's result and price."""
+    from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
+    from app.domain.recipients import Recipient
+    from app.services.kakao import alimtalk_sends
+    from tests.support.factories import approve_channel, make_template
+    customer = make_customer(app, kind="corporate", cash=100_000)
+    channel_id = approve_channel(app, customer.account_id, "@shop")
+    template_id = make_template(app, customer.account_id, channel_id, status="approved")
+    numbers = phones(0, 80, 93)
+    start = clock.now()
+    with app.app_context():
+        request = AlimtalkRequest(account_id=customer.account_id, channel=None, template=template_id,
+                                  recipients=[Recipient(n, None, {"고객명": "홍길동", "주문번호": "A-1001"}, i)
+                                              for i, n in enumerate(numbers, start=1)],
+                                  fallback=FallbackRequest(customer.phone, text="#{고객명}님 주문 #{주문번호} 발송"))
+        accepted = alimtalk_sends.accept(request, now=start)
+        acceptance.enqueue_dispatch(accepted.send)
+        send_id = accepted.send.id
+    connector = ConnectorThread(app).start()
+    try:
+        work(app, start)                                  # the AlimTalk layer, through the sandbox
+        tick(app, start + dt.timedelta(seconds=10))       # its reports: 80 and 93 failed, fallbacks made
+        smsc.wait_for("submit", 2, timeout=20)
+
+        def reported():
+            tick(app, clock.now() + dt.timedelta(seconds=10))
+            return send_row(app, send_id)["status"] == "completed"
+        wait_until(reported, 30, "the fallbacks' receipts")
+    finally:
+        connector.stop()
+    assert sorted(e["dest"] for e in smsc.submits()) == sorted(numbers[1:])
+    assert smsc.texts()[numbers[1]] == ["홍길동님 주문 A-1001 발송"]
+    with app.app_context():
+        layers = {(m.recipient, m.layer): (m.state, m.result_code) for m in
+                  db.session.scalars(select(Message).where(Message.send_id == send_id))}
+        db.session.commit()
+    assert layers == {(numbers[0], "primary"): ("delivered", "1000"), (numbers[1], "primary"): ("failed", "3019"),
+                      (numbers[2], "primary"): ("failed", "3008"), (numbers[1], "fallback"): ("delivered", "0000"),
+                      (numbers[2], "fallback"): ("failed", "3004")}
+    row = send_row(app, send_id)
+    assert row["charged_amount"] == row["unit_price"] + row["fallback_unit_price"]
+    assert invariant(app) == []
