@@ -12,12 +12,17 @@ what it received:
     server.drop_after = 3            # behaviours are plain attributes, read at each PDU
     server.wait_for(lambda s: len(s.submits) >= 3)
     server.stop()
+
+It also keeps what a test checks afterwards: every bind attempt, every submit_sm with the
+status and message id it was answered with, and the most submit_sm ever unanswered at once
+on one link (`max_in_flight`, the window the client kept).
 """
 from __future__ import annotations
 
 import asyncio
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 
 import smpp34
@@ -46,6 +51,7 @@ class BindAttempt:
     password: str
     system_type: str
     status: int                 # the command_status we answered with
+    at: float = field(default_factory=time.monotonic)      # when it came (time.monotonic)
 
 
 @dataclass
@@ -59,12 +65,13 @@ class Received:
     registered_delivery: int = 0
     tlvs: list = field(default_factory=list)
     answered: int | None = None     # the command_status sent back, None while unanswered
+    message_id: str | None = None   # the id of its submit_sm_resp (an accepted one's)
 
 
 class CodecSmsc:
     def __init__(self, port: int | None = None, *, system_id: str = "codec-smsc", refuse_bind: int = 0,
                  answer_delay: float = 0.0, drop_after: int = 0, throttle_every: int = 0,
-                 never_answer: bool = False):
+                 never_answer: bool = False, refuse_dest: dict[str, int] | None = None):
         self.port = port or free_port()
         self.system_id = system_id
         self.refuse_bind = refuse_bind          # command_status of every bind_*_resp (0: accept)
@@ -72,12 +79,15 @@ class CodecSmsc:
         self.drop_after = drop_after            # the n-th submit_sm from now: take it, close its link
         self.throttle_every = throttle_every    # every n-th submit_sm (server-wide) ESME_RTHROTTLED
         self.never_answer = never_answer        # take submit_sm, never answer (enquire_link still is)
+        self.refuse_dest = dict(refuse_dest or {})  # destination_addr -> command_status of its submit_sm_resp
         self.binds: list[BindAttempt] = []
         self.submits: list[Received] = []
         self.deliver_resps: list[tuple[int, int]] = []      # (sequence, command_status)
         self.enquire_links = 0
         self.unbinds = 0
         self.drops = 0                                      # links closed by drop_after
+        self.max_in_flight = 0                              # most submit_sm unanswered at once on one link
+        self._in_flight: dict[asyncio.StreamWriter, int] = {}
         self._changed = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -172,7 +182,7 @@ class CodecSmsc:
                 if command_id in BIND_IDS:
                     self._bind(writer, pdu)
                 elif command_id == SUBMIT_SM:
-                    received = self._take(pdu)
+                    received = self._take(writer, pdu)
                     self._taken += 1
                     if self._drop_after and self._taken >= self._drop_after:    # taken, never answered
                         self._drop_after = 0
@@ -200,6 +210,7 @@ class CodecSmsc:
             for task in pending:
                 task.cancel()
             self._writers.discard(writer)
+            self._in_flight.pop(writer, None)
             if writer in self._bound:
                 self._bound.remove(writer)
             writer.transport.abort()
@@ -214,17 +225,22 @@ class CodecSmsc:
         if not status and pdu.command_id != 0x00000002:
             self._bound.append(writer)
 
-    def _take(self, pdu) -> Received:
+    def _take(self, writer: asyncio.StreamWriter, pdu) -> Received:
         received = Received(pdu.destination_addr, pdu.short_message, pdu.sequence_number, pdu.source_addr,
                             pdu.esm_class, pdu.data_coding, pdu.registered_delivery, list(pdu.tlvs))
-        self._record(lambda: self.submits.append(received))
+
+        def update():
+            self.submits.append(received)
+            self._in_flight[writer] = self._in_flight.get(writer, 0) + 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight[writer])
+        self._record(update)
         return received
 
     def _answer(self, writer: asyncio.StreamWriter, received: Received) -> asyncio.Task | None:
         if self.never_answer:
             return None
         throttled = self.throttle_every and len(self.submits) % self.throttle_every == 0
-        status = ESME_RTHROTTLED if throttled else 0
+        status = self.refuse_dest.get(received.dest) or (ESME_RTHROTTLED if throttled else 0)
         if not status:
             self._message_ids += 1
         body = b"" if status else f"c{self._message_ids:08x}".encode() + b"\0"
@@ -242,4 +258,10 @@ class CodecSmsc:
         if writer.is_closing():
             return
         writer.write(pack(SUBMIT_SM | RESP, received.sequence, body, status))
-        self._record(lambda: setattr(received, "answered", status))
+
+        def update():
+            received.answered = status
+            received.message_id = body[:-1].decode() if body else None
+            if writer in self._in_flight:
+                self._in_flight[writer] -= 1
+        self._record(update)
