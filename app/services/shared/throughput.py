@@ -25,21 +25,30 @@ class SharedRate:
         self.granted = 0                   # units this process holds for `second`
         self.local = 0                     # units taken in `second` without Redis
         self.warned = False
+        # the coroutines of this process waiting at once share one grant: one INCRBY in
+        # flight, its block served to them in turn (each asking Redis for a block of its
+        # own spent the second's counter in a few blocks that served one unit each)
+        self.lock = asyncio.Lock()
+
+    def _this_second(self) -> int:
+        second = int(self.clock())
+        if second != self.second:
+            self.second, self.granted, self.local = second, 0, 0
+        return second
 
     async def acquire(self, units: int = 1) -> None:
         """Wait until `units` more may go this second."""
         if not self.per_second:
             return
         while True:
-            now = self.clock()
-            second = int(now)
-            if second != self.second:
-                self.second, self.granted, self.local = second, 0, 0
+            self._this_second()
             if self.granted >= units:
                 self.granted -= units
                 return
-            if await self._grant(second):
-                continue
+            async with self.lock:
+                second = self._this_second()
+                if self.granted >= units or await self._grant(second):
+                    continue
             await asyncio.sleep(max(second + 1 - self.clock(), 0.001))
 
     async def _grant(self, second: int) -> bool:
