@@ -51,6 +51,7 @@ class Batch:
     send_id: int
     messages: list[OutboundMessage]          # in id order; refused ones already failed
     claimed: int = 0                         # messages the claim took (refused included)
+    covered: int = 0                         # how many of `messages` `mark_written` covers already
 
 
 @dataclass
@@ -132,6 +133,12 @@ def _move(ids: list[int], token: str, values: dict) -> int:
 def mark_submitted(token: str, accepted: list[tuple[int, list[str]]], now: dt.datetime) -> int:
     """Messages the SMSC accepted, each with its ids (one per segment, normalised):
     `submitted`, and the ids kept for their receipts. Returns how many moved."""
+    moved = _submitted(token, accepted, now)
+    db.session.commit()
+    return moved
+
+
+def _submitted(token: str, accepted: list[tuple[int, list[str]]], now: dt.datetime) -> int:
     if not accepted:
         return 0
     moved = _move([message_id for message_id, _ in accepted], token, dict(state="submitted", submitted_at=now))
@@ -139,8 +146,21 @@ def mark_submitted(token: str, accepted: list[tuple[int, list[str]]], now: dt.da
             for message_id, smsc_ids in accepted for n, smsc_id in enumerate(smsc_ids, start=1)]
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(SmppSubmission.__table__), rows[start:start + CHUNK])
-    db.session.commit()
     return moved
+
+
+def close_batch(token: str, send_id: int, *, accepted: list[tuple[int, list[str]]], refused: list[tuple[int, str]],
+                unknown: list[int], unwritten: list[int], now: dt.datetime) -> None:
+    """A batch's answers in one transaction (what mark_submitted, fail, mark_unknown,
+    release and finish do one by one): the connector's end of every batch."""
+    _submitted(token, accepted, now)
+    if refused:
+        outcomes = [Outcome(message_id, send_id, FAILED, code, None, now, 0) for message_id, code in refused]
+        finalize(_categorised(outcomes), send_facts([send_id]), from_states=("submitting",))
+    _move(unknown, token, dict(state="unknown", submitted_at=now))
+    _move(unwritten, token, dict(state="pending", claim_token=None, claimed_at=None))
+    db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
+    db.session.commit()
 
 
 def system_messages_due(now: dt.datetime, limit: int = 100) -> list[OutboundMessage]:

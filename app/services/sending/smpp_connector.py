@@ -151,16 +151,46 @@ class Connector:
         await link.close()
 
     async def _serve(self, link: Link) -> None:
-        while not self.stop.is_set() and not link.closed:
-            system = await self.db(handover.system_messages_due, clock.now())
-            if system:      # verification codes first; claimed at most once, like the gateway's
-                await self._send_system(link, system)
-                continue
-            batch = await self.db(self.claimer.claim, clock.now())
-            if batch is None:
-                await self._pause(IDLE)
-                continue
-            await self._send_batch(link, batch)
+        """Batches one after the other, pipelined: the next one is claimed (and its first
+        window recorded) while the last window of this one awaits its answers, and a
+        batch's answers are written while the next one goes out."""
+        closing: set[asyncio.Task] = set()
+        ahead: asyncio.Task | None = None
+        try:
+            while not self.stop.is_set() and not link.closed:
+                batch = await ahead if ahead is not None else None
+                ahead = None
+                if batch is None:
+                    system = await self.db(handover.system_messages_due, clock.now())
+                    if system:      # verification codes first; claimed at most once, like the gateway's
+                        await self._send_system(link, system)
+                        continue
+                    batch = await self.db(self._claim, clock.now())
+                if batch is None:
+                    await self._pause(IDLE)
+                    continue
+                ahead = await self._send_batch(link, batch, closing)
+        finally:
+            if ahead is not None:       # claimed for a link that is gone: nothing of it was written
+                batch = await ahead
+                if batch is not None:
+                    await self.db(self._close, batch, [], [], [], [int(m.ref) for m in batch.messages])
+            if closing:
+                await asyncio.gather(*closing, return_exceptions=True)
+
+    def _claim(self, now) -> handover.Batch | None:
+        """(database thread) The next batch, its first window already recorded as written."""
+        batch = self.claimer.claim(now)
+        if batch is not None and batch.messages:
+            batch.messages.sort(key=lambda m: int(m.ref))
+            batch.covered = min(self.settings.window, len(batch.messages))
+            handover.mark_written(batch.token, int(batch.messages[batch.covered - 1].ref), now)
+        return batch
+
+    def _close(self, batch: handover.Batch, accepted, refused, unknown, unwritten) -> None:
+        """(database thread)"""
+        handover.close_batch(batch.token, batch.send_id, accepted=accepted, refused=refused, unknown=unknown,
+                             unwritten=unwritten, now=clock.now())
 
     # --- receipts ------------------------------------------------------------------------------------------
 
@@ -205,25 +235,41 @@ class Connector:
 
     # --- one batch -----------------------------------------------------------------------------------------
 
-    async def _send_batch(self, link: Link, batch: handover.Batch) -> None:
+    async def _mark(self, token: str, ids: list[int], start: int) -> int:
+        """Record the window from `start` as possibly written; returns what it covers."""
+        covered = min(start + self.settings.window, len(ids))
+        await self.db(handover.mark_written, token, ids[covered - 1], clock.now())
+        return covered
+
+    async def _send_batch(self, link: Link, batch: handover.Batch, closing: set) -> asyncio.Task | None:
+        """Write one batch; returns the claim of the next one, made while this one's last
+        window awaited its answers (None when stopping or the link is gone). The answers
+        are written by a task added to `closing`."""
         messages = sorted(batch.messages, key=lambda m: int(m.ref))
         ids = [int(m.ref) for m in messages]
         window = asyncio.Semaphore(self.settings.window)
         beat = asyncio.create_task(self._heartbeat(batch.token))
         tasks: list[asyncio.Task] = []
-        through = 0
+        covered, marking = batch.covered, None      # the record comes before the PDUs it covers
         started = 0
+        ahead = None
         try:
             for i, message in enumerate(messages):
                 await window.acquire()
                 if link.closed or self.stop.is_set():
                     window.release()
                     break
-                if ids[i] > through:      # the record comes before the PDUs it covers
-                    through = ids[min(i + self.settings.window, len(ids)) - 1]
-                    await self.db(handover.mark_written, batch.token, through, clock.now())
+                if i >= covered:
+                    covered = await (marking or self._mark(batch.token, ids, i))
+                    marking = None
+                if marking is None and covered < len(ids) and i >= covered - self.settings.window // 2:
+                    marking = asyncio.create_task(self._mark(batch.token, ids, covered))     # the next, ahead
                 tasks.append(asyncio.create_task(self._message(link, message, window)))
                 started += 1
+            if marking is not None:
+                await marking
+            if not (link.closed or self.stop.is_set()):
+                ahead = asyncio.create_task(self.db(self._claim, clock.now()))
             answers = await asyncio.gather(*tasks)
         finally:
             beat.cancel()
@@ -238,17 +284,23 @@ class Connector:
                 unwritten.append(message_id)
             else:
                 unknown.append(message_id)
-        now = clock.now()
-        await self.db(handover.mark_submitted, batch.token, accepted, now)
-        await self.db(handover.fail, batch.token, batch.send_id, refused, now)
-        await self.db(handover.mark_unknown, batch.token, unknown, now)
-        await self.db(handover.release, batch.token, unwritten)
-        await self.db(handover.finish, batch.token, now)
+        task = asyncio.create_task(self.db(self._close, batch, accepted, refused, unknown, unwritten))
+        closing.add(task)
+        task.add_done_callback(self._closed(closing, batch.token))
         self.stats.update(accepted=len(accepted), refused=len(refused), unknown=len(unknown),
                           released=len(unwritten), batches=1)
         if unknown:
             log.warning("SMPP: %d messages written without an answer are now unknown (batch %s)", len(unknown),
                         batch.token)
+        return ahead
+
+    @staticmethod
+    def _closed(closing: set, token: str):
+        def done(task: asyncio.Task) -> None:
+            closing.discard(task)
+            if not task.cancelled() and task.exception() is not None:     # the tick's recovery takes it
+                log.error("SMPP: the answers of batch %s were not written (%s)", token, task.exception())
+        return done
 
     async def _send_system(self, link: Link, messages: list[OutboundMessage]) -> None:
         window = asyncio.Semaphore(self.settings.window)
