@@ -26,9 +26,14 @@ the most CPU named.
     .venv/bin/python bench/smpp.py [--backends sqlite,postgresql] [--recipients 100000] [--runs 1]
                                    [--workers 1[,2,4]] [--connectors 1[,2]] [--submits 20000]
                                    [--parts bare,connector,e2e] [--batch-size 500] [--profile DIR]
+                                   [--pg-statements N]
 
-`--profile DIR` records every connector (and worker) with py-spy (raw collapsed stacks,
-DIR/connector-*.txt, DIR/worker-*.txt; the CPU figures then include py-spy's own).
+The SMSC's pauses (≥ 20 ms between one submit_sm in its log and the next; with one
+connector, also those at the ends of its batches of `--batch-size`) show how long the SMSC
+waited for the connector. `--profile DIR` records every connector (and worker) with py-spy
+(raw collapsed stacks, DIR/connector-*.txt, DIR/worker-*.txt; the CPU figures then include
+py-spy's own, and the connector's stats are not logged). `--pg-statements N` prints the
+statements PostgreSQL spent most time on in b and c (all processes together).
 Prints figures; never asserts them.
 """
 from __future__ import annotations
@@ -50,7 +55,9 @@ import sqlalchemy as sa
 from _env import ROOT, Environment
 from dispatch import (
     TICK_EVERY,
+    _reset_statements,
     cpu_of,
+    pg_statements,
     postgres_pid,
     start_workers,
     stop,
@@ -126,11 +133,13 @@ def log_rate(entries: list[dict], event: str = "submit") -> tuple[int, float, fl
     return len(times), times[0], times[-1], (len(times) - 1) / max(times[-1] - times[0], 1e-9)
 
 
-def pauses(entries: list[dict], event: str = "submit", longer: float = 0.02) -> tuple[int, float]:
+def pauses(entries: list[dict], event: str = "submit", longer: float = 0.02, every: int = 0) -> tuple[int, float]:
     """(how many, seconds in all) of the pauses of at least `longer` seconds between one
-    entry and the next: where the SMSC waited for its client (a connector's batch ending)."""
+    entry and the next: where the SMSC waited for its client. With `every`, only those
+    after every `every`-th entry (one connector's batch ends)."""
     times = [at(e) for e in entries if e["event"] == event]
-    gaps = [b - a for a, b in pairwise(times) if b - a >= longer]
+    gaps = [b - a for n, (a, b) in enumerate(pairwise(times), start=1)
+            if b - a >= longer and (not every or n % every == 0)]
     return len(gaps), sum(gaps)
 
 
@@ -303,10 +312,15 @@ def bare_client(tmp: Path, count: int) -> dict:
 
 # --- b. the connector alone ----------------------------------------------------------------------------------
 
-def connector_alone(env, tmp: Path, backend: str, count: int, batch_size: int, profile_dir: str | None) -> dict:
+def connector_alone(env, tmp: Path, backend: str, count: int, batch_size: int, profile_dir: str | None,
+                    statements: int = 0) -> dict:
     smsc = start_smsc(tmp, f"connector-{backend}")
     app, customer, settings = prepared_app(env, backend, "bench_smpp_connector", smsc, batch_size, count)
     accept(app, customer, numbers(count, 2), enqueue=False)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    statements = statements if backend == "postgresql" else 0
+    if statements:
+        _reset_statements(url)
     tail = LogTail(smsc.log_path)
     started = time.time()
     connectors = Connectors(app, settings, 1, tmp, profile_dir)
@@ -319,6 +333,7 @@ def connector_alone(env, tmp: Path, backend: str, count: int, batch_size: int, p
         pg_cpu = (tree_cpu(pg) - pg0) if pg else None
     finally:
         stats = connectors.stop()[0]
+    top = pg_statements(url, statements) if statements else []
     entries = read_log(smsc.log_path)
     smsc.cleanup()
     smsc.log_path.unlink(missing_ok=True)
@@ -327,13 +342,14 @@ def connector_alone(env, tmp: Path, backend: str, count: int, batch_size: int, p
     return {"backend": backend, "submits": logged, "startup": bound - started, "seconds": last - bound,
             "rate": logged / (last - bound), "steady": steady, "first_after": first - bound, "cpu": cpu,
             "smsc_cpu": smsc_cpu, "pg_cpu": pg_cpu, "stats": stats, "duplicates": duplicates(entries),
-            "pauses": pauses(entries), "load": os.getloadavg()[0]}
+            "pauses": pauses(entries), "batch_pauses": pauses(entries, every=batch_size), "load": os.getloadavg()[0],
+            "statements": top}
 
 
 # --- c. end to end -------------------------------------------------------------------------------------------
 
 def end_to_end(env, tmp: Path, backend: str, recipients: int, workers: int, connectors: int, run: int,
-               batch_size: int, profile_dir: str | None) -> dict:
+               batch_size: int, profile_dir: str | None, statements: int = 0) -> dict:
     from app import clock
     from app.extensions import db
     from app.models import Message, Send
@@ -350,6 +366,10 @@ def end_to_end(env, tmp: Path, backend: str, recipients: int, workers: int, conn
     try:
         wait_for_workers(env, workers)
         wait_for(tail, "bind", connectors, 120, "the connectors' binds", links.check)
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        statements = statements if backend == "postgresql" else 0
+        if statements:
+            _reset_statements(url)
         before = {"bench": time.process_time(), "workers": [tree_cpu(p.pid) for p in procs],
                   "connectors": links.cpu(), "smsc": cpu_of([smsc.process.pid]),
                   "postgresql": tree_cpu(pg) if pg else 0.0, "redis": cpu_of([env.redis.process.pid])}
@@ -387,7 +407,8 @@ def end_to_end(env, tmp: Path, backend: str, recipients: int, workers: int, conn
                        "messages": send.recipient_count, "seconds": total, "accept_seconds": t_accept,
                        "msg_per_s": send.recipient_count / total, "delivered": send.delivered_count,
                        "failed": send.failed_count, "states": states, "charged": send.charged_amount,
-                       "ledger_ok": not checks.invariant_violations(), "cpu": cpu}
+                       "ledger_ok": not checks.invariant_violations(), "cpu": cpu,
+                       "statements": pg_statements(url, statements) if statements else []}
             db.session.commit()
     finally:
         stats = links.stop()
@@ -400,6 +421,7 @@ def end_to_end(env, tmp: Path, backend: str, recipients: int, workers: int, conn
     figures.update(submits=submits, duplicates=duplicates(entries), smsc_rate=smsc_rate,
                    first_submit=first - wall0, last_submit=last - wall0, receipts=receipts,
                    last_receipt=last_receipt - wall0, stats=stats, pauses=pauses(entries),
+                   batch_pauses=pauses(entries, every=batch_size) if connectors == 1 else None,
                    load=os.getloadavg()[0])
     return figures
 
@@ -425,7 +447,9 @@ def print_e2e(r: dict, label: str) -> None:
           f"duplicates in the SMSC's log {r['duplicates']}; unknown {unknown}, throttled {throttled}; "
           f"ledger ok {r['ledger_ok']}", flush=True)
     print(f"        SMSC log: {r['submits']:,} submit_sm from {r['first_submit']:.2f}s to {r['last_submit']:.2f}s "
-          f"({r['smsc_rate']:,.0f}/s; it waited ≥ 20 ms {r['pauses'][0]} times, {r['pauses'][1]:.2f}s in all), "
+          f"({r['smsc_rate']:,.0f}/s; it waited ≥ 20 ms {r['pauses'][0]} times, {r['pauses'][1]:.2f}s in all"
+          + (f", {r['batch_pauses'][0]} at batch ends, {r['batch_pauses'][1]:.2f}s" if r["batch_pauses"] else "")
+          + f"), "
           f"{r['receipts']:,} receipts by {r['last_receipt']:.2f}s; states {r['states']}", flush=True)
     parts = cpu_parts(r["cpu"])
     print("        CPU " + ", ".join(f"{name} {s:.1f}s" for name, s in parts) + f" (wall {r['seconds']:.1f}s)",
@@ -436,6 +460,8 @@ def print_e2e(r: dict, label: str) -> None:
           f"CPU per message {sum(s for _, s in parts) / r['messages'] * 1000:.2f} ms in all, "
           f"{busy:.2f} of {os.cpu_count()} cores busy with these processes; load average {r['load']:.1f}",
           flush=True)
+    for line in r["statements"]:
+        print(f"        {line}", flush=True)
 
 
 def main():
@@ -450,11 +476,13 @@ def main():
     parser.add_argument("--batch-size", type=int, default=500, help="SMPP_BATCH_SIZE (the connector's claim)")
     parser.add_argument("--profile", metavar="DIR", default=None,
                         help="record each connector and worker with py-spy (raw stacks) into DIR")
+    parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
+                        help="print PostgreSQL's N most expensive statements of b and c (pg_stat_statements)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if args.profile:
         os.makedirs(args.profile, exist_ok=True)
-    env = Environment()
+    env = Environment(pg_options="-c shared_preload_libraries=pg_stat_statements" if args.pg_statements else "")
     summary = []
     try:
         if "bare" in parts:
@@ -470,7 +498,8 @@ def main():
         for backend in args.backends.split(","):
             if "connector" in parts:
                 for i in range(args.runs):
-                    r = connector_alone(env, env.tmp, backend, args.submits, args.batch_size, args.profile)
+                    r = connector_alone(env, env.tmp, backend, args.submits, args.batch_size, args.profile,
+                                        args.pg_statements)
                     s = r["stats"]
                     print(f"PERF-08 b connector alone {backend}, 1 bind, window {WINDOW}, batch {args.batch_size}: "
                           f"{r['submits']:,} submit_sm logged by the SMSC {r['seconds']:.2f}s after its bind = "
@@ -479,17 +508,21 @@ def main():
                           f"duplicates {r['duplicates']}", flush=True)
                     print(f"        CPU connector {r['cpu']:.1f}s, SMSC {r['smsc_cpu']:.1f}s"
                           + (f", postgresql {r['pg_cpu']:.1f}s" if r["pg_cpu"] is not None else "")
-                          + f"; the SMSC waited ≥ 20 ms {r['pauses'][0]} times, {r['pauses'][1]:.2f}s in all; "
+                          + f"; the SMSC waited ≥ 20 ms {r['pauses'][0]} times, {r['pauses'][1]:.2f}s in all "
+                            f"({r['batch_pauses'][0]} at batch ends, {r['batch_pauses'][1]:.2f}s); "
                           + (f"connector: accepted {s.get('accepted', 0):,} in {s.get('batches', 0)} batches, "
                              f"receipts {s.get('receipts', 0):,}" if s else "connector stats not logged")
                           + f"; load average {r['load']:.1f}", flush=True)
+                    for line in r["statements"]:
+                        print(f"        {line}", flush=True)
                     summary.append(f"connector {backend} {r['rate']:,.0f}/s")
             if "e2e" not in parts:
                 continue
             for connectors in [int(c) for c in args.connectors.split(",")]:
                 for workers in [int(w) for w in args.workers.split(",")]:
                     runs = [end_to_end(env, env.tmp, backend, args.recipients, workers, connectors, i,
-                                       args.batch_size, args.profile) for i in range(args.runs)]
+                                       args.batch_size, args.profile, args.pg_statements)
+                            for i in range(args.runs)]
                     label = "PERF-08 c" if (workers, connectors) == (1, 1) else "PERF-11"
                     for r in runs:
                         print_e2e(r, label)
