@@ -94,10 +94,12 @@ def brand_message_hours() -> dict:
 TICK_EVERY = 0.5      # seconds (production: TICK_INTERVAL_SECONDS, 5)
 
 
-def start_workers(env, app, count: int, profile_dir: str | None = None):
+def start_workers(env, app, count: int, profile_dir: str | None = None, extra_env: dict | None = None):
+    """`count` worker processes on the app's databases (`extra_env`: more settings, e.g.
+    bench/smpp.py's GATEWAY_SMS=smpp)."""
     environ = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=env.redis.url,
                    SANDBOX_DATABASE_URL=app.config["SANDBOX_DATABASE_URL"], FLASK_APP="run.py",
-                   MEGABIRD_INSTANCE=os.environ["MEGABIRD_INSTANCE"], **BENCH_SETTINGS)
+                   MEGABIRD_INSTANCE=os.environ["MEGABIRD_INSTANCE"], **BENCH_SETTINGS, **(extra_env or {}))
     command = [str(ROOT / ".venv/bin/flask"), "megabird", "worker"]
     procs = []
     for i in range(count):
