@@ -12,8 +12,9 @@ is bound again with backoff (0.5 s doubling to 30 s, with jitter). Every deliver
 `smpp_receipt` within RECEIPT_FLUSH seconds, where the report jobs read it (the SMPP
 gateway's poll_reports): receipts reach messages through the same SQL as the sandbox's.
 
-All SQL runs in one thread with the app context (`Database`), one call at a time; the
-event loop only moves PDUs. smpp34 acknowledges a deliver_sm itself when it arrives, before
+The batches' SQL runs in one thread with the app context (`Database`), one call at a
+time, the receipts' in another (so that they are stored within RECEIPT_FLUSH seconds
+whatever a batch is doing); the event loop only moves PDUs. smpp34 acknowledges a deliver_sm itself when it arrives, before
 the receipt is committed: a connector killed in those milliseconds loses that receipt, and
 its message ends by the 49-hour timeout, free."""
 from __future__ import annotations
@@ -83,6 +84,7 @@ class Connector:
     def __init__(self, app, settings: Settings, *, redis_url: str | None, stop: asyncio.Event | None = None):
         self.settings = settings
         self.db = Database(app)
+        self.receipts_db = Database(app)     # receipts never wait behind a batch's SQL
         self.claimer = handover.Claimer(GATEWAY, settings.batch_size, owner=processes.current())
         self.rate = SharedRate(redis_url, f"megabird:smpp:{settings.system_id}:pdus", settings.throughput,
                                block=min(settings.window, 50))
@@ -102,6 +104,7 @@ class Connector:
             await self._flush()
             await self.rate.close()
             self.db.close()
+            self.receipts_db.close()
         return self.stats
 
     async def _pause(self, seconds: float) -> None:
@@ -156,6 +159,7 @@ class Connector:
         batch's answers are written while the next one goes out."""
         closing: set[asyncio.Task] = set()
         ahead: asyncio.Task | None = None
+        window = asyncio.Semaphore(self.settings.window)       # the link's, shared by its batches
         try:
             while not self.stop.is_set() and not link.closed:
                 batch = await ahead if ahead is not None else None
@@ -163,13 +167,13 @@ class Connector:
                 if batch is None:
                     system = await self.db(handover.system_messages_due, clock.now())
                     if system:      # verification codes first; claimed at most once, like the gateway's
-                        await self._send_system(link, system)
+                        await self._send_system(link, system, window)
                         continue
                     batch = await self.db(self._claim, clock.now())
                 if batch is None:
                     await self._pause(IDLE)
                     continue
-                ahead = await self._send_batch(link, batch, closing)
+                ahead = await self._send_batch(link, batch, closing, window)
         finally:
             if ahead is not None:       # claimed for a link that is gone: nothing of it was written
                 batch = await ahead
@@ -222,7 +226,7 @@ class Connector:
         """The receipts received so far into `smpp_receipt`; kept here until that commits."""
         if self.inbox:
             rows = self.inbox[:]
-            await self.db(store_receipts, rows)
+            await self.receipts_db(store_receipts, rows)
             del self.inbox[:len(rows)]
 
     async def _flush_forever(self) -> None:
@@ -241,13 +245,14 @@ class Connector:
         await self.db(handover.mark_written, token, ids[covered - 1], clock.now())
         return covered
 
-    async def _send_batch(self, link: Link, batch: handover.Batch, closing: set) -> asyncio.Task | None:
-        """Write one batch; returns the claim of the next one, made while this one's last
-        window awaited its answers (None when stopping or the link is gone). The answers
-        are written by a task added to `closing`."""
+    async def _send_batch(self, link: Link, batch: handover.Batch, closing: set,
+                          window: asyncio.Semaphore) -> asyncio.Task | None:
+        """Write one batch's PDUs; returns once all are written (their answers are awaited
+        and written by a task added to `closing`, while the next batch goes out in the same
+        window) with the claim of the next batch, made meanwhile (None when stopping or the
+        link is gone)."""
         messages = sorted(batch.messages, key=lambda m: int(m.ref))
         ids = [int(m.ref) for m in messages]
-        window = asyncio.Semaphore(self.settings.window)
         beat = asyncio.create_task(self._heartbeat(batch.token))
         tasks: list[asyncio.Task] = []
         covered, marking = batch.covered, None      # the record comes before the PDUs it covers
@@ -270,6 +275,18 @@ class Connector:
                 await marking
             if not (link.closed or self.stop.is_set()):
                 ahead = asyncio.create_task(self.db(self._claim, clock.now()))
+        except BaseException:
+            beat.cancel()
+            raise
+        finisher = asyncio.create_task(self._finish(batch, ids, tasks, started, beat))
+        closing.add(finisher)
+        finisher.add_done_callback(self._closed(closing, batch.token))
+        return ahead
+
+    async def _finish(self, batch: handover.Batch, ids: list[int], tasks: list[asyncio.Task], started: int,
+                      beat: asyncio.Task) -> None:
+        """A batch's answers, once all have come, written in one transaction."""
+        try:
             answers = await asyncio.gather(*tasks)
         finally:
             beat.cancel()
@@ -284,15 +301,12 @@ class Connector:
                 unwritten.append(message_id)
             else:
                 unknown.append(message_id)
-        task = asyncio.create_task(self.db(self._close, batch, accepted, refused, unknown, unwritten))
-        closing.add(task)
-        task.add_done_callback(self._closed(closing, batch.token))
         self.stats.update(accepted=len(accepted), refused=len(refused), unknown=len(unknown),
                           released=len(unwritten), batches=1)
         if unknown:
             log.warning("SMPP: %d messages written without an answer are now unknown (batch %s)", len(unknown),
                         batch.token)
-        return ahead
+        await self.db(self._close, batch, accepted, refused, unknown, unwritten)
 
     @staticmethod
     def _closed(closing: set, token: str):
@@ -302,8 +316,7 @@ class Connector:
                 log.error("SMPP: the answers of batch %s were not written (%s)", token, task.exception())
         return done
 
-    async def _send_system(self, link: Link, messages: list[OutboundMessage]) -> None:
-        window = asyncio.Semaphore(self.settings.window)
+    async def _send_system(self, link: Link, messages: list[OutboundMessage], window: asyncio.Semaphore) -> None:
         tasks = []
         for message in messages:
             await window.acquire()
