@@ -25,6 +25,8 @@ def recorded_codes() -> tuple[set[str], set[str], list[str]]:
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "add_argument":                   # argparse's action="store_true" is not ours
+                continue
             for keyword in node.keywords:
                 if keyword.arg == "object_type":
                     objects |= _strings(keyword.value)
