@@ -5,6 +5,7 @@ Nothing sleeps to let time pass; every wait is for an event, with a timeout."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import contextlib
 import re
 import time
@@ -28,7 +29,21 @@ RECEIPT_TEXT = re.compile(r"id:(?P<id>\S+) sub:(?P<sub>\d{3}) dlvrd:(?P<dlvrd>\d
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 20))
+    """The coroutine on an event loop of its own thread: the browser tests' Playwright keeps a
+    loop running in this one for the whole session, where asyncio.run() is refused."""
+    result: dict = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(asyncio.wait_for(coroutine, 20))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            result["error"] = exc
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
 
 
 @contextlib.asynccontextmanager
