@@ -17,7 +17,8 @@ from app.services.ops import staff_dashboard
 from app.errors import ValidationError
 from app.services.sending import acceptance, handover
 from tests.conftest import make_app
-from tests.support.connector import ConnectorProcess, ConnectorThread, smpp_settings, wait_until
+from tests.support.connector import (ConnectorProcess, ConnectorThread, numbers_in, smpp_settings, states,
+                                     until_reported, wait_until)
 from app.security.roles import OPERATOR
 from tests.support.factories import make_customer
 from tests.support.foundation import staff_client
@@ -50,33 +51,12 @@ def app(database_url, redis_server, smsc):
         db.engine.dispose()
 
 
-def states(app, send_id) -> dict[str, int]:
-    with app.app_context():
-        rows = db.session.execute(select(Message.state, func.count()).where(Message.send_id == send_id)
-                                  .group_by(Message.state)).all()
-        db.session.commit()
-    return {state: n for state, n in rows}
 
 
-def unknown_numbers(app, send_id) -> set[str]:
-    with app.app_context():
-        found = set(db.session.scalars(select(Message.recipient).where(Message.send_id == send_id,
-                                                                       Message.state == "unknown")))
-        db.session.commit()
-    return found
 
 
-def open_count(app, send_id) -> int:
-    found = states(app, send_id)
-    return sum(found.get(s, 0) for s in ("pending", "submitting", "submitted", "unknown"))
 
 
-def until_reported(app, send_id, *, leave: int = 0, timeout: float = 30.0):
-    """Ticks (and the real worker) at the real time until at most `leave` messages are open."""
-    def done():
-        tick(app, clock.now())
-        return open_count(app, send_id) <= leave
-    wait_until(done, timeout, "the receipts to be applied")
 
 
 def test_a_send_goes_out_over_smpp_and_its_receipts_decide_results_and_money(app, smsc):
@@ -296,7 +276,7 @@ def test_rel07_the_smsc_killed_mid_send_and_restarted(app, smsc):
         def reported():     # every message the SMSC took has its receipt, unknown ones too
             tick(app, clock.now())
             taken = {e["dest"] for e in smsc.submits()}
-            found, waiting = states(app, sent.send_id), taken & unknown_numbers(app, sent.send_id)
+            found, waiting = states(app, sent.send_id), taken & numbers_in(app, sent.send_id, "unknown")
             return "submitted" not in found and not waiting
         wait_until(reported, 120, "the receipts of every accepted message")
     finally:
@@ -357,7 +337,7 @@ def test_the_connector_process_sigkilled_mid_send(app, smsc, database_url, redis
         second.stop()
     assert smsc.duplicates() == []
     taken = [e["dest"] for e in smsc.submits()]
-    assert len(taken) == len(set(taken)) and set(numbers) - set(taken) <= unknown_numbers(app, sent.send_id)
+    assert len(taken) == len(set(taken)) and set(numbers) - set(taken) <= numbers_in(app, sent.send_id, "unknown")
     tick(app, clock.now() + 50 * HOUR)
     found = states(app, sent.send_id)
     assert set(found) <= {"delivered", "failed"} and found["delivered"] + found.get("failed", 0) == 3_000

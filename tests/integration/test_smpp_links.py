@@ -11,15 +11,14 @@ from collections import Counter
 
 import pytest
 import smpp34
-from sqlalchemy import func, select
 
 from app import clock
 from app.domain.numbers import format_number
 from app.extensions import db
-from app.models import Message
 from app.services.ops import staff_dashboard
 from tests.conftest import make_app
-from tests.support.connector import ConnectorThread, smpp_settings, wait_until
+from tests.support.connector import (ConnectorThread, numbers_in, smpp_settings, states, until_reported,
+                                     wait_until)
 from tests.support.factories import make_customer
 from tests.support.pipeline import (accept, api_customer, balance, bearer, by_recipient, invariant, ledger, phones,
                                     send_row, set_daily_cap, tick)
@@ -99,33 +98,12 @@ def connectors():
         found.stop(thread)
 
 
-def states(app, send_id) -> dict[str, int]:
-    with app.app_context():
-        rows = db.session.execute(select(Message.state, func.count()).where(Message.send_id == send_id)
-                                  .group_by(Message.state)).all()
-        db.session.commit()
-    return {state: n for state, n in rows}
 
 
-def numbers_in(app, send_id, *wanted: str) -> set[str]:
-    with app.app_context():
-        found = set(db.session.scalars(select(Message.recipient).where(Message.send_id == send_id,
-                                                                       Message.state.in_(wanted))))
-        db.session.commit()
-    return found
 
 
-def open_count(app, send_id) -> int:
-    found = states(app, send_id)
-    return sum(found.get(s, 0) for s in ("pending", "submitting", "submitted", "unknown"))
 
 
-def until_reported(app, send_id, *, leave: int = 0, timeout: float = 15.0):
-    """Ticks (and the real worker) at the real time until at most `leave` messages are open."""
-    def done():
-        tick(app, clock.now())
-        return open_count(app, send_id) <= leave
-    wait_until(done, timeout, "the receipts to be applied")
 
 
 def until_states(app, send_id, expected: dict[str, int], timeout: float = 10.0):

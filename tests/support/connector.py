@@ -13,8 +13,14 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from app import clock
+from app.extensions import db
 from app.gateways.smpp.session import Settings
+from app.models import Message
 from app.services.sending.smpp_connector import Connector
+from tests.support.pipeline import tick
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +42,37 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.02)
+
+
+def states(app, send_id) -> dict[str, int]:
+    """{state: messages} of a send."""
+    with app.app_context():
+        rows = db.session.execute(select(Message.state, func.count()).where(Message.send_id == send_id)
+                                  .group_by(Message.state)).all()
+        db.session.commit()
+    return {state: n for state, n in rows}
+
+
+def numbers_in(app, send_id, *wanted: str) -> set[str]:
+    """The numbers of a send's messages in these states."""
+    with app.app_context():
+        found = set(db.session.scalars(select(Message.recipient).where(Message.send_id == send_id,
+                                                                       Message.state.in_(wanted))))
+        db.session.commit()
+    return found
+
+
+def open_count(app, send_id) -> int:
+    found = states(app, send_id)
+    return sum(found.get(s, 0) for s in ("pending", "submitting", "submitted", "unknown"))
+
+
+def until_reported(app, send_id, *, leave: int = 0, timeout: float = 30.0):
+    """Ticks (and the real worker) at the real time until at most `leave` messages are open."""
+    def done():
+        tick(app, clock.now())
+        return open_count(app, send_id) <= leave
+    wait_until(done, timeout, "the receipts to be applied")
 
 
 class ConnectorThread:
