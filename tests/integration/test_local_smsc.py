@@ -18,7 +18,7 @@ import smpp34
 from app.gateways.smpp.smsc import KST, LocalSmsc, Log, format_id, outcome, receipt_text, split_udh
 from tests.support.servers import free_port
 from tests.support.smsc import SmscProcess
-from tests.support.smsc_codec import CodecSmsc
+from tests.support.smsc_codec import CodecSmsc, codec_smsc  # noqa: F401 (fixture)
 
 SYSTEM_ID = "megabird"
 SENDER = "0212345678"
@@ -102,18 +102,6 @@ def local_smsc():
         process.cleanup()
 
 
-@pytest.fixture
-def codec_smsc():
-    started = []
-
-    def start(**behaviours) -> CodecSmsc:
-        server = CodecSmsc(**behaviours).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 # --- the pieces, without a server ---

@@ -23,7 +23,7 @@ from tests.support.factories import make_customer
 from tests.support.pipeline import (accept, api_customer, balance, bearer, by_recipient, invariant, ledger, phones,
                                     send_row, set_daily_cap, tick)
 from tests.support.smsc import SmscProcess
-from tests.support.smsc_codec import CodecSmsc
+from tests.support.smsc_codec import CodecSmsc, codec_smsc  # noqa: F401 (fixture)
 from tests.support.web import logged_in, text_of
 
 HOUR = dt.timedelta(hours=1)
@@ -51,18 +51,6 @@ def apps(database_url, redis_server):
             db.engine.dispose()
 
 
-@pytest.fixture
-def codec():
-    """codec(**behaviours): a started CodecSmsc, stopped at the end."""
-    started = []
-
-    def start(**behaviours):
-        server = CodecSmsc(**behaviours).start()
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture
@@ -140,12 +128,12 @@ def many_numbers(count: int, block: int) -> list[str]:
 
 # --- bad binds ------------------------------------------------------------------------------------------------
 
-def test_a_refused_bind_is_tried_again_with_backoff_and_nothing_is_claimed(apps, codec, connectors):
+def test_a_refused_bind_is_tried_again_with_backoff_and_nothing_is_claimed(apps, codec_smsc, connectors):
     """ESME_RINVPASWD on every bind_transceiver_resp (smpp34 lets the connect time out:
     SMPP_CONNECT_TIMEOUT_SECONDS): the connector binds again and again, each time later,
     with the configured system_id and password; no message is claimed and no money moves
     while it cannot bind. Once the SMSC takes the bind, the send goes out."""
-    server = codec(refuse_bind=ESME_RINVPASWD)
+    server = codec_smsc(refuse_bind=ESME_RINVPASWD)
     app = apps(server, SMPP_CONNECT_TIMEOUT_SECONDS=0.3, SMPP_SYSTEM_TYPE="mb")
     customer = make_customer(app, cash=10_000)
     numbers = phones(0, 1, 2)
@@ -181,10 +169,10 @@ def test_a_refused_bind_is_tried_again_with_backoff_and_nothing_is_claimed(apps,
 
 # --- throttling -----------------------------------------------------------------------------------------------
 
-def test_throttled_submits_on_the_codec_server_are_sent_again_and_taken_once(apps, codec, connectors):
+def test_throttled_submits_on_the_codec_server_are_sent_again_and_taken_once(apps, codec_smsc, connectors):
     """ESME_RTHROTTLED for every third submit_sm: each is written again after a pause;
     the server accepted every message exactly once, and all are delivered."""
-    server = codec(throttle_every=3)
+    server = codec_smsc(throttle_every=3)
     app = apps(server)
     customer = make_customer(app, cash=10_000)
     numbers = phones(*range(12))
@@ -204,12 +192,12 @@ def test_throttled_submits_on_the_codec_server_are_sent_again_and_taken_once(app
     assert invariant(app) == []
 
 
-def test_a_full_message_queue_is_waited_out_and_the_message_taken_once(apps, codec, connectors):
+def test_a_full_message_queue_is_waited_out_and_the_message_taken_once(apps, codec_smsc, connectors):
     """ESME_RMSGQFUL is a "not now" like ESME_RTHROTTLED: the same PDU goes again after
     longer and longer pauses until the SMSC takes it; the other messages are not held up
     by it."""
     numbers = phones(0, 1, 2)
-    server = codec(refuse_dest={numbers[1]: ESME_RMSGQFUL})
+    server = codec_smsc(refuse_dest={numbers[1]: ESME_RMSGQFUL})
     app = apps(server)
     customer = make_customer(app, cash=10_000)
     sent = accept(app, customer, numbers, now=clock.now())
@@ -228,11 +216,11 @@ def test_a_full_message_queue_is_waited_out_and_the_message_taken_once(apps, cod
 
 # --- the window -----------------------------------------------------------------------------------------------
 
-def test_a_slow_smsc_never_has_more_than_the_window_unanswered(apps, codec, connectors):
+def test_a_slow_smsc_never_has_more_than_the_window_unanswered(apps, codec_smsc, connectors):
     """SMPP_WINDOW=5 against an SMSC that answers each submit_sm 50 ms late: at most five
     unanswered at once on the link (the server's own count, from the order in which it
     received and answered them), several at once all the same, and every message out."""
-    server = codec(answer_delay=0.05)
+    server = codec_smsc(answer_delay=0.05)
     app = apps(server, SMPP_WINDOW=5)
     customer = make_customer(app, cash=10_000)
     numbers = phones(*range(60))
@@ -247,13 +235,13 @@ def test_a_slow_smsc_never_has_more_than_the_window_unanswered(apps, codec, conn
 
 # --- a link dropped mid-window --------------------------------------------------------------------------------
 
-def test_a_link_dropped_mid_window_leaves_its_unanswered_unknown_and_sends_the_rest(apps, codec, connectors):
+def test_a_link_dropped_mid_window_leaves_its_unanswered_unknown_and_sends_the_rest(apps, codec_smsc, connectors):
     """The SMSC closes the link after taking the 25th submit_sm, answering none of those in
     flight: those (at most a window) become `unknown` and are never sent again; those never
     written go out after the connector binds again; the SMSC took no number twice. The
     delivered ones are charged; the unknown ones end by the 49-hour timeout, failed and
     free; ledger-check clean."""
-    server = codec(answer_delay=0.05, drop_after=25)
+    server = codec_smsc(answer_delay=0.05, drop_after=25)
     app = apps(server, SMPP_WINDOW=10)
     customer = make_customer(app, cash=10_000)
     numbers = phones(*range(60))
@@ -297,11 +285,11 @@ def test_a_link_dropped_mid_window_leaves_its_unanswered_unknown_and_sends_the_r
 
 # --- a refusal ------------------------------------------------------------------------------------------------
 
-def test_an_smsc_refusal_fails_that_message_at_once_and_free(apps, codec, connectors):
+def test_an_smsc_refusal_fails_that_message_at_once_and_free(apps, codec_smsc, connectors):
     """ESME_RINVDSTADR for one number: failed at once (no tick needed), SMPP-000B, 수신번호
     오류 (wrong_number), not charged; the others go and are delivered."""
     numbers = phones(0, 1, 2)
-    server = codec(refuse_dest={numbers[1]: ESME_RINVDSTADR})
+    server = codec_smsc(refuse_dest={numbers[1]: ESME_RINVDSTADR})
     app = apps(server)
     customer = make_customer(app, cash=10_000)
     sent = accept(app, customer, numbers, now=clock.now())
@@ -427,11 +415,11 @@ def test_two_connectors_reach_the_shared_throughput(apps, smsc, connectors):
 
 # --- unknown is 결과확인중 ------------------------------------------------------------------------------------
 
-def test_an_unknown_message_is_shown_as_pending_to_the_customer(apps, codec, connectors):
+def test_an_unknown_message_is_shown_as_pending_to_the_customer(apps, codec_smsc, connectors):
     """A message the SMSC took and never answered (the link dropped) is `unknown`: the
     customer sees it as 결과확인중 on the results page and as "pending" in the API; staff
     see it counted as unknown."""
-    server = codec(drop_after=1)
+    server = codec_smsc(drop_after=1)
     app = apps(server)
     customer, key = api_customer(app, cash=10_000)
     [number] = phones(0)

@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import pytest
 import smpp34
 
 from tests.support.servers import free_port
@@ -265,3 +266,18 @@ class CodecSmsc:
             if writer in self._in_flight:
                 self._in_flight[writer] -= 1
         self._record(update)
+
+
+@pytest.fixture
+def codec_smsc():
+    """codec_smsc(**behaviours): a started CodecSmsc, stopped when the test ends."""
+    started = []
+
+    def start(**behaviours) -> CodecSmsc:
+        server = CodecSmsc(**behaviours).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -104,7 +104,7 @@ class Link:
             log.warning("submit_sm to %s: no response within %.0f s", destination, RESPONSE_TIMEOUT)
             return Answer("unanswered")
         except smpp34.SmppError as exc:
-            log.warning("submit_sm to %s failed: %s", destination, exc)
+            log.debug("submit_sm to %s failed: %s", destination, exc)     # the connector logs the batch's
             if await self.alive():          # the SMSC answered with a NAK: it did not take it
                 return Answer("refused", status=_status_of(exc))
             self.closed = True

@@ -9,18 +9,17 @@ connectors and hosts share the sends) and `prepare` (rendered texts; the refusal
 before every batch). Then, per batch:
 
 1. `mark_written(token, through)` before the PDUs of the messages up to `through` are
-   written: the batch's `written_through` (one row) is the record that they may have left.
-2. `mark_submitted` on their submit_sm_resp: `submitting → submitted` with the SMSC's ids
-   (`smpp_submission`, which the receipts are matched by); `fail` for a refusal of the
-   SMSC (failed, free).
-3. `mark_unknown` for what was written but never answered (the link died): `unknown`, never
-   resent; a receipt or the 49-hour timeout ends it (free). `release` gives what was never
-   written back to `pending`, for the next claim.
-4. `finish`: the batch is handed over (`handed_at`).
+   written: the batch's `written_through` (one row) is the record that they may have left
+   (`heartbeat` while it waits, so that a live batch never looks dead).
+2. `close_batch` once every answer has come, in one transaction: `submitted` with the
+   SMSC's ids (`smpp_submission`, which the receipts are matched by); failed, free, for a
+   refusal of the SMSC; `unknown` for what was written but never answered (the link died:
+   never resent, a receipt or the 49-hour timeout ends it, free); `pending` again for what
+   was never written; the batch handed over (`handed_at`).
 
-A connector that dies mid-batch leaves it open: `recover_stale` (the tick, once the
-owner is known dead or the batch has made no progress for CLAIM_STALE_AFTER) does 3 and 4 for it — the batch's open messages up to
-`written_through` become `unknown`, the rest `pending`.
+A connector that dies mid-batch leaves it open: `recover_stale` (the tick, once the owner
+is known dead or the batch has made no progress for CLAIM_STALE_AFTER) closes it the same
+way — its open messages up to `written_through` `unknown`, the rest `pending`.
 
 Every function here commits: the connector calls them one at a time from its database
 thread, and each is one short transaction."""
@@ -130,37 +129,33 @@ def _move(ids: list[int], token: str, values: dict) -> int:
     return moved
 
 
-def mark_submitted(token: str, accepted: list[tuple[int, list[str]]], now: dt.datetime) -> int:
-    """Messages the SMSC accepted, each with its ids (one per segment, normalised):
-    `submitted`, and the ids kept for their receipts. Returns how many moved."""
-    moved = _submitted(token, accepted, now)
-    db.session.commit()
-    return moved
-
-
-def _submitted(token: str, accepted: list[tuple[int, list[str]]], now: dt.datetime) -> int:
-    if not accepted:
-        return 0
-    moved = _move([message_id for message_id, _ in accepted], token, dict(state="submitted", submitted_at=now))
+def _smsc_ids(accepted: list[tuple[int, list[str]]], now: dt.datetime) -> None:
+    """The SMSC's ids of what it took, one row per segment (the receipts are matched by them)."""
     rows = [dict(smsc_id=smsc_id, message_id=message_id, segment=n, submitted_at=now)
             for message_id, smsc_ids in accepted for n, smsc_id in enumerate(smsc_ids, start=1)]
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(SmppSubmission.__table__), rows[start:start + CHUNK])
-    return moved
 
 
-def close_batch(token: str, send_id: int, *, accepted: list[tuple[int, list[str]]], refused: list[tuple[int, str]],
-                unknown: list[int], unwritten: list[int], now: dt.datetime) -> None:
-    """A batch's answers in one transaction (what mark_submitted, fail, mark_unknown,
-    release and finish do one by one): the connector's end of every batch."""
-    _submitted(token, accepted, now)
+def close_batch(token: str, send_id: int | None, *, accepted: list[tuple[int, list[str]]],
+                refused: list[tuple[int, str]], unknown: list[int], unwritten: list[int],
+                now: dt.datetime) -> dict[str, int]:
+    """A batch's answers in one transaction, and the batch handed over: accepted →
+    `submitted` with the SMSC's ids; refused (the SMSC's status as megabird's code) →
+    failed, free; written but unanswered → `unknown`; never written → `pending`. Only
+    messages still `submitting` under this claim move. Returns how many moved to each."""
+    moved = {"submitted": _move([message_id for message_id, _ in accepted], token,
+                                dict(state="submitted", submitted_at=now)), "failed": 0}
+    _smsc_ids(accepted, now)
     if refused:
-        outcomes = [Outcome(message_id, send_id, FAILED, code, None, now, 0) for message_id, code in refused]
-        finalize(_categorised(outcomes), send_facts([send_id]), from_states=("submitting",))
-    _move(unknown, token, dict(state="unknown", submitted_at=now))
-    _move(unwritten, token, dict(state="pending", claim_token=None, claimed_at=None))
+        outcomes = [Outcome(message_id, send_id, FAILED, code, classify(code)[1] or "other", now, 0)
+                    for message_id, code in refused]
+        moved["failed"] = len(finalize(outcomes, send_facts([send_id]), from_states=("submitting",)))
+    moved["unknown"] = _move(unknown, token, dict(state="unknown", submitted_at=now))
+    moved["pending"] = _move(unwritten, token, dict(state="pending", claim_token=None, claimed_at=None))
     db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
     db.session.commit()
+    return moved
 
 
 def system_messages_due(now: dt.datetime, limit: int = 100) -> list[OutboundMessage]:
@@ -172,43 +167,7 @@ def system_messages_due(now: dt.datetime, limit: int = 100) -> list[OutboundMess
 
 def record_system(accepted: list[tuple[int, list[str]]], now: dt.datetime) -> None:
     """The SMSC's ids of system messages it took (their receipts then match, not linger)."""
-    rows = [dict(smsc_id=smsc_id, message_id=message_id, segment=n, submitted_at=now)
-            for message_id, smsc_ids in accepted for n, smsc_id in enumerate(smsc_ids, start=1)]
-    if rows:
-        db.session.execute(insert(SmppSubmission.__table__), rows)
-    db.session.commit()
-
-
-def fail(token: str, send_id: int, refused: list[tuple[int, str]], now: dt.datetime) -> int:
-    """Messages the SMSC refused (its command_status as megabird's code): failed, free."""
-    if not refused:
-        return 0
-    outcomes = [Outcome(message_id, send_id, FAILED, code, None, now, 0) for message_id, code in refused]
-    moved = finalize(_categorised(outcomes), send_facts([send_id]), from_states=("submitting",))
-    db.session.commit()
-    return len(moved)
-
-
-def _categorised(outcomes: list[Outcome]) -> list[Outcome]:
-    return [o._replace(category=classify(o.code)[1] or "other") for o in outcomes]
-
-
-def mark_unknown(token: str, ids: list[int], now: dt.datetime) -> int:
-    """Written, never answered: `unknown` from now (the 49-hour timeout counts from here)."""
-    moved = _move(ids, token, dict(state="unknown", submitted_at=now))
-    db.session.commit()
-    return moved
-
-
-def release(token: str, ids: list[int]) -> int:
-    """Never written: back to `pending`, for the next claim (any connector's)."""
-    moved = _move(ids, token, dict(state="pending", claim_token=None, claimed_at=None))
-    db.session.commit()
-    return moved
-
-
-def finish(token: str, now: dt.datetime) -> None:
-    db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
+    _smsc_ids(accepted, now)
     db.session.commit()
 
 
@@ -238,8 +197,5 @@ def recover(token: str, now: dt.datetime) -> dict[str, int]:
                                                               MESSAGE.c.state == "submitting")))
     written = [i for i in rows if through is not None and i <= through]
     unwritten = [i for i in rows if through is None or i > through]
-    totals = {"unknown": _move(written, token, dict(state="unknown", submitted_at=now)),
-              "pending": _move(unwritten, token, dict(state="pending", claim_token=None, claimed_at=None))}
-    db.session.execute(update(BATCH).where(BATCH.c.token == token).values(handed_at=now))
-    db.session.commit()
-    return totals
+    moved = close_batch(token, None, accepted=[], refused=[], unknown=written, unwritten=unwritten, now=now)
+    return {"unknown": moved["unknown"], "pending": moved["pending"]}
