@@ -49,7 +49,6 @@ class Batch:
     token: str
     send_id: int
     messages: list[OutboundMessage]          # in id order; refused ones already failed
-    claimed: int = 0                         # messages the claim took (refused included)
     covered: int = 0                         # how many of `messages` `mark_written` covers already
 
 
@@ -102,7 +101,7 @@ class Claimer:
             db.session.execute(update(Send.__table__).where(Send.__table__.c.id == send_id)
                                .values(last_progress_at=now))
             db.session.commit()
-            return Batch(token, send_id, messages, len(rows))
+            return Batch(token, send_id, messages)
         return None
 
 
