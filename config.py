@@ -95,6 +95,23 @@ class Config:
     SMPP_BATCH_SIZE = int(os.environ.get("SMPP_BATCH_SIZE", "500"))
     SMPP_RESULT_MAP = os.environ.get("SMPP_RESULT_MAP", "")
     SMPP_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("SMPP_CONNECT_TIMEOUT_SECONDS", "10"))
+    # NHN Cloud's KakaoTalk Bizmessage API (GATEWAY_KAKAO=nhn, app/gateways/nhn_kakao/): the
+    # address (default NHN's own), the app key and secret key of NHN's console, sender keys
+    # known beforehand ("@channel=KEY,…"; otherwise asked of NHN), requests per second (0: no
+    # limit), the category code a new sender profile is registered with, the seconds a call
+    # may take, how often an unreachable dealer is tried again, the first pause between
+    # result polls, and the signature NHN's result webhook carries (empty: no webhook)
+    NHN_KAKAO_URL = os.environ.get("NHN_KAKAO_URL", "https://kakaotalk-bizmessage.api.nhncloudservice.com")
+    NHN_KAKAO_APPKEY = os.environ.get("NHN_KAKAO_APPKEY", "")
+    NHN_KAKAO_SECRET = os.environ.get("NHN_KAKAO_SECRET", "")
+    NHN_KAKAO_SENDER_KEYS = os.environ.get("NHN_KAKAO_SENDER_KEYS", "")
+    NHN_KAKAO_THROUGHPUT = int(os.environ.get("NHN_KAKAO_THROUGHPUT", "0"))
+    NHN_KAKAO_SENDER_CATEGORY = os.environ.get("NHN_KAKAO_SENDER_CATEGORY", "")
+    NHN_KAKAO_TIMEOUT_SECONDS = float(os.environ.get("NHN_KAKAO_TIMEOUT_SECONDS", "10"))
+    NHN_KAKAO_RETRIES = int(os.environ.get("NHN_KAKAO_RETRIES", "3"))
+    NHN_KAKAO_RETRY_PAUSE_SECONDS = float(os.environ.get("NHN_KAKAO_RETRY_PAUSE_SECONDS", "1"))
+    NHN_KAKAO_POLL_SECONDS = float(os.environ.get("NHN_KAKAO_POLL_SECONDS", "5"))
+    NHN_KAKAO_WEBHOOK_SIGNATURE = os.environ.get("NHN_KAKAO_WEBHOOK_SIGNATURE", "")
 
     # The send pipeline's jobs (design/send-pipeline.md): dispatch jobs one large send may
     # have at once (several workers share its batches), report jobs per gateway at once.

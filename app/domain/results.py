@@ -70,6 +70,14 @@ RAW_CODES: dict[str, tuple[str, str | None]] = {
     "SMPP-000B": (FAILED, "wrong_number"),         # ESME_RINVDSTADR
     "SMPP-0001": (FAILED, "message_error"),        # ESME_RINVMSGLEN
     "SMPP-TEXT": (FAILED, "message_error"),        # longer than 255 segments
+    # the Kakao dealer's refusal of a request (NHN's API codes, app/gateways/nhn_kakao/gateway.py)
+    "NHN-4019": (FAILED, "recipient_error"),       # -4019/-5000 수신번호 오류
+    "NHN-3003": (FAILED, "template_error"),        # 템플릿 없음
+    "NHN-3004": (FAILED, "template_error"),        # 템플릿 파라미터 오류
+    "NHN-3010": (FAILED, "template_error"),        # 내용·버튼이 템플릿과 다름
+    "NHN-2017": (FAILED, "channel_error"),         # 발신 프로필 없음·차단
+    "NHN-2019": (FAILED, "invalid_parameter"),     # 치환된 내용이 1,300자 초과
+    "NHN-4029": (FAILED, "send_failed"),           # M/N 타게팅 불가
     TEMPLATE_CODE: (FAILED, "template_error"),   # megabird: the template stopped being approved
     TIMEOUT_CODE: (FAILED, "other"),
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report  # noqa: F401
+from app.gateways.nhn_kakao.gateway import NhnKakaoGateway
 from app.gateways.sandbox import SandboxGateway
 from app.gateways.smpp.gateway import SmppGateway
 
@@ -27,7 +28,23 @@ def get_gateway(kind: str = "sms") -> Gateway:
     if name == "smpp" and kind == "sms":
         return SmppGateway(throughput_limit=int(current_app.config.get("SMPP_THROUGHPUT", 0)),
                            result_map=current_app.config.get("SMPP_RESULT_MAP"))
+    if name == "nhn" and kind == "kakao":
+        return nhn_kakao(current_app.config)
     raise RuntimeError(f"unknown gateway adapter {name!r} for {SETTINGS[kind]}")
+
+
+def nhn_kakao(config) -> NhnKakaoGateway:
+    """NHN Cloud's KakaoTalk Bizmessage API (GATEWAY_KAKAO=nhn; README lists the settings)."""
+    keys = dict(pair.split("=", 1) for pair in str(config.get("NHN_KAKAO_SENDER_KEYS") or "").split(",") if "=" in pair)
+    return NhnKakaoGateway(base_url=config.get("NHN_KAKAO_URL") or "", appkey=config.get("NHN_KAKAO_APPKEY") or "",
+                           secret=config.get("NHN_KAKAO_SECRET") or "",
+                           throughput_limit=int(config.get("NHN_KAKAO_THROUGHPUT") or 0),
+                           timeout=float(config.get("NHN_KAKAO_TIMEOUT_SECONDS") or 10),
+                           retries=int(config.get("NHN_KAKAO_RETRIES", 3)),
+                           retry_pause=float(config.get("NHN_KAKAO_RETRY_PAUSE_SECONDS") or 1),
+                           poll_seconds=float(config.get("NHN_KAKAO_POLL_SECONDS") or 5),
+                           sender_category=config.get("NHN_KAKAO_SENDER_CATEGORY") or "",
+                           sender_keys={k.strip(): v.strip() for k, v in keys.items()})
 
 
 def adapters() -> dict[str, Gateway]:

@@ -62,6 +62,7 @@ class TemplateSubmission(NamedTuple):
     buttons: tuple = ()
     quick_replies: tuple = ()
     image_file_id: int | None = None
+    image: bytes | None = None        # the emphasis image (IMAGE), for a dealer that uploads it
 
 
 class TemplateStatus(NamedTuple):
@@ -110,6 +111,14 @@ class Gateway(abc.ABC):
         return None
 
     # Kakao (06-kakao.md, SND-07)
+    #: True when Kakao itself sends the channel's admin a token (a dealer's sender-profile
+    #: registration) and the customer types that token: megabird sends no code of its own
+    channel_token_by_kakao = False
+
+    def confirm_channel_token(self, channel_id: str, token: str) -> str | None:
+        """The channel's sender key for Kakao's token, or None when the token is wrong."""
+        raise NotImplementedError
+
     def verify_channel_admin(self, channel_id: str, phone: str) -> bool:
         raise NotImplementedError
 
@@ -125,6 +134,6 @@ class Gateway(abc.ABC):
         code submitted again is the same request."""
         raise NotImplementedError
 
-    def template_status(self, code: str, *, account_id: int) -> TemplateStatus | None:
+    def template_status(self, code: str, *, account_id: int, sender_key: str | None = None) -> TemplateStatus | None:
         """The review's state at Kakao, or None when it cannot say now."""
         raise NotImplementedError

@@ -199,7 +199,7 @@ class SandboxGateway(Gateway):
     def submit_template(self, template) -> None:
         return None
 
-    def template_status(self, code: str, *, account_id: int):
+    def template_status(self, code: str, *, account_id: int, sender_key: str | None = None):
         return None
 
     # What the sandbox "delivered", for people and tests.

@@ -22,5 +22,5 @@ from app.models.exports import ExportJob  # noqa: F401
 from app.models.consent import UserConsent  # noqa: F401
 from app.models.notice import AccountNotice, LowBalanceAlert, MailOutbox  # noqa: F401
 from app.models.kakao import AlimtalkTemplate, AlimtalkTemplateEvent, FriendtalkTemplate  # noqa: F401
-from app.models.gateway import SmppReceipt, SmppSubmission  # noqa: F401
+from app.models.gateway import KakaoDealerMessage, KakaoDealerRequest, SmppReceipt, SmppSubmission  # noqa: F401
 from app.models.billing import BillingUsage, ExtraHoliday, TaxInvoice, TaxInvoiceItem  # noqa: F401

@@ -1,7 +1,14 @@
-"""What the SMPP connector keeps for an SMSC (10-gateway.md GW-03): the SMSC's id of every
-PDU it accepted (so that its receipts find their message), and every receipt it sent, kept
-until a report job applies it — or, when it names no message megabird knows, kept for staff
-to inspect instead of dropped."""
+"""What the gateway adapters keep of their upstreams.
+
+The SMPP connector, for an SMSC (10-gateway.md GW-03): the SMSC's id of every PDU it accepted
+(so that its receipts find their message), and every receipt it sent, kept until a report job
+applies it — or, when it names no message megabird knows, kept for staff to inspect instead
+of dropped.
+
+The Kakao dealer adapter (NHN Cloud, app/gateways/nhn_kakao/): every request it made (its
+grouping key, written before the call, so that an unclear outcome can be looked up before
+anything is sent again) and every message the dealer accepted, with the result it reported
+until a report job applies it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -64,3 +71,57 @@ class SmppReceipt(Model):
     lease_until: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
     message_id: Mapped[Optional[int]] = mapped_column(BigInteger)      # the message it reported
     code: Mapped[Optional[str]] = mapped_column(String(16))            # megabird's raw code for it
+
+
+DEALER_REQUEST_KINDS = ("alimtalk", "brand")
+DEALER_REQUEST_STATES = ("sending", "accepted", "refused", "unclear", "absent", "done")
+
+
+class KakaoDealerRequest(Model):
+    """One send request to the Kakao dealer: `sending` from just before the call (its
+    `group_key` is the request's senderGroupingKey and, for AlimTalk, its idempotency key);
+    then `accepted` (the dealer's requestId; polled for results until every recipient has
+    one: `done`), `refused` (nothing was sent), or `unclear` (no answer: looked up by its
+    key before anything is sent again; `absent` once the dealer has had time to show it and
+    does not)."""
+
+    __tablename__ = "kakao_dealer_request"
+    __table_args__ = (
+        one_of("kind", DEALER_REQUEST_KINDS, "ck_kakao_dealer_request_kind"),
+        one_of("state", DEALER_REQUEST_STATES, "ck_kakao_dealer_request_state"),
+        Index("ix_kakao_dealer_request_state_poll", "state", "poll_after"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    sender_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="sending")
+    attempted_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    polls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    poll_after: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    lease_until: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+
+
+class KakaoDealerMessage(Model):
+    """A message the dealer accepted (`ref`: megabird's message id, sent as its
+    recipientGroupingKey), where the dealer keeps it (requestId, recipientSeq), and its
+    result once reported (Kakao's raw code) until a report job applies it (`acked_at`)."""
+
+    __tablename__ = "kakao_dealer_message"
+    __table_args__ = (
+        Index("ix_kakao_dealer_message_request", "request_id", "recipient_seq"),
+        Index("ix_kakao_dealer_message_due", "id", sqlite_where=text("code IS NOT NULL AND acked_at IS NULL"),
+              postgresql_where=text("code IS NOT NULL AND acked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    request_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    recipient_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    code: Mapped[Optional[str]] = mapped_column(String(16))
+    reported_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    lease_until: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
+    acked_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

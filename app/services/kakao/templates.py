@@ -602,12 +602,14 @@ def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
     if gateway.reviews_templates_by_operators:
         return 0
     moved = 0
-    rows = db.session.execute(select(AlimtalkTemplate.id, AlimtalkTemplate.account_id, AlimtalkTemplate.code).where(
+    rows = db.session.execute(select(AlimtalkTemplate.id, AlimtalkTemplate.account_id, AlimtalkTemplate.code,
+                                     KakaoChannel.sender_key)
+                              .outerjoin(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id).where(
         AlimtalkTemplate.status.in_(("requested", "in_review")),
         AlimtalkTemplate.submitted_at.is_not(None)).limit(batch)).all()
     db.session.commit()
     for row in rows:
-        result = gateway.template_status(row.code, account_id=row.account_id)
+        result = gateway.template_status(row.code, account_id=row.account_id, sender_key=row.sender_key)
         if result is None:
             continue
         template = db.session.get(AlimtalkTemplate, row.id)
@@ -632,4 +634,5 @@ def submission(template: AlimtalkTemplate):
         extra=template.extra, emphasis_title=template.emphasis_title, emphasis_subtitle=template.emphasis_subtitle,
         item_header=template.item_header, items=tuple(template.items), security=template.security,
         category=template.category, buttons=tuple(template.buttons), quick_replies=tuple(template.quick_replies),
-        image_file_id=template.image_file_id)
+        image_file_id=template.image_file_id,
+        image=files.path_of(template.image_file).read_bytes() if template.image_file_id else None)

@@ -44,7 +44,7 @@ from sqlalchemy import exists, or_, select, update
 from app import clock, faults, processes
 from app.domain import alimtalk, message_types, sms
 from app.domain.message_types import MessageType
-from app.domain.results import FAILED
+from app.domain.results import FAILED, classify
 from app.extensions import db
 from app.gateways import Gateway, OutboundMessage, get_gateway
 from app.models import DispatchBatch, Message, Send
@@ -288,7 +288,8 @@ def _hand_over(send_id: int, content: SendContent, gateway: Gateway, rows, token
     if outbound:
         receipts = gateway.submit(outbound, now)
         faults.point("dispatch.after_submit")
-        rejected = [Outcome(int(r.ref), send_id, FAILED, r.error_code or "REJECTED", "other", now, 0)
+        rejected = [Outcome(int(r.ref), send_id, FAILED, r.error_code or "REJECTED",
+                            classify(r.error_code or "")[1] or "other", now, 0)
                     for r in receipts if not r.accepted]
         if gateway.deduplicates:
             submitted = len(receipts) - len(rejected)
@@ -441,7 +442,12 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_onl
         ids = list(db.session.scalars(select(MESSAGE.c.id).where(MESSAGE.c.claim_token == token,
                                                                  MESSAGE.c.state == "submitted")))
         db.session.commit()
-        known = gateway_of(gateway_name).lookup([str(i) for i in ids]) if ids else set()
+        try:
+            known = gateway_of(gateway_name).lookup([str(i) for i in ids]) if ids else set()
+        except Exception:  # noqa: BLE001  (the upstream cannot be asked now: this batch waits for the next tick)
+            log.warning("cannot ask gateway %s about dispatch batch %s now; next tick", gateway_name, token,
+                        exc_info=True)
+            continue
         unsent = [] if known is None else [i for i in ids if str(i) not in known]
         totals["submitted"] += len(ids) - len(unsent)
         for start in range(0, len(unsent), 1000):

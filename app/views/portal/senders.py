@@ -150,7 +150,8 @@ class SenderView(PortalView):
         except MegabirdError as error:
             return self._channel_form(error, error.status, request.form)
         session[CHANNEL_SESSION] = pending.id
-        flash("채널 관리자 휴대전화번호로 인증번호를 보냈습니다.", "info")
+        flash("채널 관리자의 카카오톡으로 인증번호를 보냈습니다." if kakao_channels.token_by_kakao()
+              else "채널 관리자 휴대전화번호로 인증번호를 보냈습니다.", "info")
         return self._channel_form(form=request.form, verifying=True)
 
     @expose("/channels/verify", methods=["POST"])

@@ -1,0 +1,520 @@
+"""The Kakao dealer adapter: NHN Cloud's KakaoTalk Bizmessage API (GATEWAY_KAKAO=nhn,
+10-gateway.md GW-01; what the guide says, with its lines: docs/research/nhn-bizmessage.md).
+
+Sending (`submit`). A batch is split into requests of at most 1,000 recipients that share
+what NHN's request shares: AlimTalk by sender key and template (raw-messages, the rendered
+text per recipient), a Brand Message by its whole content (freestyle-messages). Each request
+gets a fresh key — its `senderGroupingKey`, and for AlimTalk also its
+`X-NC-API-IDEMPOTENCY-KEY` — written to `kakao_dealer_request` before the call; each
+recipient's `recipientGroupingKey` is megabird's message id. Then:
+- an answer settles it: accepted recipients are kept (`kakao_dealer_message`: requestId and
+  recipientSeq), refused ones come back refused with a code of our table (`NHN-…`);
+- the dealer not reached (no connection): sent again after a pause, `NHN_KAKAO_RETRIES`
+  times, then `DealerUnavailable` (dispatch leaves the batch claimed; the tick's recovery
+  asks `lookup` and sends again what the dealer does not have);
+- 429: sent again after Retry-After;
+- an unclear end (a timeout after writing, the connection dropped, a 5xx, -1005 "the same
+  idempotency key", -9999): **looked up before anything is sent again** — NHN's list query by
+  the request's senderGroupingKey. Whatever it shows is sent; an AlimTalk request whose
+  recipients it does not show goes once more under the *same* idempotency key (a first
+  request that did get through makes it -1005: the request stays `unclear`); a Brand
+  Message, which has no such key, is never sent again from here. What stays unclear raises
+  `DealerUnclear`: the batch is left to recovery, whose `lookup` asks the dealer again later.
+So a message is sent twice only if NHN accepted it and then, minutes later, still did not
+show it in its own query — the one gap the guide leaves open.
+
+Results (`poll_reports`): each accepted request is read back (`GET …/messages?requestId=`,
+1,000 a page) until every recipient has a final code, sooner at first, then every few
+minutes; the result webhook (`app/web/hooks.py`) fills the same rows sooner. `3005` (Kakao:
+"success uncertain, may still arrive within 3 days") is not final; a message with no final
+result times out after 49 hours as every other (RES-01), free.
+
+Templates (`submit_template`, `template_status`): registering a template *is* NHN's review
+request; its review state (TSC01–04) is mapped into KAT-03's. Channels: `verify_channel_admin`
+registers the sender profile, which makes Kakao send a token to the admin's KakaoTalk, and
+`confirm_channel_token` hands the token back for the sender key."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+import uuid
+from collections import defaultdict
+
+from sqlalchemy import select, update
+
+from app import bulk, clock
+from app.domain.results import TEMPLATE_CODE
+from app.extensions import db
+from app.gateways.base import Gateway, OutboundMessage, Receipt, Report, TemplateStatus
+from app.gateways.nhn_kakao import bodies
+from app.gateways.nhn_kakao.client import (IDEMPOTENCY_HEADER, PRODUCTION_URL, Client, DealerError, Envelope,
+                                           MaybeSent, NotSent, Throttled)
+from app.models.gateway import KakaoDealerMessage, KakaoDealerRequest
+
+log = logging.getLogger(__name__)
+
+KST = dt.timezone(dt.timedelta(hours=9))
+REQUESTS = KakaoDealerRequest.__table__
+MESSAGES = KakaoDealerMessage.__table__
+LEASE = dt.timedelta(minutes=2)
+POLL_MAX = dt.timedelta(minutes=10)
+GIVE_UP_AFTER = dt.timedelta(days=3)        # 3005 "may still arrive within 3 days"
+SETTLE = dt.timedelta(minutes=10)           # an unclear request not shown by then is absent (= the key's window)
+NOT_FINAL = {None, "", "3005"}
+#: NHN's API refusals (header or per recipient, error-code.md) as codes of megabird's table
+#: (app/domain/results.py): the category they are counted in and whether a fallback goes
+REFUSALS = {-4019: "NHN-4019", -5000: "NHN-4019", -3003: "NHN-3003", -3005: TEMPLATE_CODE, -3010: "NHN-3010",
+            -3004: "NHN-3004", -3011: "NHN-3010", -2017: "NHN-2017", -1027: "NHN-2017", -2019: "NHN-2019",
+            -4029: "NHN-4029"}
+UNCLEAR = {-1005, -9999}
+#: NHN's review states (TSC01–04, AT:2256) -> KAT-03
+REVIEW_STATES = {"TSC01": "requested", "TSC02": "in_review", "TSC03": "approved", "TSC04": "rejected"}
+
+
+class DealerUnavailable(RuntimeError):
+    """The dealer could not be reached: nothing of this request left (sent again later)."""
+
+
+class DealerUnclear(RuntimeError):
+    """Some messages may have reached the dealer and it does not show them yet: the batch is
+    left to recovery, which asks again (`lookup`) before anything is sent again."""
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    """NHN's `yyyy-MM-dd HH:mm[:ss]` (KST; the guide never names the zone) as naive UTC."""
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text[:19], fmt).replace(tzinfo=KST).astimezone(dt.timezone.utc).replace(
+                tzinfo=None)
+        except ValueError:
+            continue
+    return None
+
+
+def minute(at: dt.datetime) -> str:
+    """A naive-UTC time as NHN's query minute (KST)."""
+    return at.replace(tzinfo=dt.timezone.utc).astimezone(KST).strftime("%Y-%m-%d %H:%M")
+
+
+def refusal_code(code: int) -> str:
+    return REFUSALS.get(code, f"NHN{code}")
+
+
+class NhnKakaoGateway(Gateway):
+    name = "nhn"
+    deduplicates = True             # look-up before resending (see the module's docstring)
+    reviews_templates_by_operators = False
+    channel_token_by_kakao = True
+
+    def __init__(self, *, base_url: str = PRODUCTION_URL, appkey: str, secret: str, throughput_limit: int = 0,
+                 timeout: float = 10.0, retries: int = 3, retry_pause: float = 1.0, poll_seconds: float = 5.0,
+                 sender_category: str = "", sender_keys: dict[str, str] | None = None, sleep=time.sleep):
+        self.client = Client(base_url, appkey, secret, timeout=timeout)
+        self.throughput_limit = throughput_limit
+        self.retries, self.retry_pause, self.sleep = retries, retry_pause, sleep
+        self.poll_every = dt.timedelta(seconds=poll_seconds)
+        self.sender_category = sender_category
+        self.sender_keys = sender_keys or {}
+        self._images: dict[bytes, str] = {}
+
+    # --- sending ------------------------------------------------------------------------------------
+
+    def submit(self, messages: list[OutboundMessage], now: dt.datetime) -> list[Receipt]:
+        groups: dict[tuple, list[OutboundMessage]] = defaultdict(list)
+        for m in messages:
+            groups[bodies.alimtalk_group(m) if m.channel == "alimtalk" else bodies.brand_group(m)].append(m)
+        receipts: list[Receipt] = []
+        unclear = 0
+        for key, group in groups.items():
+            for start in range(0, len(group), bodies.MAX_RECIPIENTS):
+                part = group[start:start + bodies.MAX_RECIPIENTS]
+                done, left = self._send(key[0], part, now)
+                receipts += done
+                unclear += left
+        if unclear:
+            raise DealerUnclear(f"{unclear} Kakao messages may have reached the dealer, which does not show them "
+                                f"yet: left to recovery")
+        return receipts
+
+    def _request(self, kind: str, part: list[OutboundMessage], group_key: str) -> tuple[str, dict, dict]:
+        if kind == "alimtalk":
+            code = (part[0].kakao or {}).get("template_code")
+            return (self.client.alimtalk("/raw-messages"),
+                    bodies.alimtalk_request(part[0].sender, code, part, group_key), {IDEMPOTENCY_HEADER: group_key})
+        image = self._image_url(part[0]) if part[0].images else None
+        return self.client.brand("/freestyle-messages"), bodies.brand_request(part[0], part, group_key, image), {}
+
+    def _send(self, kind: str, part: list[OutboundMessage], now: dt.datetime) -> tuple[list[Receipt], int]:
+        """One request: (receipts, how many stayed unclear)."""
+        group_key = "mb" + uuid.uuid4().hex
+        path, body, headers = self._request(kind, part, group_key)
+        with db.engine.begin() as conn:
+            conn.execute(REQUESTS.insert().values(group_key=group_key, kind=kind, sender_key=part[0].sender,
+                                                  size=len(part), state="sending", attempted_at=now, polls=0))
+        try:
+            answer = self._post(path, body, headers)
+        except MaybeSent as error:
+            log.warning("Kakao dealer: request %s unclear (%s): looking it up", group_key, error)
+            answer = None
+        if answer is not None and answer.code not in UNCLEAR:
+            return self._answered(group_key, kind, part, answer, now), 0
+        # unclear: what does the dealer show of this request?
+        found = self._look_up(group_key, kind, now)
+        if found is None:
+            self._set_state(group_key, "unclear")
+            return [], len(part)
+        missing = [m for m in part if m.ref not in found]
+        receipts = [Receipt(m.ref, True, found[m.ref]) for m in part if m.ref in found]
+        if not missing:
+            self._set_state(group_key, "accepted", request_id=next(iter(found.values())).split(":")[0])
+            return receipts, 0
+        if kind == "alimtalk" and (answer is None or answer.code != -1005):
+            # the same idempotency key: refused (-1005) if the first request did get through
+            path, body, headers = self._request(kind, missing, group_key)
+            try:
+                again = self._post(path, body, headers)
+            except MaybeSent:
+                again = None
+            if again is not None and again.code not in UNCLEAR:
+                receipts += self._answered(group_key, kind, missing, again, now)
+                return receipts, 0
+        self._set_state(group_key, "unclear")
+        return receipts, len(missing)
+
+    def _post(self, path: str, body: dict, headers: dict) -> Envelope:
+        """POST, sent again while the dealer is not reached (or throttles); MaybeSent passes."""
+        attempt = 0
+        while True:
+            try:
+                return self.client.call("POST", path, body=body, headers=headers)
+            except Throttled as error:
+                attempt += 1
+                if attempt > self.retries + 5:
+                    raise DealerUnavailable(f"the Kakao dealer kept throttling: {error}") from error
+                self.sleep(min(error.retry_after, 30.0))
+            except NotSent as error:
+                attempt += 1
+                if attempt > self.retries:
+                    raise DealerUnavailable(f"the Kakao dealer cannot be reached: {error}") from error
+                self.sleep(self.retry_pause * attempt)
+
+    def _answered(self, group_key: str, kind: str, part: list[OutboundMessage], answer: Envelope,
+                  now: dt.datetime) -> list[Receipt]:
+        message = answer.body.get("message") or {}
+        request_id = message.get("requestId")
+        results = {r.get("recipientSeq"): r for r in message.get("sendResults") or ()}
+        receipts, kept = [], []
+        for seq, m in enumerate(part, start=1):
+            result = results.get(seq)
+            code = int(result.get("resultCode", answer.code)) if result else answer.code
+            if answer.code in (0, -1031) and code == 0 and request_id:
+                receipts.append(Receipt(m.ref, True, f"{request_id}:{seq}"))
+                kept.append((m.ref, request_id, seq))
+            else:
+                receipts.append(Receipt(m.ref, False, None, refusal_code(code or answer.code)))
+        with db.engine.begin() as conn:
+            self._keep(conn, kept)
+            conn.execute(update(REQUESTS).where(REQUESTS.c.group_key == group_key).values(
+                state="accepted" if kept else "refused", request_id=request_id, poll_after=now))
+        if not kept:
+            log.info("Kakao dealer refused request %s: %s %s", group_key, answer.code, answer.message)
+        return receipts
+
+    @staticmethod
+    def _keep(conn, rows: list[tuple[str, str, int]]) -> None:
+        bulk.upsert_counting(conn, "kakao_dealer_message",
+                             {"ref": "varchar(64)", "request_id": "varchar(64)", "recipient_seq": "integer"},
+                             rows, conflict="ref", on_conflict="ref = excluded.ref")
+
+    def _set_state(self, group_key: str, state: str, **values) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(update(REQUESTS).where(REQUESTS.c.group_key == group_key).values(state=state, **values))
+
+    def _look_up(self, group_key: str, kind: str, now: dt.datetime,
+                 attempted: dt.datetime | None = None) -> dict[str, str] | None:
+        """{ref: "requestId:recipientSeq"} of what the dealer shows of a request (and kept),
+        or None when it cannot be asked now."""
+        attempted = attempted or now
+        path = self.client.alimtalk("/messages") if kind == "alimtalk" else self.client.brand("/messages")
+        query = {"senderGroupingKey": group_key, "startRequestDate": minute(attempted - dt.timedelta(minutes=1)),
+                 "endRequestDate": minute(max(now, attempted) + dt.timedelta(minutes=2)), "pageSize": 1000}
+        if kind == "alimtalk":
+            query.update(startCreateDate=query.pop("startRequestDate"), endCreateDate=query.pop("endRequestDate"))
+        found: dict[str, str] = {}
+        try:
+            for row in self._pages(path, query):
+                if row.get("recipientGroupingKey"):
+                    found[row["recipientGroupingKey"]] = f"{row['requestId']}:{row['recipientSeq']}"
+        except DealerError as error:
+            log.warning("Kakao dealer: looking up %s failed (%s)", group_key, error)
+            return None
+        if found:
+            rows = [(ref, *where.split(":")) for ref, where in found.items()]
+            with db.engine.begin() as conn:
+                self._keep(conn, [(ref, rid, int(seq)) for ref, rid, seq in rows])
+        return found
+
+    def _pages(self, path: str, query: dict):
+        page = 1
+        while True:
+            answer = self.client.call("GET", path, query={**query, "pageNum": page})
+            if not answer.ok:
+                raise MaybeSent(f"{answer.code} {answer.message}")
+            result = answer.body.get("messageSearchResultResponse") or {}
+            rows = result.get("messages") or []
+            yield from rows
+            if len(rows) < int(query.get("pageSize") or 1000) or page * len(rows) >= int(result.get("totalCount") or 0):
+                return
+            page += 1
+
+    def lookup(self, refs: list[str]) -> set[str]:
+        """Which refs the dealer has: those it accepted, and those its query shows of a
+        request whose end was unclear (asked again now). Raises when the dealer cannot be
+        asked, so that recovery tries again at the next tick rather than guess."""
+        now = clock.now()
+        with db.engine.connect() as conn:
+            pending = conn.execute(select(REQUESTS.c.group_key, REQUESTS.c.kind, REQUESTS.c.attempted_at).where(
+                REQUESTS.c.state.in_(("sending", "unclear")), REQUESTS.c.attempted_at > now - GIVE_UP_AFTER)).all()
+        for group_key, kind, attempted in pending:
+            found = self._look_up(group_key, kind, now, attempted)
+            if found is None:
+                raise DealerUnavailable("the Kakao dealer cannot be asked what it received; recovery waits")
+            if found:
+                self._set_state(group_key, "accepted", request_id=next(iter(found.values())).split(":")[0],
+                                poll_after=now)
+            elif attempted < now - SETTLE:
+                self._set_state(group_key, "absent")
+        known: set[str] = set()
+        with db.engine.connect() as conn:
+            for start in range(0, len(refs), bulk.IN_LIST):
+                known.update(conn.scalars(select(MESSAGES.c.ref).where(MESSAGES.c.ref.in_(refs[start:start + 1000]))))
+        return known
+
+    # --- results ------------------------------------------------------------------------------------
+
+    def _due(self, now: dt.datetime):
+        m = MESSAGES.c
+        return (m.code.is_not(None)) & (m.acked_at.is_(None)) & (m.lease_until.is_(None) | (m.lease_until <= now))
+
+    def _to_poll(self, now: dt.datetime):
+        r = REQUESTS.c
+        return ((r.state == "accepted") & (r.poll_after <= now)
+                & (r.lease_until.is_(None) | (r.lease_until <= now)))
+
+    def has_reports(self, now: dt.datetime) -> bool:
+        with db.engine.connect() as conn:
+            return (conn.scalar(select(MESSAGES.c.id).where(self._due(now)).limit(1)) is not None
+                    or conn.scalar(select(REQUESTS.c.id).where(self._to_poll(now)).limit(1)) is not None)
+
+    def poll_reports(self, now: dt.datetime, limit: int) -> list[Report]:
+        self._refresh(now)
+        pick = select(MESSAGES.c.id).where(self._due(now)).order_by(MESSAGES.c.id).limit(limit).scalar_subquery()
+        with db.engine.begin() as conn:
+            rows = conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(pick)).values(lease_until=now + LEASE)
+                                .returning(MESSAGES.c.id, MESSAGES.c.ref, MESSAGES.c.code,
+                                           MESSAGES.c.reported_at)).all()
+        return [Report(ref, code, min(at or now, now), str(row_id)) for row_id, ref, code, at in rows]
+
+    def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:
+        ids = [int(r.report_id) for r in reports if r.report_id]
+        with db.engine.begin() as conn:
+            for start in range(0, len(ids), bulk.IN_LIST):
+                conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(ids[start:start + bulk.IN_LIST]))
+                             .values(acked_at=now))
+
+    def _refresh(self, now: dt.datetime, *, batch: int = 50) -> None:
+        """Read back the accepted requests due for it (leased, so that two report jobs do not
+        both ask), and record the final results they show."""
+        r = REQUESTS.c
+        pick = select(r.id).where(self._to_poll(now)).order_by(r.poll_after).limit(batch).scalar_subquery()
+        with db.engine.begin() as conn:
+            due = conn.execute(update(REQUESTS).where(r.id.in_(pick)).values(lease_until=now + LEASE)
+                               .returning(r.id, r.kind, r.request_id, r.polls, r.attempted_at)).all()
+        for row_id, kind, request_id, polls, attempted in due:
+            path = self.client.alimtalk("/messages") if kind == "alimtalk" else self.client.brand("/messages")
+            try:
+                results = [(row.get("recipientSeq"), row.get("resultCode"), row.get("receiveDate"))
+                           for row in self._pages(path, {"requestId": request_id, "pageSize": 1000})]
+            except DealerError as error:
+                log.warning("Kakao dealer: reading request %s failed (%s); later", request_id, error)
+                self._poll_later(row_id, now, polls)
+                continue
+            still_open = self.record_results(request_id, results)
+            if not still_open or attempted < now - GIVE_UP_AFTER:
+                with db.engine.begin() as conn:
+                    conn.execute(update(REQUESTS).where(r.id == row_id).values(state="done", lease_until=None))
+            else:
+                self._poll_later(row_id, now, polls)
+
+    def _poll_later(self, row_id: int, now: dt.datetime, polls: int) -> None:
+        wait = min(self.poll_every * (2 ** min(polls, 8)), POLL_MAX)
+        with db.engine.begin() as conn:
+            conn.execute(update(REQUESTS).where(REQUESTS.c.id == row_id).values(
+                polls=polls + 1, poll_after=now + wait, lease_until=None))
+
+    @staticmethod
+    def record_results(request_id: str, results: list[tuple]) -> int:
+        """Final results (recipientSeq, resultCode, receiveDate) of one request onto its
+        messages not yet reported; returns how many of them are still open."""
+        with db.engine.begin() as conn:
+            waiting = dict(conn.execute(select(MESSAGES.c.recipient_seq, MESSAGES.c.id).where(
+                MESSAGES.c.request_id == request_id, MESSAGES.c.code.is_(None))).all())
+            stamp = bulk.time_binder(conn)
+            rows = [(waiting[seq], str(code), stamp(parse_time(at) or clock.now()))
+                    for seq, code, at in results if seq in waiting and code not in NOT_FINAL]
+            bulk.update(conn, "kakao_dealer_message", "id", {"code": "varchar(16)", "reported_at": "timestamp"}, rows)
+        return len(waiting) - len(rows)
+
+    @staticmethod
+    def record_hook(ref: str, code, at: str | None) -> bool:
+        """A result the dealer's webhook pushed (by recipientGroupingKey); False when the
+        message is not one the adapter kept, or the code is not final."""
+        if code in NOT_FINAL or not ref:
+            return False
+        with db.engine.begin() as conn:
+            done = conn.execute(update(MESSAGES).where(MESSAGES.c.ref == str(ref), MESSAGES.c.code.is_(None))
+                                .values(code=str(code), reported_at=parse_time(at) or clock.now()))
+        return bool(done.rowcount)
+
+    # --- Brand Message images -------------------------------------------------------------------------
+
+    def _image_url(self, message: OutboundMessage) -> str:
+        data = message.images[0]
+        digest = hashlib.sha1(data).digest()
+        if digest not in self._images:
+            wide = bool((message.kakao or {}).get("wide"))
+            kind = "jpg" if data[:3] == b"\xff\xd8\xff" else "png"
+            answer = self._checked(self.client.call(
+                "POST", self.client.brand("/images"), body={"imageType": "WIDE_IMAGE" if wide else "IMAGE"},
+                files={"image": (f"image.{kind}", data, f"image/{'jpeg' if kind == 'jpg' else 'png'}")}))
+            self._images[digest] = (answer.body.get("image") or {}).get("imageUrl")
+        return self._images[digest]
+
+    @staticmethod
+    def _checked(answer: Envelope) -> Envelope:
+        if not answer.ok:
+            raise DealerRefused(answer.code, answer.message)
+        return answer
+
+    # --- AlimTalk templates (KAT-03) ----------------------------------------------------------------
+
+    def submit_template(self, template) -> None:
+        """Register the template at NHN, which is its review request. The same code again is
+        the same request: an existing template is left as it is, unless Kakao rejected it
+        (TSC04), in which case it is modified — reviewed again."""
+        sender_key = template.sender_key
+        image = None
+        if template.image is not None:
+            answer = self._checked(self.client.call(
+                "POST", self.client.alimtalk("/template-image"), body={},
+                files={"file": ("template.png", template.image, "image/png")}))
+            image = answer.body.get("templateImage") or {}
+        body = bodies.template_body(template, image=image)
+        path = self.client.alimtalk(f"/senders/{sender_key}/templates")
+        answer = self._call_known("POST", path, body)
+        if answer.code == -3001:
+            current = self._template(sender_key, template.code)
+            if current is not None and current.get("status") == "TSC04":
+                self._checked(self._call_known("PUT", f"{path}/{template.code}",
+                                               {k: v for k, v in body.items() if k != "templateCode"}))
+            return
+        self._checked(answer)
+
+    def _call_known(self, method: str, path: str, body: dict | None = None) -> Envelope:
+        try:
+            return self.client.call(method, path, body=body)
+        except DealerError as error:
+            raise DealerUnavailable(f"the Kakao dealer cannot be reached: {error}") from error
+
+    def _template(self, sender_key: str, code: str) -> dict | None:
+        answer = self._call_known("GET", self.client.alimtalk(f"/senders/{sender_key}/templates/{code}"))
+        if answer.code == -3003 or not answer.ok:
+            return None
+        return answer.body.get("templates") or answer.body.get("template")
+
+    def template_status(self, code: str, *, account_id: int, sender_key: str | None = None) -> TemplateStatus | None:
+        if not sender_key:
+            return None
+        try:
+            current = self._template(sender_key, code)
+        except DealerUnavailable:
+            return None
+        if current is None or current.get("status") not in REVIEW_STATES:
+            return None
+        status = REVIEW_STATES[current["status"]]
+        comment = None
+        if status == "rejected":
+            rejections = [c for c in current.get("comments") or () if c.get("status") == "REJ"]
+            if rejections:
+                comment = (max(rejections, key=lambda c: c.get("createdAt") or c.get("createAt") or "")
+                           .get("content") or None)
+        return TemplateStatus(status, parse_time(current.get("updateDate")), comment)
+
+    # --- channels (SND-07) ------------------------------------------------------------------------------
+
+    def _sender(self, channel_id: str) -> dict | None:
+        try:
+            answer = self.client.call("GET", self.client.alimtalk("/senders"),
+                                      query={"plusFriendId": channel_id, "pageSize": 10})
+        except DealerError as error:
+            raise DealerUnavailable(f"the Kakao dealer cannot be reached: {error}") from error
+        if not answer.ok:
+            return None
+        found = (answer.body.get("senders") or [])
+        return next((s for s in found if s.get("plusFriendId") == channel_id), None)
+
+    def verify_channel_admin(self, channel_id: str, phone: str) -> bool:
+        """Register the channel as a sender profile at NHN: Kakao then sends a token to the
+        KakaoTalk of the channel's admin, which the customer types in (confirm_channel_token).
+        False when NHN refuses the phone (not the admin's)."""
+        answer = self._call_known("POST", self.client.alimtalk("/senders"),
+                                  {"plusFriendId": channel_id, "phoneNo": phone,
+                                   "categoryCode": self.sender_category or "00100010001"})
+        if not answer.ok:
+            log.info("Kakao dealer refused the sender profile %s: %s %s", channel_id, answer.code, answer.message)
+        return answer.ok
+
+    def confirm_channel_token(self, channel_id: str, token: str) -> str | None:
+        """The sender key for Kakao's token, or None when the token is wrong."""
+        try:
+            number = int(token)
+        except (TypeError, ValueError):
+            return None
+        answer = self._call_known("POST", self.client.alimtalk("/sender/token"),
+                                  {"plusFriendId": channel_id, "token": number})
+        if not answer.ok:
+            return None
+        return (answer.body.get("sender") or {}).get("senderKey")
+
+    def channel_sender_key(self, channel_id: str) -> str:
+        if channel_id in self.sender_keys:
+            return self.sender_keys[channel_id]
+        sender = self._sender(channel_id)
+        if sender is None or not sender.get("senderKey"):
+            raise DealerRefused(-2017, f"NHN has no sender profile for {channel_id}")
+        return sender["senderKey"]
+
+    def channel_problem(self, sender_key: str) -> str | None:
+        """Why the sender profile cannot send now (blocked, dormant, deleted), or None."""
+        try:
+            answer = self.client.call("GET", self.client.alimtalk(f"/senders/{sender_key}"))
+        except DealerError:
+            return None                  # not known now: the send itself will tell
+        sender = answer.body.get("sender") or {}
+        if answer.code == -2017:
+            return "deleted"
+        if sender.get("block") or sender.get("kakaoProfileStatus") in ("B", "D", "E"):
+            return "blocked"
+        if sender.get("dormant"):
+            return "dormant"
+        return None
+
+
+class DealerRefused(RuntimeError):
+    def __init__(self, code: int, message: str):
+        super().__init__(f"the Kakao dealer refused: {code} {message}")
+        self.code = code
