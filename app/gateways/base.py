@@ -106,8 +106,9 @@ class Gateway(abc.ABC):
     def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:
         """The reports were applied; do not deliver them again."""
 
-    def lookup(self, refs: list[str]) -> set[str] | None:
-        """Which of these references the upstream has received, or None if it cannot say."""
+    def lookup(self, refs: list[str], now: dt.datetime | None = None) -> set[str] | None:
+        """Which of these references the upstream has received, or None if it cannot say
+        (`now`: the caller's clock, for an adapter that weighs how long ago it asked)."""
         return None
 
     # Kakao (06-kakao.md, SND-07)

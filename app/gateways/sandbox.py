@@ -177,7 +177,7 @@ class SandboxGateway(Gateway):
                 conn.exec_driver_sql(f"UPDATE sandbox_message SET acked_at = {bulk.marks(conn, 1)} "
                                      f"WHERE id IN ({bulk.marks(conn, len(chunk))})", (stamp, *chunk))
 
-    def lookup(self, refs: list[str]) -> set[str]:
+    def lookup(self, refs: list[str], now: dt.datetime | None = None) -> set[str]:
         found: set[str] = set()
         with _reading() as conn:
             for start in range(0, len(refs), 5000):

@@ -48,8 +48,8 @@ Control (never subject to faults), JSON in and out:
     GET  /_control/state                 counts, duplicates, sends per idempotency key, tokens, templates
     GET  /_control/requests[?path=&method=]   every request received, body parsed, field by field
     GET  /_control/messages[?ref=&recipientNo=]  what was "sent", with its decided result
-    POST /_control   {"fault": {"kind": "fail"|"throttle"|"timeout"|"down", "when": "before"|"after",
-                      "status": 503, "delay": 2.0, "times": 1, "match": "send"|"all"|"<path part>"},
+    POST /_control   {"fault": {"kind": "fail"|"throttle"|"timeout"|"down"|"stop", "when": "before"|"after",
+                      "status": 503, "delay": 2.0, "times": 1, "skip": 0, "match": "send"|"all"|"<path part>"},
                       "faults": [] (clears), "clock": {"now": "2026-03-02 10:00[:00]"} | {"advance": 60}
                       | {"real": true}, "report_delay": 0, "envelope_error_status": 200,
                       "brand_idempotency": false, "idempotency_remember": "any"|"accepted",
@@ -64,7 +64,9 @@ A fault: "fail" answers `status` (default 500) with the guide's -9999 envelope, 
 answers 429 (not in the guide) with Retry-After, "timeout" waits `delay` seconds, "down" closes
 the connection without an answer. "before" acts instead of (or, for a timeout, before) handling
 the request; "after" handles it first — the messages are sent — and then fails, waits or hangs
-up, so the client cannot know. `times` (default: until cleared) counts the requests it takes.
+up, so the client cannot know. `times` (default: until cleared) counts the requests it takes,
+after `skip` matching ones were let through. "stop" is an outage: no answer, and the port
+refuses connections from then on, until the server is started again.
 
 With --log the server appends what it sent, the templates, sender profiles and idempotency keys
 it knows to a JSON-lines file (one write and flush each) and reads it back when started again,
@@ -399,6 +401,9 @@ class State:
                 else:
                     hit = match == "all" or match in path
                 if not hit:
+                    continue
+                if fault.get("skip"):          # let this many matching requests pass first
+                    fault["skip"] -= 1
                     continue
                 if fault.get("times") is not None:
                     fault["times"] -= 1
@@ -1254,7 +1259,7 @@ class Control:
                 self.state.faults = [dict(f) for f in body["faults"]]
             if body.get("fault"):
                 fault = {"kind": "fail", "when": "before", "match": "all", "times": None, **body["fault"]}
-                if fault["kind"] not in ("fail", "throttle", "timeout", "down"):
+                if fault["kind"] not in ("fail", "throttle", "timeout", "down", "stop"):
                     raise ValueError(f"unknown fault kind {fault['kind']!r}")
                 self.state.faults.append(fault)
             if "clock" in body:
@@ -1426,7 +1431,11 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(status, payload)
 
     def _fail(self, fault: dict, record: dict) -> bool:
-        if fault["kind"] == "down":
+        if fault["kind"] == "stop":
+            # an outage: this request gets no answer and the port refuses connections until
+            # the server is started again (LocalDealer.start / restart)
+            threading.Thread(target=self.server.stop_listening, daemon=True).start()
+        if fault["kind"] in ("down", "stop"):
             record["answered"] = False
             self.close_connection = True
             with self.server.connections_lock:
@@ -1512,6 +1521,11 @@ class DealerHTTPServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
             return
         super().handle_error(request, client_address)
+
+    def stop_listening(self) -> None:
+        self.shutdown()
+        self.drop_connections()
+        self.server_close()
 
     def drop_connections(self) -> None:
         """Close the kept-alive connections too: a stopped server answers nobody."""

@@ -160,6 +160,9 @@ class NhnKakaoGateway(Gateway):
         except MaybeSent as error:
             log.warning("Kakao dealer: request %s unclear (%s): looking it up", group_key, error)
             answer = None
+        except DealerUnavailable:
+            self._set_state(group_key, "absent")        # it never reached the dealer
+            raise
         if answer is not None and answer.code not in UNCLEAR:
             return self._answered(group_key, kind, part, answer, now), 0
         # unclear: what does the dealer show of this request?
@@ -168,21 +171,22 @@ class NhnKakaoGateway(Gateway):
             self._set_state(group_key, "unclear")
             return [], len(part)
         missing = [m for m in part if m.ref not in found]
-        receipts = [Receipt(m.ref, True, found[m.ref]) for m in part if m.ref in found]
-        if not missing:
-            self._set_state(group_key, "accepted", request_id=next(iter(found.values())).split(":")[0])
-            return receipts, 0
-        if kind == "alimtalk" and (answer is None or answer.code != -1005):
-            # the same idempotency key: refused (-1005) if the first request did get through
-            path, body, headers = self._request(kind, missing, group_key)
+        if not found and kind == "alimtalk" and (answer is None or answer.code != -1005):
+            # nothing of it shown: once more under the same idempotency key (refused, -1005,
+            # if the first request did get through after all)
             try:
                 again = self._post(path, body, headers)
             except MaybeSent:
                 again = None
             if again is not None and again.code not in UNCLEAR:
-                receipts += self._answered(group_key, kind, missing, again, now)
-                return receipts, 0
-        self._set_state(group_key, "unclear")
+                return self._answered(group_key, kind, part, again, now), 0
+            self._set_state(group_key, "unclear")
+            return [], len(part)
+        receipts = [Receipt(m.ref, True, found[m.ref]) for m in part if m.ref in found]
+        # a request is taken whole or not at all: part of it shown means the rest is not shown
+        # yet — left unclear for recovery to ask again, never sent again from here
+        self._set_state(group_key, "unclear" if missing else "accepted",
+                        request_id=next(iter(found.values())).split(":")[0], poll_after=now)
         return receipts, len(missing)
 
     def _post(self, path: str, body: dict, headers: dict) -> Envelope:
@@ -271,14 +275,15 @@ class NhnKakaoGateway(Gateway):
                 return
             page += 1
 
-    def lookup(self, refs: list[str]) -> set[str]:
+    def lookup(self, refs: list[str], now: dt.datetime | None = None) -> set[str]:
         """Which refs the dealer has: those it accepted, and those its query shows of a
         request whose end was unclear (asked again now). Raises when the dealer cannot be
         asked, so that recovery tries again at the next tick rather than guess."""
-        now = clock.now()
+        now = now or clock.now()
         with db.engine.connect() as conn:
             pending = conn.execute(select(REQUESTS.c.group_key, REQUESTS.c.kind, REQUESTS.c.attempted_at).where(
                 REQUESTS.c.state.in_(("sending", "unclear")), REQUESTS.c.attempted_at > now - GIVE_UP_AFTER)).all()
+        too_early = 0
         for group_key, kind, attempted in pending:
             found = self._look_up(group_key, kind, now, attempted)
             if found is None:
@@ -288,6 +293,11 @@ class NhnKakaoGateway(Gateway):
                                 poll_after=now)
             elif attempted < now - SETTLE:
                 self._set_state(group_key, "absent")
+            else:
+                too_early += 1
+        if too_early:
+            # not shown yet, and too soon to say it never came: ask again at a later tick
+            raise DealerUnclear(f"{too_early} Kakao dealer requests are not shown yet; recovery waits")
         known: set[str] = set()
         with db.engine.connect() as conn:
             for start in range(0, len(refs), bulk.IN_LIST):

@@ -443,7 +443,7 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_onl
                                                                  MESSAGE.c.state == "submitted")))
         db.session.commit()
         try:
-            known = gateway_of(gateway_name).lookup([str(i) for i in ids]) if ids else set()
+            known = gateway_of(gateway_name).lookup([str(i) for i in ids], now) if ids else set()
         except Exception:  # noqa: BLE001  (the upstream cannot be asked now: this batch waits for the next tick)
             log.warning("cannot ask gateway %s about dispatch batch %s now; next tick", gateway_name, token,
                         exc_info=True)
@@ -472,7 +472,7 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_onl
             by_gateway[message_types.get(row.msg_type).gateway].append(row.id)
         received, unsent = [], []
         for name, ids in by_gateway.items():
-            known = gateway_of(name).lookup([str(i) for i in ids])
+            known = gateway_of(name).lookup([str(i) for i in ids], now)
             received += ids if known is None else [i for i in ids if str(i) in known]
             unsent += [] if known is None else [i for i in ids if str(i) not in known]
         for start in range(0, max(len(received), len(unsent)), 1000):
