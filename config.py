@@ -67,7 +67,7 @@ class Config:
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
-    # Gateways (10-gateway.md).
+    # Gateways (10-gateway.md). GATEWAY_KAKAO=none: no Kakao at all (AlimTalk and 친구톡 refused).
     GATEWAY_SMS = os.environ.get("GATEWAY_SMS", "sandbox")
     GATEWAY_KAKAO = os.environ.get("GATEWAY_KAKAO", "sandbox")
     # messages per second one dispatch job may hand to the SMS gateway (0: no limit)
