@@ -52,7 +52,8 @@ class Config:
     # development (the default: everything against the sandboxes) or production, which
     # refuses to start unsafe (SEC-09, app/services/ops/production.py)
     MEGABIRD_ENV = os.environ.get("MEGABIRD_ENV", "development").strip().lower()
-    # settings allowed to stay "sandbox" in production, by name: e.g. "GATEWAY_KAKAO,PAYMENT_GATEWAY"
+    # settings allowed to stay "sandbox" in production, by name: e.g. "GATEWAY_SMS,PAYMENT_GATEWAY"
+    # (not GATEWAY_KAKAO: production refuses a sandbox Kakao whatever this says)
     MEGABIRD_ALLOW_SANDBOX = os.environ.get("MEGABIRD_ALLOW_SANDBOX", "")
     INSTANCE_DIR = _instance_dir()
     SECRET_KEY = _secret_key(INSTANCE_DIR)
@@ -67,7 +68,7 @@ class Config:
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
-    # Gateways (10-gateway.md).
+    # Gateways (10-gateway.md). GATEWAY_KAKAO=none: no Kakao at all (AlimTalk and 친구톡 refused).
     GATEWAY_SMS = os.environ.get("GATEWAY_SMS", "sandbox")
     GATEWAY_KAKAO = os.environ.get("GATEWAY_KAKAO", "sandbox")
     # messages per second one dispatch job may hand to the SMS gateway (0: no limit)

@@ -1,6 +1,8 @@
 """Choosing the adapter for each gateway by configuration: GATEWAY_SMS carries SMS, LMS
 and MMS, GATEWAY_KAKAO carries AlimTalk and 친구톡 (app/domain/message_types.py says which
-message goes where). The sandbox plays both; `smpp` (GW-03) is an SMSC for GATEWAY_SMS."""
+message goes where). The sandbox plays both; `smpp` (GW-03) is an SMSC for GATEWAY_SMS.
+GATEWAY_KAKAO=none (issue 20) configures no Kakao gateway at all: `kakao_available()` is
+then False and every Kakao feature refuses with `kakao_unavailable`."""
 from __future__ import annotations
 
 from flask import current_app
@@ -11,6 +13,8 @@ from app.gateways.sandbox import SandboxGateway
 from app.gateways.smpp.gateway import SmppGateway
 
 SETTINGS = {"sms": "GATEWAY_SMS", "kakao": "GATEWAY_KAKAO"}
+#: what a setting says when it configures no adapter (GATEWAY_KAKAO=none, or left empty)
+NO_ADAPTER = ("none", "")
 
 
 def _adapter_name(kind: str) -> str:
@@ -19,8 +23,32 @@ def _adapter_name(kind: str) -> str:
     return current_app.config.get(SETTINGS[kind], "sandbox")
 
 
+def _names_none(name) -> bool:
+    return str(name or "").strip().lower() in NO_ADAPTER
+
+
+def configured(kind: str) -> bool:
+    """Whether the setting of this gateway names an adapter (not `none`)."""
+    return not _names_none(_adapter_name(kind))
+
+
+def kakao_available(config=None) -> bool:
+    """Whether AlimTalk and 친구톡 can go anywhere: False for GATEWAY_KAKAO=none (or empty),
+    and in production mode for the sandbox too (SEC-09: a sandbox Kakao would take the
+    customers' money for messages that never leave the building)."""
+    config = current_app.config if config is None else config
+    name = config.get(SETTINGS["kakao"], "sandbox")
+    if _names_none(name):
+        return False
+    production = str(config.get("MEGABIRD_ENV", "development")).strip().lower() == "production"
+    return not (production and str(name).strip().lower() == "sandbox")
+
+
 def get_gateway(kind: str = "sms") -> Gateway:
     name = _adapter_name(kind)
+    if _names_none(name):
+        raise RuntimeError(f"{SETTINGS[kind]}=none: no {kind} gateway is configured; callers ask "
+                           f"{'kakao_available()' if kind == 'kakao' else 'configured()'} first")
     if name == "sandbox":
         return SandboxGateway(throughput_limit=int(current_app.config.get(f"{SETTINGS[kind]}_THROUGHPUT", 0)),
                               deduplicates=bool(current_app.config.get("SANDBOX_DEDUPLICATES", True)),
@@ -50,8 +78,9 @@ def nhn_kakao(config) -> NhnKakaoGateway:
 def adapters() -> dict[str, Gateway]:
     """Each configured adapter once, by the first gateway it serves, for what every
     gateway is asked in turn (reports): two gateways configured with the same adapter
-    (the sandbox plays both) share it."""
+    (the sandbox plays both) share it; a gateway set to `none` has none to ask."""
     seen: dict[str, str] = {}
     for kind in SETTINGS:
-        seen.setdefault(_adapter_name(kind), kind)
+        if configured(kind):
+            seen.setdefault(_adapter_name(kind), kind)
     return {kind: get_gateway(kind) for kind in seen.values()}

@@ -33,6 +33,7 @@ def test_each_unsafe_setting_is_named_on_its_own_line():
         found = production.config_problems({**SAFE, setting: "sandbox"})
         assert len(found) == 1 and found[0].startswith(f"{setting}=sandbox: ")
         assert "MEGABIRD_ALLOW_SANDBOX" in found[0]
+    for setting in ("GATEWAY_SMS", "PAYMENT_GATEWAY", "TAX_INVOICE_PROVIDER"):       # allowable by name
         assert production.config_problems({**SAFE, setting: "sandbox", "MEGABIRD_ALLOW_SANDBOX": setting.lower()}) == []
     assert "발행이 샌드박스" in production.config_problems({**SAFE, "TAX_INVOICE_PROVIDER": "sandbox"})[0]
     assert production.config_problems({**SAFE, "SECRET_KEY_FROM_ENV": False})[0].startswith("SECRET_KEY: ")
@@ -40,6 +41,26 @@ def test_each_unsafe_setting_is_named_on_its_own_line():
     assert "알 수 없는 설정 이름 GATEWAY_FAX" in production.config_problems({**SAFE, "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_FAX"})[0]
     assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": "3600"})[0].startswith("CLOCK_OFFSET_SECONDS")
     assert production.config_problems({**SAFE, "CLOCK_OFFSET_SECONDS": 0.0}) == []
+
+
+def test_a_sandbox_kakao_cannot_be_allowed_by_name_and_none_is_accepted():
+    """SEC-09, issue 20: a sandbox Kakao would hold the customers' money for AlimTalk and
+    친구톡 that never reach a phone, so naming it in MEGABIRD_ALLOW_SANDBOX does not help;
+    the line says what to set instead. `none` (no Kakao: its features refuse) is fine."""
+    everything = "GATEWAY_SMS,GATEWAY_KAKAO,PAYMENT_GATEWAY,TAX_INVOICE_PROVIDER"
+    for allowed in ("GATEWAY_KAKAO", "gateway_kakao", everything):
+        [line] = production.config_problems({**SAFE, "GATEWAY_KAKAO": "sandbox", "MEGABIRD_ALLOW_SANDBOX": allowed})
+        assert line == ("GATEWAY_KAKAO=sandbox: 카카오 알림톡·친구톡 게이트웨이가 샌드박스입니다. 샌드박스 카카오는 운영에서 쓸 수 "
+                        "없으며 MEGABIRD_ALLOW_SANDBOX에 적어도 허용되지 않습니다. NHN Cloud 비즈메시지로 보내려면 "
+                        "GATEWAY_KAKAO=nhn, 카카오 없이 운영하려면 GATEWAY_KAKAO=none으로 설정해주세요.")
+    assert production.config_problems({**SAFE, "GATEWAY_KAKAO": " Sandbox "})[0].startswith("GATEWAY_KAKAO=sandbox: ")
+    assert production.config_problems({**SAFE, "GATEWAY_KAKAO": "none"}) == []
+    # the other sandboxes stay allowable by name beside it
+    others = {"GATEWAY_SMS": "sandbox", "PAYMENT_GATEWAY": "sandbox", "TAX_INVOICE_PROVIDER": "sandbox",
+              "MEGABIRD_ALLOW_SANDBOX": everything}
+    assert production.config_problems({**SAFE, **others, "GATEWAY_KAKAO": "none"}) == []
+    assert [line.split(":")[0] for line in production.config_problems({**SAFE, **others, "GATEWAY_KAKAO": "sandbox"})] \
+        == ["GATEWAY_KAKAO=sandbox"]
 
 
 def test_an_smpp_gateway_needs_its_smsc_and_a_readable_result_table():
@@ -118,14 +139,21 @@ def test_the_web_process_and_the_worker_refuse_to_start(database_url, tmp_path):
     lines = [line for line in web.stderr.splitlines() if line.startswith("megabird: ")]
     assert any("GATEWAY_SMS=sandbox" in line for line in lines) and any("SECRET_KEY" in line for line in lines)
     assert any("TAX_INVOICE_PROVIDER=sandbox" in line for line in lines)
+    assert any(line.endswith("GATEWAY_KAKAO=none으로 설정해주세요.") for line in lines)
     assert any(line.endswith("사업자등록증의 내용대로 설정해주세요.") and "SUPPLIER_BRN" in line for line in lines)
     worker = _process("from run import app; from click.testing import CliRunner; "
                       "r = app.test_cli_runner().invoke(args=['megabird', 'worker', '--burst']); "
                       "raise SystemExit(r.exit_code)", **env)
     assert worker.returncode == 2
-    # allowed by name, with a secret key: it starts (a database with no demo data)
-    ok = _process("import wsgi; print('started')", **env, **SUPPLIER, SECRET_KEY="x" * 40,
-                  MEGABIRD_ALLOW_SANDBOX="GATEWAY_SMS,GATEWAY_KAKAO,PAYMENT_GATEWAY,TAX_INVOICE_PROVIDER")
+    # a sandbox Kakao stops it even when named: GATEWAY_KAKAO is the one line
+    allowed = {**env, **SUPPLIER, "SECRET_KEY": "x" * 40,
+               "MEGABIRD_ALLOW_SANDBOX": "GATEWAY_SMS,GATEWAY_KAKAO,PAYMENT_GATEWAY,TAX_INVOICE_PROVIDER"}
+    kakao = _process("import wsgi", **allowed)
+    assert kakao.returncode == 2
+    assert [line for line in kakao.stderr.splitlines() if line.startswith("megabird: ")] == [
+        line for line in lines if "GATEWAY_KAKAO=sandbox" in line]
+    # the others allowed by name, no Kakao, a secret key: it starts (a database with no demo data)
+    ok = _process("import wsgi; print('started')", **allowed, GATEWAY_KAKAO="none")
     assert ok.returncode == 0 and "started" in ok.stdout, ok.stderr[-2000:]
 
 

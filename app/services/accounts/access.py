@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.errors import Forbidden
+from app import gateways
+from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.models import Account
 
@@ -21,11 +22,29 @@ def check_not_suspended(account: Account) -> None:
 
 
 KAKAO_CORPORATE_ONLY = "카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요."
+KAKAO_UNAVAILABLE = "카카오톡 발송이 설정되지 않아 지금은 알림톡·친구톡을 이용할 수 없습니다. 고객센터에 문의해주세요."
+
+
+def kakao_available() -> bool:
+    """Issue 20: whether a Kakao gateway is configured that can carry AlimTalk and 친구톡
+    (not GATEWAY_KAKAO=none, and no sandbox in production mode: app/gateways)."""
+    return gateways.kakao_available()
+
+
+def check_kakao_available() -> None:
+    """Without a Kakao gateway every Kakao use case is refused (409 `kakao_unavailable`)
+    before it writes anything or holds any money. 409 rather than 503: the service is up,
+    it is this installation's state that does not allow the request, and a client retrying
+    on 5xx would retry in vain."""
+    if not kakao_available():
+        raise Conflict(KAKAO_UNAVAILABLE, code="kakao_unavailable")
 
 
 def check_kakao_allowed(account_id: int, *, field: str) -> Account:
     """06-kakao.md: Kakao channels, AlimTalk templates and Kakao sends are for corporate
-    accounts only (an individual is pointed to 기업전환)."""
+    accounts only (an individual is pointed to 기업전환) — and only when there is a Kakao
+    gateway at all (issue 20; asked first: 기업전환 would not help)."""
+    check_kakao_available()
     account = db.session.get(Account, account_id)
     if account is None or not account.is_corporate:
         raise Forbidden(KAKAO_CORPORATE_ONLY, field=field, code="corporate_only")

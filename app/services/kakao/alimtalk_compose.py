@@ -19,7 +19,7 @@ from app.domain.recipients import Recipient
 from app.errors import ValidationError
 from app.extensions import db
 from app.models import Account, AlimtalkTemplate
-from app.services.accounts import optout_codes
+from app.services.accounts import access, optout_codes
 from app.services.contacts import address_book
 from app.services.kakao import alimtalk_sends, compose_parts, templates
 from app.services.senders import kakao_channels
@@ -34,8 +34,11 @@ ROW_LABEL = "{}번째 수신자"
 # --- what the page offers ------------------------------------------------------------------------------------
 
 def blocked_reason(account_id: int) -> str | None:
-    """Why the page cannot compose yet: 'individual' (기업전환 first), 'no_channel'
-    (발신정보관리), 'no_template' (알림톡 템플릿 관리), or None."""
+    """Why the page cannot compose yet: 'kakao_unavailable' (no Kakao gateway, issue 20),
+    'individual' (기업전환 first), 'no_channel' (발신정보관리), 'no_template' (알림톡 템플릿
+    관리), or None."""
+    if not access.kakao_available():
+        return "kakao_unavailable"
     if not db.session.get(Account, account_id).is_corporate:
         return "individual"
     if not kakao_channels.approved_channels(account_id):
@@ -93,6 +96,7 @@ def sample_file(account_id: int, template_id) -> tuple[bytes, str]:
 
 def store_upload(*, account_id: int, template_id, filename: str, data: bytes, now: dt.datetime) -> dict:
     """A recipients file read by the template's variables (the sample file's columns)."""
+    access.check_kakao_available()
     template = templates.get_template(account_id, template_id)
     return compose.store_upload(account_id=account_id, filename=filename, data=data, now=now,
                                 variables=tuple(template.variables))

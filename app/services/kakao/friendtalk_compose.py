@@ -41,8 +41,11 @@ ROW_LABEL = "{}번째 수신자"
 # --- what the page offers ------------------------------------------------------------------------------------
 
 def blocked_reason(account_id: int) -> str | None:
-    """Why the page cannot compose yet: 'individual' (기업전환 first), 'no_channel'
-    (발신정보관리), or None. A saved content is optional."""
+    """Why the page cannot compose yet: 'kakao_unavailable' (no Kakao gateway, issue 20),
+    'individual' (기업전환 first), 'no_channel' (발신정보관리), or None. A saved content is
+    optional."""
+    if not access.kakao_available():
+        return "kakao_unavailable"
     if not db.session.get(Account, account_id).is_corporate:
         return "individual"
     return None if kakao_channels.approved_channels(account_id) else "no_channel"

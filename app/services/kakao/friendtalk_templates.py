@@ -106,7 +106,9 @@ def create_template(*, account_id: int, name, text, buttons=None, image: tuple[s
 
 def update_template(*, account_id: int, template_id, name, text, buttons=None, image: tuple[str, bytes] | None = None,
                     keep_image: bool = True, wide: bool = False, now: dt.datetime) -> FriendtalkTemplate:
-    """수정: a new image replaces the old one; `keep_image=False` without one removes it."""
+    """수정: a new image replaces the old one; `keep_image=False` without one removes it.
+    Refused, as 저장 is, without a Kakao gateway (issue 20)."""
+    access.check_kakao_available()
     with transaction():
         template = get_template(account_id, template_id, for_update=True)
         _keep(template, account_id=account_id, name=name, text=text, buttons=buttons, image=image,

@@ -26,7 +26,7 @@ from app.domain.korean import N_, josa
 from app.domain.files import CheckedFile
 from app.errors import Conflict, InvalidState, NotFound, ValidationError
 from app.extensions import db
-from app.gateways import get_gateway
+from app.gateways import configured, get_gateway
 from app.gateways.base import TemplateSubmission
 from app.models import Account, AlimtalkTemplate, AlimtalkTemplateEvent, KakaoChannel
 from app.models.kakao import TEMPLATE_STATUS_LABELS, TEMPLATE_STATUSES
@@ -288,6 +288,7 @@ def update_template(*, account_id: int, template_id, actor, raw: dict, image=Non
                     now: dt.datetime) -> AlimtalkTemplate:
     """Edit a saved or rejected template (KAT-03); a rejected one goes back to 저장됨 until
     it is requested again."""
+    access.check_kakao_available()
     if not isinstance(raw, dict):
         raise ValidationError("템플릿은 객체여야 합니다.", field="body", code="invalid_type")
     with transaction():
@@ -324,6 +325,7 @@ def _request(template: AlimtalkTemplate, *, actor, now: dt.datetime) -> None:
 
 def request_review(*, account_id: int, template_id, actor, now: dt.datetime) -> AlimtalkTemplate:
     """등록 요청 (again, for a rejected template after its edit)."""
+    access.check_kakao_available()
     with transaction():
         template = get_template(account_id, template_id, for_update=True)
         _request(template, actor=actor, now=now)
@@ -439,8 +441,9 @@ def get_for_staff(template_id) -> AlimtalkTemplate:
 
 def reviewed_by_operators() -> bool:
     """Whether megabird's operators play Kakao's reviewer (the sandbox) or a dealer's
-    reviewer decides (its results come through `sync_reviews`)."""
-    return get_gateway("kakao").reviews_templates_by_operators
+    reviewer decides (its results come through `sync_reviews`). With no Kakao gateway
+    (GATEWAY_KAKAO=none) no dealer will decide: the operators may still answer what waits."""
+    return not configured("kakao") or get_gateway("kakao").reviews_templates_by_operators
 
 
 def _require_operator_review() -> None:
@@ -575,7 +578,10 @@ def mark_dormant(now: dt.datetime, *, batch: int = 500) -> int:
 def submit_requested(now: dt.datetime, *, batch: int = 100) -> int:
     """Hand requested templates to the Kakao gateway once (the sandbox takes them into
     the operators' queue; a dealer gets its registration request). Safe to run twice:
-    only templates not yet submitted are taken. Commits per template."""
+    only templates not yet submitted are taken. Commits per template. Without a Kakao
+    gateway (issue 20) they wait, unsubmitted, for one."""
+    if not access.kakao_available():
+        return 0
     gateway = get_gateway("kakao")
     done = 0
     ids = list(db.session.scalars(select(AlimtalkTemplate.id).where(
@@ -597,7 +603,9 @@ def submit_requested(now: dt.datetime, *, batch: int = 100) -> int:
 
 def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
     """A dealer's review results into the state machine (nothing to do while operators
-    review). Commits per template."""
+    review, or without a Kakao gateway). Commits per template."""
+    if not access.kakao_available():
+        return 0
     gateway = get_gateway("kakao")
     if gateway.reviews_templates_by_operators:
         return 0

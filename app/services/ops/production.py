@@ -2,7 +2,8 @@
 
 `problems()` lists, one clear line each naming the setting, what production mode refuses:
 a sandbox carrier, sandbox payments or a sandbox tax adapter not allowed by name in
-MEGABIRD_ALLOW_SANDBOX, an SMPP gateway without its SMSC's address and login or with an
+MEGABIRD_ALLOW_SANDBOX, a sandbox Kakao at all (it cannot be allowed by name: GATEWAY_KAKAO
+is a real dealer, `nhn`, or `none` for no Kakao, issue 20), an SMPP gateway without its SMSC's address and login or with an
 unreadable SMPP_RESULT_MAP, Popbill without its keys or on its test bed, the 공급자 of the tax
 invoices (SUPPLIER_*) missing or with a wrong BRN, a SECRET_KEY that was not set (the one
 development generates in instance/ does not count), and demo data in the database. The web app, the workers and the
@@ -28,6 +29,10 @@ SANDBOX_SETTINGS = {
     "PAYMENT_GATEWAY": "카드 결제(PG)",
     "TAX_INVOICE_PROVIDER": "전자세금계산서 발행",
 }
+#: sandboxes that production refuses even when MEGABIRD_ALLOW_SANDBOX names them: a sandbox
+#: Kakao would hold the customers' money for AlimTalk and 친구톡 that never reach a phone,
+#: and `none` (no Kakao: its features refuse, app/gateways kakao_available) says so honestly
+NEVER_ALLOWED = {"GATEWAY_KAKAO"}
 
 
 def is_production(config) -> bool:
@@ -44,7 +49,13 @@ def config_problems(config) -> list[str]:
     allowed = allowed_sandboxes(config)
     for setting, what in SANDBOX_SETTINGS.items():
         value = config.get(setting)
-        if value is not None and str(value).strip().lower() == "sandbox" and setting not in allowed:
+        if value is None or str(value).strip().lower() != "sandbox":
+            continue
+        if setting in NEVER_ALLOWED:
+            found.append(f"{setting}=sandbox: {josa(what, '이/가')} 샌드박스입니다. 샌드박스 카카오는 운영에서 쓸 수 없으며 "
+                         f"MEGABIRD_ALLOW_SANDBOX에 적어도 허용되지 않습니다. NHN Cloud 비즈메시지로 보내려면 {setting}=nhn, "
+                         f"카카오 없이 운영하려면 {setting}=none으로 설정해주세요.")
+        elif setting not in allowed:
             found.append(f"{setting}=sandbox: {josa(what, '이/가')} 샌드박스입니다. 실제 서비스를 설정하거나, 샌드박스를 "
                          f"쓰려면 MEGABIRD_ALLOW_SANDBOX에 {josa(setting, '을/를')} 적어주세요.")
     unknown = allowed - set(SANDBOX_SETTINGS)

@@ -20,6 +20,10 @@ from app.services.senders import kakao_targeting
 from app.services.shared import reviews, verification
 from app.services.shared.uow import transaction
 
+#: what an operator reads approving a channel with no Kakao gateway (GATEWAY_KAKAO=none)
+STAFF_KAKAO_UNAVAILABLE = ("카카오 게이트웨이가 설정되지 않아(GATEWAY_KAKAO) 채널을 승인할 수 없습니다. 발신 프로필 키를 받아올 곳이 "
+                           "없으니 반려하거나, 게이트웨이를 설정한 뒤 승인해주세요.")
+
 _CHANNEL_ID = re.compile(r"^@[0-9A-Za-z가-힣_.\-]{1,50}$")
 
 
@@ -72,6 +76,7 @@ def token_by_kakao() -> bool:
 
 
 def confirm_channel(*, account_id: int, verification_id, code: str, now: dt.datetime) -> KakaoChannel:
+    access.check_kakao_available()
     with transaction():
         pending = verification.get(verification_id, "channel", account_id=account_id)
         payload = verification.payload_of(pending)
@@ -114,6 +119,9 @@ def delete_channel(*, account_id: int, channel_id, now: dt.datetime) -> None:
 
 
 def decide_channel(channel_id, *, approve: bool, actor, now: dt.datetime, reason: str | None = None):
+    if approve and not access.kakao_available():      # no gateway to give the sender key (issue 20)
+        raise Conflict(STAFF_KAKAO_UNAVAILABLE, code="kakao_unavailable")
+
     def record_key(item: KakaoChannel):
         # a dealer's key is known since the admin's token; the sandbox makes one now
         item.sender_key = item.sender_key or get_gateway("kakao").channel_sender_key(item.search_id)

@@ -46,7 +46,7 @@ from app.domain import alimtalk, message_types, sms
 from app.domain.message_types import MessageType
 from app.domain.results import FAILED, classify
 from app.extensions import db
-from app.gateways import Gateway, OutboundMessage, get_gateway
+from app.gateways import Gateway, OutboundMessage, configured, get_gateway
 from app.models import DispatchBatch, Message, Send
 from app.services.accounts import access, optout_codes
 from app.services.senders import sender_numbers
@@ -407,8 +407,9 @@ def dead_owner_tokens() -> list[str]:
 
 
 def connector_gateways() -> list[str]:
-    """The gateways whose batches a connector process claims (handover), not these jobs."""
-    return [name for name in GATEWAY_TYPES if get_gateway(name).connector]
+    """The gateways whose batches a connector process claims (handover), not these jobs
+    (a gateway set to `none`, GATEWAY_KAKAO=none, has no adapter to ask)."""
+    return [name for name in GATEWAY_TYPES if configured(name) and get_gateway(name).connector]
 
 
 def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_only: bool = False) -> dict[str, int]:

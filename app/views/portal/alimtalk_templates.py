@@ -18,6 +18,7 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.domain import alimtalk
 from app.security.tenancy import current_account, current_account_id
+from app.services.accounts import access
 from app.services.kakao import templates
 from app.services.senders import kakao_channels
 from app.services.shared import files
@@ -117,7 +118,7 @@ class AlimtalkTemplateView(PortalView):
         return self.render_template(
             "portal/alimtalk/list.html", items=items, total=total, page=page_arg() if not error else 1,
             per_page=PER_PAGE, account=account, args=args, error=error, status_labels=templates.STATUS_LABELS,
-            channels=templates.channel_choices(account.id),
+            channels=templates.channel_choices(account.id), kakao_unavailable=not access.kakao_available(),
             has_approved_channel=bool(kakao_channels.approved_channels(account.id))), status
 
     # --- 알림톡 템플릿 등록 and edit (KAT-01, KAT-02) ---------------------------------------------------
@@ -128,7 +129,8 @@ class AlimtalkTemplateView(PortalView):
             "portal/alimtalk/form.html", account=account, state=state, tmpl=template, error=error,
             error_at=error_input(error), uploaded=uploaded, image_url=_image_url(template),
             channels=kakao_channels.approved_channels(account.id) if account.is_corporate else [],
-            rules=alimtalk, status_labels=templates.STATUS_LABELS), status
+            kakao_unavailable=not access.kakao_available(), rules=alimtalk,
+            status_labels=templates.STATUS_LABELS), status
 
     def _submit(self, save, *, template=None):
         """저장 or 저장 및 등록 요청 (or a row added or removed without the script)."""

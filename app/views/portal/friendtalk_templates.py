@@ -18,6 +18,7 @@ from flask_appbuilder import expose, has_access
 from app import clock
 from app.domain import friendtalk, message_types
 from app.security.tenancy import current_account, current_account_id
+from app.services.accounts import access
 from app.services.kakao import friendtalk_templates as templates
 from app.services.shared import files
 from app.views.base import ON_PAGE, PortalView, page_arg
@@ -72,7 +73,8 @@ class FriendtalkTemplateView(PortalView):
                                                 per_page=PER_PAGE)
         return self.render_template(
             "portal/friendtalk/template_list.html", account=account, items=items, total=total, page=page_arg(),
-            per_page=PER_PAGE, args=request.args, error=error, type_labels=message_types.LABELS), status
+            per_page=PER_PAGE, args=request.args, error=error, type_labels=message_types.LABELS,
+            kakao_unavailable=not access.kakao_available()), status
 
     @expose("/")
     @has_access
@@ -100,7 +102,7 @@ class FriendtalkTemplateView(PortalView):
             "portal/friendtalk/template_form.html", account=account, state=state, tmpl=template, error=error,
             error_at=kakao_forms.error_input(error, LABEL_INPUTS), uploaded=uploaded, image_url=image_url,
             stored_image_url=_image_url(template), rules=friendtalk, specials=SPECIAL_CHARACTERS,
-            max_name=templates.MAX_NAME), status
+            max_name=templates.MAX_NAME, kakao_unavailable=not access.kakao_available()), status
 
     def _submit(self, save, *, template=None, done: str):
         state = form_state(request.form)

@@ -11,6 +11,7 @@ from app import clock
 from app.domain.files import MAX_DOCUMENT_BYTES
 from app.errors import MegabirdError
 from app.security.tenancy import current_account, current_account_id
+from app.services.accounts import access
 from app.services.senders import kakao_channels, kakao_targeting, sender_numbers
 from app.services.shared import files
 from app.views.base import ON_PAGE, PortalView, page_arg
@@ -135,7 +136,8 @@ class SenderView(PortalView):
 
     def _channel_form(self, error=None, status=200, form=None, verifying=False):
         return self.render_template("portal/senders/channel_form.html", account=current_account(),
-                                    form=form or {}, error=error, verifying=verifying), status
+                                    form=form or {}, error=error, verifying=verifying,
+                                    kakao_unavailable=not access.kakao_available()), status
 
     @expose("/channels/new", methods=["GET", "POST"])
     @has_access
