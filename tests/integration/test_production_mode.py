@@ -23,8 +23,16 @@ SUPPLIER = {"SUPPLIER_BRN": "220-81-12341", "SUPPLIER_NAME": "(주)메가버드"
 POPBILL = {"TAX_INVOICE_PROVIDER": "popbill", "POPBILL_LINK_ID": "MEGABIRD", "POPBILL_SECRET_KEY": "c2VjcmV0",
            "POPBILL_IS_TEST": False}
 SMPP = {"SMPP_HOST": "smsc.carrier.example", "SMPP_SYSTEM_ID": "megabird", "SMPP_PASSWORD": "secret"}
+NHN = {"NHN_KAKAO_APPKEY": "appkey", "NHN_KAKAO_SECRET": "secret"}
 SAFE = {"MEGABIRD_ENV": "production", "SECRET_KEY_FROM_ENV": True, "SESSION_COOKIE_SECURE": True,
-        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss", **SMPP, **POPBILL, **SUPPLIER}
+        "GATEWAY_SMS": "smpp", "GATEWAY_KAKAO": "nhn", "PAYMENT_GATEWAY": "toss", **SMPP, **NHN, **POPBILL, **SUPPLIER}
+
+
+def test_sec09_the_nhn_kakao_dealer_needs_its_keys_and_https():
+    found = production.config_problems({**SAFE, "NHN_KAKAO_APPKEY": "", "NHN_KAKAO_SECRET": " "})
+    assert [line.split(":")[0] for line in found] == ["NHN_KAKAO_APPKEY", "NHN_KAKAO_SECRET"]
+    assert production.config_problems({**SAFE, "NHN_KAKAO_URL": "http://127.0.0.1:8089"}) == [
+        "NHN_KAKAO_URL: 운영에서는 https 주소여야 합니다 (http://127.0.0.1:8089)."]
 
 
 def test_each_unsafe_setting_is_named_on_its_own_line():

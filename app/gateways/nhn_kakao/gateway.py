@@ -524,6 +524,21 @@ class NhnKakaoGateway(Gateway):
         return None
 
 
+def config_problems(config) -> list[str]:
+    """What the NHN adapter cannot run without (production mode refuses to start; `flask
+    megabird check-config` prints them in any mode)."""
+    if str(config.get("GATEWAY_KAKAO") or "").strip().lower() != "nhn":
+        return []
+    found = [f"{setting}: GATEWAY_KAKAO=nhn인데 비어 있습니다 (NHN Cloud 콘솔의 {what})."
+             for setting, what in (("NHN_KAKAO_APPKEY", "Appkey"), ("NHN_KAKAO_SECRET", "SecretKey"))
+             if not str(config.get(setting) or "").strip()]
+    url = str(config.get("NHN_KAKAO_URL") or PRODUCTION_URL)
+    production = str(config.get("MEGABIRD_ENV", "development")).strip().lower() == "production"
+    if not url.startswith("https://") and production:
+        found.append(f"NHN_KAKAO_URL: 운영에서는 https 주소여야 합니다 ({url}).")
+    return found
+
+
 class DealerRefused(RuntimeError):
     def __init__(self, code: int, message: str):
         super().__init__(f"the Kakao dealer refused: {code} {message}")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from app.domain.korean import josa
 from app.extensions import db
 from app.gateways import tax_invoices
+from app.gateways.nhn_kakao import gateway as nhn_kakao
 from app.gateways.smpp import gateway as smpp_gateway
 from app.services.ops import demo
 
@@ -69,6 +70,7 @@ def config_problems(config) -> list[str]:
         found.append("SESSION_COOKIE_SECURE: 운영에서는 세션 쿠키를 HTTPS로만 보내야 합니다.")
     found.extend(tax_invoices.config_problems(config))
     found.extend(smpp_gateway.config_problems(config))
+    found.extend(nhn_kakao.config_problems(config))
     return found
 
 
