@@ -130,9 +130,10 @@ class Gateway(abc.ABC):
     #: staff queue decides. False for a dealer: its review results come by `template_status`.
     reviews_templates_by_operators = False
 
-    def submit_template(self, template: TemplateSubmission) -> None:
+    def submit_template(self, template: TemplateSubmission) -> "TemplateStatus | None":
         """Ask Kakao to review the template (a dealer's registration request). The same
-        code submitted again is the same request."""
+        code submitted again is the same request. A registration refused at once comes back
+        as a `rejected` TemplateStatus with the reason; otherwise None."""
         raise NotImplementedError
 
     def template_status(self, code: str, *, account_id: int, sender_key: str | None = None) -> TemplateStatus | None:

@@ -412,10 +412,11 @@ class NhnKakaoGateway(Gateway):
 
     # --- AlimTalk templates (KAT-03) ----------------------------------------------------------------
 
-    def submit_template(self, template) -> None:
+    def submit_template(self, template) -> TemplateStatus | None:
         """Register the template at NHN, which is its review request. The same code again is
         the same request: an existing template is left as it is, unless Kakao rejected it
-        (TSC04), in which case it is modified — reviewed again."""
+        (TSC04), in which case it is modified — reviewed again. A registration NHN refuses
+        comes back `rejected` with NHN's reason."""
         sender_key = template.sender_key
         image = None
         if template.image is not None:
@@ -428,11 +429,18 @@ class NhnKakaoGateway(Gateway):
         answer = self._call_known("POST", path, body)
         if answer.code == -3001:
             current = self._template(sender_key, template.code)
-            if current is not None and current.get("status") == "TSC04":
-                self._checked(self._call_known("PUT", f"{path}/{template.code}",
-                                               {k: v for k, v in body.items() if k != "templateCode"}))
-            return
-        self._checked(answer)
+            if current is None:          # another template of the channel has this name
+                return TemplateStatus("rejected", None, f"NHN이 등록을 거절했습니다: 같은 이름의 템플릿이 이미 있습니다 "
+                                                        f"({answer.code} {answer.message})")
+            if current.get("status") == "TSC04":
+                answer = self._call_known("PUT", f"{path}/{template.code}",
+                                          {k: v for k, v in body.items() if k != "templateCode"})
+            else:
+                return None
+        if not answer.ok:
+            # a registration NHN refuses (a field Kakao's rules do not allow): rejected, with its reason
+            return TemplateStatus("rejected", None, f"NHN이 등록을 거절했습니다: {answer.message} ({answer.code})")
+        return None
 
     def _call_known(self, method: str, path: str, body: dict | None = None) -> Envelope:
         try:

@@ -594,9 +594,13 @@ def submit_requested(now: dt.datetime, *, batch: int = 100) -> int:
         if template is None:
             db.session.commit()
             continue
-        gateway.submit_template(submission(template))
+        refused = gateway.submit_template(submission(template))
         template.submitted_at = now
         db.session.commit()
+        if refused is not None and refused.status == "rejected":
+            start_review(template_id, actor=None, now=now, actor_kind="kakao")
+            decide(template_id, approve=False, actor=None, now=now, reason=refused.comment or REJECTED_BY_KAKAO,
+                   actor_kind="kakao")
         done += 1
     return done
 
