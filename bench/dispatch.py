@@ -20,19 +20,30 @@ reported → fallback dispatched and reported → settled; figures in recipients
 `--kind friendtalk`: the same with a 친구톡 (Brand Message) text and its ad fallback (LMS);
 outside 08:00–20:50 KST the run shifts every process's clock to 12:00 KST
 (CLOCK_OFFSET_SECONDS, development only).
+`--kakao nhn` (issue 20): the same through the NHN Kakao dealer adapter (GATEWAY_KAKAO=nhn)
+instead of the sandbox, NHN played by app/gateways/nhn_kakao/dealer_server.py as its own process
+on a free loopback port (the bench channel @bench its registered sender, results at once on its
+real clock, request bodies not recorded); the template is registered and approved at the dealer
+("[승인]" in its name) through the adapter, the results read back by the report jobs' polling
+(NHN_KAKAO_POLL_SECONDS 0.5). Printed with what the dealer received and its duplicates.
 
     .venv/bin/python bench/dispatch.py [--backends sqlite,postgresql] [--recipients 100000] [--runs 3]
                                        [--workers 1[,2,4]] [--profile] [--kind sms|alimtalk|friendtalk]
+                                       [--kakao sandbox|nhn]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import signal
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
+from collections import Counter
 
 import sqlalchemy as sa  # noqa: E402
 from _env import ROOT, Environment
@@ -92,6 +103,63 @@ def brand_message_hours() -> dict:
     print(f"        clock shifted to 12:00 KST (CLOCK_OFFSET_SECONDS={(noon - now).total_seconds():.0f})", flush=True)
     return {"CLOCK_OFFSET_SECONDS": str((noon - now).total_seconds())}
 TICK_EVERY = 0.5      # seconds (production: TICK_INTERVAL_SECONDS, 5)
+
+
+class Dealer:
+    """NHN's Bizmessage API for `--kakao nhn`: the local dealer server as its own process on a
+    free loopback port (--port 0; it prints the one it got), @bench its registered sender."""
+    APPKEY, SECRET = "mb-bench-appkey", "mb-bench-secret"
+
+    def __init__(self, channel: str = "@bench", clock_offset: float = 0.0):
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/python"), str(ROOT / "app/gateways/nhn_kakao/dealer_server.py"), "--port", "0",
+             "--appkey", self.APPKEY, "--secret", self.SECRET, "--sender", channel],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        line = self.process.stdout.readline()
+        found = re.search(r"on (http://[\d.]+:\d+)", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(f"the local NHN dealer did not start: {line!r}")
+        self.url = found.group(1)
+        # the bench's clock offset (친구톡 outside Brand Message hours) on the dealer's clock too
+        self.control("/_control", {"record_bodies": False, **({"clock": {"advance": clock_offset}}
+                                                               if clock_offset else {})})
+
+    def settings(self) -> dict:
+        """The app processes' settings (strings: workers get them as environment variables)."""
+        return {"GATEWAY_KAKAO": "nhn", "NHN_KAKAO_URL": self.url, "NHN_KAKAO_APPKEY": self.APPKEY,
+                "NHN_KAKAO_SECRET": self.SECRET, "NHN_KAKAO_POLL_SECONDS": "0.5"}
+
+    def control(self, path: str, body: dict | None = None) -> dict:
+        request = urllib.request.Request(self.url + path, method="POST" if body is not None else "GET",
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def received(self) -> dict:
+        """What the dealer got: messages, API requests by method and path (the result polls
+        by requestId apart from the look-ups), and recipientGroupingKeys sent more than once."""
+        state = self.control("/_control/state")
+        kinds = Counter()
+        for r in self.control("/_control/requests")["requests"]:
+            path = r["path"].split("/appkeys/", 1)[-1].partition("/")[2] or r["path"]
+            path = re.sub(r"templates/[^/]+", "templates/{code}", re.sub(r"senders/[^/]+", "senders/{key}", path))
+            asked = "?requestId" if "requestId" in (r.get("query") or {}) else (
+                "?senderGroupingKey" if "senderGroupingKey" in (r.get("query") or {}) else "")
+            kinds[f"{r['method']} {path}{asked}"] += 1
+        return {"messages": state["messages"], "requests": state["requests"], "by_path": dict(kinds),
+                "duplicates": len(state["duplicates"]), "pending": state["pending"]}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.process.stdout.close()
 
 
 def start_workers(env, app, count: int, profile_dir: str | None = None, extra_env: dict | None = None):
@@ -178,24 +246,50 @@ def stop(processes, profiling: bool = False):
 
 
 def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profile_dir: str | None = None,
-               kind: str = "sms") -> dict:
+               kind: str = "sms", kakao: str = "sandbox") -> dict:
+    """One run; with `kakao` "nhn" (AlimTalk, 친구톡) a local NHN dealer of its own."""
+    dealer = None
+    if kakao == "nhn" and kind != "sms":
+        dealer = Dealer("@bench", float(BENCH_SETTINGS.get("CLOCK_OFFSET_SECONDS", 0)))
+    try:
+        return _end_to_end(env, backend, recipients, workers, run, profile_dir, kind, dealer)
+    finally:
+        if dealer is not None:
+            dealer.stop()
+
+
+def _end_to_end(env, backend: str, recipients: int, workers: int, run: int, profile_dir: str | None,
+                kind: str, dealer: Dealer | None) -> dict:
     from app import clock
     from app.domain import friendtalk
     from app.domain.alimtalk_plan import AlimtalkRequest, FallbackRequest
     from app.domain.friendtalk_plan import FriendtalkRequest
     from app.extensions import db
-    from app.models import Send
+    from app.models import AlimtalkTemplate, Send
     from app.services import checks, periodic
     from app.services.kakao import alimtalk_sends, friendtalk_sends
+    from app.services.kakao import templates as alimtalk_templates
     from app.services.sending import acceptance
     from tests.support.factories import approve_channel, make_customer, make_template
 
     url = env.database_url(backend, f"bench_dispatch_{kind}_{workers}_{run}")
-    app = env.app(url, **BENCH_SETTINGS)
+    kakao_env = dealer.settings() if dealer else {}
+    app = env.app(url, **BENCH_SETTINGS, **kakao_env)
     raw = raw_rate(url, recipients)
     customer = make_customer(app, kind="corporate", cash=recipients * 50 + 1000)
     template_id = None
-    if kind == "alimtalk":
+    if kind == "alimtalk" and dealer:
+        # the dealer reviews: registered through the adapter, approved at once ("[승인]"), read back
+        template_id = make_template(app, customer.account_id, approve_channel(app, customer.account_id, "@bench"),
+                                    status="requested", name="[승인] 주문 안내", buttons=[])
+        with app.app_context():
+            alimtalk_templates.submit_requested(clock.now())
+            alimtalk_templates.sync_reviews(clock.now())
+            status = db.session.get(AlimtalkTemplate, template_id).status
+            db.session.commit()
+        if status != "approved":
+            raise RuntimeError(f"the dealer did not approve the bench's template: {status}")
+    elif kind == "alimtalk":
         template_id = make_template(app, customer.account_id, approve_channel(app, customer.account_id, "@bench"),
                                     status="approved", buttons=[])
     elif kind == "friendtalk":
@@ -205,14 +299,15 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profi
                            {"c": recipients * 10, "a": customer.account_id})
         db.session.commit()
     people = list(numbers(recipients, {"고객명": "홍길동"} if kind == "alimtalk" else None))
-    procs = start_workers(env, app, workers, profile_dir)
+    procs = start_workers(env, app, workers, profile_dir, kakao_env)
     pg = postgres_pid(env)
     try:
         wait_for_workers(env, workers)   # the clock starts once every worker listens
         if STATEMENTS[0] and backend == "postgresql":
             _reset_statements(url)
         before = {"bench": time.process_time(), "workers": [tree_cpu(p.pid) for p in procs],
-                  "postgresql": tree_cpu(pg) if pg else 0.0, "redis": cpu_of([env.redis.process.pid])}
+                  "postgresql": tree_cpu(pg) if pg else 0.0, "redis": cpu_of([env.redis.process.pid]),
+                  "dealer": cpu_of([dealer.process.pid]) if dealer else 0.0}
         t0 = time.perf_counter()
         with app.app_context():
             if kind == "friendtalk":
@@ -251,7 +346,8 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profi
         cpu = {"accept": accept_cpu, "tick": time.process_time() - before["bench"] - accept_cpu,
                "workers": [tree_cpu(p.pid) - b for p, b in zip(procs, before["workers"])],
                "postgresql": (tree_cpu(pg) - before["postgresql"]) if pg else None,
-               "redis": cpu_of([env.redis.process.pid]) - before["redis"]}
+               "redis": cpu_of([env.redis.process.pid]) - before["redis"],
+               "dealer": (cpu_of([dealer.process.pid]) - before["dealer"]) if dealer else None}
         with app.app_context():
             send = db.session.get(Send, send_id)
             problems = checks.invariant_violations()
@@ -263,7 +359,7 @@ def end_to_end(env, backend: str, recipients: int, workers: int, run: int, profi
                        "delivered": send.delivered_count, "failed": send.failed_count,
                        "fallbacks": send.fallback_count, "fallback_delivered": send.fallback_delivered_count,
                        "refunded": send.refunded_amount, "ledger_ok": not problems, "duplicate_refs": dupes,
-                       "workers": workers, "cpu": cpu,
+                       "workers": workers, "cpu": cpu, "dealer": dealer.received() if dealer else None,
                        "statements": pg_statements(url, STATEMENTS[0]) if STATEMENTS[0] and backend == "postgresql"
                        else []}
     finally:
@@ -323,6 +419,8 @@ def cpu_line(r: dict) -> str:
     if cpu["postgresql"] is not None:
         parts.append(f"postgresql {cpu['postgresql']:.1f}s")
     parts.append(f"redis {cpu['redis']:.1f}s")
+    if cpu.get("dealer") is not None:
+        parts.append(f"NHN dealer {cpu['dealer']:.1f}s")
     return "CPU " + ", ".join(parts) + f" (wall {r['seconds']:.1f}s)"
 
 
@@ -334,6 +432,9 @@ def main():
     parser.add_argument("--workers", default="1", help="worker counts to run, e.g. 1,2,4")
     parser.add_argument("--kind", default="sms", choices=("sms", "alimtalk", "friendtalk"),
                         help="sms (PERF-01), or alimtalk / friendtalk with fallback (PERF-06)")
+    parser.add_argument("--kakao", default="sandbox", choices=("sandbox", "nhn"),
+                        help="the Kakao gateway of alimtalk / friendtalk: the sandbox, or the NHN dealer "
+                             "adapter against the local dealer server (issue 20)")
     parser.add_argument("--profile", metavar="DIR", default=None,
                         help="record each worker with py-spy (raw stacks) into DIR")
     parser.add_argument("--pg-statements", type=int, default=0, metavar="N",
@@ -347,10 +448,12 @@ def main():
     try:
         for backend in args.backends.split(","):
             for workers in [int(w) for w in args.workers.split(",")]:
-                runs = [end_to_end(env, backend, args.recipients, workers, i, args.profile, args.kind)
+                runs = [end_to_end(env, backend, args.recipients, workers, i, args.profile, args.kind, args.kakao)
                         for i in range(args.runs)]
                 label = {"alimtalk": "PERF-06 (AlimTalk with fallback)",
                          "friendtalk": "PERF-06 (친구톡 with fallback)"}.get(args.kind, "PERF-01")
+                if args.kind != "sms" and args.kakao == "nhn":
+                    label += " via NHN dealer"
                 for r in runs:
                     if args.kind != "sms":
                         print(f"        fallbacks {r['fallbacks']:,} (delivered {r['fallback_delivered']:,})",
@@ -361,9 +464,15 @@ def main():
                           f"delivered {r['delivered']:,} failed {r['failed']:,} refunded {r['refunded']:,}; "
                           f"ledger ok {r['ledger_ok']}; duplicate refs {r['duplicate_refs']}", flush=True)
                     print(f"        {cpu_line(r)}", flush=True)
+                    if r["dealer"]:
+                        d = r["dealer"]
+                        print(f"        NHN dealer received {d['messages']:,} messages in {d['requests']:,} requests "
+                              f"({', '.join(f'{k} {n:,}' for k, n in sorted(d['by_path'].items()))}); "
+                              f"not yet final {d['pending']:,}; duplicates {d['duplicates']}", flush=True)
                     for line in r["statements"]:
                         print(f"        {line}", flush=True)
-                summary.append(f"{args.kind} {backend} ×{workers} {statistics.median(r['msg_per_s'] for r in runs):,.0f}/s "
+                summary.append(f"{args.kind}{' nhn' if args.kakao == 'nhn' and args.kind != 'sms' else ''} "
+                               f"{backend} ×{workers} {statistics.median(r['msg_per_s'] for r in runs):,.0f}/s "
                                f"(ratio {statistics.median(r['ratio'] for r in runs):.2f})")
             if args.kind != "sms":
                 continue
