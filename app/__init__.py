@@ -27,13 +27,14 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     from app.security.manager import fab_password_rules
     from app.security.sync import ensure_roles
     from app.services.billing import usage as billing_usage
-    from app.services.kakao import alimtalk_sends, fallbacks, friendtalk_sends
+    from app.services.kakao import alimtalk_sends, dealer_checks, fallbacks, friendtalk_sends
     from app.views.menu import register_views
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json = web.CheckedJSON(app)
     alimtalk_sends.register()      # the Kakao steps of the send pipeline (06-kakao.md KAT-07a)
     friendtalk_sends.register()    # and Brand Message's (KFT-01..04)
+    dealer_checks.register()       # and the Kakao dealer's word on the channel (issue 20)
     fallbacks.register()           # the fallback after a Kakao failure, for both
     billing_usage.register()       # what a settled send adds to its month's tax invoice (TAX-02)
     web.bound_int_routes(app)

@@ -126,6 +126,11 @@ class Gateway(abc.ABC):
     def channel_sender_key(self, channel_id: str) -> str:
         raise NotImplementedError
 
+    def channel_problem(self, sender_key: str) -> str | None:
+        """Why Kakao will not send for this sender key now (`blocked`, `deleted`, `dormant`),
+        or None — asked before each Kakao batch (None: nothing known against it)."""
+        return None
+
     #: True when megabird's operators play Kakao's template reviewer (the sandbox): the
     #: staff queue decides. False for a dealer: its review results come by `template_status`.
     reviews_templates_by_operators = False

@@ -217,3 +217,19 @@ def test_gw01_a_brand_message_without_an_answer_is_sent_again_only_once_nhn_show
     assert len(dealer.messages()) == 20 and dealer.duplicates() == []
     assert send_row(app, send_id)["status"] == "completed"
     assert invariant(app) == []
+
+
+def test_kat07a_a_channel_kakao_blocked_fails_channel_error_before_sending_and_falls_back(app, dealer, corp):
+    customer, template_id = corp
+    dealer.add_sender("@shop", dealer.sender_key("@shop"), block=True)       # blocked at Kakao only
+    send_id = accept(app, customer, template_id, 3)
+    run_to_completion(app)
+    with app.app_context():
+        rows = list(db.session.scalars(select(Message).where(Message.send_id == send_id)))
+        kakao = [(m.result_code, m.category) for m in rows if m.layer == "primary"]
+        fallbacks = [m.state for m in rows if m.layer == "fallback"]
+        db.session.commit()
+    assert kakao == [("1021", "channel_error")] * 3
+    assert fallbacks == ["delivered"] * 3
+    assert sends_to_dealer(dealer) == []                 # asked about the channel, sent nothing
+    assert invariant(app) == []

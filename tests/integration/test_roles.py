@@ -42,6 +42,7 @@ PUBLIC_ENDPOINTS = {
     "_healthz": "health of the database, Redis, queues and tick, for the proxy and monitors (no data)",
     "SignupView.verify": "sign-up verification (ACC-01)",
     "SignupView.resend": "sign-up code resend (ACC-01)",
+    "hooks.nhn_kakao": "NHN Cloud's result webhook: its X-Toast-Webhook-Signature is the proof (issue 20)",
 }
 
 

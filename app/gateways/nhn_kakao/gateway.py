@@ -36,6 +36,7 @@ registers the sender profile, which makes Kakao send a token to the admin's Kaka
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import time
@@ -82,6 +83,7 @@ class DealerUnclear(RuntimeError):
     left to recovery, which asks again (`lookup`) before anything is sent again."""
 
 
+@functools.lru_cache(maxsize=4096)     # a page of results repeats a few receive dates
 def parse_time(text: str | None) -> dt.datetime | None:
     """NHN's `yyyy-MM-dd HH:mm[:ss]` (KST; the guide never names the zone) as naive UTC."""
     if not text:
@@ -344,40 +346,55 @@ class NhnKakaoGateway(Gateway):
         with db.engine.begin() as conn:
             due = conn.execute(update(REQUESTS).where(r.id.in_(pick)).values(lease_until=now + LEASE)
                                .returning(r.id, r.kind, r.request_id, r.polls, r.attempted_at)).all()
+        results: dict[str, list[tuple]] = {}
         for row_id, kind, request_id, polls, attempted in due:
             path = self.client.alimtalk("/messages") if kind == "alimtalk" else self.client.brand("/messages")
             try:
-                results = [(row.get("recipientSeq"), row.get("resultCode"), row.get("receiveDate"))
-                           for row in self._pages(path, {"requestId": request_id, "pageSize": 1000})]
+                results[request_id] = [(row.get("recipientSeq"), row.get("resultCode"), row.get("receiveDate"))
+                                       for row in self._pages(path, {"requestId": request_id, "pageSize": 1000})]
             except DealerError as error:
                 log.warning("Kakao dealer: reading request %s failed (%s); later", request_id, error)
-                self._poll_later(row_id, now, polls)
-                continue
-            still_open = self.record_results(request_id, results)
-            if not still_open or attempted < now - GIVE_UP_AFTER:
-                with db.engine.begin() as conn:
-                    conn.execute(update(REQUESTS).where(r.id == row_id).values(state="done", lease_until=None))
+        still_open = self.record_results(results)
+        finished, later = [], []
+        for row_id, _kind, request_id, polls, attempted in due:
+            if request_id in results and (not still_open.get(request_id) or attempted < now - GIVE_UP_AFTER):
+                finished.append(row_id)
             else:
-                self._poll_later(row_id, now, polls)
-
-    def _poll_later(self, row_id: int, now: dt.datetime, polls: int) -> None:
-        wait = min(self.poll_every * (2 ** min(polls, 8)), POLL_MAX)
+                later.append((row_id, polls))
         with db.engine.begin() as conn:
-            conn.execute(update(REQUESTS).where(REQUESTS.c.id == row_id).values(
-                polls=polls + 1, poll_after=now + wait, lease_until=None))
+            if finished:
+                conn.execute(update(REQUESTS).where(r.id.in_(finished)).values(state="done", lease_until=None))
+            for row_id, polls in later:
+                wait = min(self.poll_every * (2 ** min(polls, 8)), POLL_MAX)
+                conn.execute(update(REQUESTS).where(r.id == row_id).values(polls=polls + 1, poll_after=now + wait,
+                                                                           lease_until=None))
 
     @staticmethod
-    def record_results(request_id: str, results: list[tuple]) -> int:
-        """Final results (recipientSeq, resultCode, receiveDate) of one request onto its
-        messages not yet reported; returns how many of them are still open."""
+    def record_results(results: dict[str, list[tuple]]) -> dict[str, int]:
+        """Final results {requestId: [(recipientSeq, resultCode, receiveDate)]} onto the
+        messages not yet reported, in one write; returns how many of each request's messages
+        are still open."""
+        if not results:
+            return {}
         with db.engine.begin() as conn:
-            waiting = dict(conn.execute(select(MESSAGES.c.recipient_seq, MESSAGES.c.id).where(
-                MESSAGES.c.request_id == request_id, MESSAGES.c.code.is_(None))).all())
+            waiting: dict[tuple[str, int], int] = {}
+            for request_id, seq, row_id in bulk.rows_in(
+                    conn, "SELECT request_id, recipient_seq, id FROM kakao_dealer_message "
+                          "WHERE request_id IN ({keys}) AND code IS NULL", list(results)):
+                waiting[request_id, seq] = row_id
             stamp = bulk.time_binder(conn)
-            rows = [(waiting[seq], str(code), stamp(parse_time(at) or clock.now()))
-                    for seq, code, at in results if seq in waiting and code not in NOT_FINAL]
+            open_count: dict[str, int] = defaultdict(int)
+            for request_id, _seq in waiting:
+                open_count[request_id] += 1
+            rows = []
+            for request_id, found in results.items():
+                for seq, code, at in found:
+                    row_id = waiting.get((request_id, seq))
+                    if row_id is not None and code not in NOT_FINAL:
+                        rows.append((row_id, str(code), stamp(parse_time(at) or clock.now())))
+                        open_count[request_id] -= 1
             bulk.update(conn, "kakao_dealer_message", "id", {"code": "varchar(16)", "reported_at": "timestamp"}, rows)
-        return len(waiting) - len(rows)
+        return dict(open_count)
 
     @staticmethod
     def record_hook(ref: str, code, at: str | None) -> bool:
