@@ -141,6 +141,10 @@ class Gateway(abc.ABC):
         as a `rejected` TemplateStatus with the reason; otherwise None."""
         raise NotImplementedError
 
+    def submit_comment(self, sender_key: str | None, code: str, comment: str) -> None:
+        """The customer's comment on a rejected template, to the dealer's reviewer."""
+        raise NotImplementedError
+
     def template_status(self, code: str, *, account_id: int, sender_key: str | None = None) -> TemplateStatus | None:
         """The review's state at Kakao, or None when it cannot say now."""
         raise NotImplementedError

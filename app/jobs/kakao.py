@@ -8,5 +8,7 @@ from app.services.kakao import templates
 
 @job
 def submit_templates():
-    """Requested templates to the Kakao gateway; safe to run twice (each is taken once)."""
-    return templates.submit_requested(clock.now())
+    """Requested templates (and customers' comments on rejected ones, at a dealer) to the
+    Kakao gateway; safe to run twice (each is taken once)."""
+    now = clock.now()
+    return templates.submit_requested(now) + templates.forward_comments(now)

@@ -113,6 +113,8 @@ class AlimtalkTemplateEvent(Model):
     actor_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id", ondelete="SET NULL"))
     comment: Mapped[Optional[str]] = mapped_column(String(1000))
+    #: a customer's comment handed to a dealer's reviewer (Kakao's 문의 thread, issue 20)
+    forwarded_at: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
 
     actor = relationship("User")
 

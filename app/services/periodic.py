@@ -87,6 +87,7 @@ TASKS: list[Task] = [
     # AlimTalk templates: requests whose enqueue was lost, a dealer's review results,
     # and the nightly dormancy of templates unused for a year (KAT-03)
     Task("submit_templates", alimtalk_templates.submit_requested, every=dt.timedelta(minutes=1)),
+    Task("forward_template_comments", alimtalk_templates.forward_comments, every=dt.timedelta(minutes=1)),
     Task("sync_template_reviews", alimtalk_templates.sync_reviews, every=dt.timedelta(minutes=5)),
     Task("dormant_templates", alimtalk_templates.mark_dormant, daily_at_kst=3),
     Task("purge_login_attempts", _purge_login_attempts, daily_at_kst=3),

@@ -1,5 +1,6 @@
 """The Kakao dealer adapter (issue 20, GW-01): its requests (grouping key written before the
-call) and the messages the dealer accepted, with their results until applied
+call) and the messages the dealer accepted, with their results until applied; a template
+comment's hand-over to the dealer's reviewer
 
 Revision ID: 0029_kakao_dealer
 Revises: 0028_smpp
@@ -53,9 +54,13 @@ def upgrade():
                     unique=False)
     op.create_index('ix_kakao_dealer_message_due', 'kakao_dealer_message', ['id'], unique=False,
                     sqlite_where=sa.text(DUE), postgresql_where=sa.text(DUE))
+    with op.batch_alter_table('alimtalk_template_event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('forwarded_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('alimtalk_template_event', schema=None) as batch_op:
+        batch_op.drop_column('forwarded_at')
     op.drop_index('ix_kakao_dealer_message_due', table_name='kakao_dealer_message')
     op.drop_index('ix_kakao_dealer_message_request', table_name='kakao_dealer_message')
     op.drop_table('kakao_dealer_message')

@@ -124,7 +124,7 @@ def test_no_kakao_adapter_and_the_tick_and_report_polling_run_without_one(shop):
     failed = {name: result for name, result in results.items() if str(result).startswith("error")}
     assert not failed, failed
     assert {"recover_claims", "recover_connector_claims", "reports", "submit_templates",
-            "sync_template_reviews"} <= set(results)
+            "forward_template_comments", "sync_template_reviews"} <= set(results)
 
 
 # --- the compose pages and their POSTs -----------------------------------------------------------------------

@@ -140,3 +140,30 @@ def test_kft04_krs04_a_brand_message_through_the_dealer(app, dealer, corp):
     assert all(r["resendParameter"] == {"isResend": False} for r in body["recipientList"])
     assert dealer.duplicates() == []
     assert invariant(app) == []
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["photo", "wide"])
+def test_kft01_a_photo_brand_message_uploads_its_image_once_and_sends_its_url(app, dealer, corp, wide):
+    from tests.support.uploads import jpeg
+    customer, channel_id = corp
+    numbers = phones(0, 1, 80)
+    image = jpeg((800, 400) if wide else (800, 600))
+    with app.app_context():
+        content = friendtalk.check_content("신상품 입고 안내", [], image, wide=wide)
+        request = FriendtalkRequest(account_id=customer.account_id, channel=channel_id, content=content,
+                                    recipients=[Recipient(n, None, {}, i) for i, n in enumerate(numbers, 1)],
+                                    fallback=BrandFallback(customer.phone, ad_company="메가샵", ad_optout=None))
+        accepted = friendtalk_sends.accept(request, now=NOW)
+        acceptance.enqueue_dispatch(accepted.send)
+        send_id = accepted.send.id
+    run_to_completion(app)
+    [upload] = dealer.requests(path="/images", method="POST")
+    assert upload["body"]["content_type"].startswith("multipart/form-data")
+    [post] = dealer.requests(path="freestyle-messages", method="POST")
+    assert post["body"]["chatBubbleType"] == ("WIDE" if wide else "IMAGE")
+    assert post["body"]["image"]["imageUrl"].startswith(dealer.base_url)
+    kakao, fallbacks = layers(app, send_id)
+    assert {n[-2:]: m.result_code for n, m in kakao.items()} == {"00": "1000", "01": "1000", "80": "3019"}
+    assert [f.state for f in fallbacks.values()] == ["delivered"]
+    assert send_row(app, send_id)["status"] == "completed"
+    assert invariant(app) == []

@@ -184,3 +184,28 @@ def test_gw01_the_result_webhook_fills_the_results_it_is_signed_for(app, dealer,
         db.session.commit()
     app.config["NHN_KAKAO_WEBHOOK_SIGNATURE"] = ""
     assert client.post("/hooks/nhn-kakao", json=hook).status_code == 404
+
+
+def test_kat03_a_comment_on_a_rejected_template_goes_to_kakao_which_reviews_it_again(app, dealer, corp):
+    customer, channel_id = corp
+    template_id = make_template(app, customer.account_id, channel_id, status="requested", name="회원 안내")
+    submit_and_sync(app)
+    code = template_row(app, template_id).code
+    sender_key = dealer.sender_key("@shop")
+    dealer.review(sender_key, code, "reject", "변수 설명이 필요합니다.")
+    submit_and_sync(app)
+    assert template_row(app, template_id).status == "rejected"
+    with app.app_context():
+        templates.add_comment(account_id=customer.account_id, template_id=template_id, actor=None,
+                              comment="#{고객명}은 회원 이름입니다.", now=NOW)
+        assert templates.forward_comments(NOW) == 1
+        assert templates.forward_comments(NOW) == 0                 # once
+    [post] = dealer.requests(path=f"{TEMPLATES}/{code}/comments", method="POST")
+    assert post["body"] == {"comment": "#{고객명}은 회원 이름입니다."}
+    submit_and_sync(app)
+    row = template_row(app, template_id)
+    assert row.status == "in_review"
+    assert (row.events[-1].actor_kind, row.events[-1].comment) == ("kakao", templates.REVIEWED_AGAIN)
+    dealer.review(sender_key, code, "approve")
+    submit_and_sync(app)
+    assert template_row(app, template_id).status == "approved"

@@ -459,6 +459,14 @@ class NhnKakaoGateway(Gateway):
             return TemplateStatus("rejected", None, f"NHN이 등록을 거절했습니다: {answer.message} ({answer.code})")
         return None
 
+    def submit_comment(self, sender_key: str | None, code: str, comment: str) -> None:
+        """NHN's 문의 on a rejected template (AT:2048): Kakao reviews it again (TSC04 → TSC02).
+        A comment NHN refuses (the template is not in a state that takes one) is logged."""
+        answer = self._call_known("POST", self.client.alimtalk(f"/senders/{sender_key}/templates/{code}/comments"),
+                                  {"comment": comment})
+        if not answer.ok:
+            log.info("Kakao dealer refused the comment on template %s: %s %s", code, answer.code, answer.message)
+
     def _call_known(self, method: str, path: str, body: dict | None = None) -> Envelope:
         try:
             return self.client.call(method, path, body=body)

@@ -5,7 +5,8 @@ the Kakao gateway (10-gateway.md), or by a dealer's reviewer through `submit_tem
 
     saved ─request─▶ requested ─start─▶ in_review ─approve─▶ approved ─(a year unused)─▶ dormant
       ▲                 │                  └─reject─▶ rejected        ◀──reactivate──┘
-      └──── edit ───────┼──────────────────────────────┘ (edit, request again)
+      └──── edit ───────┼──────────────────────────────┘ (edit, request again; at a dealer, a
+                        │                                    comment on it: Kakao reviews it again)
                         approved / dormant ─block (staff)─▶ blocked ─unblock─▶ where it was
 
 Every step is a line of the template's history (검수 이력: who, when, state, comment), and
@@ -51,7 +52,8 @@ REACTIVATED = N_("휴면을 해제했습니다.")
 UNBLOCKED = N_("차단을 해제했습니다.")
 WENT_DORMANT = N_("1년 동안 발송에 쓰이지 않아 휴면 상태가 되었습니다.")
 REJECTED_BY_KAKAO = N_("카카오 검수 결과 반려되었습니다.")
-SYSTEM_COMMENTS = frozenset({EDITED, REACTIVATED, UNBLOCKED, WENT_DORMANT, REJECTED_BY_KAKAO})
+REVIEWED_AGAIN = N_("문의가 카카오에 전달되어 다시 검수합니다.")
+SYSTEM_COMMENTS = frozenset({EDITED, REACTIVATED, UNBLOCKED, WENT_DORMANT, REJECTED_BY_KAKAO, REVIEWED_AGAIN})
 
 
 # --- reading -------------------------------------------------------------------------------------------------
@@ -466,13 +468,15 @@ def start_review(template_id, *, actor, now: dt.datetime, actor_kind: str = "sta
         if actor_kind == "staff":
             _require_operator_review()
         template = _locked(template_id)
-        if template.status != "requested":
+        # a dealer's reviewer takes a rejected template up again after the customer's comment
+        again = actor_kind == "kakao" and template.status == "rejected"
+        if template.status != "requested" and not again:
             raise InvalidState("등록요청 상태의 템플릿만 검수를 시작할 수 있습니다. 목록을 새로고침해주세요.")
         before = _snapshot(template)
         template.status = "in_review"
         template.review_started_at = now
         template.reviewed_by_id = getattr(actor, "id", None)
-        _event(template, actor=actor, actor_kind=actor_kind, now=now)
+        _event(template, actor=actor, actor_kind=actor_kind, now=now, comment=REVIEWED_AGAIN if again else None)
         _audit(template, "start_review", before, actor=actor, now=now)
     return template
 
@@ -605,6 +609,32 @@ def submit_requested(now: dt.datetime, *, batch: int = 100) -> int:
     return done
 
 
+def forward_comments(now: dt.datetime, *, batch: int = 100) -> int:
+    """A customer's comment on a rejected template to a dealer's reviewer, once (Kakao's
+    문의 thread: the dealer reviews the template again). Nothing to do while operators review
+    (they read the thread in their queue), nor without a Kakao gateway. Commits per comment."""
+    if not access.kakao_available():
+        return 0
+    gateway = get_gateway("kakao")
+    if gateway.reviews_templates_by_operators:
+        return 0
+    rows = db.session.execute(
+        select(AlimtalkTemplateEvent.id, AlimtalkTemplateEvent.comment, AlimtalkTemplate.code, KakaoChannel.sender_key)
+        .join(AlimtalkTemplate, AlimtalkTemplate.id == AlimtalkTemplateEvent.template_id)
+        .join(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id)
+        .where(AlimtalkTemplateEvent.kind == "comment", AlimtalkTemplateEvent.actor_kind == "customer",
+               AlimtalkTemplateEvent.forwarded_at.is_(None), AlimtalkTemplate.status == "rejected",
+               AlimtalkTemplate.submitted_at.is_not(None))
+        .order_by(AlimtalkTemplateEvent.id).limit(batch)).all()
+    db.session.commit()
+    for event_id, comment, code, sender_key in rows:
+        gateway.submit_comment(sender_key, code, comment)
+        db.session.execute(update(AlimtalkTemplateEvent).where(AlimtalkTemplateEvent.id == event_id)
+                           .values(forwarded_at=now))
+        db.session.commit()
+    return len(rows)
+
+
 def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
     """A dealer's review results into the state machine (nothing to do while operators
     review, or without a Kakao gateway). Commits per template."""
@@ -614,10 +644,14 @@ def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
     if gateway.reviews_templates_by_operators:
         return 0
     moved = 0
+    # a rejected template whose comment went to the reviewer after its rejection is asked too
+    commented = (select(AlimtalkTemplateEvent.id).where(
+        AlimtalkTemplateEvent.template_id == AlimtalkTemplate.id, AlimtalkTemplateEvent.forwarded_at.is_not(None),
+        AlimtalkTemplateEvent.at >= AlimtalkTemplate.reviewed_at).exists())
     rows = db.session.execute(select(AlimtalkTemplate.id, AlimtalkTemplate.account_id, AlimtalkTemplate.code,
                                      KakaoChannel.sender_key)
                               .outerjoin(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id).where(
-        AlimtalkTemplate.status.in_(("requested", "in_review")),
+        AlimtalkTemplate.status.in_(("requested", "in_review")) | ((AlimtalkTemplate.status == "rejected") & commented),
         AlimtalkTemplate.submitted_at.is_not(None)).limit(batch)).all()
     db.session.commit()
     for row in rows:
@@ -625,11 +659,13 @@ def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
         if result is None:
             continue
         template = db.session.get(AlimtalkTemplate, row.id)
-        if result.status == "in_review" and template.status == "requested":
+        if template.status == "rejected" and result.status == "rejected":
+            continue                      # the comment has not been taken up yet
+        if result.status == "in_review" and template.status in ("requested", "rejected"):
             start_review(row.id, actor=None, now=result.at or now, actor_kind="kakao")
             moved += 1
         elif result.status in ("approved", "rejected"):
-            if template.status == "requested":
+            if template.status in ("requested", "rejected"):
                 start_review(row.id, actor=None, now=result.at or now, actor_kind="kakao")
             decide(row.id, approve=result.status == "approved", actor=None, now=result.at or now,
                    reason=result.comment or REJECTED_BY_KAKAO, actor_kind="kakao")
