@@ -323,13 +323,20 @@ class NhnKakaoGateway(Gateway):
                     or conn.scalar(select(REQUESTS.c.id).where(self._to_poll(now)).limit(1)) is not None)
 
     def poll_reports(self, now: dt.datetime, limit: int) -> list[Report]:
-        self._refresh(now)
-        pick = select(MESSAGES.c.id).where(self._due(now)).order_by(MESSAGES.c.id).limit(limit).scalar_subquery()
+        """What the dealer reported since, leased to this poller: first the results of the
+        requests due to be read back (written already leased — one write a result, not two),
+        then older ones whose lease ran out."""
+        fresh = self._refresh(now, batch=max(1, limit // bodies.MAX_RECIPIENTS))
+        reports = [Report(ref, code, min(at or now, now), str(row_id)) for row_id, ref, code, at in fresh]
+        if len(reports) >= limit:
+            return reports
+        pick = (select(MESSAGES.c.id).where(self._due(now)).order_by(MESSAGES.c.id).limit(limit - len(reports))
+                .scalar_subquery())
         with db.engine.begin() as conn:
             rows = conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(pick)).values(lease_until=now + LEASE)
                                 .returning(MESSAGES.c.id, MESSAGES.c.ref, MESSAGES.c.code,
                                            MESSAGES.c.reported_at)).all()
-        return [Report(ref, code, min(at or now, now), str(row_id)) for row_id, ref, code, at in rows]
+        return reports + [Report(ref, code, min(at or now, now), str(row_id)) for row_id, ref, code, at in rows]
 
     def ack_reports(self, reports: list[Report], now: dt.datetime) -> None:
         ids = [int(r.report_id) for r in reports if r.report_id]
@@ -338,9 +345,10 @@ class NhnKakaoGateway(Gateway):
                 conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(ids[start:start + bulk.IN_LIST]))
                              .values(acked_at=now))
 
-    def _refresh(self, now: dt.datetime, *, batch: int = 50) -> None:
+    def _refresh(self, now: dt.datetime, *, batch: int = 5) -> list[tuple]:
         """Read back the accepted requests due for it (leased, so that two report jobs do not
-        both ask), and record the final results they show."""
+        both ask), and record the final results they show, leased to this poller: returns
+        them (id, ref, code, reported_at)."""
         r = REQUESTS.c
         pick = select(r.id).where(self._to_poll(now)).order_by(r.poll_after).limit(batch).scalar_subquery()
         with db.engine.begin() as conn:
@@ -354,7 +362,7 @@ class NhnKakaoGateway(Gateway):
                                        for row in self._pages(path, {"requestId": request_id, "pageSize": 1000})]
             except DealerError as error:
                 log.warning("Kakao dealer: reading request %s failed (%s); later", request_id, error)
-        still_open = self.record_results(results)
+        still_open, recorded = self.record_results(results, lease_until=now + LEASE)
         finished, later = [], []
         for row_id, _kind, request_id, polls, attempted in due:
             if request_id in results and (not still_open.get(request_id) or attempted < now - GIVE_UP_AFTER):
@@ -368,33 +376,40 @@ class NhnKakaoGateway(Gateway):
                 wait = min(self.poll_every * (2 ** min(polls, 8)), POLL_MAX)
                 conn.execute(update(REQUESTS).where(r.id == row_id).values(polls=polls + 1, poll_after=now + wait,
                                                                            lease_until=None))
+        return recorded
 
     @staticmethod
-    def record_results(results: dict[str, list[tuple]]) -> dict[str, int]:
+    def record_results(results: dict[str, list[tuple]], *, lease_until: dt.datetime | None = None
+                       ) -> tuple[dict[str, int], list[tuple]]:
         """Final results {requestId: [(recipientSeq, resultCode, receiveDate)]} onto the
-        messages not yet reported, in one write; returns how many of each request's messages
-        are still open."""
+        messages not yet reported, in one write (leased until `lease_until` to the caller, who
+        reports them). Returns how many of each request's messages are still open, and the
+        rows written (id, ref, code, reported_at)."""
         if not results:
-            return {}
+            return {}, []
         with db.engine.begin() as conn:
-            waiting: dict[tuple[str, int], int] = {}
-            for request_id, seq, row_id in bulk.rows_in(
-                    conn, "SELECT request_id, recipient_seq, id FROM kakao_dealer_message "
+            waiting: dict[tuple[str, int], tuple[int, str]] = {}
+            for request_id, seq, row_id, ref in bulk.rows_in(
+                    conn, "SELECT request_id, recipient_seq, id, ref FROM kakao_dealer_message "
                           "WHERE request_id IN ({keys}) AND code IS NULL", list(results)):
-                waiting[request_id, seq] = row_id
+                waiting[request_id, seq] = (row_id, ref)
             stamp = bulk.time_binder(conn)
             open_count: dict[str, int] = defaultdict(int)
             for request_id, _seq in waiting:
                 open_count[request_id] += 1
-            rows = []
+            rows, recorded = [], []
+            lease = stamp(lease_until)
             for request_id, found in results.items():
                 for seq, code, at in found:
-                    row_id = waiting.get((request_id, seq))
-                    if row_id is not None and code not in NOT_FINAL:
-                        rows.append((row_id, str(code), stamp(parse_time(at) or clock.now())))
+                    known = waiting.get((request_id, seq))
+                    if known is not None and code not in NOT_FINAL:
+                        reported = parse_time(at) or clock.now()
+                        rows.append((known[0], str(code), stamp(reported), lease))
+                        recorded.append((known[0], known[1], str(code), reported))
                         open_count[request_id] -= 1
-            bulk.update(conn, "kakao_dealer_message", "id", {"code": "varchar(16)", "reported_at": "timestamp"}, rows)
-        return dict(open_count)
+            bulk.update(conn, "kakao_dealer_message", "id",
+                        {"code": "varchar(16)", "reported_at": "timestamp", "lease_until": "timestamp"}, rows)
+        return dict(open_count), recorded
 
     @staticmethod
     def record_hook(ref: str, code, at: str | None) -> bool:
