@@ -95,6 +95,12 @@ def test_gw01_an_outage_mid_send_sends_nothing_twice_and_charges_only_what_was_d
     # 1st answered; the 2nd's end unknown; the 3rd never reached NHN (refused connections)
     assert states == {"accepted": 1, "unclear": 1, "absent": 1}
 
+    # staff see the request whose end is not known yet
+    from tests.support.factories import make_staff
+    from tests.support.web import logged_in
+    home = logged_in(app, *make_staff(app, "Operator")).get("/staff/").get_data(as_text=True)
+    assert "카카오 딜러 응답 확인 중 1건 (메시지 1,000건)" in home
+
     dealer.restart()
     later = NOW + dt.timedelta(minutes=6)       # past CLAIM_STALE_AFTER: the tick recovers the batch
     assert tick(app, later)["recover_claims"] == {"submitted": 1000, "pending": 1000}

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.domain import message_types
 from app.extensions import all_queues, db
-from app.models import Message, Send, SmppReceipt, UsageRollup
+from app.models import KakaoDealerRequest, Message, Send, SmppReceipt, UsageRollup
 from app.models.sending import OPEN_STATES
 from app.services.ops import rq_queues
 
@@ -43,7 +43,11 @@ def backlog() -> dict:
     held = {status: {"sends": int(n), "held": int(amount)} for status, n, amount in sends}
     unmatched = db.session.scalar(select(func.count()).select_from(SmppReceipt).where(
         SmppReceipt.status == "unmatched"))
+    # the Kakao dealer's requests whose end is not known yet (issue 20): looked up before resending
+    unclear = db.session.execute(select(func.count(), func.coalesce(func.sum(KakaoDealerRequest.size), 0)).where(
+        KakaoDealerRequest.state == "unclear")).one()
     return {"unmatched_receipts": int(unmatched or 0), "pending": counts.get("pending", 0),
+            "kakao_unclear_requests": int(unclear[0] or 0), "kakao_unclear_messages": int(unclear[1] or 0),
             "submitting": counts.get("submitting", 0),
             "submitted": counts.get("submitted", 0), "unknown": counts.get("unknown", 0), "held": held}
 
