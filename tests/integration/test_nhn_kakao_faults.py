@@ -64,6 +64,15 @@ def sends_to_dealer(dealer) -> list[dict]:
     return [r for r in dealer.requests(method="POST") if r["path"].endswith(RAW)]
 
 
+def layer_outcomes(app, send_id: int) -> tuple[list, list]:
+    """The Kakao layer's (code, category) and the fallbacks' states of a send."""
+    with app.app_context():
+        rows = list(db.session.scalars(select(Message).where(Message.send_id == send_id).order_by(Message.id)))
+        db.session.commit()
+        return ([(m.result_code, m.category) for m in rows if m.layer == "primary"],
+                [m.state for m in rows if m.layer == "fallback"])
+
+
 def settled_once(app, dealer, customer, send_id: int, count: int, before: int) -> None:
     """Every recipient reached NHN once, the send settled as the magic endings say, and the
     money is what was delivered."""
@@ -184,11 +193,7 @@ def test_kat07a_a_template_nhn_refuses_fails_template_error_and_falls_back(app, 
     dealer.review(dealer.sender_key("@shop"), code, "block")     # blocked at Kakao, not yet known here
     send_id = accept(app, customer, template_id, 3)
     run_to_completion(app)
-    with app.app_context():
-        rows = list(db.session.scalars(select(Message).where(Message.send_id == send_id)))
-        kakao = [(m.result_code, m.category) for m in rows if m.layer == "primary"]
-        fallbacks = [m.state for m in rows if m.layer == "fallback"]
-        db.session.commit()
+    kakao, fallbacks = layer_outcomes(app, send_id)
     assert kakao == [("TEMPLATE", "template_error")] * 3
     assert fallbacks == ["delivered"] * 3
     assert dealer.messages() == []
@@ -230,11 +235,7 @@ def test_kat07a_a_channel_kakao_blocked_fails_channel_error_before_sending_and_f
     dealer.add_sender("@shop", dealer.sender_key("@shop"), block=True)       # blocked at Kakao only
     send_id = accept(app, customer, template_id, 3)
     run_to_completion(app)
-    with app.app_context():
-        rows = list(db.session.scalars(select(Message).where(Message.send_id == send_id)))
-        kakao = [(m.result_code, m.category) for m in rows if m.layer == "primary"]
-        fallbacks = [m.state for m in rows if m.layer == "fallback"]
-        db.session.commit()
+    kakao, fallbacks = layer_outcomes(app, send_id)
     assert kakao == [("1021", "channel_error")] * 3
     assert fallbacks == ["delivered"] * 3
     assert sends_to_dealer(dealer) == []                 # asked about the channel, sent nothing
