@@ -36,7 +36,8 @@ on the server's clock, which the control endpoint can fix or move.
 It plays the template reviewer: a registered template is TSC01 (요청) until told otherwise on
 /_control/templates/review (start → TSC02, approve → TSC03, reject → TSC04 with a comment),
 except that a name containing "[승인]" is approved at once and one containing "[반려]" is
-rejected at once with a comment. A sender profile's admin check succeeds for any phone number
+rejected at once with a comment (`--auto-approve` / the setting "auto_approve": every other
+template approved at once too). A sender profile's admin check succeeds for any phone number
 but one ending in 93 (as the sandbox's); its token is readable at GET /_control/state.
 
 Where the guide is silent this server makes a choice, marked "not in the guide" below:
@@ -289,7 +290,7 @@ class State:
         self.clock = Clock()
         self.settings = {"report_delay": float(report_delay), "envelope_error_status": 200,
                          "brand_idempotency": False, "idempotency_remember": "any", "record_bodies": True,
-                         "webhook": None}
+                         "webhook": None, "auto_approve": False}
         self.faults: list[dict] = []
         self.requests: list[dict] = []
         self.preset_senders = list(senders)
@@ -1010,10 +1011,10 @@ class Api:
 
     def _review_marks(self, template: dict, now: float) -> None:
         """The reviewer's shortcut: "[승인]" in the name approves, "[반려]" rejects, at once."""
-        if APPROVE_MARK in template["templateName"]:
-            review(template, "approve", now, "승인되었습니다.")
-        elif REJECT_MARK in template["templateName"]:
+        if REJECT_MARK in template["templateName"]:
             review(template, "reject", now, "반려 사유: 템플릿 이름에 [반려]가 있습니다(로컬 딜러 검수).")
+        elif APPROVE_MARK in template["templateName"] or self.state.settings["auto_approve"]:
+            review(template, "approve", now, "승인되었습니다.")
 
     def register_template(self, *, params, headers, raw, **_):
         body = self._json(headers, raw)
@@ -1252,7 +1253,7 @@ class Control:
     def configure(self, body: dict) -> dict:
         with self.state.lock:
             for name in ("report_delay", "envelope_error_status", "brand_idempotency", "idempotency_remember",
-                         "record_bodies", "webhook"):
+                         "record_bodies", "webhook", "auto_approve"):
                 if name in body:
                     self.state.settings[name] = body[name]
             if "faults" in body:
@@ -1645,8 +1646,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", help="JSON-lines file of what was sent, read back when started again")
     parser.add_argument("--report-delay", type=float, default=0.0, help="seconds until a result is known")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    parser.add_argument("--auto-approve", action="store_true",
+                        help="the reviewer approves every template at once (but one named [반려])")
     args = parser.parse_args(argv)
     state = State(args.appkey, args.secret, log_path=args.log, senders=args.sender, report_delay=args.report_delay)
+    state.settings["auto_approve"] = args.auto_approve
     server = DealerHTTPServer((args.host, args.port), state, verbose=args.verbose)
 
     def stop(*_):

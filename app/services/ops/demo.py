@@ -20,6 +20,7 @@ from app.domain import sms
 from app.domain.brn import brn_check_digit
 from app.domain.recipients import Recipient
 from app.domain.sms_plan import SmsRequest
+from app import gateways
 from app.extensions import db
 from app.models import (Account, AccountMember, AlimtalkTemplate, Contact, ContactGroup, KakaoChannel, LowBalanceAlert,
                         MessageTemplate, OptoutNumber, Send, SenderNumber)
@@ -141,9 +142,17 @@ def _ensure_account(user, spec: dict, now: dt.datetime) -> Account:
         if channel is None:
             db.session.add(KakaoChannel(account_id=account.id, search_id="@megabird", admin_phone=spec["phone"],
                                         verified_at=now, status="approved", requested_at=now, reviewed_at=now,
-                                        sender_key="SANDBOX-@megabird"))
+                                        sender_key=_demo_sender_key()))
     db.session.flush()
     return account
+
+
+def _demo_sender_key() -> str:
+    """@megabird's sender key: the sandbox's, or the one configured for a dealer (the local
+    dealer of `GATEWAY_KAKAO=nhn LOCAL_DEALER=1 scripts/start` registers it under that key)."""
+    if gateways.configured("kakao") and current_app.config.get("GATEWAY_KAKAO") == "nhn":
+        return gateways.get_gateway("kakao").channel_sender_key("@megabird")
+    return "SANDBOX-@megabird"
 
 
 #: megazone's 세금계산서 settings (TAX-01): 매월 자동 발행 to its tax contact
