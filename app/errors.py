@@ -62,6 +62,14 @@ class TooManyRequests(MegabirdError):
         self.retry_after = retry_after
 
 
+class UpstreamUnavailable(MegabirdError):
+    """A service megabird depends on (a Kakao dealer, a carrier) cannot answer now: nothing
+    was changed, and the same request may be tried again later."""
+
+    status = 503
+    code = "upstream_unavailable"
+
+
 class InvalidState(Conflict):
     """The object is not in a state that allows this action (already decided, ...)."""
 

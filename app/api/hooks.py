@@ -30,11 +30,15 @@ def nhn_kakao():
     given = request.headers.get("X-Toast-Webhook-Signature") or ""
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return _refuse(401, "invalid_signature", "웹훅 서명(X-Toast-Webhook-Signature)이 일치하지 않습니다.")
-    if (request.content_length or 0) > MAX_BODY:
+    if request.content_length is None:
+        return _refuse(411, "length_required", "웹훅 본문의 길이(Content-Length)가 필요합니다.")
+    if request.content_length > MAX_BODY:
         return _refuse(413, "too_large", "웹훅 본문이 너무 큽니다.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("hooks", []), list):
         return _refuse(400, "invalid_body", "웹훅 본문(hooks)을 읽을 수 없습니다.")
+    if body.get("appKey") not in (None, current_app.config.get("NHN_KAKAO_APPKEY")):
+        return _refuse(403, "other_app", "이 서비스의 앱키(appKey)로 보낸 웹훅이 아닙니다.")
     recorded = 0
     for hook in body.get("hooks") or ():
         if isinstance(hook, dict) and hook.get("recipientGroupingKey"):

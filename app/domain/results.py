@@ -78,7 +78,9 @@ RAW_CODES: dict[str, tuple[str, str | None]] = {
     "NHN-2017": (FAILED, "channel_error"),         # 발신 프로필 없음·차단
     "NHN-2019": (FAILED, "invalid_parameter"),     # 치환된 내용이 1,300자 초과
     "NHN-4029": (FAILED, "send_failed"),           # M/N 타게팅 불가
+    "NHN-IMAGE": (FAILED, "image_error"),          # NHN이 이미지를 받지 않음
     TEMPLATE_CODE: (FAILED, "template_error"),   # megabird: the template stopped being approved
+    "NO_GATEWAY": (FAILED, "other"),             # megabird: its gateway was set to none after accept
     TIMEOUT_CODE: (FAILED, "other"),
 }
 

@@ -75,6 +75,35 @@ def nhn_kakao(config) -> NhnKakaoGateway:
                            sender_keys={k.strip(): v.strip() for k, v in keys.items()})
 
 
+class NotConfigured(Gateway):
+    """What dispatch meets for a gateway set to `none` (GATEWAY_KAKAO=none after Kakao sends
+    were accepted): it received nothing, takes nothing (dispatch fails such messages before
+    calling it, NO_GATEWAY, so that their fallback decides) and reports nothing."""
+    name = "none"
+    deduplicates = True
+
+    def submit(self, messages, now):
+        raise RuntimeError("no gateway is configured for these messages")
+
+    def poll_reports(self, now, limit):
+        return []
+
+    def has_reports(self, now) -> bool:
+        return False
+
+    def ack_reports(self, reports, now) -> None:
+        return None
+
+    def lookup(self, refs, now=None) -> set[str]:
+        return set()
+
+
+def serving(kind: str) -> Gateway:
+    """The gateway dispatch and recovery hand this kind's messages to: the configured
+    adapter, or NotConfigured for `none`."""
+    return get_gateway(kind) if configured(kind) else NotConfigured()
+
+
 def adapters() -> dict[str, Gateway]:
     """Each configured adapter once, by the first gateway it serves, for what every
     gateway is asked in turn (reports): two gateways configured with the same adapter

@@ -100,6 +100,9 @@ class KakaoDealerRequest(Model):
     state: Mapped[str] = mapped_column(String(12), nullable=False, default="sending")
     attempted_at: Mapped[dt.datetime] = mapped_column(Timestamp, nullable=False)
     request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    # the lowest and highest message id it carries: which requests a recovered batch asks about
+    first_ref: Mapped[Optional[int]] = mapped_column(BigInteger)
+    last_ref: Mapped[Optional[int]] = mapped_column(BigInteger)
     polls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     poll_after: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)
     lease_until: Mapped[Optional[dt.datetime]] = mapped_column(Timestamp)

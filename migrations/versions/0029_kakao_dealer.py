@@ -29,6 +29,8 @@ def upgrade():
                     sa.Column('state', sa.String(length=12), nullable=False),
                     sa.Column('attempted_at', sa.DateTime(), nullable=False),
                     sa.Column('request_id', sa.String(length=64), nullable=True),
+                    sa.Column('first_ref', sa.BigInteger(), nullable=True),
+                    sa.Column('last_ref', sa.BigInteger(), nullable=True),
                     sa.Column('polls', sa.Integer(), nullable=False),
                     sa.Column('poll_after', sa.DateTime(), nullable=True),
                     sa.Column('lease_until', sa.DateTime(), nullable=True),

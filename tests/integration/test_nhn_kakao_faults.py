@@ -112,12 +112,17 @@ def test_gw01_an_outage_mid_send_sends_nothing_twice_and_charges_only_what_was_d
 
     dealer.restart()
     later = NOW + dt.timedelta(minutes=6)       # past CLAIM_STALE_AFTER: the tick recovers the batch
+    with app.app_context():     # another worker's request in flight meanwhile (other messages) holds nothing up
+        db.session.add(KakaoDealerRequest(group_key="mb-another-worker", kind="alimtalk", sender_key="k", size=1,
+                                          state="sending", attempted_at=later, polls=0,
+                                          first_ref=10 ** 9, last_ref=10 ** 9))
+        db.session.commit()
     assert tick(app, later)["recover_claims"] == {"submitted": 1000, "pending": 1000}
     with app.app_context():
         states = dict(db.session.execute(select(KakaoDealerRequest.state, func.count()).group_by(
             KakaoDealerRequest.state)).all())
         db.session.commit()
-    assert states.get("unclear", 0) == 0        # looked up: NHN shows what it took
+    assert states.get("unclear", 0) == 0 and states["sending"] == 1     # looked up: NHN shows what it took
     run_to_completion(app, later + dt.timedelta(seconds=1))
     settled_once(app, dealer, customer, send_id, 3000, before)
     # what NHN took and never answered was never sent again; only the never-sent third was
@@ -222,6 +227,9 @@ def test_gw01_a_brand_message_without_an_answer_is_sent_again_only_once_nhn_show
     work(app, NOW)
     brand = [r for r in dealer.requests(method="POST") if r["path"].endswith("freestyle-messages")]
     assert len(brand) == 1 and dealer.messages() == []
+    with app.app_context():                     # left for recovery, its end unknown (not a crash)
+        assert db.session.scalars(select(KakaoDealerRequest.state)).all() == ["unclear"]
+        db.session.commit()
     tick(app, NOW + dt.timedelta(minutes=6))        # looked up: not shown, too early to tell
     assert len([r for r in dealer.requests(method="POST") if r["path"].endswith("freestyle-messages")]) == 1
     run_to_completion(app, NOW + dt.timedelta(minutes=11))
@@ -240,3 +248,36 @@ def test_kat07a_a_channel_kakao_blocked_fails_channel_error_before_sending_and_f
     assert fallbacks == ["delivered"] * 3
     assert sends_to_dealer(dealer) == []                 # asked about the channel, sent nothing
     assert invariant(app) == []
+
+
+def test_gw01_kakao_switched_off_after_accept_fails_the_kakao_layer_and_the_fallback_decides(app, dealer, corp):
+    """GATEWAY_KAKAO=none set while a Kakao send waits: its messages fail NO_GATEWAY before
+    any call (free), their 대체문자 go, and the send completes with its hold settled."""
+    customer, template_id = corp
+    before = balance(app, customer.account_id)[0]
+    send_id = accept(app, customer, template_id, 3)
+    app.config["GATEWAY_KAKAO"] = "none"
+    run_to_completion(app)
+    kakao, fallbacks = layer_outcomes(app, send_id)
+    assert kakao == [("NO_GATEWAY", "other")] * 3
+    assert fallbacks == ["delivered"] * 3
+    row = send_row(app, send_id)
+    assert row["status"] == "completed" and sends_to_dealer(dealer) == []
+    assert balance(app, customer.account_id)[0] == before - 3 * row["fallback_unit_price"]
+    assert invariant(app) == []
+
+
+def test_gw01_our_keys_refused_fail_no_message_and_the_batch_goes_once_they_are_right(app, dealer, corp):
+    """-1001 (a wrong secret key) says nothing about the messages: none is failed or falls
+    back; the batch waits, and goes once the setting is mended."""
+    customer, template_id = corp
+    before = balance(app, customer.account_id)[0]
+    send_id = accept(app, customer, template_id, 10)
+    app.config["NHN_KAKAO_SECRET"] = "not-the-secret"
+    work(app, NOW)
+    assert [r["resultCode"] for r in sends_to_dealer(dealer)] == [-1001]
+    kakao, fallbacks = layer_outcomes(app, send_id)
+    assert {code for code, _ in kakao} == {None} and fallbacks == []
+    app.config["NHN_KAKAO_SECRET"] = dealer.secret
+    run_to_completion(app, NOW + dt.timedelta(minutes=6))
+    settled_once(app, dealer, customer, send_id, 10, before)

@@ -99,7 +99,7 @@ def test_kat03_a_registration_nhn_refuses_is_rejected_with_its_reason(app, deale
     submit_and_sync(app)
     row = template_row(app, second)
     assert row.status == "rejected"
-    assert row.events[-1].comment.startswith("NHN이 등록을 거절했습니다: 같은 이름의 템플릿이 이미 있습니다")
+    assert row.events[-1].comment.startswith("카카오 검수 요청이 거절되었습니다: 이 채널에 같은 이름의 템플릿이 이미 있습니다")
 
 
 def test_snd07_a_channel_is_proven_by_kakaos_token_and_gets_its_sender_key(app, dealer):
@@ -182,6 +182,13 @@ def test_gw01_the_result_webhook_fills_the_results_it_is_signed_for(app, dealer,
         row = db.session.query(KakaoDealerMessage).filter_by(ref=ref).one()
         assert row.code == "3019"
         db.session.commit()
+    signed = {"X-Toast-Webhook-Signature": "mb-hook-signature"}
+    other = client.post("/hooks/nhn-kakao", json={**hook, "appKey": "another-app"}, headers=signed)
+    assert (other.status_code, other.json["error"]["code"]) == (403, "other_app")
+    with app.app_context():        # not final (3005: may still arrive), or not ours: nothing recorded
+        from app.gateways.nhn_kakao.gateway import NhnKakaoGateway
+        assert NhnKakaoGateway.record_hook(ref, 3005, None) is False
+        assert NhnKakaoGateway.record_hook(ref, 1000, None) is False       # already has its result
     app.config["NHN_KAKAO_WEBHOOK_SIGNATURE"] = ""
     assert client.post("/hooks/nhn-kakao", json=hook).status_code == 404
 

@@ -23,7 +23,9 @@ def kst_text(at: dt.datetime) -> str:
 def dealer_settings(dealer: LocalDealer, **changes) -> dict:
     return {"GATEWAY_KAKAO": "nhn", "NHN_KAKAO_URL": dealer.base_url, "NHN_KAKAO_APPKEY": dealer.appkey,
             "NHN_KAKAO_SECRET": dealer.secret, "NHN_KAKAO_RETRIES": 1, "NHN_KAKAO_RETRY_PAUSE_SECONDS": 0.05,
-            "NHN_KAKAO_TIMEOUT_SECONDS": 2, "NHN_KAKAO_WEBHOOK_SIGNATURE": "mb-hook-signature", **changes}
+            "NHN_KAKAO_TIMEOUT_SECONDS": 2, "NHN_KAKAO_WEBHOOK_SIGNATURE": "mb-hook-signature",
+            # @shop was registered in NHN's console (tests/support/factories.approve_channel approves it)
+            "NHN_KAKAO_SENDER_KEYS": f"@shop={dealer.sender_key('@shop')}", **changes}
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ show it in its own query — the one gap the guide leaves open.
 
 Results (`poll_reports`): each accepted request is read back (`GET …/messages?requestId=`,
 1,000 a page) until every recipient has a final code, sooner at first, then every few
-minutes; the result webhook (`app/web/hooks.py`) fills the same rows sooner. `3005` (Kakao:
+minutes; the result webhook (`app/api/hooks.py`) fills the same rows sooner. `3005` (Kakao:
 "success uncertain, may still arrive within 3 days") is not final; a message with no final
 result times out after 49 hours as every other (RES-01), free.
 
@@ -46,7 +46,9 @@ from collections import defaultdict
 from sqlalchemy import select, update
 
 from app import bulk, clock
+from app.domain.korean import josa
 from app.domain.results import TEMPLATE_CODE
+from app.errors import UpstreamUnavailable
 from app.extensions import db
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report, TemplateStatus
 from app.gateways.nhn_kakao import bodies
@@ -70,17 +72,37 @@ REFUSALS = {-4019: "NHN-4019", -5000: "NHN-4019", -3003: "NHN-3003", -3005: TEMP
             -3004: "NHN-3004", -3011: "NHN-3010", -2017: "NHN-2017", -1027: "NHN-2017", -2019: "NHN-2019",
             -4029: "NHN-4029"}
 UNCLEAR = {-1005, -9999}
+THROTTLE_TRIES = 5
+IMAGE_REFUSED = "NHN-IMAGE"
+#: answers that say nothing about the request itself: our keys or NHN's trouble (-1000/-1001 app
+#: or secret key, -9996 not JSON, -9998 no such API, -7000 Kakao's API failed) — nothing was
+#: sent, and no customer's message is failed for it: the batch waits and goes again
+NOT_THE_REQUEST = {-1000, -1001, -9996, -9998, -7000}
 #: NHN's review states (TSC01–04, AT:2256) -> KAT-03
 REVIEW_STATES = {"TSC01": "requested", "TSC02": "in_review", "TSC03": "approved", "TSC04": "rejected"}
 
 
-class DealerUnavailable(RuntimeError):
-    """The dealer could not be reached: nothing of this request left (sent again later)."""
+class DealerUnavailable(UpstreamUnavailable):
+    """The dealer could not be reached or could not take the request: nothing of it was sent
+    (tried again later). A page that meets it says so in Korean (503)."""
+
+    def __init__(self, detail: str):
+        super().__init__("카카오 발송 대행사(NHN Cloud)에 지금 연결할 수 없습니다. 잠시 후 다시 시도해주세요.")
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class DealerUnclear(RuntimeError):
     """Some messages may have reached the dealer and it does not show them yet: the batch is
     left to recovery, which asks again (`lookup`) before anything is sent again."""
+
+
+class DealerRefused(RuntimeError):
+    def __init__(self, code: int, message: str):
+        super().__init__(f"the Kakao dealer refused: {code} {message}")
+        self.code = code
 
 
 @functools.lru_cache(maxsize=4096)     # a page of results repeats a few receive dates
@@ -102,6 +124,18 @@ def minute(at: dt.datetime) -> str:
     return at.replace(tzinfo=dt.timezone.utc).astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
+def _refused_reason(what: str, code: int) -> str:
+    """The reason a customer reads for a registration NHN refused (NHN's own text is English)."""
+    return (f"카카오 검수 요청이 거절되었습니다: {josa(what, '이/가')} 카카오 알림톡 규칙에 맞지 않습니다. "
+            f"내용을 고쳐 다시 요청해주세요. (NHN 오류 코드 {code})")
+
+
+def _skip_locked(pick):
+    """Two pollers at once on PostgreSQL take different rows (READ COMMITTED would not check
+    the subquery's condition again); SQLite has one writer at a time anyway."""
+    return pick.with_for_update(skip_locked=True) if db.engine.dialect.name == "postgresql" else pick
+
+
 def refusal_code(code: int) -> str:
     return REFUSALS.get(code, f"NHN{code}")
 
@@ -121,7 +155,7 @@ class NhnKakaoGateway(Gateway):
         self.poll_every = dt.timedelta(seconds=poll_seconds)
         self.sender_category = sender_category
         self.sender_keys = sender_keys or {}
-        self._images: dict[bytes, str] = {}
+        self._images: dict[tuple[bytes, bool], str] = {}
 
     # --- sending ------------------------------------------------------------------------------------
 
@@ -153,10 +187,16 @@ class NhnKakaoGateway(Gateway):
     def _send(self, kind: str, part: list[OutboundMessage], now: dt.datetime) -> tuple[list[Receipt], int]:
         """One request: (receipts, how many stayed unclear)."""
         group_key = "mb" + uuid.uuid4().hex
-        path, body, headers = self._request(kind, part, group_key)
-        with db.engine.begin() as conn:
-            conn.execute(REQUESTS.insert().values(group_key=group_key, kind=kind, sender_key=part[0].sender,
-                                                  size=len(part), state="sending", attempted_at=now, polls=0))
+        try:
+            path, body, headers = self._request(kind, part, group_key)
+        except DealerRefused as error:          # its image: NHN will not take it
+            log.info("Kakao dealer refused the image of a Brand Message: %s", error)
+            return [Receipt(m.ref, False, None, IMAGE_REFUSED) for m in part], 0
+        refs = [int(m.ref) for m in part if m.ref.isdigit()]
+        with db.engine.begin() as conn:          # the record that it may leave, before it does
+            conn.execute(REQUESTS.insert().values(
+                group_key=group_key, kind=kind, sender_key=part[0].sender, size=len(part), state="sending",
+                attempted_at=clock.now(), polls=0, first_ref=min(refs, default=None), last_ref=max(refs, default=None)))
         try:
             answer = self._post(path, body, headers)
         except MaybeSent as error:
@@ -165,6 +205,10 @@ class NhnKakaoGateway(Gateway):
         except DealerUnavailable:
             self._set_state(group_key, "absent")        # it never reached the dealer
             raise
+        if answer is not None and answer.code in NOT_THE_REQUEST:
+            self._set_state(group_key, "absent")
+            raise DealerUnavailable(f"the Kakao dealer did not take request {group_key}: {answer.code} "
+                                    f"{answer.message}")
         if answer is not None and answer.code not in UNCLEAR:
             return self._answered(group_key, kind, part, answer, now), 0
         # unclear: what does the dealer show of this request?
@@ -172,7 +216,6 @@ class NhnKakaoGateway(Gateway):
         if found is None:
             self._set_state(group_key, "unclear")
             return [], len(part)
-        missing = [m for m in part if m.ref not in found]
         if not found and kind == "alimtalk" and (answer is None or answer.code != -1005):
             # nothing of it shown: once more under the same idempotency key (refused, -1005,
             # if the first request did get through after all)
@@ -180,28 +223,34 @@ class NhnKakaoGateway(Gateway):
                 again = self._post(path, body, headers)
             except MaybeSent:
                 again = None
-            if again is not None and again.code not in UNCLEAR:
+            if again is not None and again.code not in UNCLEAR | NOT_THE_REQUEST:
                 return self._answered(group_key, kind, part, again, now), 0
-            self._set_state(group_key, "unclear")
-            return [], len(part)
-        receipts = [Receipt(m.ref, True, found[m.ref]) for m in part if m.ref in found]
-        # a request is taken whole or not at all: part of it shown means the rest is not shown
-        # yet — left unclear for recovery to ask again, never sent again from here
-        self._set_state(group_key, "unclear" if missing else "accepted",
-                        request_id=next(iter(found.values())).split(":")[0], poll_after=now)
-        return receipts, len(missing)
+        # a request is taken whole or not at all: what is not shown yet is left unclear, for
+        # recovery to ask again; never sent again from here
+        missing = [m for m in part if m.ref not in found]
+        self._found(group_key, found, now, complete=not missing)
+        return [Receipt(m.ref, True, found[m.ref]) for m in part if m.ref in found], len(missing)
+
+    def _found(self, group_key: str, found: dict[str, str], now: dt.datetime, *, complete: bool) -> None:
+        """A looked-up request: `accepted` (its results read back from now) when all of it is
+        shown; otherwise `unclear` still (with its requestId once part of it shows)."""
+        values = {"state": "accepted" if complete else "unclear"}
+        if found:
+            values.update(request_id=next(iter(found.values())).split(":")[0], poll_after=now)
+        self._set_state(group_key, **values)
 
     def _post(self, path: str, body: dict, headers: dict) -> Envelope:
-        """POST, sent again while the dealer is not reached (or throttles); MaybeSent passes."""
-        attempt = 0
+        """POST, sent again while the dealer is not reached (or throttles: a 429 is taken as not
+        processed, HTTP's meaning; the guide is silent); MaybeSent passes."""
+        attempt = throttled = 0
         while True:
             try:
                 return self.client.call("POST", path, body=body, headers=headers)
             except Throttled as error:
-                attempt += 1
-                if attempt > self.retries + 5:
+                throttled += 1
+                if throttled > THROTTLE_TRIES:
                     raise DealerUnavailable(f"the Kakao dealer kept throttling: {error}") from error
-                self.sleep(min(error.retry_after, 30.0))
+                self.sleep(min(error.retry_after, 10.0))
             except NotSent as error:
                 attempt += 1
                 if attempt > self.retries:
@@ -221,7 +270,7 @@ class NhnKakaoGateway(Gateway):
                 receipts.append(Receipt(m.ref, True, f"{request_id}:{seq}"))
                 kept.append((m.ref, request_id, seq))
             else:
-                receipts.append(Receipt(m.ref, False, None, refusal_code(code or answer.code)))
+                receipts.append(Receipt(m.ref, False, None, refusal_code(code or answer.code or -9999)))
         with db.engine.begin() as conn:
             self._keep(conn, kept)
             conn.execute(update(REQUESTS).where(REQUESTS.c.group_key == group_key).values(
@@ -253,8 +302,8 @@ class NhnKakaoGateway(Gateway):
         found: dict[str, str] = {}
         try:
             for row in self._pages(path, query):
-                if row.get("recipientGroupingKey"):
-                    found[row["recipientGroupingKey"]] = f"{row['requestId']}:{row['recipientSeq']}"
+                if row.get("recipientGroupingKey") and row.get("requestId") and row.get("recipientSeq"):
+                    found[str(row["recipientGroupingKey"])] = f"{row['requestId']}:{row['recipientSeq']}"
         except DealerError as error:
             log.warning("Kakao dealer: looking up %s failed (%s)", group_key, error)
             return None
@@ -278,32 +327,40 @@ class NhnKakaoGateway(Gateway):
             page += 1
 
     def lookup(self, refs: list[str], now: dt.datetime | None = None) -> set[str]:
-        """Which refs the dealer has: those it accepted, and those its query shows of a
-        request whose end was unclear (asked again now). Raises when the dealer cannot be
-        asked, so that recovery tries again at the next tick rather than guess."""
+        """Which refs the dealer has: those it accepted, and those its query shows of a request
+        of these refs whose end was unclear (asked again now). Raises — the batch then waits
+        for a later tick — when the dealer cannot be asked, or when such a request is not
+        (wholly) shown yet and is younger than SETTLE: too soon to say it never came."""
         now = now or clock.now()
-        with db.engine.connect() as conn:
-            pending = conn.execute(select(REQUESTS.c.group_key, REQUESTS.c.kind, REQUESTS.c.attempted_at).where(
-                REQUESTS.c.state.in_(("sending", "unclear")), REQUESTS.c.attempted_at > now - GIVE_UP_AFTER)).all()
-        too_early = 0
-        for group_key, kind, attempted in pending:
-            found = self._look_up(group_key, kind, now, attempted)
-            if found is None:
-                raise DealerUnavailable("the Kakao dealer cannot be asked what it received; recovery waits")
-            if found:
-                self._set_state(group_key, "accepted", request_id=next(iter(found.values())).split(":")[0],
-                                poll_after=now)
-            elif attempted < now - SETTLE:
-                self._set_state(group_key, "absent")
-            else:
-                too_early += 1
-        if too_early:
-            # not shown yet, and too soon to say it never came: ask again at a later tick
-            raise DealerUnclear(f"{too_early} Kakao dealer requests are not shown yet; recovery waits")
+        numbers = [int(r) for r in refs if r.isdigit()]
+        if numbers:
+            low, high = min(numbers), max(numbers)
+            with db.engine.connect() as conn:
+                pending = conn.execute(select(REQUESTS.c.group_key, REQUESTS.c.kind, REQUESTS.c.attempted_at,
+                                              REQUESTS.c.size).where(
+                    REQUESTS.c.state.in_(("sending", "unclear")), REQUESTS.c.attempted_at > now - GIVE_UP_AFTER,
+                    REQUESTS.c.first_ref <= high, REQUESTS.c.last_ref >= low)).all()
+            too_early = 0
+            for group_key, kind, attempted, size in pending:
+                found = self._look_up(group_key, kind, now, attempted)
+                if found is None:
+                    raise DealerUnavailable("the Kakao dealer cannot be asked what it received; recovery waits")
+                settled = attempted < now - SETTLE
+                if not found and settled:
+                    self._set_state(group_key, "absent")
+                elif len(found) >= size or settled:
+                    self._found(group_key, found, now, complete=True)
+                else:
+                    self._found(group_key, found, now, complete=False)
+                    too_early += 1
+            if too_early:
+                # not (wholly) shown yet, and too soon to say it never came: ask at a later tick
+                raise DealerUnclear(f"{too_early} Kakao dealer requests are not shown yet; recovery waits")
         known: set[str] = set()
         with db.engine.connect() as conn:
             for start in range(0, len(refs), bulk.IN_LIST):
-                known.update(conn.scalars(select(MESSAGES.c.ref).where(MESSAGES.c.ref.in_(refs[start:start + 1000]))))
+                known.update(conn.scalars(select(MESSAGES.c.ref).where(
+                    MESSAGES.c.ref.in_(refs[start:start + bulk.IN_LIST]))))
         return known
 
     # --- results ------------------------------------------------------------------------------------
@@ -330,10 +387,11 @@ class NhnKakaoGateway(Gateway):
         reports = [Report(ref, code, min(at or now, now), str(row_id)) for row_id, ref, code, at in fresh]
         if len(reports) >= limit:
             return reports
-        pick = (select(MESSAGES.c.id).where(self._due(now)).order_by(MESSAGES.c.id).limit(limit - len(reports))
-                .scalar_subquery())
+        pick = _skip_locked(select(MESSAGES.c.id).where(self._due(now)).order_by(MESSAGES.c.id)
+                            .limit(limit - len(reports))).scalar_subquery()
         with db.engine.begin() as conn:
-            rows = conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(pick)).values(lease_until=now + LEASE)
+            rows = conn.execute(update(MESSAGES).where(MESSAGES.c.id.in_(pick), self._due(now))
+                                .values(lease_until=now + LEASE)
                                 .returning(MESSAGES.c.id, MESSAGES.c.ref, MESSAGES.c.code,
                                            MESSAGES.c.reported_at)).all()
         return reports + [Report(ref, code, min(at or now, now), str(row_id)) for row_id, ref, code, at in rows]
@@ -350,9 +408,10 @@ class NhnKakaoGateway(Gateway):
         both ask), and record the final results they show, leased to this poller: returns
         them (id, ref, code, reported_at)."""
         r = REQUESTS.c
-        pick = select(r.id).where(self._to_poll(now)).order_by(r.poll_after).limit(batch).scalar_subquery()
+        pick = _skip_locked(select(r.id).where(self._to_poll(now)).order_by(r.poll_after).limit(batch)).scalar_subquery()
         with db.engine.begin() as conn:
-            due = conn.execute(update(REQUESTS).where(r.id.in_(pick)).values(lease_until=now + LEASE)
+            due = conn.execute(update(REQUESTS).where(r.id.in_(pick), self._to_poll(now))
+                               .values(lease_until=now + LEASE)
                                .returning(r.id, r.kind, r.request_id, r.polls, r.attempted_at)).all()
         results: dict[str, list[tuple]] = {}
         for row_id, kind, request_id, polls, attempted in due:
@@ -402,6 +461,7 @@ class NhnKakaoGateway(Gateway):
             for request_id, found in results.items():
                 for seq, code, at in found:
                     known = waiting.get((request_id, seq))
+                    code = None if code is None else str(code)
                     if known is not None and code not in NOT_FINAL:
                         reported = parse_time(at) or clock.now()
                         rows.append((known[0], str(code), stamp(reported), lease))
@@ -415,6 +475,7 @@ class NhnKakaoGateway(Gateway):
     def record_hook(ref: str, code, at: str | None) -> bool:
         """A result the dealer's webhook pushed (by recipientGroupingKey); False when the
         message is not one the adapter kept, or the code is not final."""
+        code = None if code is None else str(code)
         if code in NOT_FINAL or not ref:
             return False
         with db.engine.begin() as conn:
@@ -426,14 +487,17 @@ class NhnKakaoGateway(Gateway):
 
     def _image_url(self, message: OutboundMessage) -> str:
         data = message.images[0]
-        digest = hashlib.sha1(data).digest()
+        wide = bool((message.kakao or {}).get("wide"))
+        digest = (hashlib.sha1(data).digest(), wide)
         if digest not in self._images:
-            wide = bool((message.kakao or {}).get("wide"))
             kind = "jpg" if data[:3] == b"\xff\xd8\xff" else "png"
-            answer = self._checked(self.client.call(
+            answer = self._checked(self._known(self._call_known(
                 "POST", self.client.brand("/images"), body={"imageType": "WIDE_IMAGE" if wide else "IMAGE"},
-                files={"image": (f"image.{kind}", data, f"image/{'jpeg' if kind == 'jpg' else 'png'}")}))
-            self._images[digest] = (answer.body.get("image") or {}).get("imageUrl")
+                files={"image": (f"image.{kind}", data, f"image/{'jpeg' if kind == 'jpg' else 'png'}")})))
+            url = (answer.body.get("image") or {}).get("imageUrl")
+            if not url:
+                raise DealerRefused(answer.code, "no imageUrl in the answer")
+            self._images[digest] = url
         return self._images[digest]
 
     @staticmethod
@@ -452,39 +516,47 @@ class NhnKakaoGateway(Gateway):
         sender_key = template.sender_key
         image = None
         if template.image is not None:
-            answer = self._checked(self.client.call(
-                "POST", self.client.alimtalk("/template-image"), body={},
-                files={"file": ("template.png", template.image, "image/png")}))
+            answer = self._known(self._call_known("POST", self.client.alimtalk("/template-image"), body={},
+                                                  files={"file": ("template.png", template.image, "image/png")}))
+            if not answer.ok:
+                return TemplateStatus("rejected", None, _refused_reason("강조 이미지", answer.code))
             image = answer.body.get("templateImage") or {}
         body = bodies.template_body(template, image=image)
         path = self.client.alimtalk(f"/senders/{sender_key}/templates")
-        answer = self._call_known("POST", path, body)
+        answer = self._known(self._call_known("POST", path, body))
         if answer.code == -3001:
             current = self._template(sender_key, template.code)
             if current is None:          # another template of the channel has this name
-                return TemplateStatus("rejected", None, f"NHN이 등록을 거절했습니다: 같은 이름의 템플릿이 이미 있습니다 "
-                                                        f"({answer.code} {answer.message})")
-            if current.get("status") == "TSC04":
-                answer = self._call_known("PUT", f"{path}/{template.code}",
-                                          {k: v for k, v in body.items() if k != "templateCode"})
-            else:
+                return TemplateStatus("rejected", None, "카카오 검수 요청이 거절되었습니다: 이 채널에 같은 이름의 템플릿이 "
+                                                        "이미 있습니다. 템플릿 제목을 바꿔 다시 요청해주세요. (NHN -3001)")
+            if current.get("status") != "TSC04":
                 return None
+            answer = self._known(self._call_known("PUT", f"{path}/{template.code}",
+                                                  {k: v for k, v in body.items() if k != "templateCode"}))
         if not answer.ok:
             # a registration NHN refuses (a field Kakao's rules do not allow): rejected, with its reason
-            return TemplateStatus("rejected", None, f"NHN이 등록을 거절했습니다: {answer.message} ({answer.code})")
+            return TemplateStatus("rejected", None, _refused_reason("템플릿", answer.code))
         return None
+
+    @staticmethod
+    def _known(answer: Envelope, *, about_it: frozenset = frozenset()) -> Envelope:
+        """An answer about the request itself; NHN's own trouble (or our keys) is not one
+        (`about_it`: codes that, for this call, are about the request after all)."""
+        if answer.code in (NOT_THE_REQUEST | {-9999}) - about_it:
+            raise DealerUnavailable(f"the Kakao dealer could not take the request: {answer.code} {answer.message}")
+        return answer
 
     def submit_comment(self, sender_key: str | None, code: str, comment: str) -> None:
         """NHN's 문의 on a rejected template (AT:2048): Kakao reviews it again (TSC04 → TSC02).
         A comment NHN refuses (the template is not in a state that takes one) is logged."""
-        answer = self._call_known("POST", self.client.alimtalk(f"/senders/{sender_key}/templates/{code}/comments"),
-                                  {"comment": comment})
+        answer = self._known(self._call_known(
+            "POST", self.client.alimtalk(f"/senders/{sender_key}/templates/{code}/comments"), {"comment": comment}))
         if not answer.ok:
             log.info("Kakao dealer refused the comment on template %s: %s %s", code, answer.code, answer.message)
 
-    def _call_known(self, method: str, path: str, body: dict | None = None) -> Envelope:
+    def _call_known(self, method: str, path: str, body: dict | None = None, **kw) -> Envelope:
         try:
-            return self.client.call(method, path, body=body)
+            return self.client.call(method, path, body=body, **kw)
         except DealerError as error:
             raise DealerUnavailable(f"the Kakao dealer cannot be reached: {error}") from error
 
@@ -529,9 +601,12 @@ class NhnKakaoGateway(Gateway):
         """Register the channel as a sender profile at NHN: Kakao then sends a token to the
         KakaoTalk of the channel's admin, which the customer types in (confirm_channel_token).
         False when NHN refuses the phone (not the admin's)."""
-        answer = self._call_known("POST", self.client.alimtalk("/senders"),
-                                  {"plusFriendId": channel_id, "phoneNo": phone,
-                                   "categoryCode": self.sender_category or "00100010001"})
+        # -7000 (Kakao's API refused): what a phone that is not the admin's gets (the guide
+        # names no code for it; the local dealer plays it so)
+        answer = self._known(self._call_known("POST", self.client.alimtalk("/senders"),
+                                              {"plusFriendId": channel_id, "phoneNo": phone,
+                                               "categoryCode": self.sender_category or "00100010001"}),
+                             about_it=frozenset({-7000}))
         if not answer.ok:
             log.info("Kakao dealer refused the sender profile %s: %s %s", channel_id, answer.code, answer.message)
         return answer.ok
@@ -542,11 +617,15 @@ class NhnKakaoGateway(Gateway):
             number = int(token)
         except (TypeError, ValueError):
             return None
-        answer = self._call_known("POST", self.client.alimtalk("/sender/token"),
-                                  {"plusFriendId": channel_id, "token": number})
+        answer = self._known(self._call_known("POST", self.client.alimtalk("/sender/token"),
+                                              {"plusFriendId": channel_id, "token": number}))
         if not answer.ok:
             return None
         return (answer.body.get("sender") or {}).get("senderKey")
+
+    def configured_sender_key(self, channel_id: str) -> str | None:
+        """The sender key configured for a channel (NHN_KAKAO_SENDER_KEYS), if any."""
+        return self.sender_keys.get(channel_id)
 
     def channel_sender_key(self, channel_id: str) -> str:
         if channel_id in self.sender_keys:
@@ -587,7 +666,3 @@ def config_problems(config) -> list[str]:
     return found
 
 
-class DealerRefused(RuntimeError):
-    def __init__(self, code: int, message: str):
-        super().__init__(f"the Kakao dealer refused: {code} {message}")
-        self.code = code

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 
 from sqlalchemy import func, or_, select, update
@@ -25,7 +26,7 @@ from app.domain import alimtalk
 from app.domain import text as rules
 from app.domain.korean import N_, josa
 from app.domain.files import CheckedFile
-from app.errors import Conflict, InvalidState, NotFound, ValidationError
+from app.errors import Conflict, InvalidState, NotFound, UpstreamUnavailable, ValidationError
 from app.extensions import db
 from app.gateways import configured, get_gateway
 from app.gateways.base import TemplateSubmission
@@ -37,6 +38,7 @@ from app.services.shared import audit, background, files, notices
 from app.services.shared.paging import paginate
 from app.services.shared.uow import after_commit, transaction
 
+log = logging.getLogger(__name__)
 STATUS_LABELS = TEMPLATE_STATUS_LABELS
 STATUSES = TEMPLATE_STATUSES
 EDITABLE = ("saved", "rejected")
@@ -598,7 +600,12 @@ def submit_requested(now: dt.datetime, *, batch: int = 100) -> int:
         if template is None:
             db.session.commit()
             continue
-        refused = gateway.submit_template(submission(template))
+        try:
+            refused = gateway.submit_template(submission(template))
+        except UpstreamUnavailable as error:       # the dealer cannot take it now: the next run tries
+            db.session.rollback()
+            log.warning("template %s not handed to the Kakao gateway now: %s", template_id, error)
+            continue
         template.submitted_at = now
         db.session.commit()
         if refused is not None and refused.status == "rejected":
@@ -619,7 +626,8 @@ def forward_comments(now: dt.datetime, *, batch: int = 100) -> int:
     if gateway.reviews_templates_by_operators:
         return 0
     rows = db.session.execute(
-        select(AlimtalkTemplateEvent.id, AlimtalkTemplateEvent.comment, AlimtalkTemplate.code, KakaoChannel.sender_key)
+        select(AlimtalkTemplateEvent.id, AlimtalkTemplateEvent.comment, AlimtalkTemplate.code, KakaoChannel.sender_key,
+               AlimtalkTemplateEvent.forwarded_at)
         .join(AlimtalkTemplate, AlimtalkTemplate.id == AlimtalkTemplateEvent.template_id)
         .join(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id)
         .where(AlimtalkTemplateEvent.kind == "comment", AlimtalkTemplateEvent.actor_kind == "customer",
@@ -627,12 +635,24 @@ def forward_comments(now: dt.datetime, *, batch: int = 100) -> int:
                AlimtalkTemplate.submitted_at.is_not(None))
         .order_by(AlimtalkTemplateEvent.id).limit(batch)).all()
     db.session.commit()
-    for event_id, comment, code, sender_key in rows:
-        gateway.submit_comment(sender_key, code, comment)
-        db.session.execute(update(AlimtalkTemplateEvent).where(AlimtalkTemplateEvent.id == event_id)
-                           .values(forwarded_at=now))
+    done = 0
+    for event_id, comment, code, sender_key, _ in rows:
+        # claimed before the call, so that two runs at once hand it over once
+        claimed = db.session.execute(update(AlimtalkTemplateEvent).where(
+            AlimtalkTemplateEvent.id == event_id, AlimtalkTemplateEvent.forwarded_at.is_(None)).values(forwarded_at=now))
         db.session.commit()
-    return len(rows)
+        if not claimed.rowcount:
+            continue
+        try:
+            gateway.submit_comment(sender_key, code, comment)
+        except UpstreamUnavailable as error:       # not handed over: the next run tries again
+            db.session.execute(update(AlimtalkTemplateEvent).where(AlimtalkTemplateEvent.id == event_id)
+                               .values(forwarded_at=None))
+            db.session.commit()
+            log.warning("comment %s not handed to the Kakao gateway now: %s", event_id, error)
+            continue
+        done += 1
+    return done
 
 
 def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
@@ -652,7 +672,8 @@ def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
                                      KakaoChannel.sender_key)
                               .outerjoin(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id).where(
         AlimtalkTemplate.status.in_(("requested", "in_review")) | ((AlimtalkTemplate.status == "rejected") & commented),
-        AlimtalkTemplate.submitted_at.is_not(None)).limit(batch)).all()
+        AlimtalkTemplate.submitted_at.is_not(None)).order_by(AlimtalkTemplate.submitted_at, AlimtalkTemplate.id)
+        .limit(batch)).all()
     db.session.commit()
     for row in rows:
         result = gateway.template_status(row.code, account_id=row.account_id, sender_key=row.sender_key)

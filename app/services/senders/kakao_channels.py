@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from app.domain.numbers import is_digits, normalize_mobile
-from app.errors import Conflict, ValidationError
+from app.errors import Conflict, InvalidState, ValidationError
 from app.extensions import db
 from app.gateways import get_gateway
 from app.models import KakaoChannel
@@ -61,6 +61,7 @@ def start_channel_verification(*, account_id: int, search_id: str, admin_phone: 
         if existing is not None and existing.status in ("requested", "approved"):
             raise Conflict("이미 등록했거나 등록 요청 중인 채널입니다.", field="채널 아이디", code="duplicate_channel")
         gateway = get_gateway("kakao")
+        verification.check_limit(phone, now)        # before a dealer sends Kakao's token
         if not gateway.verify_channel_admin(search_id, phone):
             raise ValidationError("카카오톡 채널 관리자에 등록된 휴대전화번호와 일치해야 인증번호가 발송됩니다.",
                                   field="관리자 휴대전화번호", code="not_channel_admin")
@@ -84,11 +85,14 @@ def confirm_channel(*, account_id: int, verification_id, code: str, now: dt.date
         sender_key = None
         if payload.get("kakao_token"):
             # Kakao's token goes back to the dealer, which answers with the channel's sender key
-            keys: list[str] = []
             gateway = get_gateway("kakao")
-            verification.check(pending, code, now, matches=lambda token: bool(
-                keys.append(gateway.confirm_channel_token(search_id, token)) or keys[-1]))
-            sender_key = keys[-1]
+
+            def token_matches(token: str) -> bool:
+                nonlocal sender_key
+                sender_key = gateway.confirm_channel_token(search_id, token)
+                return bool(sender_key)
+
+            verification.check(pending, code, now, matches=token_matches)
         else:
             verification.check(pending, code, now)
         pending.consumed_at = now
@@ -123,8 +127,17 @@ def decide_channel(channel_id, *, approve: bool, actor, now: dt.datetime, reason
         raise Conflict(STAFF_KAKAO_UNAVAILABLE, code="kakao_unavailable")
 
     def record_key(item: KakaoChannel):
-        # a dealer's key is known since the admin's token; the sandbox makes one now
-        item.sender_key = item.sender_key or get_gateway("kakao").channel_sender_key(item.search_id)
+        # a dealer's key is the one Kakao's token bound to this account; the sandbox makes one now
+        # (or the one configured for it: a profile the reseller registered in the dealer's console)
+        gateway = get_gateway("kakao")
+        if gateway.channel_token_by_kakao:
+            bound = item.sender_key if item.sender_key and not item.sender_key.startswith("SANDBOX-") else None
+            item.sender_key = bound or gateway.configured_sender_key(item.search_id)
+            if not item.sender_key:
+                raise InvalidState("카카오톡으로 받은 인증번호로 관리자 인증을 마친 채널만 승인할 수 있습니다. 고객에게 채널을 "
+                                   "다시 등록(관리자 인증)하도록 안내해주세요.", field="발신 프로필 키")
+            return
+        item.sender_key = gateway.channel_sender_key(item.search_id)
 
     with transaction():
         return reviews.decide(KakaoChannel, channel_id, approve=approve, actor=actor, now=now, reason=reason,

@@ -46,7 +46,7 @@ from app.domain import alimtalk, message_types, sms
 from app.domain.message_types import MessageType
 from app.domain.results import FAILED, classify
 from app.extensions import db
-from app.gateways import Gateway, OutboundMessage, configured, get_gateway
+from app.gateways import Gateway, OutboundMessage, configured, get_gateway, serving
 from app.models import DispatchBatch, Message, Send
 from app.services.accounts import access, optout_codes
 from app.services.senders import sender_numbers
@@ -64,6 +64,7 @@ CLAIM_STALE_AFTER = dt.timedelta(minutes=5)      # far longer than any job may r
 RELAY_AFTER = dt.timedelta(seconds=30)
 SENDER_NOT_APPROVED_CODE = "SENDER"
 ACCOUNT_SUSPENDED_CODE = "SUSPENDED"
+NO_GATEWAY_CODE = "NO_GATEWAY"     # its gateway was set to `none` after the send was accepted
 #: each gateway and the message types it carries, in the order a job serves them
 GATEWAY_TYPES: dict[str, tuple[str, ...]] = {
     gateway: tuple(t.code for t in message_types.TYPES if t.gateway == gateway) for gateway in message_types.GATEWAYS}
@@ -207,6 +208,8 @@ def _refusal(content: SendContent, kind: MessageType) -> tuple[str, str] | None:
     template stopped being approved, the channel was blocked). Asked before every batch."""
     if access.is_suspended(content.account_id):
         return ACCOUNT_SUSPENDED_CODE, "other"
+    if not configured(kind.gateway):
+        return NO_GATEWAY_CODE, "other"
     if kind.gateway == message_types.SMS_GATEWAY and not sender_numbers.is_approved(content.account_id,
                                                                                     content.sender):
         return SENDER_NOT_APPROVED_CODE, "sender_number_error"
@@ -236,7 +239,7 @@ class _Gateways:
 
     def __getitem__(self, name: str) -> tuple[Gateway, RateLimiter]:
         if name not in self.gateways:
-            gateway = self.gateways[name] = get_gateway(name)
+            gateway = self.gateways[name] = serving(name)
             self.limiters[name] = self.given or RateLimiter(gateway.throughput_limit)
         return self.gateways[name], self.limiters[name]
 
@@ -427,7 +430,7 @@ def recover_stale_claims(now: dt.datetime, *, batch: int = 5000, dead_owners_onl
         log.warning("recovering %d dispatch batches of dead worker processes", len(dead))
 
     def gateway_of(name: str) -> Gateway:
-        return gateways.setdefault(name, get_gateway(name))
+        return gateways.setdefault(name, serving(name))
 
     def stale(claimed_at, token):
         return token.in_(dead) if dead_owners_only else or_(claimed_at < cutoff, token.in_(dead))

@@ -59,13 +59,7 @@ def issue(*, purpose: str, phone: str, now: dt.datetime, account_id: int | None 
     `matches`; the row still counts the tries and the 3 minutes."""
     if purpose == "signup":
         _check_pumping(client_ip, now)
-    sent_last_hour = db.session.scalar(
-        select(func.count(PhoneVerification.id)).where(
-            PhoneVerification.phone == phone,
-            PhoneVerification.created_at > now - dt.timedelta(hours=1)))
-    if sent_last_hour >= MAX_CODES_PER_HOUR:
-        raise TooManyRequests("인증번호는 한 번호로 1시간에 5회까지 받을 수 있습니다. 잠시 후 다시 시도해주세요.",
-                              field="휴대폰번호", retry_after=600)
+    check_limit(phone, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     verification = PhoneVerification(
         purpose=purpose, phone=phone, code_hash=_hash(phone, code), account_id=account_id,
@@ -78,6 +72,18 @@ def issue(*, purpose: str, phone: str, now: dt.datetime, account_id: int | None 
         purpose=f"verify_{purpose}", recipient=phone, now=now,
         text=f"[megabird] 인증번호 [{code}]를 입력해주세요. (3분 이내)")
     return verification
+
+
+def check_limit(phone: str, now: dt.datetime) -> None:
+    """At most MAX_CODES_PER_HOUR codes an hour to one number (asked before anything sends
+    one: megabird's SMS, or a dealer's token to a channel's admin)."""
+    sent_last_hour = db.session.scalar(
+        select(func.count(PhoneVerification.id)).where(
+            PhoneVerification.phone == phone,
+            PhoneVerification.created_at > now - dt.timedelta(hours=1)))
+    if sent_last_hour >= MAX_CODES_PER_HOUR:
+        raise TooManyRequests("인증번호는 한 번호로 1시간에 5회까지 받을 수 있습니다. 잠시 후 다시 시도해주세요.",
+                              field="휴대폰번호", retry_after=600)
 
 
 def check(verification: PhoneVerification, code: str, now: dt.datetime, *, matches=None) -> None:
