@@ -229,6 +229,10 @@ MESSAGES: list[str] = [
     N_("카카오 비즈메시지는 기업회원만 이용 가능합니다. 마이페이지에서 기업전환을 먼저 신청해주세요."),
     # no Kakao gateway (GATEWAY_KAKAO=none, issue 20: app/services/accounts/access.py)
     N_("카카오톡 발송이 설정되지 않아 지금은 알림톡·친구톡을 이용할 수 없습니다. 고객센터에 문의해주세요."),
+    # the Kakao dealer (issue 20, app/gateways/nhn_kakao/gateway.py, app/services/senders/kakao_channels.py)
+    N_("카카오 발송 대행사(NHN Cloud)에 지금 연결할 수 없습니다. 잠시 후 다시 시도해주세요."),
+    N_("카카오톡으로 받은 인증번호로 관리자 인증을 마친 채널만 승인할 수 있습니다. 고객에게 채널을 다시 등록(관리자 인증)하도록 안내해주세요."),
+    N_("채널 관리자의 카카오톡으로 인증번호를 보냈습니다."),
     # AlimTalk sends
     N_("템플릿의 발신 채널이 등록완료 상태가 아닙니다."),
     N_("템플릿의 발신 채널과 선택한 발신 채널 ID가 다릅니다."),
