@@ -167,3 +167,30 @@ def test_kft01_a_photo_brand_message_uploads_its_image_once_and_sends_its_url(ap
     assert [f.state for f in fallbacks.values()] == ["delivered"]
     assert send_row(app, send_id)["status"] == "completed"
     assert invariant(app) == []
+
+
+def test_kft03_kat07a_a_brand_message_nhn_takes_after_2050_fails_3022_and_the_ad_fallback_ends_night_ad(app, dealer, corp):
+    """Accepted at 20:45 KST, reaching NHN at 20:55 (its clock too): Kakao's 3022 (outside the
+    Brand Message hours) through the adapter, and the ad fallback refused NIGHT_AD, free."""
+    from tests.support.dealer import kst_text
+    from tests.support.pipeline import kst
+    customer, channel_id = corp
+    numbers = phones(0, 1)
+    before = balance(app, customer.account_id)
+    with app.app_context():
+        content = friendtalk.check_content("쿠폰이 도착했습니다", [], None, wide=False)
+        request = FriendtalkRequest(account_id=customer.account_id, channel=channel_id, content=content,
+                                    recipients=[Recipient(n, None, {}, i) for i, n in enumerate(numbers, 1)],
+                                    fallback=BrandFallback(customer.phone, ad_company="메가샵", ad_optout=None))
+        accepted = friendtalk_sends.accept(request, now=kst(2026, 11, 27, 20, 45))
+        acceptance.enqueue_dispatch(accepted.send)
+        send_id = accepted.send.id
+    dealer.control(clock={"now": kst_text(kst(2026, 11, 27, 20, 55))})
+    run_to_completion(app, kst(2026, 11, 27, 20, 55))
+    kakao, fallbacks = layers(app, send_id)
+    assert {(m.result_code, m.category) for m in kakao.values()} == {("3022", "send_failed")}
+    assert {(f.state, f.result_code, f.charge) for f in fallbacks.values()} == {("failed", "NIGHT_AD", 0)}
+    row = send_row(app, send_id)
+    assert (row["status"], row["charged_amount"], row["refunded_amount"]) == ("completed", 0, row["hold_amount"])
+    assert balance(app, customer.account_id) == before
+    assert len(dealer.messages()) == 2 and invariant(app) == []
