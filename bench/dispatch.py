@@ -110,10 +110,13 @@ class Dealer:
     free loopback port (--port 0; it prints the one it got), @bench its registered sender."""
     APPKEY, SECRET = "mb-bench-appkey", "mb-bench-secret"
 
+    SENDER_KEY = "bench00000000000000000000000000000000001"       # registered in "NHN's console"
+
     def __init__(self, channel: str = "@bench", clock_offset: float = 0.0):
+        self.channel = channel
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/python"), str(ROOT / "app/gateways/nhn_kakao/dealer_server.py"), "--port", "0",
-             "--appkey", self.APPKEY, "--secret", self.SECRET, "--sender", channel],
+             "--appkey", self.APPKEY, "--secret", self.SECRET, "--sender", f"{channel}={self.SENDER_KEY}"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
         line = self.process.stdout.readline()
         found = re.search(r"on (http://[\d.]+:\d+)", line)
@@ -128,7 +131,8 @@ class Dealer:
     def settings(self) -> dict:
         """The app processes' settings (strings: workers get them as environment variables)."""
         return {"GATEWAY_KAKAO": "nhn", "NHN_KAKAO_URL": self.url, "NHN_KAKAO_APPKEY": self.APPKEY,
-                "NHN_KAKAO_SECRET": self.SECRET, "NHN_KAKAO_POLL_SECONDS": "0.5"}
+                "NHN_KAKAO_SECRET": self.SECRET, "NHN_KAKAO_POLL_SECONDS": "0.5",
+                "NHN_KAKAO_SENDER_KEYS": f"{self.channel}={self.SENDER_KEY}"}
 
     def control(self, path: str, body: dict | None = None) -> dict:
         request = urllib.request.Request(self.url + path, method="POST" if body is not None else "GET",
