@@ -136,6 +136,11 @@ def _skip_locked(pick):
     return pick.with_for_update(skip_locked=True) if db.engine.dialect.name == "postgresql" else pick
 
 
+def _where(request_id: str, seq: int) -> str:
+    """A message's place at NHN as the receipt's gateway_ref."""
+    return f"{request_id}:{seq}"
+
+
 def refusal_code(code: int) -> str:
     return REFUSALS.get(code, f"NHN{code}")
 
@@ -229,14 +234,14 @@ class NhnKakaoGateway(Gateway):
         # recovery to ask again; never sent again from here
         missing = [m for m in part if m.ref not in found]
         self._found(group_key, found, now, complete=not missing)
-        return [Receipt(m.ref, True, found[m.ref]) for m in part if m.ref in found], len(missing)
+        return [Receipt(m.ref, True, _where(*found[m.ref])) for m in part if m.ref in found], len(missing)
 
-    def _found(self, group_key: str, found: dict[str, str], now: dt.datetime, *, complete: bool) -> None:
+    def _found(self, group_key: str, found: dict[str, tuple[str, int]], now: dt.datetime, *, complete: bool) -> None:
         """A looked-up request: `accepted` (its results read back from now) when all of it is
         shown; otherwise `unclear` still (with its requestId once part of it shows)."""
         values = {"state": "accepted" if complete else "unclear"}
         if found:
-            values.update(request_id=next(iter(found.values())).split(":")[0], poll_after=now)
+            values.update(request_id=next(iter(found.values()))[0], poll_after=now)
         self._set_state(group_key, **values)
 
     def _post(self, path: str, body: dict, headers: dict) -> Envelope:
@@ -267,7 +272,7 @@ class NhnKakaoGateway(Gateway):
             result = results.get(seq)
             code = int(result.get("resultCode", answer.code)) if result else answer.code
             if answer.code in (0, -1031) and code == 0 and request_id:
-                receipts.append(Receipt(m.ref, True, f"{request_id}:{seq}"))
+                receipts.append(Receipt(m.ref, True, _where(request_id, seq)))
                 kept.append((m.ref, request_id, seq))
             else:
                 receipts.append(Receipt(m.ref, False, None, refusal_code(code or answer.code or -9999)))
@@ -290,8 +295,8 @@ class NhnKakaoGateway(Gateway):
             conn.execute(update(REQUESTS).where(REQUESTS.c.group_key == group_key).values(state=state, **values))
 
     def _look_up(self, group_key: str, kind: str, now: dt.datetime,
-                 attempted: dt.datetime | None = None) -> dict[str, str] | None:
-        """{ref: "requestId:recipientSeq"} of what the dealer shows of a request (and kept),
+                 attempted: dt.datetime | None = None) -> dict[str, tuple[str, int]] | None:
+        """{ref: (requestId, recipientSeq)} of what the dealer shows of a request (and kept),
         or None when it cannot be asked now."""
         attempted = attempted or now
         path = self.client.alimtalk("/messages") if kind == "alimtalk" else self.client.brand("/messages")
@@ -299,18 +304,17 @@ class NhnKakaoGateway(Gateway):
                  "endRequestDate": minute(max(now, attempted) + dt.timedelta(minutes=2)), "pageSize": 1000}
         if kind == "alimtalk":
             query.update(startCreateDate=query.pop("startRequestDate"), endCreateDate=query.pop("endRequestDate"))
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, int]] = {}
         try:
             for row in self._pages(path, query):
                 if row.get("recipientGroupingKey") and row.get("requestId") and row.get("recipientSeq"):
-                    found[str(row["recipientGroupingKey"])] = f"{row['requestId']}:{row['recipientSeq']}"
+                    found[str(row["recipientGroupingKey"])] = (str(row["requestId"]), int(row["recipientSeq"]))
         except DealerError as error:
             log.warning("Kakao dealer: looking up %s failed (%s)", group_key, error)
             return None
         if found:
-            rows = [(ref, *where.split(":")) for ref, where in found.items()]
             with db.engine.begin() as conn:
-                self._keep(conn, [(ref, rid, int(seq)) for ref, rid, seq in rows])
+                self._keep(conn, [(ref, request_id, seq) for ref, (request_id, seq) in found.items()])
         return found
 
     def _pages(self, path: str, query: dict):
@@ -464,8 +468,8 @@ class NhnKakaoGateway(Gateway):
                     code = None if code is None else str(code)
                     if known is not None and code not in NOT_FINAL:
                         reported = parse_time(at) or clock.now()
-                        rows.append((known[0], str(code), stamp(reported), lease))
-                        recorded.append((known[0], known[1], str(code), reported))
+                        rows.append((known[0], code, stamp(reported), lease))
+                        recorded.append((known[0], known[1], code, reported))
                         open_count[request_id] -= 1
             bulk.update(conn, "kakao_dealer_message", "id",
                         {"code": "varchar(16)", "reported_at": "timestamp", "lease_until": "timestamp"}, rows)
@@ -562,7 +566,7 @@ class NhnKakaoGateway(Gateway):
 
     def _template(self, sender_key: str, code: str) -> dict | None:
         answer = self._call_known("GET", self.client.alimtalk(f"/senders/{sender_key}/templates/{code}"))
-        if answer.code == -3003 or not answer.ok:
+        if not answer.ok:                # -3003: no such template
             return None
         return answer.body.get("templates") or answer.body.get("template")
 
@@ -587,11 +591,8 @@ class NhnKakaoGateway(Gateway):
     # --- channels (SND-07) ------------------------------------------------------------------------------
 
     def _sender(self, channel_id: str) -> dict | None:
-        try:
-            answer = self.client.call("GET", self.client.alimtalk("/senders"),
-                                      query={"plusFriendId": channel_id, "pageSize": 10})
-        except DealerError as error:
-            raise DealerUnavailable(f"the Kakao dealer cannot be reached: {error}") from error
+        answer = self._call_known("GET", self.client.alimtalk("/senders"),
+                                  query={"plusFriendId": channel_id, "pageSize": 10})
         if not answer.ok:
             return None
         found = (answer.body.get("senders") or [])
@@ -651,16 +652,15 @@ class NhnKakaoGateway(Gateway):
         return None
 
 
-def config_problems(config) -> list[str]:
+def config_problems(config, *, production: bool) -> list[str]:
     """What the NHN adapter cannot run without (production mode refuses to start; `flask
-    megabird check-config` prints them in any mode)."""
+    megabird check-config` prints them in any mode; the https rule is production's)."""
     if str(config.get("GATEWAY_KAKAO") or "").strip().lower() != "nhn":
         return []
     found = [f"{setting}: GATEWAY_KAKAO=nhn인데 비어 있습니다 (NHN Cloud 콘솔의 {what})."
              for setting, what in (("NHN_KAKAO_APPKEY", "Appkey"), ("NHN_KAKAO_SECRET", "SecretKey"))
              if not str(config.get(setting) or "").strip()]
     url = str(config.get("NHN_KAKAO_URL") or PRODUCTION_URL)
-    production = str(config.get("MEGABIRD_ENV", "development")).strip().lower() == "production"
     if not url.startswith("https://") and production:
         found.append(f"NHN_KAKAO_URL: 운영에서는 https 주소여야 합니다 ({url}).")
     return found

@@ -450,6 +450,15 @@ def reviewed_by_operators() -> bool:
     return not configured("kakao") or get_gateway("kakao").reviews_templates_by_operators
 
 
+def _dealer():
+    """The Kakao gateway when a dealer reviews the templates (not the operators), else None
+    (operators review, or there is no Kakao gateway to ask)."""
+    if not access.kakao_available():
+        return None
+    gateway = get_gateway("kakao")
+    return None if gateway.reviews_templates_by_operators else gateway
+
+
 def _require_operator_review() -> None:
     if not reviewed_by_operators():
         raise InvalidState("카카오 비즈메시지 딜러가 검수하는 템플릿입니다. 검수 결과는 딜러에게서 받아옵니다.")
@@ -620,14 +629,11 @@ def forward_comments(now: dt.datetime, *, batch: int = 100) -> int:
     """A customer's comment on a rejected template to a dealer's reviewer, once (Kakao's
     문의 thread: the dealer reviews the template again). Nothing to do while operators review
     (they read the thread in their queue), nor without a Kakao gateway. Commits per comment."""
-    if not access.kakao_available():
-        return 0
-    gateway = get_gateway("kakao")
-    if gateway.reviews_templates_by_operators:
+    gateway = _dealer()
+    if gateway is None:
         return 0
     rows = db.session.execute(
-        select(AlimtalkTemplateEvent.id, AlimtalkTemplateEvent.comment, AlimtalkTemplate.code, KakaoChannel.sender_key,
-               AlimtalkTemplateEvent.forwarded_at)
+        select(AlimtalkTemplateEvent.id, AlimtalkTemplateEvent.comment, AlimtalkTemplate.code, KakaoChannel.sender_key)
         .join(AlimtalkTemplate, AlimtalkTemplate.id == AlimtalkTemplateEvent.template_id)
         .join(KakaoChannel, KakaoChannel.id == AlimtalkTemplate.channel_id)
         .where(AlimtalkTemplateEvent.kind == "comment", AlimtalkTemplateEvent.actor_kind == "customer",
@@ -636,7 +642,7 @@ def forward_comments(now: dt.datetime, *, batch: int = 100) -> int:
         .order_by(AlimtalkTemplateEvent.id).limit(batch)).all()
     db.session.commit()
     done = 0
-    for event_id, comment, code, sender_key, _ in rows:
+    for event_id, comment, code, sender_key in rows:
         # claimed before the call, so that two runs at once hand it over once
         claimed = db.session.execute(update(AlimtalkTemplateEvent).where(
             AlimtalkTemplateEvent.id == event_id, AlimtalkTemplateEvent.forwarded_at.is_(None)).values(forwarded_at=now))
@@ -658,10 +664,8 @@ def forward_comments(now: dt.datetime, *, batch: int = 100) -> int:
 def sync_reviews(now: dt.datetime, *, batch: int = 100) -> int:
     """A dealer's review results into the state machine (nothing to do while operators
     review, or without a Kakao gateway). Commits per template."""
-    if not access.kakao_available():
-        return 0
-    gateway = get_gateway("kakao")
-    if gateway.reviews_templates_by_operators:
+    gateway = _dealer()
+    if gateway is None:
         return 0
     moved = 0
     # a rejected template whose comment went to the reviewer after its rejection is asked too

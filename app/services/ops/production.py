@@ -70,7 +70,7 @@ def config_problems(config) -> list[str]:
         found.append("SESSION_COOKIE_SECURE: 운영에서는 세션 쿠키를 HTTPS로만 보내야 합니다.")
     found.extend(tax_invoices.config_problems(config))
     found.extend(smpp_gateway.config_problems(config))
-    found.extend(nhn_kakao.config_problems(config))
+    found.extend(nhn_kakao.config_problems(config, production=is_production(config)))
     return found
 
 
