@@ -28,6 +28,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     from app.security.sync import ensure_roles
     from app.services.billing import usage as billing_usage
     from app.services.kakao import alimtalk_sends, dealer_checks, fallbacks, friendtalk_sends
+    from app.services.webhooks import outbox as webhook_outbox
     from app.views.menu import register_views
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
@@ -37,6 +38,7 @@ def create_app(config: object | str | None = None, **overrides) -> Flask:
     dealer_checks.register()       # and the Kakao dealer's word on the channel (issue 20)
     fallbacks.register()           # the fallback after a Kakao failure, for both
     billing_usage.register()       # what a settled send adds to its month's tax invoice (TAX-02)
+    webhook_outbox.register()      # the webhook events of a settlement, reports and reviews (API-06)
     web.bound_int_routes(app)
     app.config.from_object(config or "config.Config")
     app.config.update(overrides)

@@ -38,7 +38,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("app.services.wallet",),
     ("app.services.sending",),
     ("app.services.kakao",),
-    ("app.services.history", "app.services.stats", "app.services.billing", "app.services.webhooks"),
+    ("app.services.history", "app.services.stats", "app.services.billing"),
+    ("app.services.webhooks",),      # tells a customer's system what history shows (the send's body)
     ("app.services.ops",),
     ("app.services.periodic", "app.services.checks", "app.services"),
     ("app.views", "app.api", "app.jobs", "app.cli", "app.web", "app.security"),

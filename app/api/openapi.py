@@ -19,6 +19,91 @@ def _errors(*codes):
     return {str(code): ERROR for code in sorted({400, *codes})}
 
 
+EVENT_TYPES = ["send.completed", "message.reported", "template.reviewed"]
+_time = {"type": "string", "format": "date-time", "nullable": True}
+webhook_endpoint = {
+    "type": "object", "required": ["id", "url", "events", "status"],
+    "properties": {
+        "id": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string", "nullable": True},
+        "events": {"type": "array", "items": {"type": "string", "enum": EVENT_TYPES}},
+        "status": {"type": "string", "enum": ["active", "disabled"]},
+        "disabled_reason": {"type": "string", "nullable": True}, "created_at": _time, "rotation_ends_at": _time,
+        "secret": {"type": "string", "description": "whsec_… — 만들 때와 재발급할 때 한 번만 보입니다."}},
+}
+webhook_delivery = {
+    "type": "object", "required": ["id", "endpoint_id", "event_id", "event_type", "status", "attempts"],
+    "properties": {
+        "id": {"type": "string"}, "endpoint_id": {"type": "string"},
+        "event_id": {"type": "string", "description": "webhook-id 헤더 (모든 시도에서 같음)"},
+        "event_type": {"type": "string"}, "status": {"type": "string", "enum": [
+            "pending", "succeeded", "failed", "cancelled"]},
+        "attempts": {"type": "integer"}, "last_status_code": {"type": "integer", "nullable": True},
+        "last_error": {"type": "string", "nullable": True}, "next_attempt_at": _time, "created_at": _time,
+        "finished_at": _time,
+        "attempt_log": {"type": "array", "items": {"type": "object", "properties": {
+            "number": {"type": "integer"}, "at": _time, "outcome": {"type": "string"},
+            "status_code": {"type": "integer", "nullable": True}, "latency_ms": {"type": "integer", "nullable": True},
+            "error": {"type": "string", "nullable": True}, "excerpt": {"type": "string"}}}}},
+}
+
+
+def _json(schema) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _webhook_paths(paging) -> dict:
+    """API-06: endpoints and the delivery log. Events are POSTed to an endpoint with the
+    Standard Webhooks headers webhook-id, webhook-timestamp and webhook-signature."""
+    endpoint_id = {"name": "endpoint_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    delivery_id = {"name": "delivery_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    one_endpoint = {"description": "엔드포인트 (secret 포함)", "content": _json({"$ref": "#/components/schemas/WebhookEndpoint"})}
+    one_delivery = {"description": "전송", "content": _json({"$ref": "#/components/schemas/WebhookDelivery"})}
+    return {
+        "/webhooks/endpoints": {
+            "get": {"summary": "웹훅 엔드포인트 목록", "responses": {
+                "200": {"description": "목록", "content": _json({"type": "object", "required": ["endpoints"], "properties": {
+                    "endpoints": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookEndpoint"}}}})},
+                **_errors(401, 403, 429)}},
+            "post": {"summary": "웹훅 엔드포인트 추가",
+                     "description": "https 공개 주소만 등록됩니다 (루프백·사설망·링크 로컬·CGNAT·메타데이터 주소는 거부). "
+                                    "응답의 secret(whsec_…)은 이때 한 번만 보입니다. 이벤트 본문은 "
+                                    "{\"type\", \"timestamp\", \"data\"}이고 webhook-signature는 "
+                                    "v1,base64(HMAC-SHA256(secret, id.timestamp.body))입니다.",
+                     "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
+                     "requestBody": {"required": True, "content": _json({
+                         "type": "object", "required": ["url", "events"], "properties": {
+                             "url": {"type": "string"}, "description": {"type": "string"},
+                             "events": {"type": "array", "items": {"type": "string", "enum": EVENT_TYPES}}}})},
+                     "responses": {"201": one_endpoint, **_errors(401, 403, 409, 413, 422, 429)}}},
+        "/webhooks/endpoints/{endpoint_id}": {"delete": {
+            "summary": "웹훅 엔드포인트 삭제", "parameters": [endpoint_id],
+            "responses": {"204": {"description": "삭제됨"}, **_errors(401, 403, 404, 429)}}},
+        "/webhooks/endpoints/{endpoint_id}/rotate": {"post": {
+            "summary": "비밀키 재발급 (24시간 동안 이전 비밀키의 서명도 함께 보냄)", "parameters": [endpoint_id],
+            "responses": {"200": one_endpoint, **_errors(401, 403, 404, 429)}}},
+        "/webhooks/endpoints/{endpoint_id}/test": {"post": {
+            "summary": "테스트 이벤트(webhook.test) 보내기", "parameters": [endpoint_id],
+            "responses": {"202": {"description": "보낼 준비가 됨", "content": _json({"type": "object"})},
+                          **_errors(401, 403, 404, 409, 429)}}},
+        "/webhooks/deliveries": {"get": {
+            "summary": "웹훅 전송 기록 (최근순)",
+            "parameters": [{"name": "endpoint", "in": "query", "schema": {"type": "string"}},
+                           {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+                               "pending", "succeeded", "failed", "cancelled"]}}, *paging],
+            "responses": {"200": {"description": "목록", "content": _json({
+                "type": "object", "required": ["total", "page", "per_page", "deliveries"], "properties": {
+                    "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                    "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}}})},
+                **_errors(401, 403, 404, 422, 429)}}},
+        "/webhooks/deliveries/{delivery_id}": {"get": {
+            "summary": "웹훅 전송 하나와 그 시도", "parameters": [delivery_id],
+            "responses": {"200": one_delivery, **_errors(401, 403, 404, 429)}}},
+        "/webhooks/deliveries/{delivery_id}/replay": {"post": {
+            "summary": "실패하거나 취소된 전송 다시 보내기 (같은 webhook-id)", "parameters": [delivery_id],
+            "responses": {"202": one_delivery, **_errors(401, 403, 404, 409, 429)}}},
+    }
+
+
 def spec() -> dict:
     send_summary = {
         "type": "object",
@@ -188,7 +273,8 @@ def spec() -> dict:
             "responses": {"Error": {"description": "오류", "content": ERROR_CONTENT}},
             "schemas": {"SendSummary": send_summary, "Recipient": recipient, "KakaoRecipient": kakao_recipient,
                         "Message": message, "AlimtalkTemplate": template,
-                        "TaxInvoice": tax_invoice},
+                        "TaxInvoice": tax_invoice, "WebhookEndpoint": webhook_endpoint,
+                        "WebhookDelivery": webhook_delivery},
         },
         "paths": {
             "/balance": {"get": {"summary": "잔액", "responses": {
@@ -390,6 +476,7 @@ def spec() -> dict:
                         "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
                         "tax_invoices": {"type": "array", "items": {"$ref": "#/components/schemas/TaxInvoice"}}}}}}},
                     **_errors(401, 403, 422, 429)}}},
+            **_webhook_paths(paging),
             "/openapi.json": {"get": {"summary": "이 문서", "security": [], "responses": {
                 "200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         },

@@ -14,7 +14,7 @@ from app.domain.korean import josa, particle
 from app import clock
 from app.api.auth import MAX_BODY, PayloadTooLarge, require_key
 from app.i18n import localized, message_locale
-from app.api import shapes
+from app.services.history import bodies
 from app.api.openapi import spec
 from app.domain import jsonbody, moments
 from app.domain import friendtalk
@@ -31,6 +31,8 @@ from app.services.senders import kakao_channels, sender_numbers
 from app.services.sending import acceptance, lifecycle
 from app.services.shared import idempotency
 from app.services.wallet import ledger
+from app.services.webhooks import delivery as webhook_deliveries
+from app.services.webhooks import endpoints as webhook_endpoints
 
 api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -41,7 +43,8 @@ API_FIELDS = {"발신번호": "from", "수신자": "to", "내용": "text", "제�
               "광고": "ad", "광고 업체명": "ad.name", "무료거부 번호": "ad.optout", "이미지첨부": "images",
               "잔액": "balance", "상태": "status", "분류": "category", "요청": "body",
               "발신 채널 ID": "channel", "템플릿 상태": "state", "템플릿": "template_code",
-              "대체문자": "fallback.text", "대체문자 제목": "fallback.title"}
+              "대체문자": "fallback.text", "대체문자 제목": "fallback.title",
+              "URL": "url", "이벤트": "events", "설명": "description"}
 #: POST /sends/alimtalk: the fallback's sender and ad are inside "fallback" (the services
 #: name them as for an SMS)
 ALIMTALK_FIELDS = {"발신번호": "fallback.from", "광고": "fallback.ad", "광고 업체명": "fallback.ad.name",
@@ -296,13 +299,13 @@ def list_sends():
         end=moments.parse_moment(request.args.get("to"), "to", end_of_day=True))
     rows, total = queries.list_sends(g.api_account_id, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "sends": [shapes.send_body(s) for s in rows]})
+                    "sends": [bodies.send_body(s) for s in rows]})
 
 
 @api_v1.get("/sends/<send_id>")
 @require_key
 def get_send(send_id):
-    return jsonify(shapes.send_body(queries.get_send(g.api_account_id, send_id)))
+    return jsonify(bodies.send_body(queries.get_send(g.api_account_id, send_id)))
 
 
 @api_v1.get("/sends/<send_id>/messages")
@@ -315,7 +318,7 @@ def send_messages(send_id):
         flt = dataclasses.replace(flt, layer=None)     # Kakao send, each message with its `layer`
     rows, total = queries.list_messages(send, flt, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "messages": [shapes.message_body(m) for m in rows]})
+                    "messages": [bodies.message_body(m) for m in rows]})
 
 
 @api_v1.post("/sends/<send_id>/cancel")
@@ -324,10 +327,10 @@ def cancel_send(send_id):
     now = clock.now()    # API-03: a retry with the same key gets this answer again, not "already cancelled"
     result = idempotency.once(g.api_account_id, _idempotency_key(),
                               lambda: lifecycle.cancel(account_id=g.api_account_id, send_id=send_id, now=now),
-                              lambda send: (200, shapes.send_body(send), send.id), now=now)
+                              lambda send: (200, bodies.send_body(send), send.id), now=now)
     if isinstance(result, idempotency.Replay):
         return jsonify(result.body), result.status
-    return jsonify(shapes.send_body(result))
+    return jsonify(bodies.send_body(result))
 
 
 @api_v1.get("/alimtalk/templates")
@@ -397,6 +400,87 @@ def list_tax_invoices():
                                         month=tax_invoices.parse_month(request.args.get("month")),
                                         state=request.args.get("state") or None, page=page, per_page=per_page)
     return jsonify({"total": total, "page": page, "per_page": per_page, "tax_invoices": rows})
+
+
+@api_v1.get("/webhooks/endpoints")
+@require_key
+def list_webhook_endpoints():
+    return jsonify({"endpoints": [webhook_endpoints.to_api(e) for e in webhook_endpoints.list_endpoints(g.api_account_id)]})
+
+
+@api_v1.post("/webhooks/endpoints")
+@require_key
+def create_webhook_endpoint():
+    """API-06: 201 with the endpoint and its `secret`, the only time it is shown."""
+    data = _json_body()
+    key = _idempotency_key()
+    _field(data, "url", str, required=True, label="url")
+    _field(data, "description", str)
+    now = clock.now()
+    result = idempotency.once(
+        g.api_account_id, key,
+        lambda: webhook_endpoints.create(account_id=g.api_account_id, url=data["url"], events=data.get("events"),
+                                         description=data.get("description"), actor=None, now=now),
+        lambda made: (201, webhook_endpoints.to_api(made[0], secret=made[1]), None), now=now)
+    if isinstance(result, idempotency.Replay):
+        return jsonify(result.body), result.status
+    endpoint, secret = result
+    return jsonify(webhook_endpoints.to_api(endpoint, secret=secret)), 201
+
+
+@api_v1.delete("/webhooks/endpoints/<endpoint_id>")
+@require_key
+def delete_webhook_endpoint(endpoint_id):
+    webhook_endpoints.delete(account_id=g.api_account_id, endpoint_id=endpoint_id, actor=None, now=clock.now())
+    return "", 204
+
+
+@api_v1.post("/webhooks/endpoints/<endpoint_id>/rotate")
+@require_key
+def rotate_webhook_secret(endpoint_id):
+    """A new secret (shown once); the previous one signs beside it for 24 hours."""
+    endpoint, secret = webhook_endpoints.rotate_secret(account_id=g.api_account_id, endpoint_id=endpoint_id,
+                                                       actor=None, now=clock.now())
+    return jsonify(webhook_endpoints.to_api(endpoint, secret=secret))
+
+
+@api_v1.post("/webhooks/endpoints/<endpoint_id>/test")
+@require_key
+def test_webhook_endpoint(endpoint_id):
+    webhook_endpoints.send_test(account_id=g.api_account_id, endpoint_id=endpoint_id, actor=None, now=clock.now())
+    return jsonify({"queued": True}), 202
+
+
+@api_v1.get("/webhooks/deliveries")
+@require_key
+def list_webhook_deliveries():
+    """The delivery log, newest first (filters `endpoint`, `status`)."""
+    page, per_page = _page_args()
+    endpoint = request.args.get("endpoint") or None
+    endpoint_id = None
+    if endpoint is not None:
+        endpoint_id = webhook_endpoints.get(g.api_account_id, endpoint).id       # 404 for another account's
+    status = moments.check_choice(request.args.get("status"), webhook_deliveries.STATUSES, "status")
+    rows, total = webhook_deliveries.deliveries(account_id=g.api_account_id, endpoint_id=endpoint_id, status=status,
+                                                page=page, per_page=per_page)
+    return jsonify({"total": total, "page": page, "per_page": per_page,
+                    "deliveries": [webhook_deliveries.to_api(d) for d in rows]})
+
+
+@api_v1.get("/webhooks/deliveries/<delivery_id>")
+@require_key
+def get_webhook_delivery(delivery_id):
+    return jsonify(webhook_deliveries.to_api(webhook_deliveries.get_delivery(g.api_account_id, delivery_id),
+                                             with_attempts=True))
+
+
+@api_v1.post("/webhooks/deliveries/<delivery_id>/replay")
+@require_key
+def replay_webhook_delivery(delivery_id):
+    """A failed or cancelled delivery sent again, with the same `webhook-id`."""
+    found = webhook_deliveries.replay(account_id=g.api_account_id, delivery_id=delivery_id, actor=None,
+                                      now=clock.now())
+    return jsonify(webhook_deliveries.to_api(found)), 202
 
 
 @api_v1.get("/openapi.json")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.domain.environment import is_production
 from app.gateways.base import Gateway, OutboundMessage, Receipt, Report  # noqa: F401
 from app.gateways.nhn_kakao.gateway import NhnKakaoGateway
 from app.gateways.sandbox import SandboxGateway
@@ -40,8 +41,7 @@ def kakao_available(config=None) -> bool:
     name = config.get(SETTINGS["kakao"], "sandbox")
     if _names_none(name):
         return False
-    production = str(config.get("MEGABIRD_ENV", "development")).strip().lower() == "production"
-    return not (production and str(name).strip().lower() == "sandbox")
+    return not (is_production(config) and str(name).strip().lower() == "sandbox")
 
 
 def get_gateway(kind: str = "sms") -> Gateway:

@@ -24,3 +24,4 @@ from app.models.notice import AccountNotice, LowBalanceAlert, MailOutbox  # noqa
 from app.models.kakao import AlimtalkTemplate, AlimtalkTemplateEvent, FriendtalkTemplate  # noqa: F401
 from app.models.gateway import KakaoDealerMessage, KakaoDealerRequest, SmppReceipt, SmppSubmission  # noqa: F401
 from app.models.billing import BillingUsage, ExtraHoliday, TaxInvoice, TaxInvoiceItem  # noqa: F401
+from app.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent  # noqa: F401

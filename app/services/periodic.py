@@ -26,6 +26,7 @@ from app.services.stats import totals
 from app.services.kakao import templates as alimtalk_templates
 from app.services.sending import compose, dispatch, handover, lifecycle, reports
 from app.services.shared import export_jobs, notices, system_messages
+from app.services.webhooks import delivery as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ TASKS: list[Task] = [
     Task("reports", reports.enqueue_due),
     Task("timeouts", reports.enqueue_timeouts, every=dt.timedelta(minutes=1)),
     Task("settle", lifecycle.enqueue_settlement),
+    Task("webhooks", webhooks.enqueue_due),         # deliveries due: new, to retry, or of a job that died
     Task("relay_exports", export_jobs.relay, every=dt.timedelta(minutes=1)),
     Task("usage_day_totals", totals.refresh, every=dt.timedelta(minutes=1)),    # staff statistics (STA-05)
     # AlimTalk templates: requests whose enqueue was lost, a dealer's review results,

@@ -25,6 +25,7 @@ from app.views.portal.password_reset import PasswordResetView
 from app.views.portal.signup import InvitationView, SignupView
 from app.views.portal.tax_invoices import TaxInvoiceView
 from app.views.portal.wallet import WalletView
+from app.views.portal.webhooks import WebhookView
 from app.views.staff.accounts import AccountAdminView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateQueueView
 from app.views.staff.alimtalk_templates import AlimtalkTemplateAdminView
@@ -38,6 +39,7 @@ from app.views.staff.stats import StaffStatsView
 from app.views.staff.senders import (KakaoChannelQueueView, KakaoTargetingQueueView, SenderNumberAdminView,
                                      SenderNumberQueueView)
 from app.views.staff.system import JobsView, SandboxOutboxView, SmppReceiptView
+from app.views.staff.webhooks import StaffWebhookView
 from app.views.staff.wallet import CashRefundQueueView, LedgerAdminView, PricePlanView, StaffWalletView, TopupQueueView
 
 
@@ -88,6 +90,9 @@ def register_views(appbuilder) -> None:
                         cond=has_individual_account)
     appbuilder.add_link("ApiUse", href="MyPageView.api_use", label=_("API 사용 신청"), category="MyPage",
                         cond=has_account)
+    appbuilder.add_view_no_menu(WebhookView)           # 웹훅, linked from API 사용 신청 (연동 API)
+    appbuilder.add_link("Webhooks", href="WebhookView.index", label=_("웹훅"), category="MyPage",
+                        cond=has_corporate_account)
     appbuilder.add_view(NoticeView, "Notices", label=_("알림"), category="MyPage", **portal)
 
     # Staff menu.
@@ -114,6 +119,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(StaffWalletView)
     appbuilder.add_view(AuditLogView, "AuditLog", label=_("감사 로그"), category="Customers")
     appbuilder.add_view(OptoutCallView, "OptoutCalls", label=_("080 수신거부 접수"), category="Customers")
+    appbuilder.add_view(StaffWebhookView, "StaffWebhooks", label=_("웹훅 전송 기록"), category="Customers")
     appbuilder.add_view(FinanceDashboardView, "FinanceDashboard", label=_("재무 대시보드"), category="Finance",
                         category_label=_("재무"))
     appbuilder.add_view(FinanceInvoiceView, "FinanceInvoices", label=_("세금계산서 발행 대기열"), category="Finance")

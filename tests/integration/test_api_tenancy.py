@@ -14,6 +14,9 @@ from app.extensions import db
 from app.models import AlimtalkTemplate, KakaoChannel, Send
 from tests.support.api import error_of, post_sms, sms_body
 from tests.support.factories import TEMPLATE_FIELDS, approve_channel, make_template
+from tests.integration.test_webhook_pages import (
+    test_sec01_another_accounts_endpoints_and_deliveries_answer_404 as _webhook_proof)
+from tests.support.webhooks import Receiver
 from tests.support.pipeline import NOW, api_customer, balance, bearer, count, phones, send_row
 
 HOUR = dt.timedelta(hours=1)
@@ -208,6 +211,15 @@ def _channel_id(app, account_id):
 
 #: endpoint -> a proof that another account's ids answer 404 (or its data never shows),
 #: or why the route takes no ids. A new api_v1 route without an entry fails the test below.
+def prove_webhook_routes(app):
+    """API-06: every webhook route with another account's endpoint and delivery ids."""
+    receiver = Receiver().start()
+    try:
+        _webhook_proof(app, receiver)
+    finally:
+        receiver.stop()
+
+
 API_ROUTES = {
     "api_v1.balance": prove_balance_and_senders_are_the_keys_own,
     "api_v1.list_senders": prove_balance_and_senders_are_the_keys_own,
@@ -222,6 +234,9 @@ API_ROUTES = {
     "api_v1.create_alimtalk_template": prove_create_alimtalk_template_on_another_accounts_channel,
     "api_v1.get_alimtalk_template": prove_get_alimtalk_template,
     "api_v1.list_tax_invoices": prove_list_tax_invoices,
+    **{f"api_v1.{name}": prove_webhook_routes for name in (
+        "list_webhook_endpoints", "create_webhook_endpoint", "delete_webhook_endpoint", "rotate_webhook_secret",
+        "test_webhook_endpoint", "list_webhook_deliveries", "get_webhook_delivery", "replay_webhook_delivery")},
     "api_v1.openapi": "takes no ids and reads no account's data: the public description of the API",
 }
 

@@ -514,6 +514,7 @@ HISTORY_PROOF = Elsewhere("test_portal_tenancy.py::test_history_routes_refuse_an
 EXPORT_PROOF = Elsewhere("test_portal_tenancy.py::test_export_jobs_of_another_account_answer_404")
 BOOK_PROOF = Elsewhere("test_portal_tenancy.py::test_address_book_routes_refuse_another_accounts_groups_and_contacts")
 TEMPLATE_PROOF = Elsewhere("test_portal_tenancy.py::test_templates_and_optouts_of_another_account_answer_404")
+WEBHOOK_PROOF = Elsewhere("test_webhook_pages.py::test_sec01_another_accounts_endpoints_and_deliveries_answer_404")
 BODY_IDS = ("ids in the form or JSON body only, each loaded with get_owned for current_account_id() "
             "(test_portal_tenancy.py)")
 
@@ -532,6 +533,18 @@ CUSTOMER_ROUTES = {
     "MyPageView.conversion": NO_IDS + " (shows the account's latest application)",
     "MyPageView.company": prove_company_change_is_the_accounts_own,
     "MyPageView.api_use": NO_IDS + " (shows the account's latest application)",
+    # webhooks (API-06)
+    "WebhookView.index": NO_IDS + " (the endpoint filter is matched against the account's own deliveries)",
+    "WebhookView.add": NO_IDS,
+    "WebhookView.show": WEBHOOK_PROOF,
+    "WebhookView.edit": WEBHOOK_PROOF,
+    "WebhookView.test": WEBHOOK_PROOF,
+    "WebhookView.rotate": WEBHOOK_PROOF,
+    "WebhookView.disable": WEBHOOK_PROOF,
+    "WebhookView.enable": WEBHOOK_PROOF,
+    "WebhookView.delete": WEBHOOK_PROOF,
+    "WebhookView.delivery_page": WEBHOOK_PROOF,
+    "WebhookView.replay": WEBHOOK_PROOF,
     "MyPageView.marketing": "takes no ids: records the marketing consent of g.user only",
     "MyPageView.low_balance_alert": NO_IDS,
     "NoticeView.index": NO_IDS,

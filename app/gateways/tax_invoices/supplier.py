@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.domain.brn import validate_brn
+from app.domain.environment import is_production
 from app.domain.tax_invoice import Party
 from app.errors import ValidationError
 
@@ -70,8 +71,7 @@ def supplier(config: Mapping) -> Party:
     """The 공급자 of every invoice. The demo supplier when no SUPPLIER_* setting is given
     outside production mode; otherwise the settings, which must be complete and valid."""
     values = _values(config)
-    production = str(config.get("MEGABIRD_ENV") or "development").strip().lower() == "production"
-    if not any(values.values()) and not production:
+    if not any(values.values()) and not is_production(config):
         return DEMO_SUPPLIER
     problems = supplier_problems(config)
     if problems:

@@ -12,6 +12,7 @@ from app.models import Account
 API_REFUSALS = {
     "use": "API 사용 승인이 취소된 계정입니다.",
     "create_key": "API 사용이 승인된 계정만 API 키를 만들 수 있습니다. 마이페이지에서 API 사용을 신청해주세요.",
+    "webhooks": "API 사용이 승인된 계정만 웹훅을 등록할 수 있습니다. 마이페이지에서 API 사용을 신청해주세요.",
 }
 
 

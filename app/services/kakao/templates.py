@@ -36,6 +36,7 @@ from app.security.tenancy import MAX_ID, get_owned, owned
 from app.services.accounts import access
 from app.services.shared import audit, background, files, notices
 from app.services.shared.paging import paginate
+from app.services.shared.steps import Steps
 from app.services.shared.uow import after_commit, transaction
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ REQUESTABLE = ("saved", "rejected")
 DORMANT_AFTER = dt.timedelta(days=365)
 MAX_COMMENT = 1000
 SUBMIT_JOB = "app.jobs.kakao.submit_templates"
+#: steps of higher capabilities run in the transaction that decided a review or blocked a
+#: template: (template, now) — a `template.reviewed` webhook
+AFTER_REVIEW = Steps("a template review was decided")
 #: the lines of the history megabird writes itself, which the pages show in their reader's
 #: language (a person's comment or reason is shown as written)
 EDITED = N_("템플릿을 수정했습니다.")
@@ -517,6 +521,7 @@ def decide(template_id, *, approve: bool, actor, now: dt.datetime, reason: str |
         _audit(template, "approve" if approve else "reject", before, actor=actor, now=now, reason=reason)
         notices.review_decided(object_type="alimtalk_template", item=template, approved=approve, reason=reason,
                                now=now)
+        AFTER_REVIEW(template, now)
     return template
 
 
@@ -546,6 +551,7 @@ def block(template_id, *, actor, reason, now: dt.datetime) -> AlimtalkTemplate:
                      title=f"{josa(f'알림톡 템플릿 {template.code}', '이/가')} 차단되었습니다",
                      body=f"알림톡 템플릿 '{template.name}'({template.code})의 발송이 차단되었습니다.\n사유: {reason}",
                      link="AlimtalkTemplateView.index", now=now)
+        AFTER_REVIEW(template, now)
     return template
 
 

@@ -16,6 +16,7 @@ import sys
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from app.domain.environment import is_production  # noqa: F401 - production.is_production is its callers' name
 from app.domain.korean import josa
 from app.extensions import db
 from app.gateways import tax_invoices
@@ -34,10 +35,6 @@ SANDBOX_SETTINGS = {
 #: Kakao would hold the customers' money for AlimTalk and 친구톡 that never reach a phone,
 #: and `none` (no Kakao: its features refuse, app/gateways kakao_available) says so honestly
 NEVER_ALLOWED = {"GATEWAY_KAKAO"}
-
-
-def is_production(config) -> bool:
-    return str(config.get("MEGABIRD_ENV", "development")).strip().lower() == "production"
 
 
 def allowed_sandboxes(config) -> set[str]:

@@ -29,6 +29,10 @@ ACTIONS: dict[str, str] = {
     "tax_invoice_corrected": "수정세금계산서 작성", "tax_invoice_parties_refreshed": "세금계산서 발행 정보 다시 불러오기",
     "add_extra_holiday": "임시공휴일 추가", "delete_extra_holiday": "임시공휴일 삭제",
     "tax_invoice_settings": "세금계산서 발행 설정",
+    "create_webhook_endpoint": "웹훅 엔드포인트 추가", "change_webhook_endpoint": "웹훅 엔드포인트 변경",
+    "enable_webhook_endpoint": "웹훅 엔드포인트 다시 사용", "disable_webhook_endpoint": "웹훅 엔드포인트 사용 중지",
+    "delete_webhook_endpoint": "웹훅 엔드포인트 삭제", "rotate_webhook_secret": "웹훅 비밀키 재발급",
+    "replay_webhook_delivery": "웹훅 다시 보내기",
 }
 #: object_type -> what it was done to
 OBJECTS: dict[str, str] = {
@@ -39,6 +43,7 @@ OBJECTS: dict[str, str] = {
     "alimtalk_template": "알림톡 템플릿", "kakao_targeting": "카카오 채널 타겟팅(M/N) 신청",
     "company_change_request": "기업정보 변경 신청",
     "tax_invoice": "세금계산서", "extra_holiday": "임시공휴일",
+    "webhook_endpoint": "웹훅 엔드포인트", "webhook_delivery": "웹훅 전송",
 }
 #: keys of `before`/`after` -> their names
 FIELDS: dict[str, str] = {
@@ -50,12 +55,15 @@ FIELDS: dict[str, str] = {
     "brn": "사업자등록번호", "company_name": "상호", "representative": "대표자", "business_address": "사업장주소",
     "business_type": "업태", "business_item": "종목", "display_name": "계정 이름",
     "approval_number": "승인번호", "total": "합계금액", "corrections": "수정세금계산서",
+    "url": "URL", "events": "이벤트",
 }
 #: values of a few keys -> their names
 VALUES: dict[str, dict[str, str]] = {
     "status": {"requested": "요청", "approved": "승인", "rejected": "반려", "cancelled": "취소",
                "suspended": "이용정지", "revoked": "등록취소", "scheduled": "예약", "completed": "완료",
-               "saved": "저장됨", "in_review": "검수중", "dormant": "휴면", "blocked": "차단"},
+               "saved": "저장됨", "in_review": "검수중", "dormant": "휴면", "blocked": "차단",
+               "active": "사용 중", "disabled": "사용 중지", "deleted": "삭제됨", "pending": "전송 대기",
+               "failed": "실패"},
     "kind": {"individual": "개인", "corporate": "기업"},
     "queue": {"periodic": "주기 작업", "dispatch": "발송", "default": "기본"},
 }

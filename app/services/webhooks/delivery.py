@@ -1,0 +1,290 @@
+"""Delivering webhook events (09-api.md API-06): one RQ job an endpoint at a time posts
+what is due to it, signed as the Standard Webhooks specification says.
+
+- A delivery is claimed (`pending → sending`, with a lease) by a conditional UPDATE
+  before its POST, and the POST happens outside any transaction. A job that dies leaves
+  the lease to run out; the delivery is then due again (a receiver may see an event twice,
+  always with the same `webhook-id`).
+- Headers: `webhook-id` (the event's id), `webhook-timestamp` (unix seconds of the
+  attempt, from the wall clock: the receiver compares it with its own) and
+  `webhook-signature` (`v1,<base64 HMAC-SHA256>` of `id.timestamp.body`, one for each
+  secret that signs now — two during a rotation, space-separated).
+- A 2xx succeeds. Anything else is retried after SCHEDULE[step] (±10 % jitter, never
+  sooner than a `Retry-After`), about three days in all, then `failed`. 410 Gone disables
+  the endpoint at once; an endpoint that has failed for FAILING_LIMIT is disabled too, and
+  the account is told in both cases. Redirects are never followed (SEC-08) and the address
+  is checked again at every attempt (app/gateways/webhook_http.py).
+- One failure ends a job's run for that endpoint: the rest of what is due waits for the
+  next run instead of each timing out in turn (a dead receiver costs one attempt a run)."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
+from standardwebhooks.webhooks import Webhook
+
+from app import clock
+from app.domain import addresses
+from app.domain.environment import is_production
+from app.errors import InvalidState, NotFound, ValidationError
+from app.extensions import db
+from app.gateways import webhook_http
+from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.security.tenancy import get_owned
+from app.services.shared import audit, background, notices
+from app.services.shared.paging import paginate
+from app.services.shared.uow import after_commit, transaction
+from app.services.webhooks import endpoints, outbox
+
+SCHEDULE = [dt.timedelta(seconds=5), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
+            dt.timedelta(hours=5), dt.timedelta(hours=10), dt.timedelta(hours=14), dt.timedelta(hours=20),
+            dt.timedelta(hours=24)]
+JITTER = 0.1
+FAILING_LIMIT = dt.timedelta(days=5)
+LEASE = dt.timedelta(seconds=60)         # a POST takes at most TIMEOUT; the rest is two short commits
+TIMEOUT = 15.0
+MAX_READ = 64 * 1024
+EXCERPT_CHARS = 2000                     # of the (at most 64 KB) answer, kept in the log
+CLAIM = 20                               # deliveries claimed at a time
+RUN_SECONDS = 50.0                       # a job's run for one endpoint, then it hands over
+STATUSES = ("pending", "succeeded", "failed", "cancelled")      # the log's filter (pending covers sending)
+#: how the log names a delivery's state and an attempt's outcome
+STATUS_LABELS = {"pending": "전송 대기", "sending": "전송 중", "succeeded": "성공", "failed": "실패",
+                 "cancelled": "취소"}
+OUTCOME_LABELS = {"ok": "성공", "http": "오류 응답", "redirect": "리다이렉트(따라가지 않음)", "connect": "연결 실패",
+                  "timeout": "시간 초과", "tls": "TLS 오류", "protocol": "응답 형식 오류", "dns": "호스트 찾기 실패",
+                  "refused_address": "허용되지 않는 주소"}
+GONE = "수신 서버가 410 Gone으로 응답해 엔드포인트 사용을 중지했습니다."
+FAILING = "5일 동안 전송에 실패해 엔드포인트 사용을 중지했습니다."
+
+
+def _production() -> bool:
+    return is_production(current_app.config)
+
+
+def _due(now: dt.datetime):
+    return or_((WebhookDelivery.state == "pending") & (WebhookDelivery.next_at <= now),
+               (WebhookDelivery.state == "sending") & (WebhookDelivery.lease_until < now))
+
+
+def enqueue_due(now: dt.datetime) -> int:
+    """The tick's task: a job for every endpoint with a due delivery (a lost enqueue, a
+    retry whose time came, a job that died)."""
+    ids = list(db.session.scalars(select(WebhookDelivery.endpoint_id).where(_due(now)).distinct()))
+    db.session.commit()
+    return sum(outbox.enqueue(endpoint_id) for endpoint_id in ids)
+
+
+def deliver_endpoint(endpoint_id: int, *, key: str | None = None) -> dict:
+    """Post what is due to one endpoint until nothing is, a failure, or RUN_SECONDS.
+    Commits per delivery; safe to run twice (each delivery is claimed first)."""
+    done = {"succeeded": 0, "failed": 0, "retry": 0, "cancelled": 0}
+    started = time.monotonic()
+    while time.monotonic() - started < RUN_SECONDS:
+        claimed = _claim(endpoint_id, clock.now())
+        if not claimed:
+            break
+        for index, delivery_id in enumerate(claimed):
+            ended = _deliver(delivery_id)
+            done[ended] += 1
+            if ended == "retry" or time.monotonic() - started >= RUN_SECONDS:
+                _give_back(claimed[index + 1:])
+                return done
+        background.renew(key, outbox.JOB_TTL)
+    return done
+
+
+def _claim(endpoint_id: int, now: dt.datetime) -> list[int]:
+    candidates = list(db.session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == endpoint_id, _due(now)).order_by(WebhookDelivery.next_at, WebhookDelivery.id)
+        .limit(CLAIM)))
+    claimed = []
+    for delivery_id in candidates:
+        moved = db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, _due(now))
+                                   .values(state="sending", lease_until=now + LEASE)).rowcount
+        if moved:
+            claimed.append(delivery_id)
+    db.session.commit()
+    return claimed
+
+
+def _give_back(ids: list[int]) -> None:
+    """Claimed but not tried in this run: pending again, as due as they were."""
+    if ids:
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids),
+                                                         WebhookDelivery.state == "sending")
+                           .values(state="pending", lease_until=None))
+        db.session.commit()
+
+
+def signature_headers(event_id: str, body: str, secrets: list[str], timestamp: int) -> dict[str, str]:
+    """The Standard Webhooks headers, signed by each secret (the `standardwebhooks`
+    package's own signing, as receivers verify it)."""
+    at = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    return {"webhook-id": event_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": " ".join(Webhook(secret).sign(event_id, at, body) for secret in secrets)}
+
+
+def _deliver(delivery_id: int) -> str:
+    """One attempt of a claimed delivery: 'succeeded', 'failed', 'retry' or 'cancelled'."""
+    now = clock.now()
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    endpoint = delivery.endpoint
+    if endpoint.status != "active":
+        _end(delivery, "cancelled", now, error=endpoint.disabled_reason)
+        db.session.commit()
+        return "cancelled"
+    event_id, body, url = delivery.event.event_id, delivery.event.body, endpoint.url
+    headers = signature_headers(event_id, body, endpoints.signing_secrets(endpoint, now), int(time.time()))
+    db.session.commit()                     # no transaction stays open across the POST
+    production = _production()
+    answer, failure = None, None
+    try:
+        target = addresses.check_url(url, production=production)
+        answer = webhook_http.post(target, body.encode(), headers, allow_loopback=not production,
+                                   timeout=TIMEOUT, max_read=MAX_READ)
+    except ValidationError as refused:                    # e.g. an http:// address, now in production mode
+        failure = ("refused_address", refused.message)
+    except webhook_http.DeliveryFailed as failed:
+        failure = (failed.kind, failed.message)
+    with transaction():
+        return _record(delivery_id, answer, failure, clock.now())
+
+
+def _record(delivery_id: int, answer, failure, now: dt.datetime) -> str:
+    delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
+    endpoint = db.session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.id == delivery.endpoint_id)
+                                 .with_for_update())
+    delivery.attempts += 1
+    attempt = WebhookAttempt(delivery_id=delivery.id, number=delivery.attempts, at=now, replay=delivery.step == 0
+                             and delivery.attempts > 1)
+    if answer is not None:
+        attempt.status_code, attempt.latency_ms = answer.status, answer.latency_ms
+        attempt.excerpt = answer.excerpt.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        attempt.outcome = "ok" if 200 <= answer.status < 300 else "redirect" if 300 <= answer.status < 400 else "http"
+        if attempt.outcome == "redirect":
+            attempt.error = f"리다이렉트({answer.status})는 따라가지 않습니다."[:300]
+        delivery.last_status = answer.status
+    else:
+        attempt.outcome, attempt.error = failure[0], failure[1][:300]
+        delivery.last_status = None
+    db.session.add(attempt)
+    if attempt.outcome == "ok":
+        _end(delivery, "succeeded", now)
+        endpoint.failing_since = None
+        return "succeeded"
+    delivery.last_error = attempt.error or f"HTTP {answer.status}"
+    if answer is not None and answer.status == 410:
+        _end(delivery, "failed", now, error=GONE)
+        _disable(endpoint, GONE, now)
+        return "failed"
+    endpoint.failing_since = endpoint.failing_since or now
+    if now - endpoint.failing_since >= FAILING_LIMIT:
+        _end(delivery, "failed", now)
+        _disable(endpoint, FAILING, now)
+        return "failed"
+    if delivery.step >= len(SCHEDULE):
+        _end(delivery, "failed", now)
+        return "failed"
+    wait = SCHEDULE[delivery.step] * random.uniform(1 - JITTER, 1 + JITTER)
+    retry_after = webhook_http.retry_after_seconds(answer.headers, time.time()) if answer is not None else None
+    if retry_after is not None:
+        wait = min(max(wait, dt.timedelta(seconds=retry_after)), SCHEDULE[-1])
+    delivery.step += 1
+    delivery.state, delivery.next_at, delivery.lease_until = "pending", now + wait, None
+    return "retry"
+
+
+def _end(delivery: WebhookDelivery, state: str, now: dt.datetime, *, error: str | None = None) -> None:
+    delivery.state, delivery.finished_at, delivery.next_at, delivery.lease_until = state, now, None, None
+    if error:
+        delivery.last_error = error
+
+
+def _disable(endpoint: WebhookEndpoint, reason: str, now: dt.datetime) -> None:
+    """Stop an endpoint for good reason and tell the account (a notice and an e-mail)."""
+    if endpoint.status != "active":
+        return
+    endpoint.failing_since = None
+    endpoints.stop(endpoint, reason=reason, now=now)
+    notices.post(account_id=endpoint.account_id, kind="webhook_disabled",
+                 title="웹훅 엔드포인트 사용이 중지되었습니다",
+                 body=f"웹훅 엔드포인트 {endpoint.url}의 사용이 중지되었습니다.\n사유: {reason}\n"
+                      "수신 서버를 점검한 뒤 마이페이지 > 연동 API > 웹훅에서 다시 사용으로 바꾸고, "
+                      "실패한 전송은 다시 보내기로 보낼 수 있습니다.",
+                 link="WebhookView.index", now=now)
+
+
+# --- the log and replay -------------------------------------------------------------------------------------
+
+def deliveries(*, account_id: int | None, endpoint_id=None, status: str | None = None, page: int = 1,
+               per_page: int = 20, staff: bool = False):
+    """The delivery log, newest first: one account's, or for staff (`staff=True`) every
+    account's unless `account_id` narrows it. `status` is one of STATUSES (pending covers
+    sending)."""
+    if account_id is None and not staff:
+        raise ValueError("a customer's delivery log needs its account")
+    stmt = select(WebhookDelivery).options(selectinload(WebhookDelivery.event), selectinload(WebhookDelivery.endpoint))
+    if account_id is not None:
+        stmt = stmt.where(WebhookDelivery.account_id == account_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status == "pending":
+        stmt = stmt.where(WebhookDelivery.state.in_(("pending", "sending")))
+    elif status:
+        stmt = stmt.where(WebhookDelivery.state == status)
+    return paginate(stmt, WebhookDelivery.id.desc(), page=page, per_page=per_page)
+
+
+def get_delivery(account_id: int | None, delivery_id) -> WebhookDelivery:
+    """One account's delivery (NotFound for another's); any account's for staff (None)."""
+    if account_id is None:
+        delivery = db.session.get(WebhookDelivery, int(delivery_id)) if str(delivery_id).isdigit() \
+            and len(str(delivery_id)) < 19 else None
+        if delivery is None:
+            raise NotFound()
+        return delivery
+    return get_owned(WebhookDelivery, delivery_id, account_id)
+
+
+def attempts_of(delivery: WebhookDelivery) -> list[WebhookAttempt]:
+    return list(db.session.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id)
+                                   .order_by(WebhookAttempt.number)))
+
+
+def replay(*, account_id: int, delivery_id, actor, now: dt.datetime) -> WebhookDelivery:
+    """다시 보내기: a failed or cancelled delivery goes again at once, the same event with
+    the same `webhook-id`, with a fresh round of retries."""
+    with transaction():
+        delivery = get_owned(WebhookDelivery, delivery_id, account_id, for_update=True)
+        if delivery.state not in ("failed", "cancelled"):
+            raise InvalidState("실패했거나 취소된 전송만 다시 보낼 수 있습니다.")
+        endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
+        if endpoint.status != "active":
+            raise InvalidState("사용 중지된 엔드포인트입니다. 엔드포인트를 다시 사용으로 바꾼 뒤 보내주세요.")
+        before = {"status": delivery.state}
+        delivery.state, delivery.step, delivery.next_at, delivery.finished_at = "pending", 0, now, None
+        audit.record(actor=actor, action="replay_webhook_delivery", object_type="webhook_delivery",
+                     object_id=delivery.id, account_id=account_id, before=before, after={"status": "pending"},
+                     now=now)
+        after_commit(lambda: outbox.enqueue(endpoint.id), key=("webhook", endpoint.id))
+    return delivery
+
+
+def to_api(delivery: WebhookDelivery, *, with_attempts: bool = False) -> dict:
+    def iso(value):
+        return clock.to_kst(value).isoformat() if value else None
+    body = {"id": str(delivery.id), "endpoint_id": str(delivery.endpoint_id), "event_id": delivery.event.event_id,
+            "event_type": delivery.event.type, "status": "pending" if delivery.state == "sending" else delivery.state,
+            "attempts": delivery.attempts, "last_status_code": delivery.last_status,
+            "last_error": delivery.last_error, "next_attempt_at": iso(delivery.next_at),
+            "created_at": iso(delivery.created_at), "finished_at": iso(delivery.finished_at)}
+    if with_attempts:
+        body["attempt_log"] = [{"number": a.number, "at": iso(a.at), "outcome": a.outcome,
+                                "status_code": a.status_code, "latency_ms": a.latency_ms, "error": a.error,
+                                "excerpt": (a.excerpt or "")[:500]} for a in attempts_of(delivery)]
+    return body
