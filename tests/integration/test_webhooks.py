@@ -330,8 +330,26 @@ def test_api06_a_delivery_left_by_a_dead_worker_goes_again(app, customer, receiv
     """A job killed between its claim and the POST: the lease runs out, the tick sends it."""
     endpoint_id, _secret, delivery_id = _one_event(app, customer, receiver)
     with app.app_context(), clock.frozen(NOW):
-        assert delivery._claim(endpoint_id, NOW) == [delivery_id]       # claimed; the worker then dies
+        assert delivery._claim(endpoint_id, NOW)[0] == delivery_id      # claimed; the worker then dies
     tick(app, NOW + dt.timedelta(seconds=30))
     assert receiver.received == []                  # still leased
     tick(app, NOW + dt.timedelta(seconds=61))
     assert len(receiver.received) == 1 and deliveries(app, id=delivery_id)[0]["state"] == "succeeded"
+
+
+def test_api06_a_job_records_only_the_claim_it_still_holds(app, customer, receiver):
+    """A job whose lease ran out while it posted (the receiver slow, the worker stalled) does
+    not overwrite what the job that took the delivery over recorded."""
+    endpoint_id, _secret, delivery_id = _one_event(app, customer, receiver)
+    later = NOW + delivery.LEASE + dt.timedelta(seconds=1)
+    with app.app_context():
+        with clock.frozen(NOW):
+            first = delivery._claim(endpoint_id, NOW)
+        with clock.frozen(later):
+            second = delivery._claim(endpoint_id, later)            # the first lease ran out
+            assert second[0] == first[0] == delivery_id and second[1] != first[1]
+            assert delivery._deliver(*second) == "succeeded"
+            assert delivery._deliver(*first) == "taken"
+    assert [a["status"] for a in attempts(app, delivery_id)] == [200, 200]
+    assert deliveries(app, id=delivery_id)[0]["state"] == "succeeded"
+    assert len({r.webhook_id for r in receiver.received}) == 1 and len(receiver.received) == 2

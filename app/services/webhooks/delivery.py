@@ -49,7 +49,6 @@ LEASE = dt.timedelta(seconds=60)         # a POST takes at most TIMEOUT; the res
 TIMEOUT = 15.0
 MAX_READ = 64 * 1024
 EXCERPT_CHARS = 2000                     # of the (at most 64 KB) answer, kept in the log
-CLAIM = 20                               # deliveries claimed at a time
 RUN_SECONDS = 50.0                       # a job's run for one endpoint, then it hands over
 STATUSES = ("pending", "succeeded", "failed", "cancelled")      # the log's filter (pending covers sending)
 #: how the log names a delivery's state and an attempt's outcome
@@ -80,45 +79,38 @@ def enqueue_due(now: dt.datetime) -> int:
 
 
 def deliver_endpoint(endpoint_id: int, *, key: str | None = None) -> dict:
-    """Post what is due to one endpoint until nothing is, a failure, or RUN_SECONDS.
-    Commits per delivery; safe to run twice (each delivery is claimed first)."""
-    done = {"succeeded": 0, "failed": 0, "retry": 0, "cancelled": 0}
+    """Post what is due to one endpoint, one delivery at a time (claimed, posted,
+    recorded), until nothing is due, a failure, or RUN_SECONDS. Commits per delivery; safe
+    to run twice or at once (a claim is a conditional UPDATE, and a claim's lease — longer
+    than one POST can take — is its token: a job records only what it still holds)."""
+    done = {"succeeded": 0, "failed": 0, "retry": 0, "cancelled": 0, "taken": 0}
     started = time.monotonic()
     while time.monotonic() - started < RUN_SECONDS:
-        claimed = _claim(endpoint_id, clock.now())
-        if not claimed:
+        claim = _claim(endpoint_id, clock.now())
+        if claim is None:
             break
-        for index, delivery_id in enumerate(claimed):
-            ended = _deliver(delivery_id)
-            done[ended] += 1
-            if ended == "retry" or time.monotonic() - started >= RUN_SECONDS:
-                _give_back(claimed[index + 1:])
-                return done
+        ended = _deliver(*claim)
+        done[ended] += 1
+        if ended == "retry":
+            break
         background.renew(key, outbox.JOB_TTL)
     return done
 
 
-def _claim(endpoint_id: int, now: dt.datetime) -> list[int]:
-    candidates = list(db.session.scalars(select(WebhookDelivery.id).where(
-        WebhookDelivery.endpoint_id == endpoint_id, _due(now)).order_by(WebhookDelivery.next_at, WebhookDelivery.id)
-        .limit(CLAIM)))
-    claimed = []
-    for delivery_id in candidates:
+def _claim(endpoint_id: int, now: dt.datetime) -> tuple[int, dt.datetime] | None:
+    """(delivery id, its lease) of the endpoint's next due delivery, now ours; None when
+    nothing is due."""
+    lease = now + LEASE
+    for delivery_id in db.session.scalars(select(WebhookDelivery.id).where(
+            WebhookDelivery.endpoint_id == endpoint_id, _due(now))
+            .order_by(WebhookDelivery.next_at, WebhookDelivery.id).limit(5)):
         moved = db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, _due(now))
-                                   .values(state="sending", lease_until=now + LEASE)).rowcount
+                                   .values(state="sending", lease_until=lease)).rowcount
         if moved:
-            claimed.append(delivery_id)
+            db.session.commit()
+            return delivery_id, lease
     db.session.commit()
-    return claimed
-
-
-def _give_back(ids: list[int]) -> None:
-    """Claimed but not tried in this run: pending again, as due as they were."""
-    if ids:
-        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids),
-                                                         WebhookDelivery.state == "sending")
-                           .values(state="pending", lease_until=None))
-        db.session.commit()
+    return None
 
 
 def signature_headers(event_id: str, body: str, secrets: list[str], timestamp: int) -> dict[str, str]:
@@ -129,8 +121,9 @@ def signature_headers(event_id: str, body: str, secrets: list[str], timestamp: i
             "webhook-signature": " ".join(Webhook(secret).sign(event_id, at, body) for secret in secrets)}
 
 
-def _deliver(delivery_id: int) -> str:
-    """One attempt of a claimed delivery: 'succeeded', 'failed', 'retry' or 'cancelled'."""
+def _deliver(delivery_id: int, lease: dt.datetime) -> str:
+    """One attempt of a claimed delivery: 'succeeded', 'failed', 'retry', 'cancelled', or
+    'taken' (another job holds it now: the attempt is logged, its outcome is that job's)."""
     now = clock.now()
     delivery = db.session.get(WebhookDelivery, delivery_id)
     endpoint = delivery.endpoint
@@ -152,13 +145,14 @@ def _deliver(delivery_id: int) -> str:
     except webhook_http.DeliveryFailed as failed:
         failure = (failed.kind, failed.message)
     with transaction():
-        return _record(delivery_id, answer, failure, clock.now())
+        return _record(delivery_id, lease, answer, failure, clock.now())
 
 
-def _record(delivery_id: int, answer, failure, now: dt.datetime) -> str:
+def _record(delivery_id: int, lease: dt.datetime, answer, failure, now: dt.datetime) -> str:
     delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
     endpoint = db.session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.id == delivery.endpoint_id)
                                  .with_for_update())
+    ours = delivery.state == "sending" and delivery.lease_until == lease
     delivery.attempts += 1
     attempt = WebhookAttempt(delivery_id=delivery.id, number=delivery.attempts, at=now, replay=delivery.step == 0
                              and delivery.attempts > 1)
@@ -173,6 +167,8 @@ def _record(delivery_id: int, answer, failure, now: dt.datetime) -> str:
         attempt.outcome, attempt.error = failure[0], failure[1][:300]
         delivery.last_status = None
     db.session.add(attempt)
+    if not ours:
+        return "taken"
     if attempt.outcome == "ok":
         _end(delivery, "succeeded", now)
         endpoint.failing_since = None
