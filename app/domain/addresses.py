@@ -128,9 +128,8 @@ def refusal_message(reason: str, address, host: str | None = None) -> str:
         address = f"::ffff:{address.ipv4_mapped}"      # as written, not ::ffff:7f00:1
     if host is None:
         said = f"웹훅 URL이 {described(reason, address)}{particle(name, '을/를')} 가리킵니다."
-    else:
-        said = (f"웹훅 URL의 호스트 {host}{particle(host, '이/가')} "
-                f"{described(reason, address)}{particle(name, '으로/로')} 연결됩니다.")
+    else:                 # the address a name resolves to is not told: it would map internal names
+        said = f"웹훅 URL의 호스트 {host}{particle(host, '이/가')} {name}{particle(name, '으로/로')} 연결됩니다."
     return said + " 인터넷에서 접속할 수 있는 공개 주소만 쓸 수 있습니다."
 
 
@@ -180,6 +179,10 @@ def check_url(url, *, production: bool) -> Target:
             raise _invalid(refusal_message(reason, ip))
     elif production and is_localhost_name(host):     # known without asking DNS
         raise _invalid(refusal_message(LOOPBACK, host))
+    if parts.scheme == "http" and not (is_localhost_name(host) or (
+            ip is not None and refusal(ip, allow_loopback=False) == LOOPBACK)):
+        raise _invalid("웹훅 URL은 https://로 시작해야 합니다. http://는 개발 환경의 로컬 수신 서버"
+                       "(127.0.0.1, localhost)에만 쓸 수 있습니다.")
     default = _DEFAULT_PORTS[parts.scheme]
     if not port_text:                                # "host:" is the default port too
         port = default

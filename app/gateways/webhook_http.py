@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import concurrent.futures
 import http.client
 import ipaddress
 import math
 import re
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 
@@ -62,6 +64,20 @@ class Response:
     address: str                 # the address connected to
 
 
+DNS_TIMEOUT = 5.0                # getaddrinfo has no timeout of its own
+_resolvers = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
+def _bounded(resolver, host: str, port: int):
+    """The resolver's answer within DNS_TIMEOUT (a lookup still running after it is left
+    to end in its thread; the caller gets a timeout)."""
+    future = _resolvers.submit(resolver, host, port, type=socket.SOCK_STREAM)
+    try:
+        return future.result(timeout=DNS_TIMEOUT)
+    except concurrent.futures.TimeoutError:
+        raise TimeoutError(f"no DNS answer in {DNS_TIMEOUT:g} s") from None
+
+
 def resolve(target: Target, *, allow_loopback: bool, resolver=socket.getaddrinfo) -> list[IP]:
     """Every address `target.host` resolves to (IPv4 and IPv6, without repeats, in the
     resolver's order), or RefusedAddress when any of them is refused; an IP literal is its
@@ -74,7 +90,7 @@ def resolve(target: Target, *, allow_loopback: bool, resolver=socket.getaddrinfo
         found = [literal]
     else:
         try:
-            answers = resolver(target.host, target.port, type=socket.SOCK_STREAM)
+            answers = _bounded(resolver, target.host, target.port)
         except (OSError, UnicodeError) as error:     # socket.gaierror is an OSError
             raise DeliveryFailed("dns", f"호스트 {josa(target.host, '을/를')} 찾을 수 없습니다.") from error
         found = []
@@ -99,8 +115,11 @@ class _PinnedConnection(http.client.HTTPConnection):
         super().__init__(target.host, target.port, timeout=timeout)
         self.address, self.context = address, context
 
+    raw: socket.socket | None = None
+    expired = False                  # the watchdog shut the socket: what was read is not the answer
+
     def connect(self) -> None:
-        sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock = self.raw = socket.create_connection((self.address, self.port), self.timeout)
         if self.context is not None:
             try:
                 sock = self.context.wrap_socket(sock, server_hostname=self.host)
@@ -122,6 +141,11 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, allow_loopback
     started = time.monotonic()
     deadline = started + timeout
     step = "connect"
+    # the deadline, whatever the receiver does (a byte of its headers now and then, a slow
+    # TLS handshake): the socket is shut when the time is up, and every wait on it ends
+    watchdog = threading.Timer(timeout, _shut, (conn,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.connect()
         sock = conn.sock
@@ -131,15 +155,29 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, allow_loopback
         _wait_at_most(sock, deadline)
         response = conn.getresponse()
         excerpt = _read_at_most(response, sock, max_read, deadline)
+        if conn.expired:
+            raise TimeoutError
     except Exception as error:
+        if conn.expired or time.monotonic() >= deadline:
+            error = TimeoutError()
         failure = _failure(error, step, timeout)
         if failure is None:                          # not the network's doing: a bug of ours
             raise
         raise failure from error
     finally:
+        watchdog.cancel()
         conn.close()
     return Response(response.status, _lowered(response.getheaders()), excerpt,
                     round((time.monotonic() - started) * 1000), address)
+
+
+def _shut(conn: _PinnedConnection) -> None:
+    conn.expired = True
+    if conn.raw is not None:
+        try:
+            conn.raw.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _request_headers(target: Target, body: bytes, given: dict[str, str]) -> dict[str, str]:
@@ -186,8 +224,8 @@ def _failure(error: Exception, step: str, timeout: float) -> DeliveryFailed | No
     """The kind and Korean message of a failed exchange (`step`: "connect" or "exchange")."""
     if isinstance(error, TimeoutError):              # socket.timeout, the handshake's too
         if step == "connect":
-            return DeliveryFailed("timeout", f"{timeout:g}초 안에 연결되지 않습니다.")
-        return DeliveryFailed("timeout", f"{timeout:g}초 안에 응답이 없습니다.")
+            return DeliveryFailed("timeout", f"{timeout:g}초 안에 연결되지 않았습니다.")
+        return DeliveryFailed("timeout", f"{timeout:g}초 안에 응답을 다 받지 못했습니다.")
     if isinstance(error, ssl.SSLCertVerificationError):
         return DeliveryFailed("tls", f"TLS 인증서를 확인할 수 없습니다({error.verify_message}).")
     if isinstance(error, ssl.SSLError):

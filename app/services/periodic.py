@@ -100,6 +100,7 @@ TASKS: list[Task] = [
     Task("tax_invoices_filed", invoices.refresh_filed, every=dt.timedelta(minutes=30)),
     Task("tax_invoice_copies", tax_documents.make_missing, every=dt.timedelta(minutes=5)),
     Task("purge_history", retention.purge_expired, daily_at_kst=2),
+    Task("purge_webhooks", webhooks.purge_expired, daily_at_kst=2),     # the webhook log after 90 days
     Task("purge_drafts", compose.purge_drafts, daily_at_kst=2),
 ]
 

@@ -69,6 +69,7 @@ def test_api06_the_page_adds_an_endpoint_and_shows_its_secret_once(app, receiver
     ("https://127.0.0.1/hook", "루프백"),
     ("https://localhost/hook", "루프백"),            # by DNS answer
     ("http://127.0.0.1:9/hook", "https"),
+    ("http://hooks.example.com/hook", "https"),
 ])
 def test_sec08_refused_at_save_in_production_with_a_message_and_nothing_saved(app, url, words):
     customer, key = api_customer(app)
@@ -240,6 +241,7 @@ def test_api06_the_api_manages_endpoints_and_reads_the_log(app, receiver):
     body = made.get_json()
     assert body["secret"].startswith("whsec_") and body["events"] == ["message.reported"]
     assert again.get_json()["id"] == body["id"] and endpoint_count(app, customer.account_id) == 1
+    assert "secret" not in again.get_json()              # a replayed answer never carries the secret
     listed = api.get("/api/v1/webhooks/endpoints", headers=bearer(key)).get_json()["endpoints"]
     assert [e["id"] for e in listed] == [body["id"]] and "secret" not in listed[0]
     bad = api.post("/api/v1/webhooks/endpoints", json={"url": receiver.url, "events": ["send.done"]},

@@ -14,7 +14,10 @@ from app import clock
 from app.extensions import db
 from app.models import AccountNotice, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.services.kakao import templates
-from app.services.webhooks import delivery, endpoints
+from app.services.accounts import accounts
+from app.services.sending import lifecycle
+from app.services.shared.uow import transaction
+from app.services.webhooks import delivery, endpoints, outbox
 from tests.integration.test_alimtalk_pipeline import send as send_alimtalk
 from tests.support.factories import approve_channel, make_template
 from tests.support.pipeline import (NOW, accept, api_customer, balance, invariant, phones, run_to_completion,
@@ -145,13 +148,13 @@ def test_api06_template_reviewed(app, customer, receiver):
     template_id = make_template(app, customer.account_id, channel_id, status="in_review")
     with app.app_context():
         templates.decide(template_id, approve=False, actor=None, now=NOW, reason="변수 설명이 필요합니다.")
-        code = db.session.get(templates.AlimtalkTemplate, template_id).code
+        template = db.session.get(templates.AlimtalkTemplate, template_id)
+        code, name = template.code, template.name
     work(app)
     [event] = receiver.events("template.reviewed")
     assert event.verifies_with(secret)
-    assert event.event["data"] | {"reviewed_at": None} == {"template_code": code, "name": event.event["data"]["name"],
-                                                          "state": "rejected", "reason": "변수 설명이 필요합니다.",
-                                                          "reviewed_at": None}
+    assert event.event["data"] == {"template_code": code, "name": name, "state": "rejected",
+                                   "reason": "변수 설명이 필요합니다.", "reviewed_at": "2026-11-27T12:00:00+09:00"}
 
 
 def test_rel06_a_receiver_refusing_for_two_hours_gets_every_event_with_its_id(app, customer, receiver):
@@ -172,7 +175,8 @@ def test_rel06_a_receiver_refusing_for_two_hours_gets_every_event_with_its_id(ap
         at += dt.timedelta(minutes=10)
         tick(app, at)
     tried = {d["id"]: attempts(app, d["id"]) for d in pending}
-    assert any(tried.values()) and all(a["outcome"] == "connect" for log in tried.values() for a in log)
+    assert all(tried.values()), "every delivery was tried while the receiver refused"
+    assert all(a["outcome"] == "connect" for log in tried.values() for a in log)
     assert not any(d["state"] == "succeeded" for d in deliveries(app, endpoint_id=endpoint_id))
 
     receiver.start()                                # listening again on the same port
@@ -182,8 +186,9 @@ def test_rel06_a_receiver_refusing_for_two_hours_gets_every_event_with_its_id(ap
         if all(d["state"] == "succeeded" for d in deliveries(app, endpoint_id=endpoint_id)):
             break
     final = deliveries(app, endpoint_id=endpoint_id)
-    assert all(d["state"] == "succeeded" for d in final)
-    assert sorted(r.webhook_id for r in receiver.received) == sorted(d["event_id"] for d in final)
+    assert len(final) == len(pending) and all(d["state"] == "succeeded" for d in final)
+    # the ids the failed attempts carried (read before the outage ended) are the ids that arrived
+    assert sorted(r.webhook_id for r in receiver.received) == sorted(d["event_id"] for d in pending)
     assert all(r.verifies_with(secret) for r in receiver.received)
     assert len(reports_of(receiver)) == 4 and len(receiver.events("send.completed")) == 1
     assert sum(len(log) for log in tried.values()) >= 2         # attempts failed, then the same ids arrived
@@ -193,11 +198,12 @@ def test_rel06_a_receiver_refusing_for_two_hours_gets_every_event_with_its_id(ap
 
 
 def _one_event(app, customer, receiver, *answers, events=("send.completed",)):
-    """An endpoint and one event due for it (a test event), the receiver primed with answers."""
+    """An endpoint and one event due for it (written as the settlement writes one), the
+    receiver primed with answers."""
     endpoint_id, secret = add_endpoint(app, customer.account_id, receiver.url, events=events)
     receiver.answers.extend(answers)
-    with app.app_context():
-        endpoints.send_test(account_id=customer.account_id, endpoint_id=endpoint_id, actor=None, now=NOW)
+    with app.app_context(), transaction():
+        outbox.emit(customer.account_id, "send.completed", {"send_id": "1", "status": "completed"}, NOW)
     [row] = deliveries(app, endpoint_id=endpoint_id)
     return endpoint_id, secret, row["id"]
 
@@ -250,12 +256,15 @@ def test_api06_five_days_of_failures_disable(app, customer, receiver):
         at = NOW + dt.timedelta(hours=hours)
         tick(app, at)
     assert endpoint_row(app, endpoint_id)["status"] == "active"
-    with app.app_context():
-        endpoints.send_test(account_id=customer.account_id, endpoint_id=endpoint_id, actor=None,
-                            now=NOW + dt.timedelta(days=5))
+    with app.app_context(), transaction():
+        outbox.emit(customer.account_id, "send.completed", {"send_id": "2"}, NOW + dt.timedelta(days=5))
     tick(app, NOW + dt.timedelta(days=5, seconds=1))
     row = endpoint_row(app, endpoint_id)
     assert row["status"] == "disabled" and "5일" in row["reason"]
+    with app.app_context():
+        notice = db.session.scalar(select(AccountNotice).where(AccountNotice.account_id == customer.account_id,
+                                                               AccountNotice.kind == "webhook_disabled"))
+        assert notice is not None and "5일 동안" in notice.body
 
 
 def test_api06_a_success_clears_the_failing_clock(app, customer, receiver):
@@ -304,16 +313,21 @@ def test_api06_replay_sends_a_failed_delivery_again_with_the_same_id(app, custom
 
 
 def test_sec08_loopback_refused_at_delivery_in_production(app, customer, receiver):
-    """An endpoint saved on loopback in development is not called once production mode is on."""
-    _endpoint_id, _secret, delivery_id = _one_event(app, customer, receiver)
+    """An endpoint saved on loopback in development is not called once production mode is
+    on: the address is checked again at the attempt (by its DNS answer: localhost)."""
+    endpoint_id, _secret = add_endpoint(app, customer.account_id, f"https://localhost:{receiver.port}/hook",
+                                        events=["send.completed"])
+    with app.app_context(), transaction():
+        outbox.emit(customer.account_id, "send.completed", {"send_id": "1"}, NOW)
     app.config["MEGABIRD_ENV"] = "production"
     try:
         work(app)
     finally:
         app.config["MEGABIRD_ENV"] = "development"
     assert receiver.received == []
-    [attempt] = attempts(app, delivery_id)
-    assert attempt["outcome"] == "refused_address"
+    [row] = deliveries(app, endpoint_id=endpoint_id)
+    [attempt] = attempts(app, row["id"])
+    assert attempt["outcome"] == "refused_address" and "루프백" in attempt["error"]
 
 
 def test_api06_a_redirect_is_not_followed(app, customer, receiver):
@@ -353,3 +367,47 @@ def test_api06_a_job_records_only_the_claim_it_still_holds(app, customer, receiv
     assert [a["status"] for a in attempts(app, delivery_id)] == [200, 200]
     assert deliveries(app, id=delivery_id)[0]["state"] == "succeeded"
     assert len({r.webhook_id for r in receiver.received}) == 1 and len(receiver.received) == 2
+
+
+def test_api06_a_cancelled_send_and_messages_refused_at_accept_are_reported(app, customer, receiver):
+    """A scheduled send cancelled: send.completed with status cancelled. A message final at
+    accept (중복 발송, SMS-15) never passes finalize, and is reported all the same."""
+    add_endpoint(app, customer.account_id, receiver.url)
+    with app.app_context():
+        accounts.update_sending_settings(account_id=customer.account_id, duplicate_protection=True,
+                                         optout_number=None)
+    number = phones(0)
+    accept(app, customer, number)
+    again = accept(app, customer, number)            # the same text to the same number within the hour
+    scheduled = accept(app, customer, phones(1), scheduled_at=NOW + HOUR)
+    with app.app_context():
+        lifecycle.cancel(account_id=customer.account_id, send_id=scheduled.send_id, now=NOW)
+    work(app)
+    [cancelled] = [e for e in receiver.events("send.completed")
+                   if e.event["data"]["send_id"] == str(scheduled.send_id)]
+    assert cancelled.event["data"]["status"] == "cancelled"
+    [duplicate] = [r for r in reports_of(receiver) if r["send_id"] == str(again.send_id)]
+    assert (duplicate["phone"], duplicate["status"], duplicate["category"]) == (number[0], "failed", "duplicate")
+
+
+def test_api06_a_test_event_is_tried_once_and_a_nul_answer_is_kept_readable(app, customer, receiver):
+    endpoint_id, _secret = add_endpoint(app, customer.account_id, receiver.url)
+    receiver.answers.append(Answer(500, body=b"bad\x00gateway"))
+    with app.app_context():
+        endpoints.send_test(account_id=customer.account_id, endpoint_id=endpoint_id, actor=None, now=NOW)
+    work(app)
+    [row] = deliveries(app, endpoint_id=endpoint_id)
+    assert row["state"] == "failed"                # no retries for 테스트 전송: pressed again by hand
+    with app.app_context():
+        excerpt = db.session.scalar(select(WebhookAttempt.excerpt).where(WebhookAttempt.delivery_id == row["id"]))
+    assert excerpt == "bad\ufffdgateway"
+
+
+def test_api06_the_log_is_kept_90_days(app, customer, receiver):
+    endpoint_id, _secret, delivery_id = _one_event(app, customer, receiver)
+    work(app)
+    tick(app, NOW + delivery.KEEP - dt.timedelta(hours=1))
+    assert deliveries(app, id=delivery_id)
+    with app.app_context():
+        assert delivery.purge_expired(NOW + delivery.KEEP + dt.timedelta(seconds=1)) == 1
+    assert deliveries(app, endpoint_id=endpoint_id) == [] and attempts(app, delivery_id) == []

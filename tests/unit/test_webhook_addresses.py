@@ -187,8 +187,17 @@ def test_host_is_lowercased_and_default_port_left_out():
 
 def test_host_header_with_port():
     assert check_url("https://hooks.example.com:8443/x", production=True).host_header == "hooks.example.com:8443"
-    assert check_url("http://hooks.example.com:80/x", production=False).host_header == "hooks.example.com"
-    assert check_url("http://hooks.example.com:443/x", production=False).host_header == "hooks.example.com:443"
+    assert check_url("https://hooks.example.com:443/x", production=False).host_header == "hooks.example.com"
+    assert check_url("https://hooks.example.com:80/x", production=False).host_header == "hooks.example.com:80"
+    assert check_url("http://127.0.0.1:80/x", production=False).host_header == "127.0.0.1"
+
+
+@pytest.mark.parametrize("url", ["http://hooks.example.com/x", "http://[2001:4860:4860::8888]/x", "http://8.8.8.8/x"])
+def test_plain_http_only_to_a_local_receiver_outside_production(url):
+    with pytest.raises(ValidationError) as refused:
+        check_url(url, production=False)
+    assert "http://는 개발 환경의 로컬 수신 서버" in refused.value.message
+    assert check_url("http://localhost:8000/hook", production=False).host == "localhost"
 
 
 def test_fragment_dropped():

@@ -9,6 +9,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -85,7 +86,12 @@ def receiver():
 
 
 def _local(server, path="/ok", host="127.0.0.1"):
-    return check_url(f"http://{host}:{server.server_address[1]}{path}", production=False)
+    """The server's address as a Target (built directly for a made-up name: plain http is
+    for local receivers only, and the test resolves the name itself)."""
+    port = server.server_address[1]
+    if host == "127.0.0.1":
+        return check_url(f"http://{host}:{port}{path}", production=False)
+    return addresses.Target("http", host, port, path, f"{host}:{port}")
 
 
 def _answers(*addresses_):
@@ -150,7 +156,7 @@ def test_a_server_that_never_answers_times_out():
         target = check_url(f"http://127.0.0.1:{silent.getsockname()[1]}/", production=False)
         with pytest.raises(DeliveryFailed) as failed:
             post(target, b"{}", {}, allow_loopback=True, timeout=0.5)
-    assert (failed.value.kind, failed.value.message) == ("timeout", "0.5초 안에 응답이 없습니다.")
+    assert (failed.value.kind, failed.value.message) == ("timeout", "0.5초 안에 응답을 다 받지 못했습니다.")
 
 
 @contextlib.contextmanager
@@ -204,7 +210,7 @@ def test_localhost_refused_by_its_dns_answer(receiver):
     with pytest.raises(RefusedAddress) as refused:
         post(_local(receiver, host="localhost"), b"{}", {}, allow_loopback=False)
     assert refused.value.reason == addresses.LOOPBACK
-    assert refused.value.message.startswith("웹훅 URL의 호스트 localhost가 루프백 주소(")
+    assert refused.value.message.startswith("웹훅 URL의 호스트 localhost가 루프백 주소로 연결됩니다.")
     assert receiver.connections == 0
 
 
@@ -213,7 +219,7 @@ def test_a_public_looking_name_answering_a_private_address():
     with pytest.raises(RefusedAddress) as refused:
         post(target, b"{}", {}, allow_loopback=False, resolver=_answers("10.0.0.5"))
     assert refused.value.message == (
-        "웹훅 URL의 호스트 hooks.example.com이 사설망 주소(10.0.0.5)로 연결됩니다. "
+        "웹훅 URL의 호스트 hooks.example.com이 사설망 주소로 연결됩니다. "
         "인터넷에서 접속할 수 있는 공개 주소만 쓸 수 있습니다.")
 
 
@@ -310,3 +316,32 @@ def test_https_self_signed_is_refused_by_the_system_trust(tls_receiver):
         post(_tls_target(server, "receiver.test"), b"{}", {}, allow_loopback=True,
              resolver=_answers("127.0.0.1"))
     assert failed.value.kind == "tls"
+
+
+def test_a_receiver_trickling_its_headers_is_cut_at_the_deadline():
+    """One byte of the status line now and then never lets a read wait long, yet the whole
+    exchange ends at `timeout` (a slow receiver cannot hold a worker past it)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                if stop.wait(0.1):
+                    return
+                with contextlib.suppress(OSError):
+                    conn.sendall(bytes([byte]))
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    target = check_url(f"http://127.0.0.1:{listener.getsockname()[1]}/", production=False)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeliveryFailed) as failed:
+            post(target, b"{}", {}, allow_loopback=True, timeout=0.8)
+    finally:
+        stop.set()
+        listener.close()
+    assert failed.value.kind == "timeout"
+    assert time.monotonic() - started < 1.5

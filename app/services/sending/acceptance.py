@@ -31,6 +31,7 @@ from app.services.senders import sender_numbers
 from app.services.sending import daily_usage, dispatch, duplicates, lifecycle
 from app.services.sending.rollups import Deltas
 from app.services.shared import files
+from app.services.shared.steps import Steps
 from app.services.shared.uow import transaction
 from app.services.wallet import ledger
 
@@ -232,8 +233,14 @@ def write(account: Account, spec: NewSend, rows: list[NewMessage], now: dt.datet
         deltas.add_send_category(send_id=send.id, category=category, count=count)
     deltas.flush()
     ledger.hold(account.id, send.id, send.hold_amount, now=now)
+    if send.failed_count:
+        AFTER_WRITE(send, now)
     return send
 
+
+#: steps of higher capabilities run in the transaction that writes a send with messages
+#: already final (수신거부, 중복): (send, now) — their message.reported webhook
+AFTER_WRITE = Steps("a send was written with messages already final")
 
 MESSAGE_COLUMNS = ("send_id", "account_id", "msg_type", "recipient", "name", "vars", "state", "result_code",
                    "category", "reported_at", "content_hash", "charge")

@@ -112,6 +112,7 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
             deltas.add_category(account_id=account_id, day=send.day, msg_type=layer_type(send, layer),
                                 category=category, count=-count)
         deltas.flush()
+        AFTER_CANCEL(send, now)
     return send
 
 
@@ -119,6 +120,8 @@ def cancel(*, account_id: int, send_id, now: dt.datetime) -> Send:
 
 #: steps of higher capabilities run in the transaction that settles a send: (send, now)
 AFTER_COMPLETE = Steps("a send was settled")
+#: steps of higher capabilities run in the transaction that cancels a scheduled send: (send, now)
+AFTER_CANCEL = Steps("a scheduled send was cancelled")
 SETTLE_JOB = "app.jobs.sending.settle"
 SETTLE_KEY_TTL = 20       # as reports.KEY_TTL
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import logging
 import time
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 from standardwebhooks.webhooks import Webhook
 
@@ -33,12 +34,14 @@ from app.domain.environment import is_production
 from app.errors import InvalidState, NotFound, ValidationError
 from app.extensions import db
 from app.gateways import webhook_http
-from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.security.tenancy import get_owned
 from app.services.shared import audit, background, notices
 from app.services.shared.paging import paginate
 from app.services.shared.uow import after_commit, transaction
 from app.services.webhooks import endpoints, outbox
+
+log = logging.getLogger(__name__)
 
 SCHEDULE = [dt.timedelta(seconds=5), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
             dt.timedelta(hours=5), dt.timedelta(hours=10), dt.timedelta(hours=14), dt.timedelta(hours=20),
@@ -56,7 +59,7 @@ STATUS_LABELS = {"pending": "전송 대기", "sending": "전송 중", "succeeded
                  "cancelled": "취소"}
 OUTCOME_LABELS = {"ok": "성공", "http": "오류 응답", "redirect": "리다이렉트(따라가지 않음)", "connect": "연결 실패",
                   "timeout": "시간 초과", "tls": "TLS 오류", "protocol": "응답 형식 오류", "dns": "호스트 찾기 실패",
-                  "refused_address": "허용되지 않는 주소"}
+                  "refused_address": "허용되지 않는 주소", "error": "내부 오류"}
 GONE = "수신 서버가 410 Gone으로 응답해 엔드포인트 사용을 중지했습니다."
 FAILING = "5일 동안 전송에 실패해 엔드포인트 사용을 중지했습니다."
 
@@ -66,13 +69,16 @@ def _production() -> bool:
 
 
 def _due(now: dt.datetime):
-    return or_((WebhookDelivery.state == "pending") & (WebhookDelivery.next_at <= now),
-               (WebhookDelivery.state == "sending") & (WebhookDelivery.lease_until < now))
+    """Due now: pending and its time has come, or held by a job whose lease ran out. The
+    first term is the partial index's own condition, so that SQLite uses it too."""
+    return WebhookDelivery.state.in_(("pending", "sending")) & or_(
+        (WebhookDelivery.state == "pending") & (WebhookDelivery.next_at <= now),
+        (WebhookDelivery.state == "sending") & (WebhookDelivery.lease_until < now))
 
 
 def enqueue_due(now: dt.datetime) -> int:
     """The tick's task: a job for every endpoint with a due delivery (a lost enqueue, a
-    retry whose time came, a job that died)."""
+    retry whose time came, a job that died). Commits its read."""
     ids = list(db.session.scalars(select(WebhookDelivery.endpoint_id).where(_due(now)).distinct()))
     db.session.commit()
     return sum(outbox.enqueue(endpoint_id) for endpoint_id in ids)
@@ -84,6 +90,7 @@ def deliver_endpoint(endpoint_id: int, *, key: str | None = None) -> dict:
     to run twice or at once (a claim is a conditional UPDATE, and a claim's lease — longer
     than one POST can take — is its token: a job records only what it still holds)."""
     done = {"succeeded": 0, "failed": 0, "retry": 0, "cancelled": 0, "taken": 0}
+    background.renew(key, outbox.JOB_TTL)          # a job that waited in the queue holds its key again
     started = time.monotonic()
     while time.monotonic() - started < RUN_SECONDS:
         claim = _claim(endpoint_id, clock.now())
@@ -144,6 +151,9 @@ def _deliver(delivery_id: int, lease: dt.datetime) -> str:
         failure = ("refused_address", refused.message)
     except webhook_http.DeliveryFailed as failed:
         failure = (failed.kind, failed.message)
+    except Exception:                               # a bug of ours must not leave it held, sent again and again
+        log.exception("webhook delivery %s failed unexpectedly", delivery_id)
+        failure = ("error", "전송 중 megabird 내부 오류가 발생했습니다.")
     with transaction():
         return _record(delivery_id, lease, answer, failure, clock.now())
 
@@ -158,7 +168,8 @@ def _record(delivery_id: int, lease: dt.datetime, answer, failure, now: dt.datet
                              and delivery.attempts > 1)
     if answer is not None:
         attempt.status_code, attempt.latency_ms = answer.status, answer.latency_ms
-        attempt.excerpt = answer.excerpt.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        # PostgreSQL's text holds no NUL: a binary or UTF-16 answer is kept readable
+        attempt.excerpt = answer.excerpt.decode("utf-8", "replace").replace("\x00", "\ufffd")[:EXCERPT_CHARS]
         attempt.outcome = "ok" if 200 <= answer.status < 300 else "redirect" if 300 <= answer.status < 400 else "http"
         if attempt.outcome == "redirect":
             attempt.error = f"리다이렉트({answer.status})는 따라가지 않습니다."[:300]
@@ -183,8 +194,8 @@ def _record(delivery_id: int, lease: dt.datetime, answer, failure, now: dt.datet
         _end(delivery, "failed", now)
         _disable(endpoint, FAILING, now)
         return "failed"
-    if delivery.step >= len(SCHEDULE):
-        _end(delivery, "failed", now)
+    if delivery.step >= len(SCHEDULE) or delivery.event.type == outbox.TEST_EVENT:
+        _end(delivery, "failed", now)              # a test event is tried once: 테스트 전송 again by hand
         return "failed"
     wait = SCHEDULE[delivery.step] * random.uniform(1 - JITTER, 1 + JITTER)
     retry_after = webhook_http.retry_after_seconds(answer.headers, time.time()) if answer is not None else None
@@ -210,9 +221,33 @@ def _disable(endpoint: WebhookEndpoint, reason: str, now: dt.datetime) -> None:
     notices.post(account_id=endpoint.account_id, kind="webhook_disabled",
                  title="웹훅 엔드포인트 사용이 중지되었습니다",
                  body=f"웹훅 엔드포인트 {endpoint.url}의 사용이 중지되었습니다.\n사유: {reason}\n"
-                      "수신 서버를 점검한 뒤 마이페이지 > 연동 API > 웹훅에서 다시 사용으로 바꾸고, "
-                      "실패한 전송은 다시 보내기로 보낼 수 있습니다.",
+                      "수신 서버를 점검한 뒤 마이페이지 > 연동 API > 웹훅에서 다시 사용으로 바꿔주세요. "
+                      "실패했거나 취소된 전송은 다시 보내기로 보낼 수 있습니다. 사용이 중지된 동안의 "
+                      "발송 결과는 웹훅으로 가지 않으니 API(GET /api/v1/sends)로 확인해주세요.",
                  link="WebhookView.index", now=now)
+
+
+# --- keeping the log -----------------------------------------------------------------------------------------
+
+KEEP = dt.timedelta(days=90)      # the log's events and their bodies (which name recipients' phones)
+
+
+def purge_expired(now: dt.datetime, *, batch: int = 500) -> int:
+    """Events older than KEEP, with their deliveries and attempts (the nightly tick; their
+    retries ended long before). Commits per batch; returns the events deleted."""
+    deleted = 0
+    while True:
+        ids = list(db.session.scalars(select(WebhookEvent.id).where(WebhookEvent.created_at < now - KEEP)
+                                      .order_by(WebhookEvent.id).limit(batch)))
+        if not ids:
+            db.session.commit()
+            return deleted
+        deliveries_of = select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_(ids))
+        db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries_of)))
+        db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(ids)))
+        db.session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids)))
+        db.session.commit()
+        deleted += len(ids)
 
 
 # --- the log and replay -------------------------------------------------------------------------------------

@@ -66,8 +66,7 @@ def check_address(url) -> str:
     except webhook_http.RefusedAddress as refused:
         raise ValidationError(refused.message, field="URL", code="webhook_address_refused") from None
     except webhook_http.DeliveryFailed as failed:
-        raise ValidationError(f"웹훅 URL의 호스트를 찾을 수 없습니다: {failed.message}", field="URL",
-                              code="webhook_host_unknown") from None
+        raise ValidationError(failed.message, field="URL", code="webhook_host_unknown") from None
     return url.strip()
 
 
@@ -105,6 +104,7 @@ def _audit(endpoint: WebhookEndpoint, action: str, before: dict | None, *, actor
 
 def create(*, account_id: int, url, events, description=None, actor, now: dt.datetime) -> tuple[WebhookEndpoint, str]:
     """A new active endpoint and its secret (the only time the secret is returned)."""
+    _account(account_id)                        # before any lookup: only approved accounts ask DNS
     url = check_address(url)
     chosen = check_events(events)
     description = rules.optional(description, "설명", max_length=100)
@@ -127,6 +127,9 @@ def create(*, account_id: int, url, events, description=None, actor, now: dt.dat
 
 def update_endpoint(*, account_id: int, endpoint_id, url, events, description=None, actor,
                     now: dt.datetime) -> WebhookEndpoint:
+    """저장: the address checked again (SEC-08), the events and description replaced."""
+    _account(account_id)
+    get(account_id, endpoint_id)                # another account's id: 404 before any lookup
     url = check_address(url)
     chosen = check_events(events)
     description = rules.optional(description, "설명", max_length=100)

@@ -22,11 +22,10 @@ from sqlalchemy import insert, select
 
 from app import bulk, clock
 from app.extensions import db
-from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from app.models.sending import OPEN_STATES
+from app.models import Message, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.services.history import bodies
 from app.services.kakao import templates as alimtalk_templates
-from app.services.sending import lifecycle, outcomes
+from app.services.sending import acceptance, lifecycle, outcomes
 from app.services.shared import background, uow
 
 #: the events an endpoint can subscribe to, as the portal names them
@@ -48,15 +47,16 @@ def new_event_id() -> str:
 
 
 def subscribers(account_ids, event_type: str) -> dict[int, list[int]]:
-    """{account id: [endpoint id, …]} of the active endpoints subscribed to `event_type`."""
+    """{account id: [endpoint id, …]} of the active endpoints subscribed to `event_type`
+    of accounts still approved for the API (read in the caller's transaction)."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
     found: dict[int, list[int]] = defaultdict(list)
     conn = db.session.connection()
     for endpoint_id, account_id, events in bulk.rows_in(
-            conn, "SELECT id, account_id, events FROM webhook_endpoint WHERE status = 'active' "
-                  "AND account_id IN ({keys})", ids):
+            conn, "SELECT e.id, e.account_id, e.events FROM webhook_endpoint e JOIN account a ON a.id = e.account_id "
+                  "WHERE e.status = 'active' AND a.api_status = 'approved' AND e.account_id IN ({keys})", ids):
         if event_type in events.split(","):
             found[account_id].append(endpoint_id)
     return found
@@ -99,14 +99,15 @@ def enqueue(endpoint_id: int) -> bool:
 # --- the three events ---------------------------------------------------------------------------------------
 
 def send_completed(send, now: dt.datetime) -> None:
-    """`send.completed` (the settlement's step): the body of GET /sends/{id} as settled."""
+    """`send.completed` (the settlement's and a cancellation's step, in their transaction):
+    the body of GET /sends/{id} as settled, or cancelled (`status`)."""
     emit(send.account_id, "send.completed", bodies.send_body(send), now)
 
 
 def messages_reported(moved: list[outcomes.Outcome], facts: dict[int, outcomes.SendFacts],
                       layers: dict[int, str]) -> None:
-    """`message.reported` (finalize's step): the reports just applied, per account, at
-    most MAX_REPORTS an event."""
+    """`message.reported` (finalize's step, in its transaction): the reports just applied,
+    per account, at most MAX_REPORTS an event."""
     by_account: dict[int, list[outcomes.Outcome]] = defaultdict(list)
     for outcome in moved:
         by_account[facts[outcome.send_id].account_id].append(outcome)
@@ -130,18 +131,41 @@ def messages_reported(moved: list[outcomes.Outcome], facts: dict[int, outcomes.S
 def _report(outcome: outcomes.Outcome, row) -> dict:
     _id, phone, msg_type, layer, parent_id = row
     return {"message_id": str(outcome.message_id), "send_id": str(outcome.send_id), "phone": phone,
-            "type": msg_type, "status": "pending" if outcome.state in OPEN_STATES else outcome.state,
-            "category": outcome.category, "code": outcome.code, "reported_at": _iso(outcome.at),
-            "charge": outcome.charge, "layer": layer or "primary",
+            "type": msg_type, "status": outcome.state, "category": outcome.category, "code": outcome.code,
+            "reported_at": _iso(outcome.at), "charge": outcome.charge, "layer": layer or "primary",
             "parent_id": str(parent_id) if parent_id is not None else None}
 
 
+def refused_at_accept(send, now: dt.datetime) -> None:
+    """`message.reported` for the messages a send was written with already final (수신거부,
+    중복: they never pass `finalize`), in the acceptance's transaction."""
+    endpoint_ids = subscribers([send.account_id], "message.reported").get(send.account_id)
+    if not endpoint_ids:
+        return
+    rows = db.session.execute(select(Message.id, Message.recipient, Message.msg_type, Message.result_code,
+                                     Message.category, Message.reported_at).where(
+        Message.send_id == send.id, Message.state == "failed").order_by(Message.id)).all()
+    for start in range(0, len(rows), MAX_REPORTS):
+        part = rows[start:start + MAX_REPORTS]
+        reports = [{"message_id": str(r.id), "send_id": str(send.id), "phone": r.recipient, "type": r.msg_type,
+                    "status": "failed", "category": r.category, "code": r.result_code,
+                    "reported_at": _iso(r.reported_at), "charge": 0, "layer": "primary", "parent_id": None}
+                   for r in part]
+        emit(send.account_id, "message.reported", {"reports": reports}, now, endpoint_ids=endpoint_ids,
+             size=len(reports))
+
+
 def template_reviewed(template, now: dt.datetime) -> None:
-    """`template.reviewed` (the review's step): the template's code, new state and reason."""
+    """`template.reviewed` (the review's step, in its transaction): the template's code,
+    new state and reason (a rejection's, or a block's)."""
+    reason = None
+    if template.status == "rejected":
+        reason = template.reject_reason
+    elif template.status == "blocked" and template.events:
+        reason = template.events[-1].comment
     emit(template.account_id, "template.reviewed",
-         {"template_code": template.code, "name": template.name, "state": template.status,
-          "reason": template.reject_reason if template.status == "rejected" else None,
-          "reviewed_at": _iso(template.reviewed_at or now)}, now)
+         {"template_code": template.code, "name": template.name, "state": template.status, "reason": reason,
+          "reviewed_at": _iso(template.reviewed_at if template.status != "blocked" else now)}, now)
 
 
 def test_event(endpoint: WebhookEndpoint, now: dt.datetime) -> WebhookEvent:
@@ -154,10 +178,8 @@ def test_event(endpoint: WebhookEndpoint, now: dt.datetime) -> WebhookEvent:
 def register() -> None:
     """Plug the three events into the moments they report (idempotent; at start-up)."""
     lifecycle.AFTER_COMPLETE.add("webhooks", send_completed)
+    lifecycle.AFTER_CANCEL.add("webhooks", send_completed)
+    acceptance.AFTER_WRITE.add("webhooks", refused_at_accept)
     outcomes.AFTER_FINALIZE.add("webhooks", messages_reported)
     alimtalk_templates.AFTER_REVIEW.add("webhooks", template_reviewed)
 
-
-def endpoint_of(account_id: int, endpoint_id) -> WebhookEndpoint | None:
-    return db.session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
-                                                           WebhookEndpoint.account_id == account_id))
