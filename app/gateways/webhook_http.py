@@ -158,9 +158,8 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, allow_loopback
         if conn.expired:
             raise TimeoutError
     except Exception as error:
-        if conn.expired or time.monotonic() >= deadline:
-            error = TimeoutError()
-        failure = _failure(error, step, timeout)
+        seen = TimeoutError() if conn.expired or time.monotonic() >= deadline else error
+        failure = _failure(seen, step, timeout)
         if failure is None:                          # not the network's doing: a bug of ours
             raise
         raise failure from error
