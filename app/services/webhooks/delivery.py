@@ -98,7 +98,7 @@ def deliver_endpoint(endpoint_id: int, *, key: str | None = None) -> dict:
             break
         ended = _deliver(*claim)
         done[ended] += 1
-        if ended == "retry":
+        if ended in ("retry", "failed"):            # the receiver fails: the rest waits for the next run
             break
         background.renew(key, outbox.JOB_TTL)
     return done
