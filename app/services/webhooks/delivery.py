@@ -23,14 +23,12 @@ import random
 import logging
 import time
 
-from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 from standardwebhooks.webhooks import Webhook
 
 from app import clock
 from app.domain import addresses
-from app.domain.environment import is_production
 from app.errors import InvalidState, NotFound, ValidationError
 from app.extensions import db
 from app.gateways import webhook_http
@@ -62,10 +60,6 @@ OUTCOME_LABELS = {"ok": "성공", "http": "오류 응답", "redirect": "리다�
                   "refused_address": "허용되지 않는 주소", "error": "내부 오류"}
 GONE = "수신 서버가 410 Gone으로 응답해 엔드포인트 사용을 중지했습니다."
 FAILING = "5일 동안 전송에 실패해 엔드포인트 사용을 중지했습니다."
-
-
-def _production() -> bool:
-    return is_production(current_app.config)
 
 
 def _due(now: dt.datetime):
@@ -141,7 +135,7 @@ def _deliver(delivery_id: int, lease: dt.datetime) -> str:
     event_id, body, url = delivery.event.event_id, delivery.event.body, endpoint.url
     headers = signature_headers(event_id, body, endpoints.signing_secrets(endpoint, now), int(time.time()))
     db.session.commit()                     # no transaction stays open across the POST
-    production = _production()
+    production = endpoints.production()
     answer, failure = None, None
     try:
         target = addresses.check_url(url, production=production)
@@ -307,8 +301,7 @@ def replay(*, account_id: int, delivery_id, actor, now: dt.datetime) -> WebhookD
 
 
 def to_api(delivery: WebhookDelivery, *, with_attempts: bool = False) -> dict:
-    def iso(value):
-        return clock.to_kst(value).isoformat() if value else None
+    iso = outbox.iso
     body = {"id": str(delivery.id), "endpoint_id": str(delivery.endpoint_id), "event_id": delivery.event.event_id,
             "event_type": delivery.event.type, "status": "pending" if delivery.state == "sending" else delivery.state,
             "attempts": delivery.attempts, "last_status_code": delivery.last_status,

@@ -17,7 +17,6 @@ import secrets
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from app import clock
 from app.domain import addresses
 from app.domain import text as rules
 from app.domain.environment import is_production
@@ -216,8 +215,7 @@ def signing_secrets(endpoint: WebhookEndpoint, now: dt.datetime) -> list[str]:
 
 
 def to_api(endpoint: WebhookEndpoint, *, secret: str | None = None) -> dict:
-    def iso(value):
-        return clock.to_kst(value).isoformat() if value else None
+    iso = outbox.iso
     body = {"id": str(endpoint.id), "url": endpoint.url, "description": endpoint.description,
             "events": endpoint.event_types, "status": endpoint.status, "disabled_reason": endpoint.disabled_reason,
             "created_at": iso(endpoint.created_at), "rotation_ends_at": iso(endpoint.previous_secret_until)}

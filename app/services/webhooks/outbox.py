@@ -62,7 +62,8 @@ def subscribers(account_ids, event_type: str) -> dict[int, list[int]]:
     return found
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def iso(value: dt.datetime | None) -> str | None:
+    """A time as the API shows it (KST, ISO 8601), or None."""
     return clock.to_kst(value).isoformat() if value else None
 
 
@@ -76,7 +77,7 @@ def emit(account_id: int, event_type: str, data: dict, now: dt.datetime, *, endp
     if not endpoint_ids:
         return None
     event = WebhookEvent(event_id=new_event_id(), account_id=account_id, type=event_type, size=size,
-                         created_at=now, body=json.dumps({"type": event_type, "timestamp": _iso(now), "data": data},
+                         created_at=now, body=json.dumps({"type": event_type, "timestamp": iso(now), "data": data},
                                                          ensure_ascii=False, separators=(",", ":")))
     db.session.add(event)
     db.session.flush()
@@ -132,7 +133,7 @@ def _report(outcome: outcomes.Outcome, row) -> dict:
     _id, phone, msg_type, layer, parent_id = row
     return {"message_id": str(outcome.message_id), "send_id": str(outcome.send_id), "phone": phone,
             "type": msg_type, "status": outcome.state, "category": outcome.category, "code": outcome.code,
-            "reported_at": _iso(outcome.at), "charge": outcome.charge, "layer": layer or "primary",
+            "reported_at": iso(outcome.at), "charge": outcome.charge, "layer": layer or "primary",
             "parent_id": str(parent_id) if parent_id is not None else None}
 
 
@@ -149,7 +150,7 @@ def refused_at_accept(send, now: dt.datetime) -> None:
         part = rows[start:start + MAX_REPORTS]
         reports = [{"message_id": str(r.id), "send_id": str(send.id), "phone": r.recipient, "type": r.msg_type,
                     "status": "failed", "category": r.category, "code": r.result_code,
-                    "reported_at": _iso(r.reported_at), "charge": 0, "layer": "primary", "parent_id": None}
+                    "reported_at": iso(r.reported_at), "charge": 0, "layer": "primary", "parent_id": None}
                    for r in part]
         emit(send.account_id, "message.reported", {"reports": reports}, now, endpoint_ids=endpoint_ids,
              size=len(reports))
@@ -165,7 +166,7 @@ def template_reviewed(template, now: dt.datetime) -> None:
         reason = template.events[-1].comment
     emit(template.account_id, "template.reviewed",
          {"template_code": template.code, "name": template.name, "state": template.status, "reason": reason,
-          "reviewed_at": _iso(template.reviewed_at if template.status != "blocked" else now)}, now)
+          "reviewed_at": iso(template.reviewed_at if template.status != "blocked" else now)}, now)
 
 
 def test_event(endpoint: WebhookEndpoint, now: dt.datetime) -> WebhookEvent:
